@@ -1,0 +1,68 @@
+"""Model parameters converted to the user's units, and their az.summary-style table."""
+
+from __future__ import annotations
+
+import arviz as az
+import numpy as np
+import pandas as pd
+import xarray as xr
+
+from bayes_mmm import dims as D
+from bayes_mmm.fit import MMMFit
+
+UNITS = {
+    D.ROI: "outcome per unit of spend",
+    "beta": "outcome per period at full saturation",
+    D.DECAY: "weekly carryover rate (0-1)",
+    D.HALF_SAT: "adstocked spend per period at half saturation",
+    D.SLOPE: "Hill shape",
+    D.BASELINE: "outcome per period at the first date, controls at zero",
+    D.TREND: "change of the outcome per period over the data window",
+    D.SEASONALITY: "outcome per period (Fourier coefficient)",
+    D.CONTROL_COEF: "outcome per period per unit of the control",
+    D.SIGMA: "outcome per period (noise scale)",
+    D.NU: "Student-t degrees of freedom",
+}
+
+
+def parameters(fit: MMMFit) -> xr.Dataset:
+    """Posterior of every parameter in the user's units, dims ``(chain, draw, ...)``."""
+    post = fit.posterior
+    sc = fit.scales
+    y = sc.target
+    out = {D.ROI: post[D.ROI], "beta": post["beta"]}
+    if D.DECAY in post:
+        out[D.DECAY] = post[D.DECAY]
+    spend_scale = xr.DataArray(
+        sc.spend, dims=D.CHANNEL, coords={D.CHANNEL: list(fit.data.channels)}
+    )
+    out[D.HALF_SAT] = post[D.HALF_SAT] * spend_scale
+    out[D.SLOPE] = post[D.SLOPE]
+    level = post[D.INTERCEPT]
+    if D.TREND in post:
+        level = level - 0.5 * post[D.TREND]
+        out[D.TREND] = post[D.TREND] * y
+    if D.CONTROL_COEF in post:
+        names = list(fit.data.control_names)
+        sd = np.where(sc.control_sd > 0, sc.control_sd, 1.0)
+        coef = post[D.CONTROL_COEF] / xr.DataArray(sd, dims=D.CONTROL, coords={D.CONTROL: names})
+        mean = xr.DataArray(sc.control_mean, dims=D.CONTROL, coords={D.CONTROL: names})
+        level = level - (coef * mean).sum(D.CONTROL)
+        out[D.CONTROL_COEF] = coef * y
+    if D.SEASONALITY in post:
+        out[D.SEASONALITY] = post[D.SEASONALITY] * y
+    out[D.BASELINE] = level * y
+    out[D.SIGMA] = post[D.SIGMA] * y
+    if D.NU in post:
+        out[D.NU] = post[D.NU]
+    ds = xr.Dataset(out)
+    for name, da in ds.data_vars.items():
+        da.attrs["units"] = UNITS.get(name, "")
+    return ds
+
+
+def parameter_summary(fit: MMMFit, ci_prob: float = 0.90) -> pd.DataFrame:
+    """az.summary of :func:`parameters` (mean, sd, equal-tailed interval, ESS, r_hat, MCSE)."""
+    table = az.summary(parameters(fit), ci_prob=ci_prob, ci_kind="eti", round_to="none")
+    table.index.name = "parameter"
+    return table

@@ -1,0 +1,137 @@
+"""Command line: ``bayes-mmm demo|fit ...``. A thin front over the public functions."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import warnings
+from collections.abc import Sequence
+from pathlib import Path
+
+from bayes_mmm.data.dataset import read_csv
+from bayes_mmm.data.demo import demo_csv_path, load_demo
+from bayes_mmm.data.validate import DataValidationError
+from bayes_mmm.diagnostics import SamplingWarning
+from bayes_mmm.fit import SAMPLERS, fit
+from bayes_mmm.priors import Prior
+from bayes_mmm.report import write_fit_outputs
+from bayes_mmm.spec import ModelSpec
+
+EXIT_BAD_INPUT = 2
+
+
+def _names(text: str | None) -> list[str]:
+    return [s.strip() for s in (text or "").split(",") if s.strip()]
+
+
+def _add_sampling_args(p: argparse.ArgumentParser) -> None:
+    g = p.add_argument_group("sampling")
+    g.add_argument("--chains", type=int, default=4, help="number of chains (default 4)")
+    g.add_argument("--draws", type=int, default=1000, help="draws per chain (default 1000)")
+    g.add_argument("--tune", type=int, default=1000, help="tuning steps per chain (default 1000)")
+    g.add_argument("--seed", type=int, default=0, help="random seed (default 0: reproducible)")
+    g.add_argument("--target-accept", type=float, default=0.8, help="NUTS target acceptance")
+    g.add_argument("--sampler", choices=SAMPLERS, default="nutpie", help="NUTS implementation")
+    g.add_argument("--ci-prob", type=float, default=0.90, help="credible interval probability")
+    g.add_argument("--quiet", action="store_true", help="no progress output")
+
+
+def _add_model_args(p: argparse.ArgumentParser) -> None:
+    g = p.add_argument_group("model")
+    g.add_argument("--spec", type=Path, help="model spec as JSON (see README: 'Model spec')")
+    g.add_argument(
+        "--prior",
+        action="append",
+        default=[],
+        metavar="NAME=DIST(...)",
+        help="override a prior, e.g. --prior 'decay=Beta(alpha=3, beta=3)' or, per channel, "
+        "--prior 'tv.roi=LogNormal(mu=0.3, sigma=0.3)'; repeatable",
+    )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="bayes-mmm", description="Bayesian media mix modeling: fit, ROI, budget."
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+    demo = sub.add_parser("demo", help=f"fit the bundled demo data ({demo_csv_path()})")
+    demo.add_argument("--out", type=Path, required=True, help="output directory")
+    _add_model_args(demo)
+    _add_sampling_args(demo)
+    f = sub.add_parser("fit", help="fit a CSV of dates, outcome, channel spend and controls")
+    f.add_argument("data", type=Path, help="CSV file, one row per week (or day)")
+    f.add_argument("--date", required=True, help="date column")
+    f.add_argument("--target", required=True, help="outcome column (e.g. sales)")
+    f.add_argument("--channels", required=True, help="comma-separated spend columns")
+    f.add_argument("--controls", default="", help="comma-separated control columns")
+    f.add_argument("--out", type=Path, required=True, help="output directory")
+    _add_model_args(f)
+    _add_sampling_args(f)
+    return parser
+
+
+def spec_from_args(args: argparse.Namespace) -> ModelSpec:
+    """The spec file (if any) with ``--prior`` overrides applied."""
+    base = ModelSpec.from_json(args.spec.read_text()) if args.spec else ModelSpec()
+    priors, per_channel = dict(base.priors), {k: dict(v) for k, v in base.channel_priors.items()}
+    for item in args.prior:
+        name, sep, text = item.partition("=")
+        if not sep:
+            raise ValueError(
+                f"--prior {item!r}: write NAME=DIST(...), e.g. decay=Beta(alpha=2, beta=2)"
+            )
+        channel, dot, param = name.strip().rpartition(".")
+        if dot:
+            per_channel.setdefault(channel, {})[param] = Prior.parse(text)
+        else:
+            priors[param] = Prior.parse(text)
+    return base.replace(priors=priors, channel_priors=per_channel)
+
+
+def run_fit(args: argparse.Namespace) -> int:
+    spec = spec_from_args(args)
+    if args.command == "demo":
+        data, _ = load_demo()
+    else:
+        data = read_csv(
+            args.data,
+            date=args.date,
+            target=args.target,
+            channels=_names(args.channels),
+            controls=_names(args.controls),
+            spec=spec,
+        )
+    progress = not args.quiet
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", SamplingWarning)
+        result = fit(
+            data,
+            spec,
+            chains=args.chains,
+            draws=args.draws,
+            tune=args.tune,
+            seed=args.seed,
+            target_accept=args.target_accept,
+            sampler=args.sampler,
+            progress=progress,
+        )
+    for w in caught:
+        print(f"WARNING: {w.message}", file=sys.stderr)
+    write_fit_outputs(result, args.out, ci_prob=args.ci_prob, progress=progress)
+    if progress:
+        print(json.dumps(result.diagnostics.to_dict()), file=sys.stderr)
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return run_fit(args)
+    except (DataValidationError, ValueError, FileNotFoundError) as err:
+        print(f"error: {err}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,96 @@
+"""Internal scaling and model inputs (design arrays) computed from MMMData.
+
+The model works in scaled units (outcome / mean outcome, spend / mean channel spend,
+centred-and-standardised controls, time in [0, 1] over the fit window); the scales are stored
+with every fit so that any result returns to the user's units.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from bayes_mmm.data.dataset import MMMData
+from bayes_mmm.spec import YEAR_DAYS, ModelSpec
+from bayes_mmm.transforms import lag_stack
+
+EPOCH = pd.Timestamp("1970-01-01")
+
+
+@dataclass(frozen=True)
+class Scales:
+    """Scales of the fit window; reused unchanged for predictions on other dates."""
+
+    target: float  # mean |outcome|
+    spend: np.ndarray  # (channel,) mean spend
+    control_mean: np.ndarray  # (control,)
+    control_sd: np.ndarray  # (control,)
+    start: pd.Timestamp  # first date of the fit window (time 0)
+    span_days: float  # first to last date of the fit window (time 1)
+
+    @classmethod
+    def from_data(cls, data: MMMData) -> Scales:
+        c = data.controls
+        return cls(
+            target=float(np.mean(np.abs(data.target))),
+            spend=data.spend.mean(axis=0),
+            control_mean=c.mean(axis=0) if c.shape[1] else np.zeros(0),
+            control_sd=c.std(axis=0) if c.shape[1] else np.zeros(0),
+            start=pd.Timestamp(data.dates[0]),
+            span_days=float(max((data.dates[-1] - data.dates[0]).days, 1)),
+        )
+
+
+def time_index(dates: pd.DatetimeIndex, scales: Scales) -> np.ndarray:
+    """Time in units of the fit window: 0 at its first date, 1 at its last."""
+    return np.asarray((dates - scales.start).days, dtype=float) / scales.span_days
+
+
+def fourier_names(yearly: int, weekly: int) -> list[str]:
+    names = []
+    for prefix, order in (("year", yearly), ("week", weekly)):
+        for k in range(1, order + 1):
+            names += [f"{prefix}_sin_{k}", f"{prefix}_cos_{k}"]
+    return names
+
+
+def fourier_basis(dates: pd.DatetimeIndex, yearly: int, weekly: int) -> np.ndarray:
+    """``(date, fourier)`` sine/cosine pairs of the calendar (same for any window)."""
+    days = np.asarray((dates - EPOCH).days, dtype=float)
+    cols = []
+    for period, order in ((YEAR_DAYS, yearly), (7.0, weekly)):
+        for k in range(1, order + 1):
+            angle = 2 * np.pi * k * days / period
+            cols += [np.sin(angle), np.cos(angle)]
+    return np.column_stack(cols) if cols else np.zeros((len(dates), 0))
+
+
+@dataclass(frozen=True)
+class Design:
+    """Arrays the PyMC model reads, all in scaled units."""
+
+    x_lagged: np.ndarray  # (lag, date, channel) spend / mean spend
+    spend_total: np.ndarray  # (channel,) total spend of the fit window, user units
+    controls: np.ndarray  # (date, control) centred and standardised
+    time: np.ndarray  # (date,) in [0, 1]
+    fourier: np.ndarray  # (date, fourier)
+    target: np.ndarray  # (date,) outcome / mean outcome
+    fourier_names: list[str]
+
+
+def make_design(data: MMMData, spec: ModelSpec, scales: Scales | None = None) -> Design:
+    """Model inputs for ``data``; ``scales`` defaults to the data's own (a fit window)."""
+    scales = scales or Scales.from_data(data)
+    yearly, weekly = spec.fourier_orders(data.span_days, data.period_days)
+    sd = np.where(scales.control_sd > 0, scales.control_sd, 1.0)
+    return Design(
+        x_lagged=lag_stack(data.spend / scales.spend, spec.l_max),
+        spend_total=data.spend.sum(axis=0),
+        controls=(data.controls - scales.control_mean) / sd,
+        time=time_index(data.dates, scales),
+        fourier=fourier_basis(data.dates, yearly, weekly),
+        target=data.target / scales.target,
+        fourier_names=fourier_names(yearly, weekly),
+    )

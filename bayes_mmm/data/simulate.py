@@ -1,0 +1,242 @@
+"""Simulated MMM data with known truth, from the same generative model the package fits.
+
+``simulate(...)`` returns a :class:`Simulation`: the data table and the :class:`Truth`
+(parameters, per-date true contributions, true ROI per channel).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+
+from bayes_mmm.data.dataset import MMMData, from_frame
+from bayes_mmm.spec import YEAR_DAYS
+from bayes_mmm.transforms import geometric_adstock, hill
+
+Pattern = Literal["always_on", "flighted", "growing"]
+PATTERNS: tuple[str, ...] = ("always_on", "flighted", "growing")
+
+
+@dataclass(frozen=True)
+class Truth:
+    """True parameters (per channel in the order of ``channels``) and contributions.
+
+    ``half_saturation`` is in units of the channel's mean spend (as in the model's prior);
+    ``beta`` is the weekly contribution at full saturation, in outcome units.
+    """
+
+    channels: tuple[str, ...]
+    patterns: tuple[str, ...]
+    roi: tuple[float, ...]
+    decay: tuple[float, ...]
+    half_saturation: tuple[float, ...]
+    slope: tuple[float, ...]
+    beta: tuple[float, ...]
+    mean_spend: tuple[float, ...]
+    baseline: float
+    trend: float  # change of the baseline over the window, outcome units
+    control_coef: tuple[float, ...]  # outcome units per unit of each control
+    sigma: float
+    l_max: int
+    contributions: pd.DataFrame  # index date, one column per component
+
+    def roi_series(self) -> pd.Series:
+        return pd.Series(self.roi, index=list(self.channels), name="roi")
+
+    def to_dict(self) -> dict:
+        d = asdict(self)
+        c = self.contributions
+        d["contributions"] = {
+            "dates": [t.date().isoformat() for t in c.index],
+            **{k: c[k].tolist() for k in c.columns},
+        }
+        return d
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict())
+
+    @classmethod
+    def from_dict(cls, d: dict) -> Truth:
+        d = dict(d)
+        c = dict(d.pop("contributions"))
+        dates = pd.DatetimeIndex(pd.to_datetime(c.pop("dates")), name="date")
+        tuples = {k: tuple(v) if isinstance(v, list) else v for k, v in d.items()}
+        return cls(**tuples, contributions=pd.DataFrame(c, index=dates))
+
+
+@dataclass(frozen=True)
+class Simulation:
+    frame: pd.DataFrame
+    truth: Truth
+    target: str = "sales"
+    date: str = "date"
+
+    @property
+    def channels(self) -> list[str]:
+        return list(self.truth.channels)
+
+    @property
+    def controls(self) -> list[str]:
+        return [c for c in self.frame.columns if c not in (self.date, self.target, *self.channels)]
+
+    def to_data(self, min_rows: int | None = None) -> MMMData:
+        return from_frame(
+            self.frame,
+            date=self.date,
+            target=self.target,
+            channels=self.channels,
+            controls=self.controls,
+            min_rows=min_rows,
+        )
+
+
+def spend_pattern(
+    pattern: str, n: int, rng: np.random.Generator, shock: np.ndarray | None = None
+) -> np.ndarray:
+    """Spend with mean 1 following ``pattern``; ``shock`` adds shared (correlated) variation."""
+    z = rng.normal(size=n) if shock is None else shock
+    log_noise = np.zeros(n)
+    for t in range(n):  # AR(1) smoothing: budgets move gradually
+        log_noise[t] = 0.6 * (log_noise[t - 1] if t else 0.0) + 0.8 * 0.35 * z[t]
+    x = np.exp(log_noise)
+    if pattern == "always_on":
+        pass
+    elif pattern == "growing":
+        x = x * np.linspace(0.4, 1.6, n)
+    elif pattern == "flighted":
+        on = np.zeros(n, dtype=bool)
+        t = int(rng.integers(0, 4))
+        while t < n:
+            length = int(rng.integers(2, 7))
+            on[t : t + length] = True
+            t += length + int(rng.integers(2, 9))
+        x = np.where(on, x * rng.uniform(0.7, 1.3, size=n), 0.0)
+    else:
+        raise ValueError(f"unknown spend pattern '{pattern}'; choose from {PATTERNS}")
+    return x / x.mean()
+
+
+def _per_channel(value, n: int, rng: np.random.Generator, low: float, high: float) -> np.ndarray:
+    if value is None:
+        return rng.uniform(low, high, size=n)
+    arr = np.broadcast_to(np.asarray(value, dtype=float), (n,))
+    return arr.copy()
+
+
+def simulate(
+    n_weeks: int = 156,
+    channels: Sequence[str] = ("tv", "search", "social", "display"),
+    patterns: Sequence[str] | None = None,
+    *,
+    roi: Sequence[float] | float | None = None,
+    decay: Sequence[float] | float | None = None,
+    half_saturation: Sequence[float] | float | None = None,
+    slope: Sequence[float] | float | None = None,
+    mean_spend: Sequence[float] | float | None = None,
+    media_share: float = 0.35,
+    noise: float = 0.05,
+    spend_correlation: float = 0.0,
+    trend: float = 0.1,
+    seasonality: float = 0.08,
+    promo: bool = True,
+    l_max: int = 8,
+    period_days: int = 7,
+    start: str = "2022-01-03",
+    seed: int = 0,
+) -> Simulation:
+    """Simulate weekly (or daily) data with known truth.
+
+    Unset per-channel parameters are drawn from the ranges of the calibration study: ROI
+    0.3-3, decay 0.1-0.8, half-saturation 0.5-1.8 x mean spend, slope 0.8-2.5.
+    ``media_share`` is the share of the mean outcome due to media; ``noise`` is the noise
+    standard deviation as a fraction of the mean outcome; ``trend`` and ``seasonality`` are
+    fractions of the baseline (change over the window, and yearly amplitude).
+    """
+    rng = np.random.default_rng(seed)
+    channels = tuple(channels)
+    n_ch = len(channels)
+    patterns = tuple(patterns or ["always_on"] * n_ch)
+    if len(patterns) != n_ch:
+        raise ValueError(f"{len(patterns)} patterns given for {n_ch} channels")
+    roi_ = _per_channel(roi, n_ch, rng, 0.3, 3.0)
+    decay_ = _per_channel(decay, n_ch, rng, 0.1, 0.8)
+    k_ = _per_channel(half_saturation, n_ch, rng, 0.5, 1.8)
+    s_ = _per_channel(slope, n_ch, rng, 0.8, 2.5)
+    means = _per_channel(mean_spend, n_ch, rng, 200.0, 2000.0)
+
+    dates = pd.date_range(start, periods=n_weeks, freq=f"{period_days}D", name="date")
+    common = rng.normal(size=n_weeks)
+    rho = float(spend_correlation)
+    spend = np.column_stack(
+        [
+            means[i]
+            * spend_pattern(
+                patterns[i],
+                n_weeks,
+                rng,
+                shock=np.sqrt(rho) * common + np.sqrt(1 - rho) * rng.normal(size=n_weeks),
+            )
+            for i in range(n_ch)
+        ]
+    )
+    relative = spend / spend.mean(axis=0)
+    sat = hill(geometric_adstock(relative, decay_, l_max), k_, s_)
+    beta = roi_ * spend.sum(axis=0) / sat.sum(axis=0)
+    media = sat * beta
+
+    media_mean = float(media.sum(axis=1).mean())
+    base = media_mean * (1 - media_share) / media_share
+    time = np.arange(n_weeks) / max(n_weeks - 1, 1)
+    days = np.asarray((dates - pd.Timestamp("1970-01-01")).days, dtype=float)
+    phase = rng.uniform(0, 2 * np.pi)
+    season = (
+        base
+        * seasonality
+        * (
+            np.sin(2 * np.pi * days / YEAR_DAYS + phase)
+            + 0.3 * np.cos(4 * np.pi * days / YEAR_DAYS + phase)
+        )
+    )
+    comps = {
+        "baseline": np.full(n_weeks, base),
+        "trend": base * trend * time,
+        "seasonality": season,
+    }
+    control_cols, coefs = {}, []
+    if promo:
+        control_cols["promo"] = (rng.random(n_weeks) < 0.15).astype(float)
+        coefs.append(0.08 * (base + media_mean))
+        comps["promo"] = control_cols["promo"] * coefs[-1]
+    for i, ch in enumerate(channels):
+        comps[ch] = media[:, i]
+    mean_y = sum(v.mean() for v in comps.values())
+    sigma = noise * mean_y
+    y = sum(comps.values()) + rng.normal(0, sigma, size=n_weeks)
+
+    frame = pd.DataFrame({"date": dates, "sales": y})
+    for i, ch in enumerate(channels):
+        frame[ch] = spend[:, i]
+    for name, col in control_cols.items():
+        frame[name] = col
+    truth = Truth(
+        channels=channels,
+        patterns=patterns,
+        roi=tuple(float(v) for v in media.sum(axis=0) / spend.sum(axis=0)),
+        decay=tuple(map(float, decay_)),
+        half_saturation=tuple(map(float, k_)),
+        slope=tuple(map(float, s_)),
+        beta=tuple(map(float, beta)),
+        mean_spend=tuple(map(float, spend.mean(axis=0))),
+        baseline=float(base),
+        trend=float(base * trend),
+        control_coef=tuple(map(float, coefs)),
+        sigma=float(sigma),
+        l_max=l_max,
+        contributions=pd.DataFrame(comps, index=dates),
+    )
+    return Simulation(frame=frame, truth=truth)

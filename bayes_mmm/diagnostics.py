@@ -1,0 +1,116 @@
+"""Sampler health after a fit: r_hat, bulk ESS, divergences, leapfrog steps, time; with advice."""
+
+from __future__ import annotations
+
+import json
+import warnings
+from dataclasses import asdict, dataclass
+
+import arviz as az
+import numpy as np
+import xarray as xr
+
+MAX_R_HAT = 1.01
+MIN_ESS = 400
+MAX_STEPS = 255  # tree depth 8: the posterior geometry is poor beyond this
+
+
+class SamplingWarning(UserWarning):
+    """The sampler reported problems; the warning text says what to try."""
+
+
+@dataclass(frozen=True)
+class Diagnostics:
+    max_r_hat: float
+    min_ess_bulk: float
+    divergences: int
+    steps_per_draw: float
+    sampling_seconds: float
+    compile_seconds: float = 0.0
+    chains: int = 0
+    draws: int = 0
+    sampler: str = "nutpie"
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict())
+
+    @classmethod
+    def from_json(cls, text: str) -> Diagnostics:
+        return cls(**json.loads(text))
+
+    def problems(self) -> list[str]:
+        """Plain-language problems with advice; empty when all is well."""
+        out = []
+        if self.divergences:
+            out.append(
+                f"{self.divergences} divergent transitions: the posterior has regions the "
+                "sampler cannot follow; raise target_accept (e.g. 0.95) or tighten the priors"
+            )
+        if self.chains > 1 and not self.max_r_hat <= MAX_R_HAT:
+            out.append(
+                f"max r_hat {self.max_r_hat:.3f} > {MAX_R_HAT}: chains disagree; run longer "
+                "(more tune and draws) and look at the trace plots for multiple modes"
+            )
+        if not self.min_ess_bulk >= MIN_ESS:
+            out.append(
+                f"min bulk ESS {self.min_ess_bulk:.0f} < {MIN_ESS}: intervals are imprecise; "
+                "run more draws"
+            )
+        if self.steps_per_draw > MAX_STEPS:
+            out.append(
+                f"{self.steps_per_draw:.0f} leapfrog steps per draw: a hard posterior; "
+                "consider more informative priors on decay and saturation"
+            )
+        return out
+
+    def __str__(self) -> str:
+        return (
+            f"max r_hat {self.max_r_hat:.3f} | min bulk ESS {self.min_ess_bulk:.0f} | "
+            f"divergences {self.divergences} | {self.steps_per_draw:.1f} steps/draw | "
+            f"sampling {self.sampling_seconds:.1f} s (+{self.compile_seconds:.1f} s compile)"
+        )
+
+
+def _extreme(ds: xr.Dataset, how) -> float:
+    vals = [np.asarray(v.values, dtype=float).ravel() for v in ds.data_vars.values()]
+    vals = np.concatenate(vals) if vals else np.array([np.nan])
+    return float(how(vals)) if np.isfinite(vals).all() else float("nan")
+
+
+def diagnose(
+    posterior: xr.Dataset,
+    sample_stats: xr.Dataset,
+    *,
+    sampling_seconds: float,
+    compile_seconds: float = 0.0,
+    sampler: str = "nutpie",
+    warn: bool = True,
+) -> Diagnostics:
+    """Summarise convergence of the sampled parameters; warn with advice when it is poor."""
+    n_chain, n_draw = posterior.sizes["chain"], posterior.sizes["draw"]
+    if n_chain > 1:
+        max_rhat = _extreme(az.rhat(posterior), np.max)
+    else:
+        max_rhat = float("nan")
+    ess = _extreme(az.ess(posterior, method="bulk"), np.min)
+    steps = sample_stats.get("n_steps")
+    if steps is None and "tree_depth" in sample_stats:
+        steps = 2 ** sample_stats["tree_depth"] - 1
+    d = Diagnostics(
+        max_r_hat=max_rhat,
+        min_ess_bulk=ess,
+        divergences=int(sample_stats["diverging"].values.sum()),
+        steps_per_draw=float(np.mean(steps.values)) if steps is not None else float("nan"),
+        sampling_seconds=float(sampling_seconds),
+        compile_seconds=float(compile_seconds),
+        chains=int(n_chain),
+        draws=int(n_draw),
+        sampler=sampler,
+    )
+    if warn:
+        for problem in d.problems():
+            warnings.warn(problem, SamplingWarning, stacklevel=3)
+    return d

@@ -1,0 +1,52 @@
+"""Every dimension, variable and group name used across the package, in one place."""
+
+from __future__ import annotations
+
+# dimensions
+CHAIN = "chain"
+DRAW = "draw"
+SAMPLE_DIMS = (CHAIN, DRAW)
+DATE = "date"
+CHANNEL = "channel"
+CONTROL = "control"
+FOURIER = "fourier"
+LAG = "lag"
+COMPONENT = "component"
+
+# sampled parameters (model units: see docs/defaults.md)
+ROI = "roi"
+DECAY = "decay"
+HALF_SAT = "half_saturation"
+SLOPE = "slope"
+INTERCEPT = "intercept"
+TREND = "trend"
+SEASONALITY = "seasonality"
+CONTROL_COEF = "control_coef"
+SIGMA = "sigma"
+NU = "nu"
+
+CHANNEL_PARAMS = (ROI, DECAY, HALF_SAT, SLOPE)
+GLOBAL_PARAMS = (INTERCEPT, TREND, SEASONALITY, CONTROL_COEF, SIGMA, NU)
+ALL_PARAMS = CHANNEL_PARAMS + GLOBAL_PARAMS
+
+# observed variable and constant data
+OBS = "y"
+SPEND = "spend"
+CONTROLS = "controls"
+TARGET = "target"
+Y_SCALE = "target_scale"
+SPEND_SCALE = "spend_scale"
+CONTROL_MEAN = "control_mean"
+CONTROL_SD = "control_sd"
+TIME = "time"
+FOURIER_BASIS = "fourier_basis"
+
+# attributes stored on the DataTree root
+ATTR_SPEC = "bayes_mmm_spec"
+ATTR_DATA = "bayes_mmm_data"
+ATTR_PRIORS = "bayes_mmm_priors"
+ATTR_DIAGNOSTICS = "bayes_mmm_diagnostics"
+ATTR_VERSION = "bayes_mmm_version"
+
+# contribution components other than channels
+BASELINE = "baseline"

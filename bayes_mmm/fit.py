@@ -1,0 +1,193 @@
+"""fit(data, spec) -> MMMFit: sample the posterior with NUTS and package it as a DataTree."""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+from dataclasses import dataclass
+from importlib.metadata import version
+
+import numpy as np
+import pymc as pm
+import xarray as xr
+
+from bayes_mmm import dims as D
+from bayes_mmm import equations as eq
+from bayes_mmm.data.dataset import MMMData
+from bayes_mmm.data.scaling import Scales
+from bayes_mmm.diagnostics import Diagnostics, diagnose
+from bayes_mmm.idata import data_groups, stacked, unstack
+from bayes_mmm.model import build_model, check_rows, resolve_priors
+from bayes_mmm.priors import Prior
+from bayes_mmm.spec import ModelSpec
+
+SAMPLERS = ("nutpie", "pymc")
+
+
+@dataclass(frozen=True, eq=False)
+class MMMFit:
+    """A fitted model: the ArviZ DataTree plus the data, spec and priors that produced it."""
+
+    idata: xr.DataTree
+    data: MMMData
+    spec: ModelSpec
+    priors: dict[str, Prior]
+    diagnostics: Diagnostics
+
+    @property
+    def scales(self) -> Scales:
+        return Scales.from_data(self.data)
+
+    @property
+    def posterior(self) -> xr.Dataset:
+        return self.idata["posterior"].to_dataset()
+
+    def draws(self, *names: str) -> dict[str, np.ndarray]:
+        """Posterior draws as ``(sample, ...)`` numpy arrays."""
+        return stacked(self.posterior, names)
+
+    def model(self) -> pm.Model:
+        """The PyMC model (rebuilt; identical to the one that was sampled)."""
+        return build_model(self.data, self.spec, self.priors)
+
+    def __repr__(self) -> str:
+        d = self.data
+        return (
+            f"MMMFit({d.n_dates} {'weeks' if d.period_days == 7 else 'days'}, "
+            f"channels={list(d.channels)}, controls={list(d.control_names)}; {self.diagnostics})"
+        )
+
+
+def _say(msg: str, progress: bool) -> None:
+    if progress:
+        print(f"[bayes_mmm] {msg}", file=sys.stderr, flush=True)
+
+
+def _sample_nutpie(model, *, chains, draws, tune, seed, target_accept, progress):
+    import nutpie
+
+    t0 = time.perf_counter()
+    compiled = nutpie.compile_pymc_model(model)
+    compile_s = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    trace = nutpie.sample(
+        compiled,
+        draws=draws,
+        tune=tune,
+        chains=chains,
+        seed=seed,
+        target_accept=target_accept,
+        progress_bar=progress,
+        save_warmup=False,
+        cores=min(chains, os.cpu_count() or 1),
+    )
+    sample_s = time.perf_counter() - t0
+    return trace["posterior"].to_dataset(), trace["sample_stats"].to_dataset(), compile_s, sample_s
+
+
+def _sample_pymc(model, *, chains, draws, tune, seed, target_accept, progress):
+    t0 = time.perf_counter()
+    with model:
+        trace = pm.sample(
+            draws=draws,
+            tune=tune,
+            chains=chains,
+            random_seed=seed,
+            target_accept=target_accept,
+            progressbar=progress,
+            nuts_sampler="pymc",
+            compute_convergence_checks=False,
+            cores=min(chains, os.cpu_count() or 1),
+        )
+    sample_s = time.perf_counter() - t0
+    return trace["posterior"].to_dataset(), trace["sample_stats"].to_dataset(), 0.0, sample_s
+
+
+def _with_beta(posterior: xr.Dataset, data: MMMData, spec: ModelSpec) -> xr.Dataset:
+    """Add ``beta`` (weekly contribution at saturation, outcome units) to the posterior."""
+    params = stacked(posterior, (D.ROI, D.DECAY, D.HALF_SAT, D.SLOPE))
+    sat = eq.saturation(data.spend, Scales.from_data(data), params, spec)
+    b = eq.beta(params, sat, data.spend.sum(axis=0))
+    da = unstack(b, posterior, (D.CHANNEL,), {D.CHANNEL: list(data.channels)})
+    return posterior.assign(beta=da)
+
+
+def assemble(
+    posterior: xr.Dataset,
+    sample_stats: xr.Dataset,
+    data: MMMData,
+    spec: ModelSpec,
+    priors: dict[str, Prior],
+    diagnostics: Diagnostics,
+) -> MMMFit:
+    """Package sampled draws and the inputs as an :class:`MMMFit` (DataTree with our schema)."""
+    import json
+
+    groups = {"posterior": _with_beta(posterior, data, spec), "sample_stats": sample_stats}
+    groups.update(data_groups(data, Scales.from_data(data)))
+    tree = xr.DataTree.from_dict(groups)
+    tree.attrs.update(
+        {
+            D.ATTR_SPEC: spec.to_json(),
+            D.ATTR_DATA: data.meta_json(),
+            D.ATTR_PRIORS: json.dumps({k: p.to_dict() for k, p in priors.items()}),
+            D.ATTR_DIAGNOSTICS: diagnostics.to_json(),
+            D.ATTR_VERSION: version("bayes-mmm"),
+        }
+    )
+    return MMMFit(idata=tree, data=data, spec=spec, priors=priors, diagnostics=diagnostics)
+
+
+def fit(
+    data: MMMData,
+    spec: ModelSpec | None = None,
+    *,
+    chains: int = 4,
+    draws: int = 1000,
+    tune: int = 1000,
+    seed: int | None = None,
+    target_accept: float = 0.8,
+    sampler: str = "nutpie",
+    progress: bool = True,
+) -> MMMFit:
+    """Sample the posterior of the MMM for ``data`` with NUTS.
+
+    ``sampler`` is ``"nutpie"`` (default; falls back to PyMC's NUTS if nutpie cannot compile
+    the model) or ``"pymc"``. Diagnostics are computed after sampling and a
+    ``SamplingWarning`` with advice is raised when they are poor.
+    """
+    if sampler not in SAMPLERS:
+        raise ValueError(f"sampler must be one of {SAMPLERS}, got {sampler!r}")
+    if chains < 1 or draws < 1 or tune < 0:
+        raise ValueError("chains and draws must be positive and tune non-negative")
+    if not 0 < target_accept < 1:
+        raise ValueError(f"target_accept must be in (0, 1), got {target_accept}")
+    spec = spec or ModelSpec()
+    check_rows(data, spec)
+    priors = resolve_priors(data, spec)
+    model = build_model(data, spec, priors)
+    if seed is None:
+        seed = int(np.random.SeedSequence().entropy % 2**31)
+    kwargs = dict(
+        chains=chains,
+        draws=draws,
+        tune=tune,
+        seed=seed,
+        target_accept=target_accept,
+        progress=progress,
+    )
+    _say(f"sampling {chains} chains x {draws} draws (+{tune} tune) with {sampler}", progress)
+    if sampler == "nutpie":
+        try:
+            post, stats, compile_s, sample_s = _sample_nutpie(model, **kwargs)
+        except ImportError as err:
+            _say(f"nutpie unavailable ({err}); falling back to PyMC's NUTS", True)
+            sampler = "pymc"
+    if sampler == "pymc":
+        post, stats, compile_s, sample_s = _sample_pymc(model, **kwargs)
+    diag = diagnose(
+        post, stats, sampling_seconds=sample_s, compile_seconds=compile_s, sampler=sampler
+    )
+    _say(str(diag), progress)
+    return assemble(post, stats, data, spec, priors, diag)

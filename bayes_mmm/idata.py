@@ -1,0 +1,90 @@
+"""The fitted model's DataTree schema: what is stored next to the posterior, and reading it back.
+
+Groups (all with named dims):
+
+- ``posterior``: sampled parameters (model units, see ``spec``) plus ``beta`` (outcome units).
+- ``sample_stats``: sampler statistics (``diverging``, ``n_steps``, ...).
+- ``observed_data``: ``y`` (date) in the user's units.
+- ``constant_data``: ``spend`` (date, channel), ``controls`` (date, control) in the user's
+  units; the scales (``target_scale``, ``spend_scale``, ``control_mean``, ``control_sd``).
+- root attributes: the model spec, the resolved priors and the data's column names as JSON.
+
+Everything needed to recompute any analysis is in the tree: no pickles.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+
+import numpy as np
+import pandas as pd
+import xarray as xr
+
+from bayes_mmm import dims as D
+from bayes_mmm.data.dataset import MMMData
+from bayes_mmm.data.scaling import Scales
+
+
+def data_groups(data: MMMData, scales: Scales) -> dict[str, xr.Dataset]:
+    """``observed_data`` and ``constant_data`` groups for a fit on ``data``."""
+    coords = {
+        D.DATE: data.dates.values,
+        D.CHANNEL: list(data.channels),
+        D.CONTROL: list(data.control_names),
+    }
+    constant = xr.Dataset(
+        {
+            D.SPEND: ((D.DATE, D.CHANNEL), data.spend),
+            D.CONTROLS: ((D.DATE, D.CONTROL), data.controls),
+            D.Y_SCALE: ((), scales.target),
+            D.SPEND_SCALE: ((D.CHANNEL,), scales.spend),
+            D.CONTROL_MEAN: ((D.CONTROL,), scales.control_mean),
+            D.CONTROL_SD: ((D.CONTROL,), scales.control_sd),
+        },
+        coords=coords,
+    )
+    observed = xr.Dataset({D.OBS: ((D.DATE,), data.target)}, coords={D.DATE: data.dates.values})
+    return {"constant_data": constant, "observed_data": observed}
+
+
+def data_from_idata(tree: xr.DataTree) -> MMMData:
+    """Rebuild the fit's MMMData from its DataTree (no re-validation needed)."""
+    meta = json.loads(tree.attrs[D.ATTR_DATA])
+    const = tree["constant_data"].to_dataset()
+    obs = tree["observed_data"].to_dataset()
+    dates = pd.DatetimeIndex(const[D.DATE].values, name=meta["date"])
+    n = len(dates)
+    return MMMData(
+        dates=dates,
+        target=np.asarray(obs[D.OBS].values, dtype=float),
+        spend=np.asarray(const[D.SPEND].values, dtype=float).reshape(n, len(meta["channels"])),
+        controls=np.asarray(const[D.CONTROLS].values, dtype=float).reshape(
+            n, len(meta["controls"])
+        ),
+        channels=tuple(meta["channels"]),
+        control_names=tuple(meta["controls"]),
+        target_name=meta["target"],
+        date_name=meta["date"],
+        period_days=int(meta["period_days"]),
+    )
+
+
+def stacked(ds: xr.Dataset, names: Iterable[str]) -> dict[str, np.ndarray]:
+    """Posterior draws as numpy arrays with one leading sample axis (chain x draw)."""
+    out = {}
+    for name in names:
+        if name in ds:
+            da = ds[name]
+            other = [d for d in da.dims if d not in D.SAMPLE_DIMS]
+            da = da.transpose(*D.SAMPLE_DIMS, *other)
+            out[name] = np.asarray(da.values, dtype=float).reshape(-1, *da.shape[2:])
+    return out
+
+
+def unstack(values: np.ndarray, template: xr.Dataset, dims: tuple[str, ...], coords: dict):
+    """Wrap ``(S, ...)`` values back into a ``(chain, draw, ...)`` DataArray."""
+    n_chain, n_draw = template.sizes[D.CHAIN], template.sizes[D.DRAW]
+    arr = values.reshape(n_chain, n_draw, *values.shape[1:])
+    all_coords = {D.CHAIN: template[D.CHAIN].values, D.DRAW: template[D.DRAW].values, **coords}
+    return xr.DataArray(arr, dims=(*D.SAMPLE_DIMS, *dims), coords=all_coords)

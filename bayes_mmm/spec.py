@@ -1,0 +1,187 @@
+"""ModelSpec: the frozen description of a model (structure + priors), separate from PyMC.
+
+Units of the priors (see docs/defaults.md for the reasons behind each default):
+
+- ``roi``: outcome per unit of spend over the data window (the user's units). When not set,
+  it is LogNormal centred on the ROI at which media would explain ``roi_media_share`` of
+  the outcome, with every channel equally efficient.
+- ``decay``: geometric adstock rate in (0, 1).
+- ``half_saturation``: adstocked weekly spend at half the maximum effect, in units of the
+  channel's mean spend.
+- ``slope``: Hill shape (> 1 gives an S-curve).
+- ``intercept``, ``trend``, ``seasonality``, ``control_coef``, ``sigma``: in units of the mean
+  outcome (1.0 = the average week). ``trend`` is the change over the whole data window;
+  ``control_coef`` is per standard deviation of the control.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from typing import Literal
+
+import numpy as np
+
+from bayes_mmm import dims as D
+from bayes_mmm.priors import Prior, check_support, stack_channel_priors
+
+DEFAULT_PRIORS: dict[str, Prior] = {
+    D.DECAY: Prior("Beta", alpha=2.0, beta=2.0),
+    D.HALF_SAT: Prior("LogNormal", mu=0.0, sigma=0.6),
+    D.SLOPE: Prior("LogNormal", mu=0.3, sigma=0.4),
+    D.INTERCEPT: Prior("Normal", mu=0.5, sigma=0.5),
+    D.TREND: Prior("Normal", mu=0.0, sigma=0.2),
+    D.SEASONALITY: Prior("Normal", mu=0.0, sigma=0.2),
+    D.CONTROL_COEF: Prior("Normal", mu=0.0, sigma=0.5),
+    D.SIGMA: Prior("HalfNormal", sigma=0.2),
+    D.NU: Prior("Gamma", alpha=2.0, beta=0.1),
+}
+ROI_PRIOR_SIGMA = 1.0
+
+SUPPORT = {
+    D.ROI: (0.0, None),
+    D.DECAY: (0.0, 1.0),
+    D.HALF_SAT: (0.0, None),
+    D.SLOPE: (0.0, None),
+    D.SIGMA: (0.0, None),
+    D.NU: (0.0, None),
+}
+
+YEAR_DAYS = 365.25
+
+
+@dataclass(frozen=True)
+class ModelSpec:
+    """Model structure and prior overrides. All fields have defaults; see the module docstring.
+
+    ``priors`` overrides the default prior of a parameter for every channel;
+    ``channel_priors`` overrides it per channel, e.g. ``{"tv": {"decay": Prior("Beta", ...)}}``.
+    """
+
+    l_max: int = 8
+    adstock: bool = True
+    trend: bool = True
+    yearly_seasonality: int | None = None  # Fourier order; None: 2 when data span >= 1 year
+    weekly_seasonality: int | None = None  # day-of-week Fourier order; None: 2 for daily data
+    likelihood: Literal["normal", "studentt"] = "normal"
+    roi_media_share: float = 0.3
+    priors: Mapping[str, Prior] = field(default_factory=dict)
+    channel_priors: Mapping[str, Mapping[str, Prior]] = field(default_factory=dict)
+
+    def __post_init__(self):
+        if self.l_max < 1:
+            raise ValueError(f"l_max must be at least 1, got {self.l_max}")
+        if self.likelihood not in ("normal", "studentt"):
+            raise ValueError(f"likelihood must be 'normal' or 'studentt', got {self.likelihood!r}")
+        if not 0 < self.roi_media_share < 1:
+            raise ValueError(f"roi_media_share must be in (0, 1), got {self.roi_media_share}")
+        known = set(D.ALL_PARAMS)
+        for name, p in self.priors.items():
+            if name not in known:
+                raise ValueError(f"unknown parameter '{name}' in priors; known: {sorted(known)}")
+            if not isinstance(p, Prior):
+                raise TypeError(f"prior for '{name}' must be a Prior, got {type(p).__name__}")
+        for ch, ps in self.channel_priors.items():
+            for name in ps:
+                if name not in D.CHANNEL_PARAMS:
+                    raise ValueError(
+                        f"per-channel prior '{name}' for '{ch}' is not a channel parameter; "
+                        f"choose from {list(D.CHANNEL_PARAMS)}"
+                    )
+
+    # ---- structure -------------------------------------------------------------------
+    def fourier_orders(self, span_days: float | None, period_days: int) -> tuple[int, int]:
+        """(yearly, weekly) Fourier orders for data of this span and period."""
+        yearly = self.yearly_seasonality
+        if yearly is None:
+            yearly = 2 if span_days is not None and span_days >= 364 else 0
+        weekly = self.weekly_seasonality
+        if weekly is None:
+            weekly = 2 if period_days == 1 else 0
+        return int(yearly), int(weekly)
+
+    def n_parameters(
+        self, n_channels: int, n_controls: int, span_days: float | None, period_days: int = 7
+    ) -> int:
+        yearly, weekly = self.fourier_orders(span_days, period_days)
+        per_channel = 4 if self.adstock else 3
+        extra = 1 + int(self.trend) + 1 + int(self.likelihood == "studentt")
+        return per_channel * n_channels + n_controls + 2 * (yearly + weekly) + extra
+
+    def required_rows(
+        self, n_channels: int, n_controls: int, span_days: float | None, period_days: int = 7
+    ) -> int:
+        """Fewest rows the model accepts: its parameter count plus 10, and at least 2*l_max."""
+        n = self.n_parameters(n_channels, n_controls, span_days, period_days)
+        return max(2 * self.l_max, n + 10)
+
+    # ---- priors ----------------------------------------------------------------------
+    def resolve_priors(
+        self, channels: tuple[str, ...], target_sum: float, spend_sums: np.ndarray
+    ) -> dict[str, Prior]:
+        """Concrete priors for every parameter, per-channel parameters as arrays."""
+        unknown = set(self.channel_priors) - set(channels)
+        if unknown:
+            raise ValueError(
+                f"channel_priors name channels not in the data: {sorted(unknown)}; "
+                f"channels are {list(channels)}"
+            )
+        ref = self.roi_media_share * abs(target_sum) / float(np.sum(spend_sums))
+        base = {D.ROI: Prior("LogNormal", mu=float(np.log(ref)), sigma=ROI_PRIOR_SIGMA)}
+        base.update(DEFAULT_PRIORS)
+        base.update(self.priors)
+        out = {}
+        for name, prior in base.items():
+            if name in D.CHANNEL_PARAMS:
+                overrides = {ch: ps[name] for ch, ps in self.channel_priors.items() if name in ps}
+                prior = stack_channel_priors(prior, overrides, channels, name)
+                if prior.n_values() not in (1, len(channels)):
+                    raise ValueError(
+                        f"prior for '{name}' has {prior.n_values()} values; "
+                        f"give 1 or one per channel ({len(channels)})"
+                    )
+            if name in SUPPORT:
+                check_support(prior, name, *SUPPORT[name])
+            out[name] = prior
+        return out
+
+    # ---- serialisation ---------------------------------------------------------------
+    def to_dict(self) -> dict:
+        return {
+            "l_max": self.l_max,
+            "adstock": self.adstock,
+            "trend": self.trend,
+            "yearly_seasonality": self.yearly_seasonality,
+            "weekly_seasonality": self.weekly_seasonality,
+            "likelihood": self.likelihood,
+            "roi_media_share": self.roi_media_share,
+            "priors": {k: p.to_dict() for k, p in self.priors.items()},
+            "channel_priors": {
+                ch: {k: p.to_dict() for k, p in ps.items()}
+                for ch, ps in self.channel_priors.items()
+            },
+        }
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict())
+
+    @classmethod
+    def from_dict(cls, d: Mapping) -> ModelSpec:
+        d = dict(d)
+        unknown = set(d) - set(cls.__dataclass_fields__)
+        if unknown:
+            raise ValueError(f"unknown model spec fields: {sorted(unknown)}")
+        d["priors"] = {k: Prior.from_dict(v) for k, v in d.get("priors", {}).items()}
+        d["channel_priors"] = {
+            ch: {k: Prior.from_dict(v) for k, v in ps.items()}
+            for ch, ps in d.get("channel_priors", {}).items()
+        }
+        return cls(**d)
+
+    @classmethod
+    def from_json(cls, text: str) -> ModelSpec:
+        return cls.from_dict(json.loads(text))
+
+    def replace(self, **changes) -> ModelSpec:
+        return replace(self, **changes)
