@@ -72,8 +72,10 @@ def _parse_dates(raw: pd.Series, name: str, unit: str) -> tuple[pd.Series, list[
     as_text = raw.dropna().astype(str)
     numeric_text = len(as_text) > 0 and as_text.str.fullmatch(r"-?\d{1,6}(\.\d*)?").all()
     if numeric_text or (pd.api.types.is_numeric_dtype(raw) and not pd.api.types.is_bool_dtype(raw)):
+        shown = raw.dropna()
         return raw, [
-            f"date column '{name}' holds numbers, not dates (e.g. {raw.iloc[0]!r}); "
+            f"date column '{name}' holds numbers, not dates, in "
+            f"{_where(shown.index, shown.tolist(), unit=unit)}; "
             "write real dates such as 2024-01-01"
         ]
     problems = []
