@@ -124,6 +124,18 @@ def from_frame(
     )
 
 
+def _record_lines(reader) -> list[int]:
+    """Line on which each data record starts, skipping blank lines as ``pd.read_csv`` does."""
+    lines = []
+    previous = reader.line_num
+    for row in reader:
+        blank = not row or (len(row) == 1 and not row[0].strip())
+        if not blank:
+            lines.append(previous + 1)
+        previous = reader.line_num
+    return lines
+
+
 def read_csv(
     path: str | Path,
     *,
@@ -139,12 +151,18 @@ def read_csv(
     if not path.is_file():
         raise DataValidationError([f"file '{path}' does not exist"])
     with path.open(newline="", encoding="utf-8-sig") as fh:
-        header = next(csv.reader(fh), [])
+        reader = csv.reader(fh)
+        header = next(reader, [])
+        line_numbers = _record_lines(reader)
     problems = check_columns(header, date, target, list(channels), list(controls))
     if problems:
         raise DataValidationError(problems)
     df = pd.read_csv(path, dtype=str, keep_default_na=False, na_values=["", "NA", "NaN", "nan"])
-    df.index = pd.RangeIndex(2, len(df) + 2)  # line numbers in the file (header is line 1)
+    # line numbers in the file (header is line 1), counting the blank lines pandas skips
+    if len(line_numbers) == len(df):
+        df.index = pd.Index(line_numbers)
+    else:
+        df.index = pd.RangeIndex(2, len(df) + 2)
     return from_frame(
         df,
         date=date,
