@@ -1,0 +1,51 @@
+"""Shared fixtures: one small fit of the bundled demo, and a small valid input table."""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Callable
+from functools import cache
+
+import pandas as pd
+import pytest
+
+import bayes_mmm as bm
+
+# column roles of the small table built by ``make_frame``
+FRAME_COLUMNS = dict(date="date", target="sales", channels=["tv", "search"], controls=["promo"])
+
+
+@pytest.fixture(scope="session")
+def demo_fit() -> bm.MMMFit:
+    """The bundled demo fitted once with small settings (shared by the plumbing tests)."""
+    data, _ = bm.load_demo()
+    with warnings.catch_warnings():
+        # short chains may not meet the ESS target; that is not what these tests check
+        warnings.simplefilter("ignore", bm.SamplingWarning)
+        return bm.fit(data, chains=2, draws=200, tune=300, seed=1, progress=False)
+
+
+@cache
+def _simulated_frame(n_rows: int, period_days: int) -> pd.DataFrame:
+    sim = bm.simulate(n_rows, channels=("tv", "search"), period_days=period_days, seed=3)
+    return sim.frame
+
+
+@pytest.fixture
+def make_frame() -> Callable[..., pd.DataFrame]:
+    """Build a fresh, valid table to derive bad inputs from.
+
+    ``make_frame()`` gives 60 weekly rows with columns ``date, sales, tv, search, promo``
+    (``FRAME_COLUMNS`` names their roles); ``period_days=1`` gives daily rows.
+    """
+
+    def build(n_rows: int = 60, period_days: int = 7) -> pd.DataFrame:
+        return _simulated_frame(n_rows, period_days).copy()
+
+    return build
+
+
+@pytest.fixture
+def frame_columns() -> dict:
+    """Keyword arguments naming the roles of the columns of ``make_frame()``'s table."""
+    return {k: list(v) if isinstance(v, list) else v for k, v in FRAME_COLUMNS.items()}
