@@ -7,6 +7,7 @@ this is the small subset we need (flat priors, per-channel parameter arrays, dic
 from __future__ import annotations
 
 import ast
+import inspect
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -25,6 +26,13 @@ def _plain(v: Any) -> Any:
     return v
 
 
+def _param_names(cls: type) -> list[str]:
+    """Named parameters of a PyMC distribution's ``dist`` (without ``*args``/``**kwargs``)."""
+    sig = inspect.signature(cls.dist)
+    kinds = (inspect.Parameter.POSITIONAL_OR_KEYWORD, inspect.Parameter.KEYWORD_ONLY)
+    return [n for n, p in sig.parameters.items() if p.kind in kinds and n != "cls"]
+
+
 class Prior:
     """A prior distribution, e.g. ``Prior("Beta", alpha=2, beta=2)``.
 
@@ -38,6 +46,10 @@ class Prior:
         cls = getattr(pm, dist, None)
         if not (isinstance(cls, type) and issubclass(cls, pm.Continuous)):
             raise ValueError(f"'{dist}' is not a continuous PyMC distribution (e.g. 'LogNormal')")
+        known = _param_names(cls)
+        unknown = sorted(set(params) - set(known))
+        if unknown:  # PyMC's ``dist`` swallows unknown keywords: a typo would be ignored
+            raise ValueError(f"{dist} has no parameter(s) {unknown}; its parameters are {known}")
         object.__setattr__(self, "dist", dist)
         object.__setattr__(self, "params", {k: _plain(v) for k, v in params.items()})
 
@@ -77,7 +89,10 @@ class Prior:
                 f"cannot read prior {text!r}: write it as Dist(param=value, ...), "
                 "e.g. LogNormal(mu=0, sigma=1)"
             ) from err
-        return cls(node.func.id, **params)
+        try:
+            return cls(node.func.id, **params)
+        except TypeError as err:
+            raise ValueError(f"cannot read prior {text!r}: {err}") from err
 
     def _kwargs(self) -> dict[str, Any]:
         return {k: np.asarray(v, dtype=float) for k, v in self.params.items()}
