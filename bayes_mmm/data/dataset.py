@@ -111,11 +111,17 @@ def from_frame(
         min_rows=min_rows,
         unit=unit,
     )
+    n = len(clean)
+
+    def matrix(names: list[str]) -> np.ndarray:
+        # C order, as when read back from a saved fit, so that sums are bit-identical
+        return np.ascontiguousarray(clean[names].to_numpy(float).reshape(n, len(names)))
+
     return MMMData(
         dates=pd.DatetimeIndex(clean[date], name=date),
         target=clean[target].to_numpy(float),
-        spend=clean[channels].to_numpy(float).reshape(len(clean), len(channels)),
-        controls=clean[controls].to_numpy(float).reshape(len(clean), len(controls)),
+        spend=matrix(channels),
+        controls=matrix(controls),
         channels=tuple(channels),
         control_names=tuple(controls),
         target_name=target,
