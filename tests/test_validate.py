@@ -80,6 +80,7 @@ def test_valid_weekly_frame_gives_data_with_right_shapes(make_frame):
     assert data.control_names == ("promo",)
     assert data.period_days == 7
     assert data.span_days == 60 * 7
+    assert data.spend.flags.c_contiguous  # same layout as a fit read back from disk
     np.testing.assert_array_equal(data.spend, df[["tv", "search"]].to_numpy())
     np.testing.assert_array_equal(data.target, df["sales"].to_numpy())
     assert (data.dates == pd.DatetimeIndex(df["date"])).all()
