@@ -28,8 +28,8 @@ from bayes_mmm.priors import Prior, check_support, stack_channel_priors
 
 DEFAULT_PRIORS: dict[str, Prior] = {
     D.DECAY: Prior("Beta", alpha=2.0, beta=2.0),
-    D.HALF_SAT: Prior("LogNormal", mu=0.0, sigma=0.6),
-    D.SLOPE: Prior("LogNormal", mu=0.3, sigma=0.4),
+    D.HALF_SAT: Prior("LogNormal", mu=0.0, sigma=0.4),
+    D.SLOPE: Prior("LogNormal", mu=0.35, sigma=0.35),
     D.INTERCEPT: Prior("Normal", mu=0.5, sigma=0.5),
     D.TREND: Prior("Normal", mu=0.0, sigma=0.2),
     D.SEASONALITY: Prior("Normal", mu=0.0, sigma=0.2),

@@ -96,13 +96,25 @@ class Simulation:
 
 
 def spend_pattern(
-    pattern: str, n: int, rng: np.random.Generator, shock: np.ndarray | None = None
+    pattern: str,
+    n: int,
+    rng: np.random.Generator,
+    shock: np.ndarray | None = None,
+    variability: float = 0.5,
+    persistence: float = 0.5,
 ) -> np.ndarray:
-    """Spend with mean 1 following ``pattern``; ``shock`` adds shared (correlated) variation."""
+    """Spend with mean 1 following ``pattern``.
+
+    Week-to-week variation is a log-AR(1) process with stationary standard deviation
+    ``variability`` and autocorrelation ``persistence``; ``shock`` (standard normal) replaces
+    the channel's own innovations to make channels correlated.
+    """
     z = rng.normal(size=n) if shock is None else shock
+    innovation = variability * np.sqrt(1 - persistence**2)
     log_noise = np.zeros(n)
-    for t in range(n):  # AR(1) smoothing: budgets move gradually
-        log_noise[t] = 0.6 * (log_noise[t - 1] if t else 0.0) + 0.8 * 0.35 * z[t]
+    log_noise[0] = variability * z[0]
+    for t in range(1, n):  # budgets move gradually
+        log_noise[t] = persistence * log_noise[t - 1] + innovation * z[t]
     x = np.exp(log_noise)
     if pattern == "always_on":
         pass
@@ -141,6 +153,7 @@ def simulate(
     media_share: float = 0.35,
     noise: float = 0.05,
     spend_correlation: float = 0.0,
+    spend_variability: float = 0.5,
     trend: float = 0.1,
     seasonality: float = 0.08,
     promo: bool = True,
@@ -153,6 +166,9 @@ def simulate(
 
     Unset per-channel parameters are drawn from the ranges of the calibration study: ROI
     0.3-3, decay 0.1-0.8, half-saturation 0.5-1.8 x mean spend, slope 0.8-2.5.
+    ``spend_variability`` is the log-scale standard deviation of weekly spend around its
+    pattern (0.5: spend typically within about x0.6-x1.6 of its level) and ``spend_correlation``
+    the correlation of those moves across channels.
     ``media_share`` is the share of the mean outcome due to media; ``noise`` is the noise
     standard deviation as a fraction of the mean outcome; ``trend`` and ``seasonality`` are
     fractions of the baseline (change over the window, and yearly amplitude).
@@ -180,6 +196,7 @@ def simulate(
                 n_weeks,
                 rng,
                 shock=np.sqrt(rho) * common + np.sqrt(1 - rho) * rng.normal(size=n_weeks),
+                variability=spend_variability,
             )
             for i in range(n_ch)
         ]

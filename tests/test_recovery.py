@@ -1,0 +1,75 @@
+"""Recovery of known truth by the default model (real NUTS on simulated data).
+
+Data: 156 weeks, 4 channels (three always-on, one flighted with zero weeks), a promo control,
+trend and yearly seasonality, noise 4% of the mean outcome, media 45% of the outcome.
+Asserted, at 4 chains x 1000 draws: every channel's 90% ROI interval contains the true ROI;
+the posterior-mean ROI is within 20% of the truth for at least 3 of the 4 channels;
+0 divergences and max r_hat <= 1.01.
+
+This data design passes for 7 of the simulator seeds 1-8 with the current defaults (seed 4
+fails: the flighted channel's ROI is over-estimated by 16% and just misses its interval);
+the test uses seed 1, fixed, so it is deterministic.
+"""
+
+import warnings
+
+import numpy as np
+import pytest
+
+import bayes_mmm as bm
+
+pytestmark = pytest.mark.slow
+
+TRUE_ROI = [1.5, 2.5, 1.0, 0.6]
+
+
+@pytest.fixture(scope="module")
+def recovery():
+    sim = bm.simulate(
+        156,
+        ["tv", "search", "social", "display"],
+        ["always_on", "always_on", "flighted", "always_on"],
+        roi=TRUE_ROI,
+        decay=[0.6, 0.2, 0.4, 0.3],
+        half_saturation=[1.0, 0.8, 1.2, 1.5],
+        slope=[1.5, 1.2, 2.0, 1.0],
+        mean_spend=[1500, 800, 700, 500],
+        media_share=0.45,
+        noise=0.04,
+        spend_variability=0.7,
+        seed=1,
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", bm.SamplingWarning)
+        fit = bm.fit(sim.to_data(), chains=4, draws=1000, tune=1000, seed=1, progress=False)
+    return sim, fit
+
+
+def test_truth_inside_90_percent_intervals(recovery):
+    sim, fit = recovery
+    table = bm.roi_table(fit, ci_prob=0.90)
+    truth = np.asarray(sim.truth.roi)
+    inside = (table.roi_lower.to_numpy() <= truth) & (truth <= table.roi_upper.to_numpy())
+    assert inside.all(), table.assign(truth=truth)
+
+
+def test_posterior_mean_within_20_percent_for_3_of_4(recovery):
+    sim, fit = recovery
+    table = bm.roi_table(fit)
+    truth = np.asarray(sim.truth.roi)
+    rel_error = np.abs(table.roi_mean.to_numpy() - truth) / truth
+    assert (rel_error <= 0.20).sum() >= 3, rel_error
+
+
+def test_sampler_clean(recovery):
+    _, fit = recovery
+    assert fit.diagnostics.divergences == 0
+    assert fit.diagnostics.max_r_hat <= 1.01
+
+
+def test_flighted_channel_is_the_best_identified(recovery):
+    """Zero-spend weeks pin down the whole response curve: narrowest relative interval."""
+    sim, fit = recovery
+    table = bm.roi_table(fit)
+    width = (table.roi_upper - table.roi_lower).to_numpy() / np.asarray(sim.truth.roi)
+    assert np.argmin(width) == sim.truth.channels.index("social")
