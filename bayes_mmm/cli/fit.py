@@ -1,40 +1,19 @@
-"""Command line: ``bayes-mmm demo|fit ...``. A thin front over the public functions."""
+"""``bayes-mmm demo`` and ``bayes-mmm fit``: fit a model and write its outputs."""
 
 from __future__ import annotations
 
 import argparse
 import json
 import sys
-import warnings
-from collections.abc import Sequence
 from pathlib import Path
 
+from bayes_mmm.cli.common import add_sampling_args, names, sampling_warnings_to_stderr
 from bayes_mmm.data.dataset import read_csv
 from bayes_mmm.data.demo import demo_csv_path, load_demo
-from bayes_mmm.data.validate import DataValidationError
-from bayes_mmm.diagnostics import SamplingWarning
-from bayes_mmm.fit import SAMPLERS, fit
+from bayes_mmm.fit import fit
 from bayes_mmm.priors import Prior
 from bayes_mmm.report import write_fit_outputs
 from bayes_mmm.spec import ModelSpec
-
-EXIT_BAD_INPUT = 2
-
-
-def _names(text: str | None) -> list[str]:
-    return [s.strip() for s in (text or "").split(",") if s.strip()]
-
-
-def _add_sampling_args(p: argparse.ArgumentParser) -> None:
-    g = p.add_argument_group("sampling")
-    g.add_argument("--chains", type=int, default=4, help="number of chains (default 4)")
-    g.add_argument("--draws", type=int, default=1000, help="draws per chain (default 1000)")
-    g.add_argument("--tune", type=int, default=1000, help="tuning steps per chain (default 1000)")
-    g.add_argument("--seed", type=int, default=0, help="random seed (default 0: reproducible)")
-    g.add_argument("--target-accept", type=float, default=0.8, help="NUTS target acceptance")
-    g.add_argument("--sampler", choices=SAMPLERS, default="nutpie", help="NUTS implementation")
-    g.add_argument("--ci-prob", type=float, default=0.90, help="credible interval probability")
-    g.add_argument("--quiet", action="store_true", help="no progress output")
 
 
 def _add_model_args(p: argparse.ArgumentParser) -> None:
@@ -50,15 +29,12 @@ def _add_model_args(p: argparse.ArgumentParser) -> None:
     )
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="bayes-mmm", description="Bayesian media mix modeling: fit, ROI, budget."
-    )
-    sub = parser.add_subparsers(dest="command", required=True)
+def register(sub) -> None:
     demo = sub.add_parser("demo", help=f"fit the bundled demo data ({demo_csv_path()})")
     demo.add_argument("--out", type=Path, required=True, help="output directory")
     _add_model_args(demo)
-    _add_sampling_args(demo)
+    add_sampling_args(demo)
+    demo.set_defaults(func=run_fit)
     f = sub.add_parser("fit", help="fit a CSV of dates, outcome, channel spend and controls")
     f.add_argument("data", type=Path, help="CSV file, one row per week (or day)")
     f.add_argument("--date", required=True, help="date column")
@@ -67,8 +43,8 @@ def build_parser() -> argparse.ArgumentParser:
     f.add_argument("--controls", default="", help="comma-separated control columns")
     f.add_argument("--out", type=Path, required=True, help="output directory")
     _add_model_args(f)
-    _add_sampling_args(f)
-    return parser
+    add_sampling_args(f)
+    f.set_defaults(func=run_fit)
 
 
 def spec_from_args(args: argparse.Namespace) -> ModelSpec:
@@ -98,13 +74,12 @@ def run_fit(args: argparse.Namespace) -> int:
             args.data,
             date=args.date,
             target=args.target,
-            channels=_names(args.channels),
-            controls=_names(args.controls),
+            channels=names(args.channels),
+            controls=names(args.controls),
             spec=spec,
         )
     progress = not args.quiet
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always", SamplingWarning)
+    with sampling_warnings_to_stderr():
         result = fit(
             data,
             spec,
@@ -116,22 +91,7 @@ def run_fit(args: argparse.Namespace) -> int:
             sampler=args.sampler,
             progress=progress,
         )
-    for w in caught:
-        print(f"WARNING: {w.message}", file=sys.stderr)
     write_fit_outputs(result, args.out, ci_prob=args.ci_prob, progress=progress)
     if progress:
         print(json.dumps(result.diagnostics.to_dict()), file=sys.stderr)
     return 0
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
-    try:
-        return run_fit(args)
-    except (DataValidationError, ValueError, FileNotFoundError) as err:
-        print(f"error: {err}", file=sys.stderr)
-        return EXIT_BAD_INPUT
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -1,0 +1,50 @@
+"""Arguments and helpers shared by the command modules."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import warnings
+from collections.abc import Callable
+from contextlib import contextmanager
+
+from bayes_mmm.diagnostics import SamplingWarning
+from bayes_mmm.fit import SAMPLERS
+
+EXIT_BAD_INPUT = 2
+
+
+def names(text: str | None) -> list[str]:
+    """``'a, b,c'`` -> ``['a', 'b', 'c']``."""
+    return [s.strip() for s in (text or "").split(",") if s.strip()]
+
+
+def add_sampling_args(p: argparse.ArgumentParser) -> None:
+    g = p.add_argument_group("sampling")
+    g.add_argument("--chains", type=int, default=4, help="number of chains (default 4)")
+    g.add_argument("--draws", type=int, default=1000, help="draws per chain (default 1000)")
+    g.add_argument("--tune", type=int, default=1000, help="tuning steps per chain (default 1000)")
+    g.add_argument("--seed", type=int, default=0, help="random seed (default 0: reproducible)")
+    g.add_argument("--target-accept", type=float, default=0.8, help="NUTS target acceptance")
+    g.add_argument("--sampler", choices=SAMPLERS, default="nutpie", help="NUTS implementation")
+    g.add_argument("--ci-prob", type=float, default=0.90, help="credible interval probability")
+    g.add_argument("--quiet", action="store_true", help="no progress output")
+
+
+def say(args: argparse.Namespace, msg: str) -> None:
+    if not getattr(args, "quiet", False):
+        print(f"[bayes_mmm] {msg}", file=sys.stderr, flush=True)
+
+
+@contextmanager
+def sampling_warnings_to_stderr():
+    """Collect SamplingWarnings and print them as plain 'WARNING:' lines at the end."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", SamplingWarning)
+        yield
+    for w in caught:
+        if issubclass(w.category, SamplingWarning):
+            print(f"WARNING: {w.message}", file=sys.stderr)
+
+
+Handler = Callable[[argparse.Namespace], int]
