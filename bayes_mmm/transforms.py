@@ -33,7 +33,7 @@ def lag_stack(x: np.ndarray, l_max: int) -> np.ndarray:
     """``(lag, date, channel)``: ``out[l, t] = x[t - l]`` with zeros before the first date."""
     x = np.asarray(x, dtype=float)
     out = np.zeros((l_max, *x.shape))
-    for lag in range(l_max):
+    for lag in range(min(l_max, x.shape[0])):
         out[lag, lag:] = x[: x.shape[0] - lag]
     return out
 

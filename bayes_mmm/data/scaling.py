@@ -81,9 +81,14 @@ class Design:
 
 
 def make_design(data: MMMData, spec: ModelSpec, scales: Scales | None = None) -> Design:
-    """Model inputs for ``data``; ``scales`` defaults to the data's own (a fit window)."""
+    """Model inputs for ``data``; ``scales`` defaults to the data's own (a fit window).
+
+    With the scales of a fit window, ``data`` may be any other dates (e.g. a forecast): the
+    seasonality terms are those of the fit window.
+    """
     scales = scales or Scales.from_data(data)
-    yearly, weekly = spec.fourier_orders(data.span_days, data.period_days)
+    window_days = scales.span_days + data.period_days
+    yearly, weekly = spec.fourier_orders(window_days, data.period_days)
     sd = np.where(scales.control_sd > 0, scales.control_sd, 1.0)
     return Design(
         x_lagged=lag_stack(data.spend / scales.spend, spec.l_max),
