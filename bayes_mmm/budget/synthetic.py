@@ -1,0 +1,138 @@
+"""Fits built from given parameter draws, without sampling: known answers for budget tests,
+the truth of a simulation as a one-draw "posterior", and fast benchmarks."""
+
+from __future__ import annotations
+
+import numpy as np
+import xarray as xr
+
+from bayes_mmm import dims as D
+from bayes_mmm import equations as eq
+from bayes_mmm.data.dataset import MMMData
+from bayes_mmm.data.scaling import Scales, make_design
+from bayes_mmm.data.simulate import Simulation
+from bayes_mmm.diagnostics import Diagnostics
+from bayes_mmm.fit import MMMFit, assemble
+from bayes_mmm.model import resolve_priors
+from bayes_mmm.spec import ModelSpec
+
+
+def _draws(value, n_draws: int, tail: tuple[int, ...], name: str) -> np.ndarray:
+    arr = np.asarray(value, dtype=float)
+    if arr.ndim == len(tail):
+        arr = np.broadcast_to(arr, (n_draws, *tail))
+    if arr.shape != (n_draws, *tail):
+        raise ValueError(f"{name}: expected shape {tail} or {(n_draws, *tail)}, got {arr.shape}")
+    return arr
+
+
+def synthetic_fit(
+    data: MMMData,
+    *,
+    decay,
+    half_saturation,
+    slope,
+    roi=None,
+    beta=None,
+    intercept=0.5,
+    trend=0.0,
+    sigma=0.05,
+    spec: ModelSpec | None = None,
+    chains: int = 1,
+) -> MMMFit:
+    """An :class:`MMMFit` whose posterior holds the given draws.
+
+    Channel parameters are ``(channel,)`` (one draw) or ``(draw, channel)``; give ``roi`` or
+    ``beta`` (weekly contribution at saturation, outcome units). Units as in the model
+    (``half_saturation`` in units of mean spend; ``intercept``, ``trend``, ``sigma`` in units
+    of the mean outcome); seasonality and control effects are zero. Draws are split evenly
+    over ``chains``.
+    """
+    spec = spec or ModelSpec()
+    n_ch = data.n_channels
+    given = [np.asarray(v) for v in (decay, half_saturation, slope, roi, beta) if v is not None]
+    n = max((v.shape[0] for v in given if v.ndim == 2), default=1)
+    if n % chains:
+        raise ValueError(f"{n} draws cannot be split evenly over {chains} chains")
+    if (roi is None) == (beta is None):
+        raise ValueError("give exactly one of roi and beta")
+    p = {
+        D.DECAY: _draws(decay, n, (n_ch,), D.DECAY),
+        D.HALF_SAT: _draws(half_saturation, n, (n_ch,), D.HALF_SAT),
+        D.SLOPE: _draws(slope, n, (n_ch,), D.SLOPE),
+    }
+    if roi is None:
+        sat = eq.saturation(data.spend, Scales.from_data(data), p, spec)
+        p[D.ROI] = _draws(beta, n, (n_ch,), "beta") * sat.sum(axis=1) / data.spend.sum(axis=0)
+    else:
+        p[D.ROI] = _draws(roi, n, (n_ch,), D.ROI)
+    design = make_design(data, spec)
+    n_f, n_k = len(design.fourier_names), len(data.control_names)
+    p[D.INTERCEPT] = _draws(intercept, n, (), D.INTERCEPT)
+    p[D.SIGMA] = _draws(sigma, n, (), D.SIGMA)
+    if spec.trend:
+        p[D.TREND] = _draws(trend, n, (), D.TREND)
+    if n_f:
+        p[D.SEASONALITY] = np.zeros((n, n_f))
+    if n_k:
+        p[D.CONTROL_COEF] = np.zeros((n, n_k))
+    if spec.likelihood == "studentt":
+        p[D.NU] = np.full(n, 10.0)
+    extra = {
+        D.ROI: D.CHANNEL,
+        D.DECAY: D.CHANNEL,
+        D.HALF_SAT: D.CHANNEL,
+        D.SLOPE: D.CHANNEL,
+        D.SEASONALITY: D.FOURIER,
+        D.CONTROL_COEF: D.CONTROL,
+    }
+    per_chain = n // chains
+    post = xr.Dataset(
+        {
+            k: (
+                (D.CHAIN, D.DRAW, *([extra[k]] if k in extra else [])),
+                v.reshape(chains, per_chain, *v.shape[1:]),
+            )
+            for k, v in p.items()
+            if k != D.DECAY or spec.adstock
+        },
+        coords={
+            D.CHAIN: np.arange(chains),
+            D.DRAW: np.arange(per_chain),
+            D.CHANNEL: list(data.channels),
+            D.FOURIER: design.fourier_names,
+            D.CONTROL: list(data.control_names),
+        },
+    )
+    stats = xr.Dataset({"diverging": ((D.CHAIN, D.DRAW), np.zeros((chains, per_chain), bool))})
+    diag = Diagnostics(
+        max_r_hat=float("nan"),
+        min_ess_bulk=float("nan"),
+        divergences=0,
+        steps_per_draw=float("nan"),
+        sampling_seconds=0.0,
+        chains=chains,
+        draws=per_chain,
+        sampler="synthetic",
+    )
+    return assemble(post, stats, data, spec, resolve_priors(data, spec), diag)
+
+
+def truth_fit(sim: Simulation, spec: ModelSpec | None = None) -> MMMFit:
+    """The simulation's true media parameters as a one-draw fit (for true outcomes of plans).
+
+    Only the media part is true (baseline, seasonality and controls are not reproduced):
+    use it for incremental outcomes, not for total outcomes.
+    """
+    t = sim.truth
+    spec = spec or ModelSpec(l_max=t.l_max)
+    if spec.l_max != t.l_max:
+        raise ValueError(f"spec.l_max {spec.l_max} differs from the simulation's {t.l_max}")
+    return synthetic_fit(
+        sim.to_data(),
+        roi=t.roi,
+        decay=t.decay,
+        half_saturation=t.half_saturation,
+        slope=t.slope,
+        spec=spec,
+    )
