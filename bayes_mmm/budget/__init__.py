@@ -9,6 +9,7 @@ last ``horizon`` periods of the data.
 """
 
 from bayes_mmm.budget.bounds import parse_bound, resolve_bounds
+from bayes_mmm.budget.frontier import best_budget, budget_for_target, frontier
 from bayes_mmm.budget.objectives import Objective
 from bayes_mmm.budget.optimize import Allocation, optimize
 from bayes_mmm.budget.scenario import (
@@ -23,7 +24,10 @@ from bayes_mmm.budget.scenario import (
 __all__ = [
     "Allocation",
     "Objective",
+    "best_budget",
+    "budget_for_target",
     "current_plan",
+    "frontier",
     "optimize",
     "parse_bound",
     "resolve_bounds",

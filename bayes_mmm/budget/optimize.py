@@ -219,8 +219,12 @@ class Allocator:
             x = _project(x, lo, hi, budget)
         return Solution(x.copy(), self.value(x), bool(res.success), str(res.message))
 
-    def solve(self, budget: float | None, starts: Iterable[np.ndarray] = ()) -> Solution:
-        """Best plan for a total ``budget`` (``None``: free budget, profit objective only)."""
+    def solve(
+        self, budget: float | None, starts: Iterable[np.ndarray] = (), from_current: bool = True
+    ) -> Solution:
+        """Best plan for a total ``budget`` (``None``: free budget, profit objective only),
+        polished from the grid optimum, the given ``starts`` and (``from_current``) the
+        current plan."""
         if budget is None and self.objective.kind != "profit":
             raise ValueError("a free budget needs the profit objective (e.g. profit:2)")
         hi = self._caps(budget)
@@ -234,7 +238,9 @@ class Allocator:
                     f"budget {budget:,.2f} is outside what the bounds allow: "
                     f"{lo.sum():,.2f} to {self.hi.sum():,.2f} over {self.horizon} periods"
                 )
-        candidates = [self._grid_start(budget, hi), *starts, self.current]
+        candidates = [self._grid_start(budget, hi), *starts]
+        if from_current:
+            candidates.append(self.current)
         if self.objective.kind in ("quantile", "cvar"):
             candidates.append(np.full(len(lo), (budget or self.current.sum()) / len(lo)))
         points = []

@@ -1,0 +1,170 @@
+"""How much to spend: the efficient frontier, the profit-maximising budget, and the budget
+that reaches a target outcome or ROI (the seeds' "ROI optimisation" that cuts the budget).
+
+Outcomes are incremental (versus zero media over the horizon, carryover after it included)
+and every budget is optimally allocated (:class:`~bayes_mmm.budget.optimize.Allocator`).
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+
+from bayes_mmm.budget.optimize import Allocation, Allocator, Solution, optimize, report
+from bayes_mmm.fit import MMMFit
+
+BISECTION_STEPS = 12
+
+
+def _allocator(fit: MMMFit, horizon: int, objective: str, constraints: dict) -> Allocator:
+    return Allocator(fit, horizon, objective, **constraints)
+
+
+def _budget_range(alloc: Allocator) -> tuple[float, float]:
+    """Smallest and largest total the bounds allow (unbounded channels capped as for a free
+    budget: at ``EXTRAPOLATION_CAP`` x their largest weekly spend in the data)."""
+    return float(alloc.lo.sum()), float(alloc._caps(None).sum())
+
+
+def default_budgets(alloc: Allocator, n_points: int = 15) -> np.ndarray:
+    """From 20% to 200% of the current plan's total (within what the bounds allow), with the
+    current total itself."""
+    lo, hi = _budget_range(alloc)
+    cur = float(alloc.current.sum())
+    grid = np.append(np.linspace(0.2, 2.0, n_points) * cur, cur)
+    return np.unique(np.clip(grid, lo, hi))
+
+
+def frontier(
+    fit: MMMFit,
+    horizon: int,
+    budgets: Sequence[float] | None = None,
+    *,
+    objective: str = "mean",
+    ci_prob: float = 0.90,
+    n_points: int = 15,
+    progress: bool = False,
+    **constraints,
+) -> pd.DataFrame:
+    """Optimal incremental outcome for each total budget, with its uncertainty.
+
+    One row per budget (ascending): ``budget, objective, incremental_mean, incremental_median,
+    incremental_lower, incremental_upper, roi_mean, roi_lower, roi_upper, mroi`` (the slope of
+    the expected frontier: extra outcome per extra unit of budget) and the allocation, one
+    ``<channel>_spend`` column per channel. ``constraints``: ``bounds``, ``max_change``,
+    ``fixed``, ``shape`` as for :func:`~bayes_mmm.budget.optimize.optimize`.
+    """
+    alloc = _allocator(fit, horizon, objective, constraints)
+    grid = default_budgets(alloc, n_points) if budgets is None else np.sort(np.asarray(budgets))
+    tail = (1 - ci_prob) / 2
+    rows, prev = [], None
+    for i, b in enumerate(grid):
+        if progress:
+            print(f"[bayes_mmm] frontier {i + 1}/{len(grid)}: budget {b:,.0f}", file=sys.stderr)
+        warm = [] if prev is None else [prev * b / max(prev.sum(), 1e-12)]
+        sol = alloc.solve(float(b), starts=warm, from_current=prev is None)
+        prev = sol.total
+        y = alloc.draws(sol.total)
+        lo, hi = np.quantile(y, [tail, 1 - tail])
+        row = {
+            "budget": float(b),
+            "objective": sol.value,
+            "incremental_mean": y.mean(),
+            "incremental_median": np.median(y),
+            "incremental_lower": lo,
+            "incremental_upper": hi,
+        }
+        roi = y / b if b > 0 else np.full_like(y, np.nan)
+        r_lo, r_hi = np.quantile(roi, [tail, 1 - tail]) if b > 0 else (np.nan, np.nan)
+        row.update(roi_mean=roi.mean(), roi_lower=r_lo, roi_upper=r_hi)
+        row.update({f"{c}_spend": v for c, v in zip(alloc.channels, sol.total, strict=True)})
+        rows.append(row)
+    out = pd.DataFrame(rows)
+    mean = out["incremental_mean"].to_numpy()
+    out.insert(9, "mroi", np.gradient(mean, out["budget"]) if len(out) > 1 else np.nan)
+    out.attrs.update(ci_prob=ci_prob, current_budget=float(alloc.current.sum()))
+    return out
+
+
+def best_budget(
+    fit: MMMFit, horizon: int, value: float, *, ci_prob: float = 0.90, **constraints
+) -> Allocation:
+    """The budget and allocation that maximise expected profit, ``value`` x incremental
+    outcome - spend (the marginal ROI of every channel that is not at a bound is 1 / value)."""
+    return optimize(
+        fit, horizon, objective=f"profit:{value}", free_budget=True, ci_prob=ci_prob, **constraints
+    )
+
+
+def _boundary(pred, lo: float, hi: float) -> tuple[float, float]:
+    """Narrow ``[lo, hi]`` (``pred`` differs at the two ends) by ``BISECTION_STEPS`` halvings."""
+    at_lo = pred(lo)
+    for _ in range(BISECTION_STEPS):
+        mid = 0.5 * (lo + hi)
+        lo, hi = (mid, hi) if pred(mid) == at_lo else (lo, mid)
+    return lo, hi
+
+
+def budget_for_target(
+    fit: MMMFit,
+    horizon: int,
+    *,
+    outcome: float | None = None,
+    roi: float | None = None,
+    objective: str = "mean",
+    ci_prob: float = 0.90,
+    **constraints,
+) -> Allocation:
+    """The least budget whose optimal plan reaches ``outcome`` (incremental, on the
+    objective's statistic: expected value by default, or e.g. ``quantile:0.1`` for a target
+    reached with 90% probability); or the largest budget whose optimal plan still has an
+    incremental ROI of at least ``roi`` (ROI falls as the budget grows, so the least budget
+    meeting an ROI target is a trivially small one). The budget is found to about 0.1%.
+    """
+    if (outcome is None) == (roi is None):
+        raise ValueError("give one target: outcome or roi")
+    alloc = _allocator(fit, horizon, objective, constraints)
+    if alloc.objective.kind == "profit":
+        raise ValueError("targets use the mean, quantile or cvar objective, not profit")
+    lo, hi = _budget_range(alloc)
+    cache: dict[float, Solution] = {}
+
+    def solve(b: float) -> Solution:
+        if b not in cache:
+            near = min(cache, key=lambda k: abs(k - b), default=None)
+            warm = [] if near is None else [cache[near].total * b / max(near, 1e-12)]
+            cache[b] = alloc.solve(b, starts=warm, from_current=near is None)
+        return cache[b]
+
+    cur = float(alloc.current.sum())
+    grid = np.unique(np.append(np.geomspace(max(lo, 0.01 * cur, 1e-9), hi, 12), cur).clip(lo, hi))
+    if outcome is not None:
+
+        def reached(b: float) -> bool:
+            return solve(b).value >= outcome
+
+        hits = [b for b in grid if reached(b)]
+        if not hits:
+            raise ValueError(
+                f"no budget up to {hi:,.0f} reaches an outcome of {outcome:,.2f} "
+                f"(at most {solve(grid[-1]).value:,.2f}); lower the target or widen the bounds"
+            )
+        below = [b for b in grid if b < hits[0]]
+        b = _boundary(reached, below[-1], hits[0])[1] if below else hits[0]
+    else:
+
+        def meets(b: float) -> bool:
+            return b > 0 and solve(b).value / b >= roi
+
+        hits = [b for b in grid if meets(b)]
+        if not hits:
+            raise ValueError(
+                f"no budget between {lo:,.0f} and {hi:,.0f} reaches an ROI of {roi:g}; "
+                "lower the target"
+            )
+        above = [b for b in grid if b > hits[-1]]
+        b = _boundary(meets, hits[-1], above[0])[0] if above else hits[-1]
+    return report(alloc, solve(b), ci_prob)
