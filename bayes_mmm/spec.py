@@ -66,6 +66,7 @@ class ModelSpec:
     weekly_seasonality: int | None = None  # day-of-week Fourier order; None: 2 for daily data
     likelihood: Literal["normal", "studentt"] = "normal"
     roi_media_share: float = 0.3
+    roi_prior_sigma: float = ROI_PRIOR_SIGMA
     priors: Mapping[str, Prior] = field(default_factory=dict)
     channel_priors: Mapping[str, Mapping[str, Prior]] = field(default_factory=dict)
 
@@ -76,6 +77,8 @@ class ModelSpec:
             raise ValueError(f"likelihood must be 'normal' or 'studentt', got {self.likelihood!r}")
         if not 0 < self.roi_media_share < 1:
             raise ValueError(f"roi_media_share must be in (0, 1), got {self.roi_media_share}")
+        if not self.roi_prior_sigma > 0:
+            raise ValueError(f"roi_prior_sigma must be positive, got {self.roi_prior_sigma}")
         known = set(D.ALL_PARAMS)
         for name, p in self.priors.items():
             if name not in known:
@@ -128,7 +131,7 @@ class ModelSpec:
                 f"channels are {list(channels)}"
             )
         ref = self.roi_media_share * abs(target_sum) / float(np.sum(spend_sums))
-        base = {D.ROI: Prior("LogNormal", mu=float(np.log(ref)), sigma=ROI_PRIOR_SIGMA)}
+        base = {D.ROI: Prior("LogNormal", mu=float(np.log(ref)), sigma=self.roi_prior_sigma)}
         base.update(DEFAULT_PRIORS)
         base.update(self.priors)
         out = {}
@@ -156,6 +159,7 @@ class ModelSpec:
             "weekly_seasonality": self.weekly_seasonality,
             "likelihood": self.likelihood,
             "roi_media_share": self.roi_media_share,
+            "roi_prior_sigma": self.roi_prior_sigma,
             "priors": {k: p.to_dict() for k, p in self.priors.items()},
             "channel_priors": {
                 ch: {k: p.to_dict() for k, p in ps.items()}
