@@ -12,6 +12,7 @@ CONTROL = "control"
 FOURIER = "fourier"
 LAG = "lag"
 COMPONENT = "component"
+SPEND_MULTIPLE = "spend_multiple"  # response curves: weekly spend / current mean weekly spend
 
 # sampled parameters (model units: see docs/defaults.md)
 ROI = "roi"

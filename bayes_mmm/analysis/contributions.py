@@ -1,4 +1,5 @@
-"""Contributions over time of every component, per posterior draw, in the user's units."""
+"""Contributions over time of every component, per posterior draw, in the user's units;
+their summaries and each component's share of the modeled outcome."""
 
 from __future__ import annotations
 
@@ -23,11 +24,48 @@ def contributions(fit: MMMFit) -> xr.DataArray:
     return predict.components(fit, fit.data)
 
 
-def prediction(fit: MMMFit) -> xr.DataArray:
+def prediction(fit: MMMFit, contrib: xr.DataArray | None = None) -> xr.DataArray:
     """Mean prediction ``(chain, draw, date)``: the sum of all components."""
-    return contributions(fit).sum(D.COMPONENT).rename("mu")
+    contrib = contributions(fit) if contrib is None else contrib
+    return contrib.sum(D.COMPONENT).rename("mu")
 
 
-def contributions_table(fit: MMMFit, ci_prob: float = 0.90) -> pd.DataFrame:
+def contributions_table(
+    fit: MMMFit, ci_prob: float = 0.90, contrib: xr.DataArray | None = None
+) -> pd.DataFrame:
     """Long table ``date, component, mean, lower, upper``."""
-    return to_frame(summarise(contributions(fit), ci_prob))
+    contrib = contributions(fit) if contrib is None else contrib
+    return to_frame(summarise(contrib, ci_prob))
+
+
+def share_draws(fit: MMMFit, contrib: xr.DataArray | None = None) -> xr.Dataset:
+    """Per draw, over the fit window: ``total`` contribution of each component and its
+    ``share_of_total`` (of the modeled outcome) ``(chain, draw, component)``, and each
+    channel's ``share_of_media`` (of the summed channel contributions) ``(chain, draw,
+    channel)``. Components with negative values (seasonality, a control) can have negative
+    shares."""
+    contrib = contributions(fit) if contrib is None else contrib
+    total = contrib.sum(D.DATE)
+    media = total.sel({D.COMPONENT: list(fit.data.channels)}).rename({D.COMPONENT: D.CHANNEL})
+    ds = xr.Dataset(
+        {
+            "total": total,
+            "share_of_total": total / total.sum(D.COMPONENT),
+            "share_of_media": media / media.sum(D.CHANNEL),
+        }
+    )
+    ds["total"].attrs["units"] = fit.data.target_name
+    return ds
+
+
+def shares_table(
+    fit: MMMFit, ci_prob: float = 0.90, contrib: xr.DataArray | None = None
+) -> pd.DataFrame:
+    """One row per component: window ``total`` and ``share_of_total``, and for channels
+    ``share_of_media``, each as ``*_mean, *_lower, *_upper`` (probability ``ci_prob``);
+    ``share_of_media_*`` is empty for non-media components."""
+    ds = share_draws(fit, contrib)
+    out = to_frame(summarise(ds["total"], ci_prob), "total_")
+    out = out.merge(to_frame(summarise(ds["share_of_total"], ci_prob), "share_of_total_"))
+    media = to_frame(summarise(ds["share_of_media"], ci_prob), "share_of_media_")
+    return out.merge(media.rename(columns={D.CHANNEL: D.COMPONENT}), how="left")

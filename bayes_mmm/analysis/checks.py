@@ -1,0 +1,187 @@
+"""Fit quality: in-sample R², MAPE and predictive-interval coverage; an out-of-time holdout
+(fit on the first weeks, forecast the last ``h`` with their known spend and controls, adstock
+carried across the cut); and a posterior predictive check.
+
+Point metrics use the posterior mean prediction; coverage is the share of observed values
+inside the equal-tailed ``ci_prob`` interval of the posterior predictive (mean + noise).
+"""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+import xarray as xr
+
+from bayes_mmm import dims as D
+from bayes_mmm import predict
+from bayes_mmm.analysis.contributions import prediction
+from bayes_mmm.analysis.summary import interval
+from bayes_mmm.data.dataset import MMMData
+from bayes_mmm.fit import MMMFit
+from bayes_mmm.fit import fit as fit_model
+from bayes_mmm.spec import ModelSpec
+
+
+# ---- metrics (numpy) -------------------------------------------------------------------------
+def r2_score(y: np.ndarray, y_hat: np.ndarray) -> float:
+    """``1 - SS_residual / SS_total`` (negative when worse than the mean of ``y``)."""
+    ss_tot = float(np.sum((y - y.mean()) ** 2))
+    return 1.0 - float(np.sum((y - y_hat) ** 2)) / ss_tot if ss_tot > 0 else float("nan")
+
+
+def mape(y: np.ndarray, y_hat: np.ndarray) -> float:
+    """Mean absolute percentage error, as a fraction (0.05 = 5%); weeks with y = 0 skipped."""
+    ok = y != 0
+    return float(np.mean(np.abs((y[ok] - y_hat[ok]) / y[ok]))) if ok.any() else float("nan")
+
+
+def metrics(y: np.ndarray, mu: xr.DataArray, y_rep: xr.DataArray, ci_prob: float) -> dict:
+    """``r2``, ``mape``, ``coverage`` (of the ``ci_prob`` predictive interval), ``rmse``, ``n``."""
+    y = np.asarray(y, dtype=float)
+    y_hat = mu.mean(D.SAMPLE_DIMS).values
+    lo, hi = interval(y_rep, ci_prob)
+    inside = (lo.values <= y) & (y <= hi.values)
+    return {
+        "r2": r2_score(y, y_hat),
+        "mape": mape(y, y_hat),
+        "coverage": float(inside.mean()),
+        "ci_prob": ci_prob,
+        "rmse": float(np.sqrt(np.mean((y - y_hat) ** 2))),
+        "n": len(y),
+    }
+
+
+# ---- in sample -------------------------------------------------------------------------------
+def predictive(fit: MMMFit, mu: xr.DataArray | None = None, seed: int | None = 0) -> xr.DataArray:
+    """Posterior predictive draws ``(chain, draw, date)`` over the fit window."""
+    return predict.noise_draws(fit, prediction(fit) if mu is None else mu, seed=seed)
+
+
+def fit_quality(
+    fit: MMMFit,
+    ci_prob: float = 0.90,
+    seed: int | None = 0,
+    mu: xr.DataArray | None = None,
+    y_rep: xr.DataArray | None = None,
+) -> dict:
+    """In-sample ``r2, mape, coverage, ci_prob, rmse, n`` (see :func:`metrics`)."""
+    mu = prediction(fit) if mu is None else mu
+    y_rep = predictive(fit, mu, seed) if y_rep is None else y_rep
+    return metrics(fit.data.target, mu, y_rep, ci_prob)
+
+
+def _acf1(x: np.ndarray) -> np.ndarray:
+    """Lag-1 autocorrelation along the last axis."""
+    x = x - x.mean(axis=-1, keepdims=True)
+    return (x[..., 1:] * x[..., :-1]).sum(-1) / (x * x).sum(-1)
+
+
+def ppc(
+    fit: MMMFit,
+    ci_prob: float = 0.90,
+    seed: int | None = 0,
+    mu: xr.DataArray | None = None,
+    y_rep: xr.DataArray | None = None,
+) -> pd.DataFrame:
+    """Posterior predictive check: statistics of the observed outcome against the same
+    statistics of replicated data (one replicate per draw).
+
+    Columns ``statistic, observed, replicated_mean, replicated_lower, replicated_upper,
+    p_value`` with ``p_value = P(T(replicated) >= T(observed))``; values near 0 or 1 show
+    what the model fails to reproduce. ``residual_acf1`` compares the lag-1 autocorrelation
+    of ``y - mu`` with that of ``y_rep - mu`` (white noise by construction): a high observed
+    value means dynamics the model misses.
+    """
+    mu = prediction(fit) if mu is None else mu
+    y_rep = predictive(fit, mu, seed) if y_rep is None else y_rep
+    m = mu.transpose(*D.SAMPLE_DIMS, D.DATE).values.reshape(-1, mu.sizes[D.DATE])
+    rep = y_rep.transpose(*D.SAMPLE_DIMS, D.DATE).values.reshape(m.shape)
+    y = fit.data.target
+    plain = {
+        "mean": lambda a: a.mean(axis=-1),
+        "sd": lambda a: a.std(axis=-1),
+        "min": lambda a: a.min(axis=-1),
+        "max": lambda a: a.max(axis=-1),
+    }
+    pairs = {name: (np.full(len(m), f(y)), f(rep)) for name, f in plain.items()}
+    pairs["residual_acf1"] = (_acf1(y[None, :] - m), _acf1(rep - m))
+    tail = (1 - ci_prob) / 2
+    rows = [
+        {
+            "statistic": name,
+            "observed": float(obs.mean()),
+            "replicated_mean": float(rep_stat.mean()),
+            "replicated_lower": float(np.quantile(rep_stat, tail)),
+            "replicated_upper": float(np.quantile(rep_stat, 1 - tail)),
+            "p_value": float(np.mean(rep_stat >= obs)),
+        }
+        for name, (obs, rep_stat) in pairs.items()
+    ]
+    return pd.DataFrame(rows)
+
+
+# ---- out of time -----------------------------------------------------------------------------
+@dataclass(frozen=True, eq=False)
+class Holdout:
+    """A fit on the first weeks and its forecast of the held-out last weeks."""
+
+    train_fit: MMMFit
+    test: MMMData
+    components: xr.DataArray  # (chain, draw, date, component) over the held-out weeks
+    y_rep: xr.DataArray  # (chain, draw, date) posterior predictive of the held-out weeks
+    metrics: dict = field(default_factory=dict)
+
+    @property
+    def mu(self) -> xr.DataArray:
+        return self.components.sum(D.COMPONENT).rename("mu")
+
+    @property
+    def weeks(self) -> int:
+        return self.test.n_dates
+
+
+def forecast(train_fit: MMMFit, test: MMMData) -> xr.DataArray:
+    """``(chain, draw, date, component)`` for the rows ``test`` that follow the fit window,
+    with their known spend and controls; adstock carries over from the fit window's spend."""
+    return predict.components(train_fit, test, history=train_fit.data.spend)
+
+
+def holdout_check(
+    train_fit: MMMFit, test: MMMData, ci_prob: float = 0.90, seed: int | None = 0
+) -> Holdout:
+    """Forecast ``test`` with ``train_fit`` (no refit) and score it: r2, mape, coverage."""
+    comp = forecast(train_fit, test)
+    mu = comp.sum(D.COMPONENT)
+    y_rep = predict.noise_draws(train_fit, mu, seed=seed)
+    scores = metrics(test.target, mu, y_rep, ci_prob)
+    scores.update(weeks=test.n_dates, train_weeks=train_fit.data.n_dates)
+    return Holdout(train_fit, test, comp, y_rep, scores)
+
+
+def holdout(
+    data: MMMData,
+    weeks: int,
+    spec: ModelSpec | None = None,
+    *,
+    ci_prob: float = 0.90,
+    seed: int | None = 0,
+    progress: bool = False,
+    **fit_kwargs,
+) -> Holdout:
+    """Fit on all but the last ``weeks`` periods of ``data`` (``fit_kwargs`` go to
+    :func:`bayes_mmm.fit`), forecast those periods and score the forecast."""
+    if not 0 < weeks < data.n_dates:
+        raise ValueError(f"holdout weeks must be between 1 and {data.n_dates - 1}, got {weeks}")
+    cut = data.n_dates - weeks
+    if progress:
+        print(
+            f"[bayes_mmm] holdout: fitting the first {cut} periods to forecast the last {weeks}",
+            file=sys.stderr,
+            flush=True,
+        )
+    fit_kwargs.setdefault("seed", seed)
+    train_fit = fit_model(data.slice(0, cut), spec, progress=progress, **fit_kwargs)
+    return holdout_check(train_fit, data.slice(cut), ci_prob=ci_prob, seed=seed)

@@ -1,0 +1,83 @@
+"""Response curves (steady-state weekly outcome against constant weekly spend) and adstock
+weight curves, per posterior draw, with their summaries.
+
+With normalised adstock weights, spending ``x`` every week gives adstocked spend ``x`` once
+``l_max`` weeks have passed, so the steady-state weekly contribution of a channel is
+``beta * hill(x / mean_spend; half_saturation, slope)``. "Current spend" is the channel's mean
+weekly spend over the fit window (multiple 1).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import xarray as xr
+
+from bayes_mmm import dims as D
+from bayes_mmm.analysis.summary import summarise
+from bayes_mmm.fit import MMMFit
+from bayes_mmm.idata import unstack
+from bayes_mmm.transforms import adstock_weights, hill
+
+WEEKLY_SPEND = "weekly_spend"
+
+
+def response_curves(fit: MMMFit, max_multiple: float = 3.0, n_points: int = 61) -> xr.DataArray:
+    """``(chain, draw, spend_multiple, channel)``: steady-state weekly contribution (outcome
+    units) at constant weekly spend ``spend_multiple`` x the channel's current mean weekly
+    spend, for ``spend_multiple`` from 0 to ``max_multiple``. The coordinate
+    ``weekly_spend`` ``(spend_multiple, channel)`` holds the spend in the user's units."""
+    if max_multiple <= 0 or n_points < 2:
+        raise ValueError("max_multiple must be positive and n_points at least 2")
+    params = fit.draws(D.HALF_SAT, D.SLOPE, "beta")
+    multiples = np.linspace(0.0, max_multiple, n_points)
+    x = np.broadcast_to(multiples[:, None], (n_points, fit.data.n_channels))
+    values = params["beta"][:, None, :] * hill(x, params[D.HALF_SAT], params[D.SLOPE])
+    channels = list(fit.data.channels)
+    coords = {D.SPEND_MULTIPLE: multiples, D.CHANNEL: channels}
+    da = unstack(values, fit.posterior, (D.SPEND_MULTIPLE, D.CHANNEL), coords)
+    spend = multiples[:, None] * fit.scales.spend[None, :]
+    da = da.assign_coords({WEEKLY_SPEND: ((D.SPEND_MULTIPLE, D.CHANNEL), spend)})
+    da.attrs["units"] = f"{fit.data.target_name} per period"
+    return da.rename("response")
+
+
+def current_response(fit: MMMFit) -> xr.DataArray:
+    """``(chain, draw, channel)``: steady-state weekly contribution at current mean spend."""
+    params = fit.draws(D.HALF_SAT, D.SLOPE, "beta")
+    ones = np.ones((1, fit.data.n_channels))
+    values = params["beta"] * hill(ones, params[D.HALF_SAT], params[D.SLOPE])[:, 0, :]
+    da = unstack(values, fit.posterior, (D.CHANNEL,), {D.CHANNEL: list(fit.data.channels)})
+    return da.rename("response")
+
+
+def response_table(
+    fit: MMMFit, ci_prob: float = 0.90, curves: xr.DataArray | None = None
+) -> pd.DataFrame:
+    """Long table ``channel, spend_multiple, weekly_spend, mean, lower, upper``."""
+    curves = response_curves(fit) if curves is None else curves
+    summary = summarise(curves, ci_prob).transpose(D.CHANNEL, D.SPEND_MULTIPLE)
+    n_ch, n_x = summary.sizes[D.CHANNEL], summary.sizes[D.SPEND_MULTIPLE]
+    df = pd.DataFrame(
+        {
+            D.CHANNEL: np.repeat(summary[D.CHANNEL].values, n_x),
+            D.SPEND_MULTIPLE: np.tile(summary[D.SPEND_MULTIPLE].values, n_ch),
+            WEEKLY_SPEND: summary[WEEKLY_SPEND].transpose(D.CHANNEL, ...).values.ravel(),
+        }
+    )
+    for name in ("mean", "lower", "upper"):
+        df[name] = summary[name].values.ravel()
+    return df
+
+
+def adstock_curves(fit: MMMFit) -> xr.DataArray:
+    """``(chain, draw, lag, channel)``: the share of a week's spend effect felt ``lag``
+    weeks later (normalised geometric weights; lag 0 only when the model has no adstock)."""
+    channels = list(fit.data.channels)
+    if fit.spec.adstock:
+        weights = adstock_weights(fit.draws(D.DECAY)[D.DECAY], fit.spec.l_max)
+    else:
+        n = fit.posterior.sizes[D.CHAIN] * fit.posterior.sizes[D.DRAW]
+        weights = np.ones((n, 1, len(channels)))
+    coords = {D.LAG: np.arange(weights.shape[1]), D.CHANNEL: channels}
+    return unstack(weights, fit.posterior, (D.LAG, D.CHANNEL), coords).rename("adstock_weight")

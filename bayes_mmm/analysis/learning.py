@@ -1,0 +1,136 @@
+"""What the data taught: each parameter's prior against its posterior, and plain-words flags
+for channels whose saturation or carryover the data could not inform.
+
+Both are compared in the model's units (those of the priors, see :mod:`bayes_mmm.spec`).
+Prior draws come from the resolved priors in numpy (the model's flat ``level`` has no prior
+to draw from; the intercept's prior is the one given). Per parameter and coordinate:
+
+- ``contraction = 1 - posterior_var / prior_var``: 0 when the data taught nothing, near 1
+  when they pinned the parameter down;
+- ``shift = (posterior_mean - prior_mean) / prior_sd``: how far the data moved it;
+- ``width_ratio``: the posterior's ``ci_prob`` interval width over the prior's (robust to the
+  heavy tails of LogNormal priors).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pymc as pm
+import xarray as xr
+
+from bayes_mmm import dims as D
+from bayes_mmm.fit import MMMFit
+
+COMPARED = (*D.CHANNEL_PARAMS, D.INTERCEPT, D.TREND, D.SEASONALITY, D.CONTROL_COEF, D.SIGMA, D.NU)
+WEAK_CONTRACTION = 0.3  # below this the data removed less than 30% of the prior variance
+CONFLICT_SHIFT = 2.0  # posterior mean this many prior sds away from the prior mean
+
+
+def prior_draws(fit: MMMFit, draws: int = 4000, seed: int | None = 0) -> xr.Dataset:
+    """Prior draws ``(chain=1, draw, ...)`` of every sampled parameter, in model units, with
+    the posterior's dims and coordinates (hand it to ArviZ as the ``prior`` group)."""
+    post = fit.posterior
+    names = [n for n in COMPARED if n in post and n in fit.priors]
+    rvs = []
+    for name in names:
+        prior = fit.priors[name]
+        shape = (draws, *[post.sizes[d] for d in post[name].dims[2:]])
+        kwargs = {k: np.asarray(v, dtype=float) for k, v in prior.params.items()}
+        rvs.append(getattr(pm, prior.dist).dist(**kwargs, size=shape))
+    values = pm.draw(rvs, random_seed=seed)
+    values = values if isinstance(values, list) else [values]
+    out = {}
+    for name, v in zip(names, values, strict=True):
+        dims = post[name].dims
+        coords = {d: post[d].values for d in dims[2:]}
+        out[name] = xr.DataArray(
+            np.asarray(v, dtype=float)[None], dims=dims, coords={D.DRAW: np.arange(draws), **coords}
+        ).assign_coords({D.CHAIN: [0]})
+    return xr.Dataset(out)
+
+
+def _flat(da: xr.DataArray) -> tuple[np.ndarray, list[str]]:
+    """``(sample, item)`` values and an item label per column ("" for scalars)."""
+    other = [d for d in da.dims if d not in D.SAMPLE_DIMS]
+    da = da.transpose(*D.SAMPLE_DIMS, *other)
+    values = da.values.reshape(da.sizes[D.CHAIN] * da.sizes[D.DRAW], -1)
+    if not other:
+        return values, [""]
+    labels = da.isel({D.CHAIN: 0, D.DRAW: 0}, drop=True).stack(item=other)["item"].values
+    return values, [str(x[0]) if isinstance(x, tuple) else str(x) for x in labels]
+
+
+def prior_posterior(
+    fit: MMMFit, ci_prob: float = 0.90, prior: xr.Dataset | None = None, seed: int | None = 0
+) -> pd.DataFrame:
+    """One row per parameter and coordinate: ``parameter, item, prior_mean, prior_sd,
+    prior_lower, prior_upper, posterior_mean, posterior_sd, posterior_lower, posterior_upper,
+    contraction, shift, width_ratio`` (see the module docstring)."""
+    prior = prior_draws(fit, seed=seed) if prior is None else prior
+    tail = (1 - ci_prob) / 2
+    rows = []
+    for name in prior.data_vars:
+        pr, items = _flat(prior[name])
+        po, _ = _flat(fit.posterior[name])
+        q_pr = np.quantile(pr, [tail, 1 - tail], axis=0)
+        q_po = np.quantile(po, [tail, 1 - tail], axis=0)
+        sd_pr, sd_po = pr.std(axis=0), po.std(axis=0)
+        for j, item in enumerate(items):
+            rows.append(
+                {
+                    "parameter": name,
+                    "item": item,
+                    "prior_mean": pr[:, j].mean(),
+                    "prior_sd": sd_pr[j],
+                    "prior_lower": q_pr[0, j],
+                    "prior_upper": q_pr[1, j],
+                    "posterior_mean": po[:, j].mean(),
+                    "posterior_sd": sd_po[j],
+                    "posterior_lower": q_po[0, j],
+                    "posterior_upper": q_po[1, j],
+                    "contraction": 1.0 - sd_po[j] ** 2 / sd_pr[j] ** 2,
+                    "shift": (po[:, j].mean() - pr[:, j].mean()) / sd_pr[j],
+                    "width_ratio": (q_po[1, j] - q_po[0, j]) / (q_pr[1, j] - q_pr[0, j]),
+                }
+            )
+    return pd.DataFrame(rows)
+
+
+def learning_flags(table: pd.DataFrame, channels: list[str] | tuple[str, ...]) -> list[str]:
+    """Plain-words warnings from a :func:`prior_posterior` table: channels whose saturation
+    (half-saturation and slope) or carryover (decay) the data could not inform, and
+    parameters whose posterior sits far from the prior (a possible prior-data conflict)."""
+    t = table.set_index(["parameter", "item"])
+
+    def contraction(param: str, ch: str) -> float:
+        return float(t.loc[(param, ch), "contraction"]) if (param, ch) in t.index else np.nan
+
+    flags = []
+    for ch in channels:
+        k, s = contraction(D.HALF_SAT, ch), contraction(D.SLOPE, ch)
+        if max(k, s) < WEAK_CONTRACTION:
+            flags.append(
+                f"{ch}: the data could not inform its saturation (the data removed only "
+                f"{_pct(k)} of the prior variance of half-saturation and {_pct(s)} of slope); "
+                "its response curve away from current spend, and its marginal ROI, mostly "
+                "reflect the prior"
+            )
+        d = contraction(D.DECAY, ch)
+        if d < WEAK_CONTRACTION:
+            flags.append(
+                f"{ch}: the data could not inform its carryover (decay: {_pct(d)} of the "
+                "prior variance removed); how long its effect lasts mostly reflects the prior"
+            )
+    far = t[t["shift"].abs() > CONFLICT_SHIFT]
+    for (param, item), row in far.iterrows():
+        label = f"{param}[{item}]" if item else param
+        flags.append(
+            f"{label}: the posterior mean is {row['shift']:+.1f} prior standard deviations "
+            "from the prior mean; the prior may conflict with the data, check it"
+        )
+    return flags
+
+
+def _pct(x: float) -> str:
+    return "n/a" if not np.isfinite(x) else f"{max(x, 0.0):.0%}"
