@@ -1,0 +1,478 @@
+"""Figures of the post-fit analysis: one function per figure, each returns a matplotlib Figure.
+
+Every function takes a fitted model or an :class:`~bayes_mmm.analysis.overview.Analysis`
+(pass the latter to draw several figures from one set of computed draws). Bands are
+equal-tailed credible intervals with the analysis's ``ci_prob`` (default 90%). Figures are
+made without pyplot, so nothing is opened on screen and nothing leaks between calls.
+"""
+
+from __future__ import annotations
+
+import math
+
+import matplotlib.dates as mdates
+import numpy as np
+import xarray as xr
+from matplotlib import colormaps
+from matplotlib.figure import Figure
+from matplotlib.ticker import FuncFormatter, PercentFormatter
+
+from bayes_mmm import dims as D
+from bayes_mmm.analysis.checks import Holdout
+from bayes_mmm.analysis.curves import WEEKLY_SPEND
+from bayes_mmm.analysis.overview import Analysis
+from bayes_mmm.analysis.summary import interval
+from bayes_mmm.fit import MMMFit
+
+BASE_COLOR = "0.75"
+OBS_COLOR = "black"
+FIT_COLOR = "C0"
+NUMBER = FuncFormatter(lambda v, _: f"{v:,.0f}" if abs(v) >= 100 else f"{v:,.3g}")
+
+
+def _analysis(result: MMMFit | Analysis, ci_prob: float) -> Analysis:
+    return result if isinstance(result, Analysis) else Analysis(result, ci_prob)
+
+
+def _pct(a: Analysis) -> str:
+    return f"{a.ci_prob:.0%}"
+
+
+def channel_colors(channels) -> dict[str, tuple]:
+    cmap = colormaps["tab10" if len(channels) <= 10 else "tab20"]
+    return {c: cmap(i % cmap.N) for i, c in enumerate(channels)}
+
+
+def _band(da: xr.DataArray, ci_prob: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    lo, hi = interval(da, ci_prob)
+    return da.mean(D.SAMPLE_DIMS).values, lo.values, hi.values
+
+
+def _grid(n: int, ncols: int = 4, size: tuple[float, float] = (3.6, 2.9)):
+    ncols = min(ncols, n)
+    nrows = math.ceil(n / ncols)
+    fig = Figure(figsize=(size[0] * ncols + 0.6, size[1] * nrows + 0.9), layout="constrained")
+    axes = fig.subplots(nrows, ncols, squeeze=False)
+    for ax in axes.flat[n:]:
+        ax.set_visible(False)
+    return fig, axes.flat[:n]
+
+
+def _dates_axis(ax) -> None:
+    locator = mdates.AutoDateLocator(maxticks=10)
+    ax.xaxis.set_major_locator(locator)
+    ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
+
+
+# ---- fit -------------------------------------------------------------------------------------
+def plot_fit(result: MMMFit | Analysis, ci_prob: float = 0.90) -> Figure:
+    """Observed outcome against the posterior mean prediction, with the credible band of the
+    mean and the (wider) posterior predictive band; R², MAPE and coverage in the title."""
+    a = _analysis(result, ci_prob)
+    data, q = a.fit.data, a.fit_quality
+    dates = data.dates
+    mean, lo, hi = _band(a.prediction, a.ci_prob)
+    _, plo, phi = _band(a.predictive, a.ci_prob)
+    fig = Figure(figsize=(12, 4.8), layout="constrained")
+    ax = fig.subplots()
+    ax.fill_between(
+        dates,
+        plo,
+        phi,
+        color=FIT_COLOR,
+        alpha=0.15,
+        lw=0,
+        label=f"{_pct(a)} predictive interval (with noise)",
+    )
+    ax.fill_between(
+        dates, lo, hi, color=FIT_COLOR, alpha=0.4, lw=0, label=f"{_pct(a)} interval of the mean"
+    )
+    ax.plot(dates, mean, color=FIT_COLOR, lw=1.6, label="predicted (posterior mean)")
+    ax.plot(dates, data.target, color=OBS_COLOR, lw=0.9, marker="o", ms=2.5, label="actual")
+    ax.set_title(
+        f"Actual vs predicted {data.target_name}: R² {q['r2']:.2f}, MAPE {q['mape']:.1%}, "
+        f"{q['coverage']:.0%} of periods inside the {_pct(a)} predictive interval"
+    )
+    ax.set_ylabel(f"{data.target_name} per period")
+    ax.yaxis.set_major_formatter(NUMBER)
+    _dates_axis(ax)
+    ax.legend(loc="upper left", ncols=2, fontsize="small", frameon=False)
+    ax.grid(alpha=0.3)
+    return fig
+
+
+def plot_holdout(holdout: Holdout, ci_prob: float = 0.90, context: int | None = None) -> Figure:
+    """The holdout model's forecast of the held-out weeks (adstock carried across the cut)
+    after its fit of the last ``context`` training weeks (default: max(52, 3 x held out)),
+    against the observed outcome; bands of the mean and of the predictive distribution."""
+    train, test = holdout.train_fit.data, holdout.test
+    a = Analysis(holdout.train_fit, ci_prob)
+    context = min(train.n_dates, context or max(52, 3 * test.n_dates))
+    shown = slice(train.n_dates - context, None)
+    m = holdout.metrics
+    fig = Figure(figsize=(12, 4.8), layout="constrained")
+    ax = fig.subplots()
+    for dates, mu, rep, color, label in (
+        (
+            train.dates[shown],
+            a.prediction.isel({D.DATE: shown}),
+            a.predictive.isel({D.DATE: shown}),
+            FIT_COLOR,
+            "fit (training weeks)",
+        ),
+        (test.dates, holdout.mu, holdout.y_rep, "C3", "forecast (held-out weeks)"),
+    ):
+        mean, lo, hi = _band(mu, ci_prob)
+        _, plo, phi = _band(rep, ci_prob)
+        ax.fill_between(
+            dates,
+            plo,
+            phi,
+            color=color,
+            alpha=0.15,
+            lw=0,
+            label=f"{ci_prob:.0%} predictive interval",
+        )
+        ax.fill_between(
+            dates, lo, hi, color=color, alpha=0.4, lw=0, label=f"{ci_prob:.0%} interval of the mean"
+        )
+        ax.plot(dates, mean, color=color, lw=1.6, label=label)
+    dates = train.dates[shown].append(test.dates)
+    actual = np.concatenate([train.target[shown], test.target])
+    ax.plot(dates, actual, color=OBS_COLOR, lw=0.9, marker="o", ms=2.5, label="actual")
+    cut = train.dates[-1] + (test.dates[0] - train.dates[-1]) / 2
+    ax.axvline(cut, color="0.3", ls="--", lw=1)
+    ax.annotate(
+        " held out",
+        (cut, 1.0),
+        xycoords=("data", "axes fraction"),
+        va="top",
+        fontsize="small",
+        color="0.3",
+    )
+    ax.set_title(
+        f"Out-of-time holdout: last {m['weeks']} periods forecast from the first "
+        f"{m['train_weeks']}: R² {m['r2']:.2f}, MAPE {m['mape']:.1%}, {m['coverage']:.0%} "
+        f"inside the {ci_prob:.0%} predictive interval"
+    )
+    ax.set_ylabel(f"{train.target_name} per period")
+    ax.yaxis.set_major_formatter(NUMBER)
+    _dates_axis(ax)
+    ax.legend(loc="outside lower center", ncols=4, fontsize="small", frameon=False)
+    ax.grid(alpha=0.3)
+    return fig
+
+
+def plot_ppc(result: MMMFit | Analysis, ci_prob: float = 0.90, n_replicates: int = 500) -> Figure:
+    """Posterior predictive check: histogram of the observed outcome over replicated data
+    sets, and the observed statistics against their replicated distributions."""
+    a = _analysis(result, ci_prob)
+    y = a.fit.data.target
+    rep = a.predictive.transpose(*D.SAMPLE_DIMS, D.DATE).values.reshape(-1, len(y))
+    rep = rep[np.linspace(0, len(rep) - 1, min(n_replicates, len(rep))).astype(int)]
+    bins = np.histogram_bin_edges(np.concatenate([y, rep.ravel()]), bins=25)
+    width = np.diff(bins)
+    idx = np.clip(np.searchsorted(bins, rep, side="right") - 1, 0, len(width) - 1)
+    counts = np.stack([np.bincount(row, minlength=len(width)) for row in idx])
+    density = counts / (len(y) * width)
+    lo, hi = np.quantile(density, [(1 - a.ci_prob) / 2, (1 + a.ci_prob) / 2], axis=0)
+    fig = Figure(figsize=(12, 4.4), layout="constrained")
+    ax, ax2 = fig.subplots(1, 2, width_ratios=[1.4, 1])
+    edges = np.repeat(bins, 2)[1:-1]
+    ax.fill_between(
+        edges,
+        np.repeat(lo, 2),
+        np.repeat(hi, 2),
+        color=FIT_COLOR,
+        alpha=0.3,
+        lw=0,
+        label=f"replicated data, {_pct(a)} band per bin",
+    )
+    ax.stairs(density.mean(axis=0), bins, color=FIT_COLOR, lw=1.2, label="replicated, mean")
+    ax.stairs(
+        np.histogram(y, bins=bins, density=True)[0], bins, color=OBS_COLOR, lw=2, label="actual"
+    )
+    ax.set_xlabel(f"{a.fit.data.target_name} per period")
+    ax.set_ylabel("density")
+    ax.xaxis.set_major_formatter(NUMBER)
+    ax.set_yticks([])
+    ax.legend(frameon=False, fontsize="small", loc="upper right")
+    ax.set_title("Distribution of the outcome: actual vs data replicated from the posterior")
+    table = a.ppc
+    ypos = np.arange(len(table))[::-1]
+    lo, hi, obs = table["replicated_lower"], table["replicated_upper"], table["observed"]
+    centre = table["replicated_mean"].to_numpy()
+    scale = np.where(hi - lo > 0, (hi - lo).to_numpy(), 1.0)
+    ax2.hlines(
+        ypos,
+        (lo - centre) / scale,
+        (hi - centre) / scale,
+        color=FIT_COLOR,
+        lw=5,
+        alpha=0.5,
+        label=f"replicated, {_pct(a)} interval",
+    )
+    ax2.plot((obs - centre) / scale, ypos, "o", color=OBS_COLOR, label="actual")
+    labels = [
+        f"{s}\np = {p:.2f}" for s, p in zip(table["statistic"], table["p_value"], strict=True)
+    ]
+    ax2.set_yticks(ypos, labels, fontsize="small")
+    ax2.axvline(0, color="0.5", lw=0.8)
+    ax2.set_xlabel("statistic, centred on the replicated mean (units: interval width)")
+    ax2.set_title("Test statistics (p near 0 or 1: not reproduced)")
+    ax2.legend(
+        frameon=False, fontsize="small", loc="upper center", bbox_to_anchor=(0.5, -0.16), ncols=2
+    )
+    return fig
+
+
+# ---- contributions -----------------------------------------------------------------------
+def plot_contributions(result: MMMFit | Analysis, ci_prob: float = 0.90) -> Figure:
+    """Stacked posterior-mean contributions over time (non-media components together as the
+    base, channels on top) with the observed outcome; beside it, each channel's share of
+    the modeled outcome over the window with its credible interval."""
+    a = _analysis(result, ci_prob)
+    data = a.fit.data
+    channels = list(data.channels)
+    colors = channel_colors(channels)
+    mean = a.contributions.mean(D.SAMPLE_DIMS)
+    others = [c for c in mean[D.COMPONENT].values if c not in channels]
+    base = mean.sel({D.COMPONENT: others}).sum(D.COMPONENT).values
+    layers = [mean.sel({D.COMPONENT: c}).values for c in channels]
+    fig = Figure(figsize=(13, 5.2), layout="constrained")
+    ax, ax2 = fig.subplots(1, 2, width_ratios=[3.2, 1])
+    ax.stackplot(
+        data.dates,
+        base,
+        *layers,
+        colors=[BASE_COLOR, *[colors[c] for c in channels]],
+        labels=[f"base ({' + '.join(others)})", *channels],
+        alpha=0.85,
+        lw=0,
+    )
+    ax.plot(data.dates, data.target, color=OBS_COLOR, lw=0.9, label="actual")
+    ax.set_title(f"Contributions to {data.target_name} over time (posterior means)")
+    ax.set_ylabel(f"{data.target_name} per period")
+    ax.yaxis.set_major_formatter(NUMBER)
+    ax.set_ylim(bottom=min(0.0, float(base.min())))
+    _dates_axis(ax)
+    ax.legend(
+        loc="upper center",
+        bbox_to_anchor=(0.5, -0.08),
+        ncols=min(6, len(channels) + 2),
+        fontsize="small",
+        frameon=False,
+    )
+    share = a.shares["share_of_total"].sel({D.COMPONENT: channels})
+    m, lo, hi = _band(share, a.ci_prob)
+    ypos = np.arange(len(channels))[::-1]
+    ax2.barh(ypos, m, color=[colors[c] for c in channels], alpha=0.85)
+    ax2.errorbar(m, ypos, xerr=[m - lo, hi - m], fmt="none", ecolor="black", capsize=3, lw=1)
+    ax2.set_yticks(ypos, channels)
+    ax2.xaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
+    ax2.set_xlabel(f"share of modeled {data.target_name}")
+    total = a.shares["share_of_total"].sel({D.COMPONENT: channels}).sum(D.COMPONENT)
+    tm, tlo, thi = _band(total, a.ci_prob)
+    ax2.set_title(
+        f"Media share {tm:.0%} ({tlo:.0%}–{thi:.0%})\nbars: mean, {_pct(a)} interval",
+        fontsize="medium",
+    )
+    ax2.grid(axis="x", alpha=0.3)
+    return fig
+
+
+# ---- ROI -------------------------------------------------------------------------------------
+def plot_roi(result: MMMFit | Analysis, ci_prob: float = 0.90) -> Figure:
+    """ROI (average return over the window) and marginal ROI (return of the next unit of
+    spend per week at current spend) per channel, posterior means with credible intervals."""
+    a = _analysis(result, ci_prob)
+    data = a.fit.data
+    channels = list(data.channels)
+    fig = Figure(figsize=(9, 1.4 + 0.6 * len(channels)), layout="constrained")
+    ax = fig.subplots()
+    ypos = np.arange(len(channels))[::-1].astype(float)
+    for draws, label, marker, color, offset in (
+        (a.roi, "ROI (average)", "o", "C0", 0.17),
+        (a.mroi, "marginal ROI (next unit of spend)", "D", "C1", -0.17),
+    ):
+        m, lo, hi = _band(draws.sel({D.CHANNEL: channels}), a.ci_prob)
+        ax.errorbar(
+            m,
+            ypos + offset,
+            xerr=[m - lo, hi - m],
+            fmt=marker,
+            color=color,
+            capsize=3,
+            ms=6,
+            lw=1.5,
+            label=label,
+        )
+        for x, y in zip(m, ypos + offset, strict=True):
+            ax.annotate(
+                f"{x:.2f}",
+                (x, y),
+                textcoords="offset points",
+                ha="center",
+                xytext=(0, 6 if offset > 0 else -6),
+                va="bottom" if offset > 0 else "top",
+                fontsize="x-small",
+                color=color,
+            )
+    ax.axvline(1.0, color="0.4", ls="--", lw=1, label="1 (break-even if outcome is revenue)")
+    ax.set_yticks(ypos, channels)
+    ax.set_ylim(-0.7, len(channels) - 0.3)
+    ax.set_xlim(left=0)
+    ax.set_xlabel(f"{data.target_name} per unit of spend")
+    ax.set_title(f"Return on spend per channel: posterior mean and {_pct(a)} interval")
+    fig.legend(loc="outside lower center", ncols=3, fontsize="small", frameon=False)
+    ax.grid(axis="x", alpha=0.3)
+    return fig
+
+
+# ---- curves ----------------------------------------------------------------------------------
+def plot_response_curves(result: MMMFit | Analysis, ci_prob: float = 0.90) -> Figure:
+    """Per channel: steady-state weekly contribution against constant weekly spend (0 to 3x
+    the current mean), posterior mean and band, with the current spend marked."""
+    a = _analysis(result, ci_prob)
+    data = a.fit.data
+    channels = list(data.channels)
+    colors = channel_colors(channels)
+    curves, now = a.response_curves, a.current_response
+    fig, axes = _grid(len(channels))
+    for ax, ch in zip(axes, channels, strict=True):
+        c = curves.sel({D.CHANNEL: ch})
+        x = c[WEEKLY_SPEND].values
+        m, lo, hi = _band(c, a.ci_prob)
+        ax.fill_between(x, lo, hi, color=colors[ch], alpha=0.25, lw=0)
+        ax.plot(x, m, color=colors[ch], lw=2)
+        spend = float(a.fit.scales.spend[channels.index(ch)])
+        nm, nlo, nhi = _band(now.sel({D.CHANNEL: ch}), a.ci_prob)
+        ax.axvline(spend, color="0.3", ls=":", lw=1)
+        ax.errorbar(
+            [spend],
+            [nm],
+            yerr=[[nm - nlo], [nhi - nm]],
+            fmt="o",
+            color="black",
+            ms=5,
+            capsize=3,
+            label=f"current mean spend ({spend:,.0f}/period)",
+        )
+        ax.set_title(ch)
+        ax.set_xlim(0, x[-1])
+        ax.set_ylim(bottom=0)
+        ax.xaxis.set_major_formatter(NUMBER)
+        ax.yaxis.set_major_formatter(NUMBER)
+        ax.grid(alpha=0.3)
+        ax.legend(loc="lower right", fontsize="x-small", framealpha=0.8, edgecolor="none")
+    fig.supxlabel("constant spend per period")
+    fig.supylabel(f"{data.target_name} per period (steady state)")
+    fig.suptitle(f"Response curves: steady-state contribution vs spend, mean and {_pct(a)} band")
+    return fig
+
+
+def plot_adstock(result: MMMFit | Analysis, ci_prob: float = 0.90) -> Figure:
+    """Per channel: the share of a period's spend effect felt ``lag`` periods later
+    (adstock weights), posterior mean with credible band."""
+    a = _analysis(result, ci_prob)
+    channels = list(a.fit.data.channels)
+    colors = channel_colors(channels)
+    fig, axes = _grid(len(channels), size=(3.2, 2.5))
+    for ax, ch in zip(axes, channels, strict=True):
+        w = a.adstock.sel({D.CHANNEL: ch})
+        lags = w[D.LAG].values
+        m, lo, hi = _band(w, a.ci_prob)
+        ax.bar(lags, m, color=colors[ch], alpha=0.7, width=0.7)
+        ax.errorbar(lags, m, yerr=[m - lo, hi - m], fmt="none", ecolor="black", capsize=2, lw=1)
+        ax.set_title(ch)
+        ax.set_ylim(0, 1)
+        ax.set_xticks(lags)
+        ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
+        ax.grid(axis="y", alpha=0.3)
+    period = "weeks" if a.fit.data.period_days == 7 else "periods"
+    fig.supxlabel(f"{period} after the spend (lag)")
+    fig.supylabel("share of the effect")
+    fig.suptitle(f"Carryover (adstock weights): posterior mean and {_pct(a)} interval")
+    return fig
+
+
+# ---- prior vs posterior --------------------------------------------------------------------
+PARAM_LABELS = {
+    D.ROI: "ROI (outcome per unit of spend)",
+    D.DECAY: "decay (weekly carryover rate)",
+    D.HALF_SAT: "half-saturation (x mean spend)",
+    D.SLOPE: "Hill slope",
+}
+
+
+def plot_prior_posterior(result: MMMFit | Analysis, ci_prob: float = 0.90) -> Figure:
+    """Per channel parameter: the prior's and the posterior's credible intervals side by
+    side, with the share of the prior variance the data removed (``contraction``)."""
+    a = _analysis(result, ci_prob)
+    table = a.prior_posterior
+    channels = list(a.fit.data.channels)
+    params = [p for p in D.CHANNEL_PARAMS if p in set(table["parameter"])]
+    fig = Figure(
+        figsize=(3.6 * len(params) + 0.6, 1.2 + 0.5 * len(channels) + 0.6), layout="constrained"
+    )
+    axes = fig.subplots(1, len(params), sharey=True, squeeze=False)[0]
+    ypos = np.arange(len(channels))[::-1].astype(float)
+    for ax, p in zip(axes, params, strict=True):
+        t = table[table["parameter"] == p].set_index("item").loc[channels]
+        ax.hlines(ypos + 0.14, t["prior_lower"], t["prior_upper"], color="0.6", lw=4, label="prior")
+        ax.plot(t["prior_mean"], ypos + 0.14, "|", color="0.3", ms=9)
+        ax.hlines(
+            ypos - 0.14,
+            t["posterior_lower"],
+            t["posterior_upper"],
+            color="C0",
+            lw=4,
+            label="posterior",
+        )
+        ax.plot(t["posterior_mean"], ypos - 0.14, "o", color="C0", ms=4)
+        right = float(max(t["prior_upper"].max(), t["posterior_upper"].max()))
+        for y, c in zip(ypos, t["contraction"], strict=True):
+            weak = c < 0.3
+            ax.annotate(
+                f"{max(c, 0):.0%}",
+                (1.0, y),
+                xycoords=("axes fraction", "data"),
+                xytext=(3, 0),
+                textcoords="offset points",
+                va="center",
+                fontsize="x-small",
+                color="C3" if weak else "0.2",
+                fontweight="bold" if weak else "normal",
+            )
+        ax.set_xlim(0, 1 if p == D.DECAY else right * 1.05)
+        ax.set_title(PARAM_LABELS.get(p, p), fontsize="medium")
+        ax.grid(axis="x", alpha=0.3)
+    axes[0].set_yticks(ypos, channels)
+    axes[0].set_ylim(-0.7, len(channels) - 0.3)
+    axes[0].legend(
+        loc="upper center", bbox_to_anchor=(0.5, -0.08), ncols=2, frameon=False, fontsize="small"
+    )
+    fig.suptitle(
+        f"What the data taught: prior vs posterior {_pct(a)} intervals "
+        "(right of each panel: share of the prior variance removed; red = under 30%)"
+    )
+    return fig
+
+
+PLOTS = {
+    "fit": plot_fit,
+    "ppc": plot_ppc,
+    "contributions": plot_contributions,
+    "roi": plot_roi,
+    "response_curves": plot_response_curves,
+    "adstock": plot_adstock,
+    "prior_posterior": plot_prior_posterior,
+}
+
+
+def all_figures(analysis: Analysis) -> dict[str, Figure]:
+    """Every figure of ``analysis`` by file stem (``holdout`` too when it has one)."""
+    figs = {name: fn(analysis) for name, fn in PLOTS.items()}
+    if analysis.holdout is not None:
+        figs["holdout"] = plot_holdout(analysis.holdout, analysis.ci_prob)
+    return figs
