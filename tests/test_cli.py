@@ -15,7 +15,18 @@ import bayes_mmm as bm
 from bayes_mmm.cli import EXIT_BAD_INPUT, build_parser, main, spec_from_args
 from bayes_mmm.priors import Prior
 
-OUTPUTS = ["diagnostics.json", "model.nc", "roi.csv", "summary.csv"]
+OUTPUTS = [
+    "contributions.csv",
+    "diagnostics.json",
+    "fit.json",
+    "model.nc",
+    "plots",
+    "prior_posterior.csv",
+    "response_curves.csv",
+    "roi.csv",
+    "shares.csv",
+    "summary.csv",
+]
 ROI_COLUMNS = [
     "channel",
     "spend",
@@ -24,6 +35,9 @@ ROI_COLUMNS = [
     "roi_median",
     "roi_lower",
     "roi_upper",
+    "mroi_mean",
+    "mroi_lower",
+    "mroi_upper",
 ]
 DIAGNOSTIC_KEYS = ["max_r_hat", "min_ess_bulk", "divergences", "steps_per_draw", "sampling_seconds"]
 TINY = ["--chains", "2", "--draws", "100", "--tune", "150", "--quiet"]
@@ -50,7 +64,7 @@ def fit_args(csv: Path, out: Path, *extra: str) -> list[str]:
 
 
 def check_outputs(out: Path, channels: list[str]) -> bm.MMMFit:
-    """The four outputs are there (and nothing else), well formed; returns the saved fit."""
+    """The outputs are there (and nothing else), well formed; returns the saved fit."""
     assert sorted(os.listdir(out)) == OUTPUTS  # no temporary files left behind
     roi = pd.read_csv(out / "roi.csv")
     assert list(roi.columns) == ROI_COLUMNS
@@ -65,6 +79,21 @@ def check_outputs(out: Path, channels: list[str]) -> bm.MMMFit:
     for key in DIAGNOSTIC_KEYS:
         assert isinstance(diagnostics[key], int | float), key
     assert isinstance(diagnostics["problems"], list)
+    contributions = pd.read_csv(out / "contributions.csv", parse_dates=["date"])
+    assert list(contributions.columns) == ["date", "component", "mean", "lower", "upper"]
+    assert set(channels) <= set(contributions["component"])
+    assert (contributions["lower"] <= contributions["upper"]).all()
+    assert (roi["mroi_lower"] <= roi["mroi_mean"]).all()
+    assert (roi["mroi_mean"] <= roi["mroi_upper"]).all()
+    quality = json.loads((out / "fit.json").read_text())
+    assert 0 < quality["r2"] <= 1 and 0 <= quality["mape"] < 1
+    assert 0 <= quality["coverage"] <= 1 and quality["n"] == len(contributions["date"].unique())
+    assert isinstance(quality["learning_flags"], list)
+    plots = sorted(os.listdir(out / "plots"))
+    assert {"fit.png", "contributions.png", "roi.png", "response_curves.png"} <= set(plots)
+    for name in plots:
+        assert name.endswith(".png")  # no temporary files left behind
+        assert (out / "plots" / name).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     fit = bm.load(out / "model.nc")
     assert list(fit.data.channels) == channels
     assert fit.diagnostics.to_dict()["divergences"] == diagnostics["divergences"]

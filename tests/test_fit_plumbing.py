@@ -19,7 +19,7 @@ from bayes_mmm.io import NETCDF_ENGINE
 from bayes_mmm.priors import Prior
 
 ROI_COLUMNS = ["channel", "spend", "contribution_mean", "roi_mean", "roi_median", "roi_lower"]
-ROI_COLUMNS += ["roi_upper"]
+ROI_COLUMNS += ["roi_upper", "mroi_mean", "mroi_lower", "mroi_upper"]
 
 
 # ---- the PyMC model's mean, evaluated at posterior draws -------------------------------------

@@ -7,10 +7,12 @@ import json
 import sys
 from pathlib import Path
 
+from bayes_mmm.analysis.checks import holdout as fit_holdout
 from bayes_mmm.cli.common import add_sampling_args, names, sampling_warnings_to_stderr
 from bayes_mmm.data.dataset import read_csv
 from bayes_mmm.data.demo import demo_csv_path, load_demo
 from bayes_mmm.fit import fit
+from bayes_mmm.model import check_rows
 from bayes_mmm.priors import Prior
 from bayes_mmm.report import write_fit_outputs
 from bayes_mmm.spec import ModelSpec
@@ -29,10 +31,24 @@ def _add_model_args(p: argparse.ArgumentParser) -> None:
     )
 
 
+def _add_output_args(p: argparse.ArgumentParser) -> None:
+    g = p.add_argument_group("analysis")
+    g.add_argument(
+        "--holdout-weeks",
+        type=int,
+        default=0,
+        metavar="H",
+        help="also fit a model on all but the last H periods and score its forecast of them "
+        "(R², MAPE, interval coverage in fit.json, plots/holdout.png); default 0: none",
+    )
+    g.add_argument("--no-plots", action="store_true", help="do not draw plots/*.png")
+
+
 def register(sub) -> None:
     demo = sub.add_parser("demo", help=f"fit the bundled demo data ({demo_csv_path()})")
     demo.add_argument("--out", type=Path, required=True, help="output directory")
     _add_model_args(demo)
+    _add_output_args(demo)
     add_sampling_args(demo)
     demo.set_defaults(func=run_fit)
     f = sub.add_parser("fit", help="fit a CSV of dates, outcome, channel spend and controls")
@@ -43,6 +59,7 @@ def register(sub) -> None:
     f.add_argument("--controls", default="", help="comma-separated control columns")
     f.add_argument("--out", type=Path, required=True, help="output directory")
     _add_model_args(f)
+    _add_output_args(f)
     add_sampling_args(f)
     f.set_defaults(func=run_fit)
 
@@ -78,20 +95,36 @@ def run_fit(args: argparse.Namespace) -> int:
             controls=names(args.controls),
             spec=spec,
         )
+    weeks = args.holdout_weeks
+    if weeks:
+        if not 0 < weeks < data.n_dates:
+            raise ValueError(
+                f"--holdout-weeks must be between 1 and {data.n_dates - 1}, got {weeks}"
+            )
+        check_rows(data.slice(0, data.n_dates - weeks), spec)  # the holdout model's rows
     progress = not args.quiet
+    sampling = dict(
+        chains=args.chains,
+        draws=args.draws,
+        tune=args.tune,
+        seed=args.seed,
+        target_accept=args.target_accept,
+        sampler=args.sampler,
+        progress=progress,
+    )
+    held = None
     with sampling_warnings_to_stderr():
-        result = fit(
-            data,
-            spec,
-            chains=args.chains,
-            draws=args.draws,
-            tune=args.tune,
-            seed=args.seed,
-            target_accept=args.target_accept,
-            sampler=args.sampler,
-            progress=progress,
-        )
-    write_fit_outputs(result, args.out, ci_prob=args.ci_prob, progress=progress)
+        result = fit(data, spec, **sampling)
+        if weeks:
+            held = fit_holdout(data, weeks, spec, ci_prob=args.ci_prob, **sampling)
+    write_fit_outputs(
+        result,
+        args.out,
+        ci_prob=args.ci_prob,
+        progress=progress,
+        holdout=held,
+        plots=not args.no_plots,
+    )
     if progress:
         print(json.dumps(result.diagnostics.to_dict()), file=sys.stderr)
     return 0
