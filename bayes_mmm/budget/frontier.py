@@ -46,6 +46,7 @@ def frontier(
     objective: str = "mean",
     ci_prob: float = 0.90,
     n_points: int = 15,
+    include: Sequence[float] = (),
     progress: bool = False,
     **constraints,
 ) -> pd.DataFrame:
@@ -55,10 +56,14 @@ def frontier(
     incremental_lower, incremental_upper, roi_mean, roi_lower, roi_upper, mroi`` (the slope of
     the expected frontier: extra outcome per extra unit of budget) and the allocation, one
     ``<channel>_spend`` column per channel. ``constraints``: ``bounds``, ``max_change``,
-    ``fixed``, ``shape`` as for :func:`~bayes_mmm.budget.optimize.optimize`.
+    ``fixed``, ``shape`` as for :func:`~bayes_mmm.budget.optimize.optimize`. Default budgets:
+    ``n_points`` from 20% to 200% of the current total, plus those in ``include``.
     """
     alloc = _allocator(fit, horizon, objective, constraints)
-    grid = default_budgets(alloc, n_points) if budgets is None else np.sort(np.asarray(budgets))
+    grid = default_budgets(alloc, n_points) if budgets is None else np.asarray(budgets, float)
+    grid = np.unique(np.append(grid, include))
+    if not (np.isfinite(grid).all() and (grid >= 0).all()):
+        raise ValueError("frontier budgets must be finite and >= 0")
     tail = (1 - ci_prob) / 2
     rows, prev = [], None
     for i, b in enumerate(grid):
@@ -85,7 +90,9 @@ def frontier(
     out = pd.DataFrame(rows)
     mean = out["incremental_mean"].to_numpy()
     out.insert(9, "mroi", np.gradient(mean, out["budget"]) if len(out) > 1 else np.nan)
-    out.attrs.update(ci_prob=ci_prob, current_budget=float(alloc.current.sum()))
+    out.attrs.update(
+        ci_prob=ci_prob, current_budget=float(alloc.current.sum()), objective=alloc.objective.label
+    )
     return out
 
 

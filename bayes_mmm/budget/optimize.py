@@ -18,7 +18,7 @@ from __future__ import annotations
 import sys
 import time
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
@@ -292,7 +292,11 @@ def report(alloc: Allocator, sol: Solution, ci_prob: float = 0.90, seconds: floa
             "lower_bound": alloc.lo,
             "upper_bound": alloc.hi,
             "at_bound": np.where(
-                rec <= alloc.lo + tol, "lower", np.where(rec >= alloc.hi - tol, "upper", "")
+                alloc.hi - alloc.lo <= tol,
+                "fixed",
+                np.where(
+                    rec <= alloc.lo + tol, "lower", np.where(rec >= alloc.hi - tol, "upper", "")
+                ),
             ),
             "beyond_history": rec_weekly > weeks_seen * (1 + 1e-9),
             "current_outcome_mean": y_cur.mean(0),
@@ -376,7 +380,8 @@ def optimize(
         budget = float(alloc.current.sum())
     _say(f"optimizing {alloc.objective.label} over {alloc.resp.n_draws} draws", progress)
     sol = alloc.solve(budget)
-    out = report(alloc, sol, ci_prob, seconds=time.perf_counter() - t0)
+    out = report(alloc, sol, ci_prob)
+    out = replace(out, seconds=time.perf_counter() - t0)
     _say(
         f"done in {out.seconds:.1f} s; P(recommended beats current) = {out.p_beats_current:.2f}",
         progress,

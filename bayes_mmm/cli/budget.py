@@ -1,0 +1,259 @@
+"""``bayes-mmm optimize`` and ``bayes-mmm scenario``: budget decisions from a saved model.
+
+Every input is checked and every result computed before anything is written; each file is
+written under a temporary name and renamed when complete.
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+import pandas as pd
+
+from bayes_mmm.budget.bounds import parse_bound
+from bayes_mmm.budget.frontier import frontier
+from bayes_mmm.budget.objectives import Objective
+from bayes_mmm.budget.optimize import optimize
+from bayes_mmm.budget.scenario import (
+    check_horizon,
+    current_weekly,
+    parse_scale,
+    scaled_plan,
+    scenario,
+    summarize,
+    what_ifs,
+)
+from bayes_mmm.cli.common import names, say
+from bayes_mmm.fit import MMMFit
+from bayes_mmm.io import atomic_path, load, write_csv, write_json
+from bayes_mmm.plots import budget as plots
+
+CURRENT_PLAN_HELP = (
+    "The current plan, the reference for every comparison and for relative bounds, spends "
+    "each channel's mean weekly spend over the last HORIZON weeks of the data, every week."
+)
+
+
+def register(sub) -> None:
+    o = sub.add_parser(
+        "optimize",
+        help="allocate a budget over channels (uncertainty-aware)",
+        description="Allocate a total budget over channels for the next HORIZON weeks to "
+        "maximise an objective over the posterior. " + CURRENT_PLAN_HELP,
+    )
+    o.add_argument("model", type=Path, help="model file saved by 'bayes-mmm fit' (model.nc)")
+    o.add_argument("--horizon", type=int, required=True, help="weeks (periods) to plan")
+    o.add_argument(
+        "--budget",
+        default=None,
+        help="total spend over the horizon, all channels (default: the current plan's "
+        "total); 'best' with a profit objective chooses the budget that maximises profit",
+    )
+    o.add_argument(
+        "--objective",
+        default="mean",
+        help="mean (expected outcome, default) | quantile:P (e.g. quantile:0.1, risk-averse) "
+        "| cvar:P (mean of the worst P of outcomes) | profit:VALUE (VALUE per unit of outcome)",
+    )
+    o.add_argument(
+        "--bound",
+        action="append",
+        default=[],
+        metavar="CHANNEL=LO:HI",
+        help="spend limits over the horizon: totals (tv=1000:5000, tv=:5000) or percent "
+        "changes from the current plan (tv=-30%%:+30%%); repeatable",
+    )
+    o.add_argument(
+        "--max-change",
+        type=float,
+        help="every channel within ±this fraction of its current spend (e.g. 0.1)",
+    )
+    o.add_argument(
+        "--fix",
+        action="append",
+        default=[],
+        metavar="CHANNELS",
+        help="comma-separated channels kept at their current spend; repeatable",
+    )
+    o.add_argument(
+        "--frontier-points",
+        type=int,
+        default=15,
+        help="budgets on the efficient frontier (default 15; 0: no frontier)",
+    )
+    o.add_argument("--ci-prob", type=float, default=0.90, help="credible interval probability")
+    o.add_argument("--quiet", action="store_true", help="no progress output")
+    o.add_argument("--out", type=Path, required=True, help="output directory")
+    o.set_defaults(func=run_optimize)
+
+    s = sub.add_parser(
+        "scenario",
+        help="posterior outcome of a future spend plan",
+        description="Posterior outcome of a spend plan for the weeks after the data, with "
+        "carryover from past spend and after the horizon. " + CURRENT_PLAN_HELP,
+    )
+    s.add_argument("model", type=Path, help="model file saved by 'bayes-mmm fit' (model.nc)")
+    g = s.add_mutually_exclusive_group(required=True)
+    g.add_argument(
+        "--plan",
+        type=Path,
+        help="CSV: one row per future week, one column per "
+        "channel (spend); optional date column and control columns",
+    )
+    g.add_argument("--scale", help="multipliers of the current plan, e.g. tv=1.2,search=0.8")
+    g.add_argument(
+        "--what-if",
+        dest="what_if",
+        help="fractions applied to one channel at a time, e.g. -0.2,0.2 (writes what_ifs.csv)",
+    )
+    s.add_argument("--horizon", type=int, help="weeks (periods), for --scale and --what-if")
+    s.add_argument("--ci-prob", type=float, default=0.90, help="credible interval probability")
+    s.add_argument("--quiet", action="store_true", help="no progress output")
+    s.add_argument("--out", type=Path, required=True, help="output directory")
+    s.set_defaults(func=run_scenario)
+
+
+# ---- helpers --------------------------------------------------------------------------------
+def _load(path: Path) -> MMMFit:
+    if not path.is_file():
+        raise FileNotFoundError(f"model file '{path}' does not exist")
+    try:
+        return load(path)
+    except (OSError, KeyError, ValueError) as err:
+        raise ValueError(f"cannot read model file '{path}': {err}") from None
+
+
+def _ci(p: float) -> float:
+    if not 0 < p < 1:
+        raise ValueError(f"--ci-prob must be in (0, 1), got {p}")
+    return p
+
+
+def _save_png(fig, path: Path) -> Path:
+    with atomic_path(path) as tmp:
+        fig.savefig(tmp, format="png", dpi=110)
+    return path
+
+
+def _report(args, written: list[Path]) -> None:
+    for p in written:
+        say(args, f"wrote {p}")
+
+
+# ---- optimize -------------------------------------------------------------------------------
+def run_optimize(args: argparse.Namespace) -> int:
+    horizon, ci = check_horizon(args.horizon), _ci(args.ci_prob)
+    objective = Objective.parse(args.objective)
+    fit = _load(args.model)
+    channels = list(fit.data.channels)
+    if horizon > fit.data.n_dates:
+        raise ValueError(f"--horizon {horizon} is longer than the data ({fit.data.n_dates})")
+    current = current_weekly(fit, horizon) * horizon
+    bounds = dict(parse_bound(b, channels, current) for b in args.bound)
+    fixed = [c for item in args.fix for c in names(item)]
+    free = False
+    budget = None
+    if args.budget is not None:
+        if args.budget.strip().lower() == "best":
+            if objective.kind != "profit":
+                raise ValueError("--budget best needs a profit objective, e.g. profit:2.5")
+            free = True
+        else:
+            try:
+                budget = float(args.budget)
+            except ValueError:
+                raise ValueError(f"--budget {args.budget!r}: give a number or 'best'") from None
+    if args.frontier_points < 0:
+        raise ValueError("--frontier-points must be >= 0")
+    constraints = dict(bounds=bounds, max_change=args.max_change, fixed=fixed or None)
+    say(args, f"optimizing {objective.label} over {horizon} weeks")
+    alloc = optimize(
+        fit, horizon, budget, objective=objective, free_budget=free, ci_prob=ci, **constraints
+    )
+    say(args, f"P(recommended beats current) = {alloc.p_beats_current:.2f} ({alloc.seconds:.1f} s)")
+    table = None
+    if args.frontier_points:
+        extra = [alloc.budget, 1.25 * alloc.budget] if free else [alloc.budget]
+        table = frontier(
+            fit,
+            horizon,
+            objective="mean" if objective.kind == "profit" else str(objective),
+            n_points=args.frontier_points,
+            include=extra,
+            ci_prob=ci,
+            progress=not args.quiet,
+            **constraints,
+        )
+    out = args.out
+    written = [
+        write_csv(alloc.table.round(4), out / "allocation.csv"),
+        write_csv(alloc.outcome.round(4), out / "outcome.csv"),
+        write_json(alloc.to_dict(), out / "optimize.json"),
+        write_csv(_weekly(alloc), out / "plan.csv"),
+        _save_png(plots.allocation(alloc), out / "plots" / "allocation.png"),
+        _save_png(plots.outcome_distributions(alloc), out / "plots" / "outcome.png"),
+    ]
+    if table is not None:
+        value = objective.value if objective.kind == "profit" else None
+        units = fit.data.target_name
+        written += [
+            write_csv(table.round(4), out / "frontier.csv"),
+            _save_png(plots.frontier(table, alloc, value, units), out / "plots" / "frontier.png"),
+        ]
+    _report(args, written)
+    return 0
+
+
+def _weekly(alloc) -> pd.DataFrame:
+    """The recommended weekly plan (usable as ``bayes-mmm scenario --plan``)."""
+    plan = alloc.plans["recommended"]
+    return plan.rename_axis("date").reset_index()
+
+
+# ---- scenario -------------------------------------------------------------------------------
+def _read_plan(path: Path, fit: MMMFit) -> tuple[pd.DataFrame, pd.DataFrame | None]:
+    if not path.is_file():
+        raise FileNotFoundError(f"plan file '{path}' does not exist")
+    frame = pd.read_csv(path)
+    frame = frame.drop(columns=[c for c in ("date", fit.data.date_name) if c in frame])
+    controls = [c for c in frame.columns if c in fit.data.control_names]
+    bad = [c for c in frame.columns if frame[c].dtype == object]
+    if bad:
+        raise ValueError(f"plan file '{path}': columns {bad} are not numeric")
+    return frame.drop(columns=controls), (frame[controls] if controls else None)
+
+
+def run_scenario(args: argparse.Namespace) -> int:
+    ci = _ci(args.ci_prob)
+    fit = _load(args.model)
+    horizon = None if args.horizon is None else check_horizon(args.horizon)
+    if args.plan is None and horizon is None:
+        raise ValueError("--scale and --what-if need --horizon WEEKS")
+    if args.what_if is not None:
+        try:
+            changes = [float(x) for x in names(args.what_if)]
+        except ValueError:
+            raise ValueError(f"--what-if {args.what_if!r}: give fractions, e.g. -0.2,0.2") from None
+        if not changes or min(changes) < -1:
+            raise ValueError("--what-if fractions must be >= -1, e.g. -0.2,0.2")
+        table = what_ifs(fit, horizon, changes, ci)
+        _report(args, [write_csv(table.round(4), args.out / "what_ifs.csv")])
+        return 0
+    if args.plan is not None:
+        plan, controls = _read_plan(args.plan, fit)
+        ds = scenario(fit, plan, horizon=horizon, controls=controls)
+        weekly = plan.set_index(ds["weekly"].date.to_index())
+    else:
+        weekly = scaled_plan(fit, horizon, parse_scale(args.scale))
+        ds = scenario(fit, weekly)
+    say(
+        args,
+        f"scenario {ds.attrs['start']} to {ds.attrs['end']}, {ds.attrs['horizon']} weeks",
+    )
+    written = [
+        write_csv(summarize(ds, ci).round(4), args.out / "scenario.csv"),
+        write_csv(weekly.rename_axis("date").reset_index(), args.out / "plan.csv"),
+    ]
+    _report(args, written)
+    return 0
