@@ -11,10 +11,16 @@ enter as deviations from their window mean, and ``intercept = level - sum_c mean
 carries the intercept prior through a potential (a shift, so the joint density is unchanged).
 In the direct form every ROI trades off against the intercept along a narrow curved ridge
 (divergences, ~40 leapfrog steps per draw); this form removes that ridge.
+
+Every number that depends on the data (prior parameters such as the data-derived ROI prior,
+the outcome scale, the number of dates) enters the graph as ``pm.Data`` or through a shape,
+never as a constant: models of the same structure then compile to the same code, so the
+compiled logp of one fit is reused by the next (see ``bayes_mmm.compile_cache``).
 """
 
 from __future__ import annotations
 
+import numpy as np
 import pymc as pm
 import pytensor.tensor as pt
 
@@ -55,22 +61,42 @@ def model_coords(data: MMMData, design: Design, spec: ModelSpec) -> dict[str, li
     }
 
 
+def prior_data_name(name: str, param: str) -> str:
+    """Name of the ``pm.Data`` holding parameter ``param`` of the prior of ``name``."""
+    return f"{name}_prior_{param}"
+
+
+def _prior_params(prior: Prior, name: str) -> dict:
+    """The prior's parameters as ``pm.Data`` (values are inputs of the graph, not constants)."""
+    return {
+        k: pm.Data(prior_data_name(name, k), np.asarray(v, dtype="float64"))
+        for k, v in prior.params.items()
+    }
+
+
+def add_prior(priors: dict[str, Prior], name: str, dims: str | None = None):
+    """Random variable ``name`` with its prior (same distribution as ``Prior.create``)."""
+    prior = priors[name]
+    return getattr(pm, prior.dist)(name, **_prior_params(prior, name), dims=dims)
+
+
 def add_media(design: Design, spec: ModelSpec, priors: dict[str, Prior], target_scale: float):
     """Channel contributions minus their window means ``(date, channel)``, and the window
     means ``(channel,)``, in scaled outcome units."""
     x_lagged = pm.Data("x_lagged", design.x_lagged, dims=(D.LAG, D.DATE, D.CHANNEL))
     spend_total = pm.Data("spend_total", design.spend_total, dims=D.CHANNEL)
-    roi = priors[D.ROI].create(D.ROI, dims=D.CHANNEL)
+    scale = pm.Data(D.Y_SCALE, np.asarray(target_scale, dtype="float64"))
+    roi = add_prior(priors, D.ROI, dims=D.CHANNEL)
     if spec.adstock:
-        decay = priors[D.DECAY].create(D.DECAY, dims=D.CHANNEL)
+        decay = add_prior(priors, D.DECAY, dims=D.CHANNEL)
         adstocked = geometric_adstock_pt(x_lagged, decay, spec.l_max)
     else:
         adstocked = x_lagged[0]
-    half_sat = priors[D.HALF_SAT].create(D.HALF_SAT, dims=D.CHANNEL)
-    slope = priors[D.SLOPE].create(D.SLOPE, dims=D.CHANNEL)
+    half_sat = add_prior(priors, D.HALF_SAT, dims=D.CHANNEL)
+    slope = add_prior(priors, D.SLOPE, dims=D.CHANNEL)
     saturated = hill_pt(adstocked, half_sat, slope)
-    n_dates = design.target.shape[0]
-    window_total = roi * spend_total / target_scale
+    n_dates = pt.cast(saturated.shape[0], "float64")
+    window_total = roi * spend_total / scale
     deviation = saturated / saturated.sum(axis=0, keepdims=True) - 1.0 / n_dates
     return deviation * window_total[None, :], window_total / n_dates
 
@@ -80,7 +106,7 @@ def add_level(priors: dict[str, Prior], media_mean):
     level = pm.Flat("level")
     intercept = pm.Deterministic(D.INTERCEPT, level - media_mean.sum())
     prior = priors[D.INTERCEPT]
-    dist = getattr(pm, prior.dist).dist(**{k: float(v) for k, v in prior.params.items()})
+    dist = getattr(pm, prior.dist).dist(**_prior_params(prior, D.INTERCEPT))
     pm.Potential("intercept_prior", pm.logp(dist, intercept))
     return level
 
@@ -90,21 +116,21 @@ def add_baseline(level, design: Design, spec: ModelSpec, priors: dict[str, Prior
     mu = level
     if spec.trend:
         time = pm.Data("time", design.time, dims=D.DATE)
-        mu = mu + priors[D.TREND].create(D.TREND) * (time - 0.5)
+        mu = mu + add_prior(priors, D.TREND) * (time - 0.5)
     if design.fourier.shape[1]:
         basis = pm.Data("fourier_basis", design.fourier, dims=(D.DATE, D.FOURIER))
-        mu = mu + pt.dot(basis, priors[D.SEASONALITY].create(D.SEASONALITY, dims=D.FOURIER))
+        mu = mu + pt.dot(basis, add_prior(priors, D.SEASONALITY, dims=D.FOURIER))
     if design.controls.shape[1]:
         controls = pm.Data("controls_scaled", design.controls, dims=(D.DATE, D.CONTROL))
-        mu = mu + pt.dot(controls, priors[D.CONTROL_COEF].create(D.CONTROL_COEF, dims=D.CONTROL))
+        mu = mu + pt.dot(controls, add_prior(priors, D.CONTROL_COEF, dims=D.CONTROL))
     return mu
 
 
 def add_likelihood(mu, design: Design, spec: ModelSpec, priors: dict[str, Prior]):
     y = pm.Data("target_scaled", design.target, dims=D.DATE)
-    sigma = priors[D.SIGMA].create(D.SIGMA)
+    sigma = add_prior(priors, D.SIGMA)
     if spec.likelihood == "studentt":
-        nu = priors[D.NU].create(D.NU)
+        nu = add_prior(priors, D.NU)
         return pm.StudentT(D.OBS, nu=nu, mu=mu, sigma=sigma, observed=y, dims=D.DATE)
     return pm.Normal(D.OBS, mu=mu, sigma=sigma, observed=y, dims=D.DATE)
 
