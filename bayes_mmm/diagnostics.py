@@ -30,6 +30,7 @@ class Diagnostics:
     chains: int = 0
     draws: int = 0
     sampler: str = "nutpie"
+    approximate: bool = False  # Laplace/ADVI draws, not MCMC: for iterating, not reporting
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -44,6 +45,11 @@ class Diagnostics:
     def problems(self) -> list[str]:
         """Plain-language problems with advice; empty when all is well."""
         out = []
+        if self.approximate:
+            out.append(
+                f"APPROXIMATE posterior ({self.sampler}): not MCMC, intervals may be too narrow "
+                "or too wide; use it to iterate, and refit with sampler='nutpie' before reporting"
+            )
         if self.divergences:
             out.append(
                 f"{self.divergences} divergent transitions: the posterior has regions the "
@@ -67,6 +73,12 @@ class Diagnostics:
         return out
 
     def __str__(self) -> str:
+        if self.approximate:
+            return (
+                f"APPROXIMATE ({self.sampler}) | {self.draws} independent draws | "
+                f"effective draws {self.min_ess_bulk:.0f} | "
+                f"{self.sampling_seconds:.1f} s (+{self.compile_seconds:.1f} s compile)"
+            )
         return (
             f"max r_hat {self.max_r_hat:.3f} | min bulk ESS {self.min_ess_bulk:.0f} | "
             f"divergences {self.divergences} | {self.steps_per_draw:.1f} steps/draw | "
@@ -111,6 +123,11 @@ def diagnose(
         sampler=sampler,
     )
     if warn:
-        for problem in d.problems():
-            warnings.warn(problem, SamplingWarning, stacklevel=3)
+        warn_problems(d, stacklevel=4)
     return d
+
+
+def warn_problems(d: Diagnostics, stacklevel: int = 3) -> None:
+    """One ``SamplingWarning`` per problem of ``d``."""
+    for problem in d.problems():
+        warnings.warn(problem, SamplingWarning, stacklevel=stacklevel)

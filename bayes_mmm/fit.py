@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import os
+import dataclasses
 import sys
-import time
 from dataclasses import dataclass
 from importlib.metadata import version
 
@@ -16,13 +15,13 @@ from bayes_mmm import dims as D
 from bayes_mmm import equations as eq
 from bayes_mmm.data.dataset import MMMData
 from bayes_mmm.data.scaling import Scales
-from bayes_mmm.diagnostics import Diagnostics, diagnose
+from bayes_mmm.diagnostics import Diagnostics, diagnose, warn_problems
 from bayes_mmm.idata import data_groups, stacked, unstack
 from bayes_mmm.model import build_model, check_rows, resolve_priors
 from bayes_mmm.priors import Prior
+from bayes_mmm.samplers import APPROXIMATE_SAMPLERS, SAMPLERS
+from bayes_mmm.samplers import run as run_sampler
 from bayes_mmm.spec import ModelSpec
-
-SAMPLERS = ("nutpie", "pymc")
 
 
 @dataclass(frozen=True, eq=False)
@@ -62,46 +61,6 @@ class MMMFit:
 def _say(msg: str, progress: bool) -> None:
     if progress:
         print(f"[bayes_mmm] {msg}", file=sys.stderr, flush=True)
-
-
-def _sample_nutpie(model, *, chains, draws, tune, seed, target_accept, progress):
-    import nutpie
-
-    t0 = time.perf_counter()
-    compiled = nutpie.compile_pymc_model(model)
-    compile_s = time.perf_counter() - t0
-    t0 = time.perf_counter()
-    trace = nutpie.sample(
-        compiled,
-        draws=draws,
-        tune=tune,
-        chains=chains,
-        seed=seed,
-        target_accept=target_accept,
-        progress_bar=progress,
-        save_warmup=False,
-        cores=min(chains, os.cpu_count() or 1),
-    )
-    sample_s = time.perf_counter() - t0
-    return trace["posterior"].to_dataset(), trace["sample_stats"].to_dataset(), compile_s, sample_s
-
-
-def _sample_pymc(model, *, chains, draws, tune, seed, target_accept, progress):
-    t0 = time.perf_counter()
-    with model:
-        trace = pm.sample(
-            draws=draws,
-            tune=tune,
-            chains=chains,
-            random_seed=seed,
-            target_accept=target_accept,
-            progressbar=progress,
-            nuts_sampler="pymc",
-            compute_convergence_checks=False,
-            cores=min(chains, os.cpu_count() or 1),
-        )
-    sample_s = time.perf_counter() - t0
-    return trace["posterior"].to_dataset(), trace["sample_stats"].to_dataset(), 0.0, sample_s
 
 
 def _with_beta(posterior: xr.Dataset, data: MMMData, spec: ModelSpec) -> xr.Dataset:
@@ -153,9 +112,11 @@ def fit(
 ) -> MMMFit:
     """Sample the posterior of the MMM for ``data`` with NUTS.
 
-    ``sampler`` is ``"nutpie"`` (default; falls back to PyMC's NUTS if nutpie cannot compile
-    the model) or ``"pymc"``. Diagnostics are computed after sampling and a
-    ``SamplingWarning`` with advice is raised when they are poor.
+    ``sampler`` (see ``bayes_mmm.samplers``): ``"nutpie"`` (default; falls back to PyMC's
+    NUTS if nutpie is not installed), ``"pymc"``, ``"numpyro"`` (needs numpyro), or the
+    fast *approximate* ``"laplace"`` and ``"advi"`` (one chain of independent draws; the
+    diagnostics say ``approximate``; for iterating, not for reporting). Diagnostics are
+    computed after sampling and a ``SamplingWarning`` with advice is raised when they are poor.
     """
     if sampler not in SAMPLERS:
         raise ValueError(f"sampler must be one of {SAMPLERS}, got {sampler!r}")
@@ -177,17 +138,30 @@ def fit(
         target_accept=target_accept,
         progress=progress,
     )
-    _say(f"sampling {chains} chains x {draws} draws (+{tune} tune) with {sampler}", progress)
-    if sampler == "nutpie":
-        try:
-            post, stats, compile_s, sample_s = _sample_nutpie(model, **kwargs)
-        except ImportError as err:
-            _say(f"nutpie unavailable ({err}); falling back to PyMC's NUTS", True)
-            sampler = "pymc"
-    if sampler == "pymc":
-        post, stats, compile_s, sample_s = _sample_pymc(model, **kwargs)
+    if sampler in APPROXIMATE_SAMPLERS:
+        _say(f"APPROXIMATE posterior ({sampler}): {chains * draws} independent draws", progress)
+    else:
+        _say(f"sampling {chains} chains x {draws} draws (+{tune} tune) with {sampler}", progress)
+    try:
+        result = run_sampler(sampler, model, **kwargs)
+    except ImportError as err:
+        if sampler != "nutpie":
+            raise
+        _say(f"nutpie unavailable ({err}); falling back to PyMC's NUTS", True)
+        sampler = "pymc"
+        result = run_sampler(sampler, model, **kwargs)
+    post, stats = result.posterior, result.sample_stats
     diag = diagnose(
-        post, stats, sampling_seconds=sample_s, compile_seconds=compile_s, sampler=sampler
+        post,
+        stats,
+        sampling_seconds=result.sampling_seconds,
+        compile_seconds=result.compile_seconds,
+        sampler=sampler,
+        warn=not result.approximate,
     )
+    if result.approximate:
+        ess = min(diag.min_ess_bulk, result.info.get("importance_ess", np.inf))
+        diag = dataclasses.replace(diag, approximate=True, min_ess_bulk=float(ess))
+        warn_problems(diag)
     _say(str(diag), progress)
     return assemble(post, stats, data, spec, priors, diag)

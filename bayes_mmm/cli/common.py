@@ -26,7 +26,13 @@ def add_sampling_args(p: argparse.ArgumentParser) -> None:
     g.add_argument("--tune", type=int, default=1000, help="tuning steps per chain (default 1000)")
     g.add_argument("--seed", type=int, default=0, help="random seed (default 0: reproducible)")
     g.add_argument("--target-accept", type=float, default=0.8, help="NUTS target acceptance")
-    g.add_argument("--sampler", choices=SAMPLERS, default="nutpie", help="NUTS implementation")
+    g.add_argument(
+        "--sampler",
+        choices=SAMPLERS,
+        default="nutpie",
+        help="nutpie (default, NUTS), pymc or numpyro (NUTS; numpyro needs bayes-mmm[jax]); "
+        "laplace or advi: fast APPROXIMATE posteriors for iterating, not for reporting",
+    )
     g.add_argument("--ci-prob", type=float, default=0.90, help="credible interval probability")
     g.add_argument("--quiet", action="store_true", help="no progress output")
 

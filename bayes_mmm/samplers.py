@@ -1,0 +1,263 @@
+"""Samplers behind ``fit(..., sampler=...)``: each takes a PyMC model and returns draws.
+
+- ``nutpie`` (default): NUTS in Rust on the model compiled by ``bayes_mmm.compile_cache``
+  (cached numba code; nutpie's own compiler as the fallback), low-rank mass matrix adaptation.
+- ``pymc``: PyMC's own NUTS (C backend); slower, no extra dependency.
+- ``numpyro``: PyMC's ``pm.sample(nuts_sampler="numpyro")`` (JAX); needs ``numpyro``
+  (``pip install 'bayes-mmm[jax]'``).
+- ``laplace`` (**approximate**): the posterior mode found by L-BFGS from several starting
+  points on the compiled gradient, a Gaussian with the inverse Hessian there (unconstrained
+  space), corrected by importance resampling. Seconds instead of tens of seconds; for
+  iterating on a model, not for reporting: intervals can be too narrow or too wide.
+- ``advi`` (**approximate**): PyMC's mean-field ADVI (``pm.fit``), for reference.
+
+Approximate samplers return one chain of independent draws with ``approximate = True`` in
+the result and in the fit's diagnostics.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from importlib.util import find_spec
+
+import numpy as np
+import xarray as xr
+
+NUTS_SAMPLERS = ("nutpie", "pymc", "numpyro")
+APPROXIMATE_SAMPLERS = ("laplace", "advi")
+SAMPLERS = NUTS_SAMPLERS + APPROXIMATE_SAMPLERS
+NUTPIE_ADAPTATION = "low_rank"  # see benchmarks/results/levers.md
+
+
+@dataclass(frozen=True)
+class SamplerResult:
+    posterior: xr.Dataset
+    sample_stats: xr.Dataset
+    compile_seconds: float
+    sampling_seconds: float
+    approximate: bool = False
+    info: dict = field(default_factory=dict)  # sampler-specific notes (compile path, ...)
+
+
+def available_samplers() -> list[str]:
+    """Samplers usable in this environment (``numpyro`` only when it is installed)."""
+    return [s for s in SAMPLERS if s != "numpyro" or find_spec("numpyro") is not None]
+
+
+def _cores(chains: int) -> int:
+    return max(1, min(chains, os.cpu_count() or 1))
+
+
+# ---- NUTS ------------------------------------------------------------------------------------
+def sample_nutpie(
+    model,
+    *,
+    chains,
+    draws,
+    tune,
+    seed,
+    target_accept,
+    progress,
+    adaptation: str = NUTPIE_ADAPTATION,
+    fast_compile: bool = True,
+) -> SamplerResult:
+    import nutpie
+
+    from bayes_mmm.compile_cache import compile_nutpie
+
+    compiled, info = compile_nutpie(model, fast=fast_compile)
+    t0 = time.perf_counter()
+    trace = nutpie.sample(
+        compiled,
+        draws=draws,
+        tune=tune,
+        chains=chains,
+        seed=seed,
+        target_accept=target_accept,
+        progress_bar=progress,
+        save_warmup=False,
+        cores=_cores(chains),
+        adaptation=adaptation,
+    )
+    sample_s = time.perf_counter() - t0
+    return SamplerResult(
+        trace["posterior"].to_dataset(),
+        trace["sample_stats"].to_dataset(),
+        info.seconds,
+        sample_s,
+        info={
+            "compile_path": info.path,
+            "compile_cache": info.cache,
+            "fallback_reason": info.reason,
+            "adaptation": adaptation,
+        },
+    )
+
+
+def _sample_pm(model, nuts_sampler: str, *, chains, draws, tune, seed, target_accept, progress):
+    import pymc as pm
+
+    t0 = time.perf_counter()
+    with model:
+        trace = pm.sample(
+            draws=draws,
+            tune=tune,
+            chains=chains,
+            random_seed=seed,
+            target_accept=target_accept,
+            progressbar=progress,
+            nuts_sampler=nuts_sampler,
+            compute_convergence_checks=False,
+            cores=_cores(chains),
+            **({"chain_method": "vectorized"} if nuts_sampler == "numpyro" else {}),
+        )
+    sample_s = time.perf_counter() - t0
+    return SamplerResult(
+        trace["posterior"].to_dataset(), trace["sample_stats"].to_dataset(), 0.0, sample_s
+    )
+
+
+def sample_pymc(model, **kwargs) -> SamplerResult:
+    return _sample_pm(model, "pymc", **kwargs)
+
+
+def sample_numpyro(model, **kwargs) -> SamplerResult:
+    if find_spec("numpyro") is None:
+        raise ImportError(
+            "sampler 'numpyro' needs numpyro and jax: pip install 'bayes-mmm[jax]' "
+            "(or choose sampler='nutpie')"
+        )
+    return _sample_pm(model, "numpyro", **kwargs)
+
+
+# ---- approximate -----------------------------------------------------------------------------
+def _iid_stats(n: int, extra: dict | None = None) -> xr.Dataset:
+    """sample_stats for independent draws: no divergences, no leapfrog steps."""
+    stats = {"diverging": (("chain", "draw"), np.zeros((1, n), dtype=bool))}
+    for name, value in (extra or {}).items():
+        stats[name] = ((), value)
+    return xr.Dataset(stats, coords={"chain": [0], "draw": np.arange(n)})
+
+
+def _posterior_from_flat(compiled, model, flat: np.ndarray) -> xr.Dataset:
+    """Posterior Dataset ``(chain=1, draw, ...)`` from unconstrained draws ``(n, n_dim)``."""
+    names, slices, shapes = compiled.shape_info
+    expanded = np.stack([np.asarray(compiled.expand_func(x)[0]) for x in flat])
+    hidden = set(compiled.reparameterized_names or ())
+    coords = {k: list(v) for k, v in model.coords.items() if v is not None}
+    data = {}
+    for name, sl, shape in zip(names, slices, shapes, strict=True):
+        if name in hidden:
+            continue
+        dims = tuple(model.named_vars_to_dims.get(name, ()))
+        if len(dims) != len(shape):
+            dims = tuple(f"{name}_dim_{i}" for i in range(len(shape)))
+        values = expanded[:, sl].reshape((1, len(flat), *shape))
+        data[name] = (("chain", "draw", *dims), values)
+    used = {d for _, (dims, _) in data.items() for d in dims}
+    coords = {k: v for k, v in coords.items() if k in used}
+    return xr.Dataset(data, coords={"chain": [0], "draw": np.arange(len(flat)), **coords})
+
+
+def _neg_logp_and_grad(compiled) -> Callable[[np.ndarray], tuple[float, np.ndarray]]:
+    fn = compiled.logp_func
+
+    def f(x):
+        value, grad = fn(np.asarray(x, dtype=np.float64))
+        value = float(value)
+        if not np.isfinite(value):
+            return 1e300, np.zeros_like(x)
+        return -value, -np.asarray(grad, dtype=np.float64)
+
+    return f
+
+
+def _hessian(f, x: np.ndarray, step: float = 1e-4) -> np.ndarray:
+    """Hessian of ``f`` (returning value, gradient) by central differences of the gradient."""
+    n = len(x)
+    h = np.empty((n, n))
+    for j in range(n):
+        e = np.zeros(n)
+        e[j] = step * max(1.0, abs(x[j]))
+        h[:, j] = (f(x + e)[1] - f(x - e)[1]) / (2 * e[j])
+    return 0.5 * (h + h.T)
+
+
+def sample_laplace(model, *, chains, draws, tune, seed, target_accept, progress) -> SamplerResult:
+    """Approximate posterior: mode + Gaussian (inverse Hessian) + importance resampling."""
+    from scipy.optimize import minimize
+    from scipy.special import logsumexp
+
+    from bayes_mmm.compile_cache import compile_nutpie
+
+    compiled, info = compile_nutpie(model)
+    t0 = time.perf_counter()
+    rng = np.random.default_rng(seed)
+    f = _neg_logp_and_grad(compiled)
+    optima = []
+    for k in range(max(1, chains)):
+        x0 = np.asarray(compiled.initial_point_func(int(rng.integers(2**31))), dtype=float)
+        res = minimize(f, x0, jac=True, method="L-BFGS-B", options={"maxiter": 5000})
+        optima.append((res.fun, res.x, k))
+    best_fun, mode, _ = min(optima, key=lambda t: t[0])
+    spread = max(fun for fun, _, _ in optima) - best_fun
+    precision = _hessian(f, mode)
+    eigval, eigvec = np.linalg.eigh(precision)
+    eigval = np.maximum(eigval, 1e-8 * max(eigval.max(), 1.0))
+    cov_sqrt = eigvec / np.sqrt(eigval)  # columns scaled: cov = cov_sqrt @ cov_sqrt.T
+    n = chains * draws
+    z = rng.standard_normal((n, len(mode)))
+    proposals = mode + z @ cov_sqrt.T
+    log_q = -0.5 * np.sum(z**2, axis=1)
+    log_p = np.array([-f(x)[0] for x in proposals])
+    log_w = log_p - log_q
+    log_w -= logsumexp(log_w)
+    weights = np.exp(log_w)
+    ess = float(1.0 / np.sum(weights**2))
+    # systematic resampling: n draws in proportion to the importance weights
+    positions = (rng.random() + np.arange(n)) / n
+    index = np.minimum(np.searchsorted(np.cumsum(weights), positions), n - 1)
+    draws_flat = proposals[rng.permutation(index)]
+    posterior = _posterior_from_flat(compiled, model, draws_flat)
+    sample_s = time.perf_counter() - t0
+    stats = _iid_stats(n, {"importance_ess": ess, "optima_logp_spread": float(spread)})
+    return SamplerResult(
+        posterior,
+        stats,
+        info.seconds,
+        sample_s,
+        approximate=True,
+        info={"compile_path": info.path, "importance_ess": ess, "optima_spread": spread},
+    )
+
+
+def sample_advi(model, *, chains, draws, tune, seed, target_accept, progress) -> SamplerResult:
+    """Approximate posterior: PyMC's mean-field ADVI."""
+    import pymc as pm
+
+    t0 = time.perf_counter()
+    with model:
+        approx = pm.fit(n=20_000, method="advi", random_seed=seed, progressbar=progress)
+        idata = approx.sample(chains * draws, random_seed=seed)
+    posterior = idata["posterior"].to_dataset()
+    n = posterior.sizes["draw"]
+    return SamplerResult(posterior, _iid_stats(n), 0.0, time.perf_counter() - t0, approximate=True)
+
+
+RUNNERS: dict[str, Callable[..., SamplerResult]] = {
+    "nutpie": sample_nutpie,
+    "pymc": sample_pymc,
+    "numpyro": sample_numpyro,
+    "laplace": sample_laplace,
+    "advi": sample_advi,
+}
+
+
+def run(name: str, model, **kwargs) -> SamplerResult:
+    """Sample ``model`` with sampler ``name`` (one of ``SAMPLERS``)."""
+    if name not in RUNNERS:
+        raise ValueError(f"sampler must be one of {SAMPLERS}, got {name!r}")
+    return RUNNERS[name](model, **kwargs)
