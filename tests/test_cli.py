@@ -135,6 +135,28 @@ def test_fit_csv_with_prior_overrides(csv_file, tmp_path):
     assert roi.params["mu"][0] == 0 and roi.params["sigma"][0] == 0.5
 
 
+def test_fit_with_holdout(csv_file, tmp_path):
+    """--holdout-weeks fits a second model on the first weeks and scores its forecast."""
+    out = tmp_path / "holdout_out"
+    assert main(fit_args(csv_file, out, *TINY, "--holdout-weeks", "8")) == 0
+    check_outputs(out, ["tv", "search"])
+    quality = json.loads((out / "fit.json").read_text())
+    held = quality["holdout"]
+    assert (held["weeks"], held["train_weeks"], held["n"]) == (8, 52, 8)
+    assert {"r2", "mape", "coverage"} <= set(held)
+    assert 0 <= held["coverage"] <= 1 and held["mape"] < 0.5
+    assert (out / "plots" / "holdout.png").stat().st_size > 20_000
+
+
+def test_holdout_weeks_must_leave_enough_rows(csv_file, tmp_path, capsys):
+    out = tmp_path / "out"
+    assert main(fit_args(csv_file, out, *TINY, "--holdout-weeks", "60")) == EXIT_BAD_INPUT
+    assert "--holdout-weeks must be between 1 and 59" in capsys.readouterr().err
+    assert main(fit_args(csv_file, out, *TINY, "--holdout-weeks", "50")) == EXIT_BAD_INPUT
+    assert "too few rows" in capsys.readouterr().err
+    assert not out.exists()
+
+
 # ---- bad input -------------------------------------------------------------------------------
 def test_bad_csv_fails_before_writing(make_frame, tmp_path, capsys):
     df = make_frame()

@@ -158,7 +158,7 @@ def plot_holdout(holdout: Holdout, ci_prob: float = 0.90, context: int | None = 
     ax.set_ylabel(f"{train.target_name} per period")
     ax.yaxis.set_major_formatter(NUMBER)
     _dates_axis(ax)
-    ax.legend(loc="outside lower center", ncols=4, fontsize="small", frameon=False)
+    fig.legend(loc="outside lower center", ncols=4, fontsize="small", frameon=False)
     ax.grid(alpha=0.3)
     return fig
 

@@ -1,0 +1,84 @@
+"""Contributions and shares: components add up to the prediction draw by draw; shares add up."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import bayes_mmm as bm
+from bayes_mmm import predict
+
+
+@pytest.fixture(scope="module")
+def analysis(demo_fit) -> bm.Analysis:
+    return bm.analyse(demo_fit, ci_prob=0.9)
+
+
+def test_components_sum_to_the_prediction_draw_by_draw(demo_fit, analysis):
+    comp = analysis.contributions
+    assert comp.dims == ("chain", "draw", "date", "component")
+    mu = analysis.prediction
+    np.testing.assert_allclose(comp.sum("component").values, mu.values, rtol=1e-12)
+    # ... and to the forward computation for the fit window, split anywhere (carryover kept)
+    data = demo_fit.data
+    tail = predict.components(demo_fit, data.slice(90), history=data.spend[:90]).sum("component")
+    np.testing.assert_allclose(tail.values, mu.isel(date=slice(90, None)).values, rtol=1e-10)
+    # each channel's contribution is what the prediction loses without its spend (up to
+    # beta * hill(1e-12): transforms.LOG_FLOOR keeps the Hill curve a hair above 0 at no spend)
+    for c, ch in enumerate(data.channels):
+        spend = data.spend.copy()
+        spend[:, c] = 0.0
+        without = predict.media(demo_fit, spend).sum(axis=2)
+        total = predict.media(demo_fit, data.spend).sum(axis=2)
+        lost = (total - without).reshape(comp.sizes["chain"], comp.sizes["draw"], -1)
+        np.testing.assert_allclose(lost, comp.sel(component=ch).values, rtol=1e-6, atol=1e-2)
+
+
+def test_shares_add_up(demo_fit, analysis):
+    shares = analysis.shares
+    np.testing.assert_allclose(shares["share_of_total"].sum("component").values, 1.0)
+    np.testing.assert_allclose(shares["share_of_media"].sum("channel").values, 1.0)
+    np.testing.assert_allclose(
+        shares["total"].values, analysis.contributions.sum("date").values, rtol=1e-12
+    )
+    roi = bm.roi_draws(demo_fit)
+    np.testing.assert_allclose(analysis.roi.values, roi.values, rtol=1e-12)
+
+
+def test_shares_table(demo_fit, analysis):
+    table = analysis.shares_table
+    assert list(table["component"]) == list(analysis.contributions.component.values)
+    for name in ("total", "share_of_total", "share_of_media"):
+        assert {f"{name}_mean", f"{name}_lower", f"{name}_upper"} <= set(table.columns)
+    media = table.set_index("component").loc[list(demo_fit.data.channels)]
+    assert (media["share_of_media_lower"] < media["share_of_media_upper"]).all()
+    assert media["share_of_media_mean"].sum() == pytest.approx(1.0)
+    assert table.set_index("component").loc["baseline", "share_of_media_mean"] != 0  # NaN
+    assert np.isnan(table.set_index("component").loc["baseline", "share_of_media_mean"])
+    # the demo's media share is about 35% of the outcome (simulated truth)
+    summary = analysis.summary()
+    assert 0.2 < summary["media_share"]["mean"] < 0.5
+
+
+def test_contributions_table_matches_draws(analysis):
+    table = analysis.contributions_table
+    comp = analysis.contributions
+    assert len(table) == comp.sizes["date"] * comp.sizes["component"]
+    row = table[(table.component == "tv")].iloc[10]
+    draws = comp.sel(component="tv").isel(date=10).values.ravel()
+    assert row["mean"] == pytest.approx(draws.mean())
+    assert row["lower"] == pytest.approx(np.quantile(draws, 0.05))
+    assert row["upper"] == pytest.approx(np.quantile(draws, 0.95))
+
+
+def test_analysis_is_lazy_and_json_ready(demo_fit):
+    import json
+
+    a = bm.analyse(demo_fit)
+    assert "contributions" not in a.__dict__
+    a.roi_table  # noqa: B018
+    assert "contributions" in a.__dict__ and "prior" not in a.__dict__
+    text = json.dumps(a.summary())
+    assert "r2" in text and "NaN" not in text
+    with pytest.raises(ValueError, match="ci_prob"):
+        bm.analyse(demo_fit, ci_prob=1.0)
