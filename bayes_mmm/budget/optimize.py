@@ -243,12 +243,17 @@ class Allocator:
             candidates.append(self.current)
         if self.objective.kind in ("quantile", "cvar"):
             candidates.append(np.full(len(lo), (budget or self.current.sum()) / len(lo)))
+        # start a little inside the box: at zero spend the Hill gradient is 0 or unbounded
+        # (slope above or below 1), which stalls SLSQP's first step
+        inner = np.minimum(lo + 1e-3 * (hi - lo), hi)
+        if budget is not None and inner.sum() > budget:
+            inner = lo
         points = []
         for c in candidates:
             if c is None:
                 continue
-            c = np.clip(np.asarray(c, dtype=float), lo, hi)
-            points.append(c if budget is None else _project(c, lo, hi, budget))
+            c = np.clip(np.asarray(c, dtype=float), inner, hi)
+            points.append(c if budget is None else _project(c, inner, hi, budget))
         sols = [self._polish(p, budget, lo, hi) for p in points]
         best = max(sols, key=lambda s: s.value)
         best.success = any(
