@@ -112,14 +112,59 @@ class Prior:
         return max(sizes, default=1)
 
 
+POSITIVE = frozenset(
+    {
+        "LogNormal",
+        "HalfNormal",
+        "HalfCauchy",
+        "HalfStudentT",
+        "Gamma",
+        "InverseGamma",
+        "Exponential",
+        "Weibull",
+        "ChiSquared",
+        "HalfFlat",
+    }
+)
+UNIT = frozenset({"Beta", "Kumaraswamy", "LogitNormal"})
+
+
+def _known_support(prior: Prior) -> tuple[float, float] | None:
+    """Support of common families without sampling (None when it must be checked by draws)."""
+    if prior.dist in POSITIVE:
+        return 0.0, np.inf
+    if prior.dist in UNIT:
+        return 0.0, 1.0
+    if prior.dist in ("TruncatedNormal", "Uniform"):
+        lo = np.min(prior.params.get("lower", -np.inf))
+        hi = np.max(prior.params.get("upper", np.inf))
+        return float(lo), float(hi)
+    return None
+
+
 def check_support(prior: Prior, name: str, lower: float | None, upper: float | None) -> None:
     """Raise a clear error when a prior puts mass outside a parameter's support."""
-    draws = prior.sample((2000, prior.n_values()), seed=1)
-    low_bad = lower is not None and np.nanmin(draws) <= lower
-    high_bad = upper is not None and np.nanmax(draws) >= upper
-    if low_bad or high_bad or not np.isfinite(draws).all():
+    known = _known_support(prior)
+    if known is not None:
+        lo, hi = known
+        low_bad = lower is not None and lo < lower
+        high_bad = upper is not None and hi > upper
+        finite = True
+    else:
+        draws = prior.sample((2000, prior.n_values()), seed=1)
+        low_bad = lower is not None and np.nanmin(draws) <= lower
+        high_bad = upper is not None and np.nanmax(draws) >= upper
+        finite = bool(np.isfinite(draws).all())
+    if low_bad or high_bad or not finite:
         span = f"({'-inf' if lower is None else lower}, {'inf' if upper is None else upper})"
         raise ValueError(f"prior {prior!r} for '{name}' gives values outside {span}")
+
+
+def draw_many(items: dict[str, tuple[Prior, tuple[int, ...]]], seed: int = 0) -> dict:
+    """Prior draws for several priors at once (one compiled sampler: much faster)."""
+    rvs = [getattr(pm, p.dist).dist(**p._kwargs(), size=shape) for p, shape in items.values()]
+    values = pm.draw(rvs, random_seed=seed)
+    return {k: np.asarray(v, dtype=float) for k, v in zip(items, values, strict=True)}
 
 
 def stack_channel_priors(

@@ -152,39 +152,9 @@ def summarise(channels: pd.DataFrame) -> tuple[pd.DataFrame, dict]:
 
 
 def plot(channels: pd.DataFrame, path: Path) -> None:
-    import matplotlib
+    from bayes_mmm.plots.checking import calibration
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    levels = np.array(LEVELS)
-    emp = np.array([channels[f"covered_{int(lv * 100)}"].mean() for lv in levels])
-    n = len(channels)
-    se = np.sqrt(levels * (1 - levels) / max(n, 1))
-    fig, ax = plt.subplots(figsize=(5, 5))
-    ax.plot([0.4, 1], [0.4, 1], color="grey", ls="--", label="perfect calibration")
-    ax.fill_between(
-        levels,
-        levels - 2 * se,
-        levels + 2 * se,
-        color="grey",
-        alpha=0.2,
-        label="±2 s.e. (binomial)",
-    )
-    ax.plot(levels, emp, "o-", color="C0", label=f"bayes_mmm ({n} channel ROIs)")
-    for lv, e in zip(levels, emp, strict=True):
-        ax.annotate(f"{e:.2f}", (lv, e), textcoords="offset points", xytext=(6, -12))
-    ax.set(
-        xlabel="nominal interval probability",
-        ylabel="share of true ROIs inside",
-        title="ROI interval calibration",
-        xlim=(0.4, 1),
-        ylim=(0.4, 1),
-    )
-    ax.legend(loc="upper left")
-    fig.tight_layout()
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
+    calibration(channels, LEVELS).savefig(path, dpi=120)
 
 
 def main(argv=None) -> int:
