@@ -105,7 +105,9 @@ def register(sub) -> None:
     g.add_argument(
         "--what-if",
         dest="what_if",
-        help="fractions applied to one channel at a time, e.g. -0.2,0.2 (writes what_ifs.csv)",
+        metavar="F[,F...]",
+        help="each channel in turn changed by -F and +F from the current plan, e.g. 0.2 for "
+        "±20%% (writes what_ifs.csv)",
     )
     s.add_argument("--horizon", type=int, help="weeks (periods), for --scale and --what-if")
     s.add_argument("--ci-prob", type=float, default=0.90, help="credible interval probability")
@@ -232,11 +234,12 @@ def run_scenario(args: argparse.Namespace) -> int:
         raise ValueError("--scale and --what-if need --horizon WEEKS")
     if args.what_if is not None:
         try:
-            changes = [float(x) for x in names(args.what_if)]
+            sizes = [float(x) for x in names(args.what_if)]
         except ValueError:
-            raise ValueError(f"--what-if {args.what_if!r}: give fractions, e.g. -0.2,0.2") from None
-        if not changes or min(changes) < -1:
-            raise ValueError("--what-if fractions must be >= -1, e.g. -0.2,0.2")
+            sizes = []
+        if not sizes or not all(0 < x <= 1 for x in sizes):
+            raise ValueError(f"--what-if {args.what_if!r}: give fractions in (0, 1], e.g. 0.2")
+        changes = sorted({sign * x for x in sizes for sign in (-1, 1)})
         table = what_ifs(fit, horizon, changes, ci)
         _report(args, [write_csv(table.round(4), args.out / "what_ifs.csv")])
         return 0
