@@ -40,6 +40,7 @@ from bayes_mmm.fit import MMMFit
 EXTRAPOLATION_CAP = 5.0  # free budget: weekly spend at most this x the largest weekly spend seen
 GRID_DRAWS = 500
 GRID_STEPS = 64
+MAX_POLISH = 2  # SLSQP runs per solve, from the best starting points
 
 
 # ---- result ---------------------------------------------------------------------------------
@@ -254,6 +255,8 @@ class Allocator:
                 continue
             c = np.clip(np.asarray(c, dtype=float), inner, hi)
             points.append(c if budget is None else _project(c, inner, hi, budget))
+        if len(points) > MAX_POLISH:  # polish the most promising starts only
+            points = sorted(points, key=self.value, reverse=True)[:MAX_POLISH]
         sols = [self._polish(p, budget, lo, hi) for p in points]
         best = max(sols, key=lambda s: s.value)
         best.success = any(
