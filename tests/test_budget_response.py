@@ -9,6 +9,8 @@ from bayes_mmm.budget.bounds import parse_bound, resolve_bounds
 from bayes_mmm.budget.objectives import Objective
 from bayes_mmm.budget.response import build_response
 from bayes_mmm.budget.scenario import current_weekly, scenario, tail_weeks
+from bayes_mmm.budget.synthetic import synthetic_fit
+from bayes_mmm.spec import ModelSpec
 from bayes_mmm.transforms import hill, hill_derivative
 
 
@@ -61,10 +63,33 @@ def test_fused_hill_equals_transforms(demo_fit):
     np.testing.assert_allclose(d, hill_derivative(a, resp.half_saturation, resp.slope), rtol=1e-12)
 
 
+def test_response_without_adstock(demo_fit):
+    data = demo_fit.data
+    fit = synthetic_fit(
+        data,
+        roi=[1.5, 2.0, 1.0, 0.5],
+        decay=[0.5] * 4,
+        half_saturation=[1.0, 0.8, 1.2, 1.5],
+        slope=[1.5, 1.0, 2.0, 0.7],
+        spec=ModelSpec(adstock=False),
+    )
+    assert tail_weeks(fit) == 0
+    totals = current_weekly(fit, 5) * 5 * np.array([2.0, 0.5, 1.0, 0.0])
+    ds = scenario(fit, np.tile(totals / 5, (5, 1)))
+    np.testing.assert_allclose(ds["carryover_in"], 0.0, atol=1e-4)  # hill(0) ~ 0
+    expected = ds["incremental"].stack(s=("chain", "draw")).transpose("s", "channel").values
+    np.testing.assert_allclose(build_response(fit, 5).incremental(totals), expected, rtol=1e-9)
+
+
 def test_steady_weeks_are_evaluated_once(demo_fit):
     resp = build_response(demo_fit, 52)
     assert resp.weight.sum() == 52 + tail_weeks(demo_fit)
     assert len(resp.weight) < 30
+
+
+def test_horizon_longer_than_the_data(demo_fit):
+    with pytest.raises(ValueError, match="longer than the data"):
+        current_weekly(demo_fit, demo_fit.data.n_dates + 1)
 
 
 def test_zero_spend_gives_zero_increment(demo_fit):

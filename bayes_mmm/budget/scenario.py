@@ -49,6 +49,11 @@ def tail_weeks(fit: MMMFit) -> int:
 def current_weekly(fit: MMMFit, horizon: int) -> np.ndarray:
     """``(channel,)`` mean weekly spend over the last ``horizon`` periods of the data."""
     horizon = check_horizon(horizon)
+    if horizon > fit.data.n_dates:
+        raise ValueError(
+            f"horizon {horizon} is longer than the data ({fit.data.n_dates} periods): the current "
+            "plan is the mean spend over the last `horizon` periods"
+        )
     return fit.data.spend[-horizon:].mean(axis=0)
 
 

@@ -149,8 +149,6 @@ def run_optimize(args: argparse.Namespace) -> int:
     objective = Objective.parse(args.objective)
     fit = _load(args.model)
     channels = list(fit.data.channels)
-    if horizon > fit.data.n_dates:
-        raise ValueError(f"--horizon {horizon} is longer than the data ({fit.data.n_dates})")
     current = current_weekly(fit, horizon) * horizon
     bounds = dict(parse_bound(b, channels, current) for b in args.bound)
     fixed = [c for item in args.fix for c in names(item)]
