@@ -392,7 +392,10 @@ def plot_adstock(result: MMMFit | Analysis, ci_prob: float = 0.90) -> Figure:
     period = "weeks" if a.fit.data.period_days == 7 else "periods"
     fig.supxlabel(f"{period} after the spend (lag)")
     fig.supylabel("share of the effect")
-    fig.suptitle(f"Carryover (adstock weights): posterior mean and {_pct(a)} interval")
+    if a.fit.spec.adstock:
+        fig.suptitle(f"Carryover (adstock weights): posterior mean and {_pct(a)} interval")
+    else:
+        fig.suptitle("No carryover: this model was fitted without adstock (spec.adstock=False)")
     return fig
 
 
