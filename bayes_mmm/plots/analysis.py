@@ -4,75 +4,43 @@ Every function takes a fitted model or an :class:`~bayes_mmm.analysis.overview.A
 (pass the latter to draw several figures from one set of computed draws). Bands are
 equal-tailed credible intervals with the analysis's ``ci_prob`` (default 90%). Figures are
 made without pyplot, so nothing is opened on screen and nothing leaks between calls.
+This module: fit, holdout, posterior predictive check, contributions, ROI;
+:mod:`bayes_mmm.plots.curves`: response curves, adstock, prior vs posterior.
 """
 
 from __future__ import annotations
 
-import math
-
-import matplotlib.dates as mdates
 import numpy as np
-import xarray as xr
-from matplotlib import colormaps
 from matplotlib.figure import Figure
-from matplotlib.ticker import FuncFormatter, PercentFormatter
+from matplotlib.ticker import PercentFormatter
 
 from bayes_mmm import dims as D
 from bayes_mmm.analysis.checks import Holdout
-from bayes_mmm.analysis.curves import WEEKLY_SPEND
 from bayes_mmm.analysis.overview import Analysis
-from bayes_mmm.analysis.summary import interval
 from bayes_mmm.fit import MMMFit
-
-BASE_COLOR = "0.75"
-OBS_COLOR = "black"
-FIT_COLOR = "C0"
-NUMBER = FuncFormatter(lambda v, _: f"{v:,.0f}" if abs(v) >= 100 else f"{v:,.3g}")
-
-
-def _analysis(result: MMMFit | Analysis, ci_prob: float) -> Analysis:
-    return result if isinstance(result, Analysis) else Analysis(result, ci_prob)
-
-
-def _pct(a: Analysis) -> str:
-    return f"{a.ci_prob:.0%}"
-
-
-def channel_colors(channels) -> dict[str, tuple]:
-    cmap = colormaps["tab10" if len(channels) <= 10 else "tab20"]
-    return {c: cmap(i % cmap.N) for i, c in enumerate(channels)}
-
-
-def _band(da: xr.DataArray, ci_prob: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    lo, hi = interval(da, ci_prob)
-    return da.mean(D.SAMPLE_DIMS).values, lo.values, hi.values
-
-
-def _grid(n: int, ncols: int = 4, size: tuple[float, float] = (3.6, 2.9)):
-    ncols = min(ncols, n)
-    nrows = math.ceil(n / ncols)
-    fig = Figure(figsize=(size[0] * ncols + 0.6, size[1] * nrows + 0.9), layout="constrained")
-    axes = fig.subplots(nrows, ncols, squeeze=False)
-    for ax in axes.flat[n:]:
-        ax.set_visible(False)
-    return fig, axes.flat[:n]
-
-
-def _dates_axis(ax) -> None:
-    locator = mdates.AutoDateLocator(maxticks=10)
-    ax.xaxis.set_major_locator(locator)
-    ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
+from bayes_mmm.plots.curves import plot_adstock, plot_prior_posterior, plot_response_curves
+from bayes_mmm.plots.style import (
+    BASE_COLOR,
+    FIT_COLOR,
+    NUMBER,
+    OBS_COLOR,
+    as_analysis,
+    band,
+    channel_colors,
+    dates_axis,
+    pct,
+)
 
 
 # ---- fit -------------------------------------------------------------------------------------
 def plot_fit(result: MMMFit | Analysis, ci_prob: float = 0.90) -> Figure:
     """Observed outcome against the posterior mean prediction, with the credible band of the
     mean and the (wider) posterior predictive band; R², MAPE and coverage in the title."""
-    a = _analysis(result, ci_prob)
+    a = as_analysis(result, ci_prob)
     data, q = a.fit.data, a.fit_quality
     dates = data.dates
-    mean, lo, hi = _band(a.prediction, a.ci_prob)
-    _, plo, phi = _band(a.predictive, a.ci_prob)
+    mean, lo, hi = band(a.prediction, a.ci_prob)
+    _, plo, phi = band(a.predictive, a.ci_prob)
     fig = Figure(figsize=(12, 4.8), layout="constrained")
     ax = fig.subplots()
     ax.fill_between(
@@ -82,20 +50,20 @@ def plot_fit(result: MMMFit | Analysis, ci_prob: float = 0.90) -> Figure:
         color=FIT_COLOR,
         alpha=0.15,
         lw=0,
-        label=f"{_pct(a)} predictive interval (with noise)",
+        label=f"{pct(a)} predictive interval (with noise)",
     )
     ax.fill_between(
-        dates, lo, hi, color=FIT_COLOR, alpha=0.4, lw=0, label=f"{_pct(a)} interval of the mean"
+        dates, lo, hi, color=FIT_COLOR, alpha=0.4, lw=0, label=f"{pct(a)} interval of the mean"
     )
     ax.plot(dates, mean, color=FIT_COLOR, lw=1.6, label="predicted (posterior mean)")
     ax.plot(dates, data.target, color=OBS_COLOR, lw=0.9, marker="o", ms=2.5, label="actual")
     ax.set_title(
         f"Actual vs predicted {data.target_name}: R² {q['r2']:.2f}, MAPE {q['mape']:.1%}, "
-        f"{q['coverage']:.0%} of periods inside the {_pct(a)} predictive interval"
+        f"{q['coverage']:.0%} of periods inside the {pct(a)} predictive interval"
     )
     ax.set_ylabel(f"{data.target_name} per period")
     ax.yaxis.set_major_formatter(NUMBER)
-    _dates_axis(ax)
+    dates_axis(ax)
     ax.legend(loc="upper left", ncols=2, fontsize="small", frameon=False)
     ax.grid(alpha=0.3)
     return fig
@@ -122,8 +90,8 @@ def plot_holdout(holdout: Holdout, ci_prob: float = 0.90, context: int | None = 
         ),
         (test.dates, holdout.mu, holdout.y_rep, "C3", "forecast (held-out weeks)"),
     ):
-        mean, lo, hi = _band(mu, ci_prob)
-        _, plo, phi = _band(rep, ci_prob)
+        mean, lo, hi = band(mu, ci_prob)
+        _, plo, phi = band(rep, ci_prob)
         ax.fill_between(
             dates,
             plo,
@@ -157,7 +125,7 @@ def plot_holdout(holdout: Holdout, ci_prob: float = 0.90, context: int | None = 
     )
     ax.set_ylabel(f"{train.target_name} per period")
     ax.yaxis.set_major_formatter(NUMBER)
-    _dates_axis(ax)
+    dates_axis(ax)
     fig.legend(loc="outside lower center", ncols=4, fontsize="small", frameon=False)
     ax.grid(alpha=0.3)
     return fig
@@ -166,7 +134,7 @@ def plot_holdout(holdout: Holdout, ci_prob: float = 0.90, context: int | None = 
 def plot_ppc(result: MMMFit | Analysis, ci_prob: float = 0.90, n_replicates: int = 500) -> Figure:
     """Posterior predictive check: histogram of the observed outcome over replicated data
     sets, and the observed statistics against their replicated distributions."""
-    a = _analysis(result, ci_prob)
+    a = as_analysis(result, ci_prob)
     y = a.fit.data.target
     rep = a.predictive.transpose(*D.SAMPLE_DIMS, D.DATE).values.reshape(-1, len(y))
     rep = rep[np.linspace(0, len(rep) - 1, min(n_replicates, len(rep))).astype(int)]
@@ -186,7 +154,7 @@ def plot_ppc(result: MMMFit | Analysis, ci_prob: float = 0.90, n_replicates: int
         color=FIT_COLOR,
         alpha=0.3,
         lw=0,
-        label=f"replicated data, {_pct(a)} band per bin",
+        label=f"replicated data, {pct(a)} band per bin",
     )
     ax.stairs(density.mean(axis=0), bins, color=FIT_COLOR, lw=1.2, label="replicated, mean")
     ax.stairs(
@@ -210,7 +178,7 @@ def plot_ppc(result: MMMFit | Analysis, ci_prob: float = 0.90, n_replicates: int
         color=FIT_COLOR,
         lw=5,
         alpha=0.5,
-        label=f"replicated, {_pct(a)} interval",
+        label=f"replicated, {pct(a)} interval",
     )
     ax2.plot((obs - centre) / scale, ypos, "o", color=OBS_COLOR, label="actual")
     labels = [
@@ -231,7 +199,7 @@ def plot_contributions(result: MMMFit | Analysis, ci_prob: float = 0.90) -> Figu
     """Stacked posterior-mean contributions over time (non-media components together as the
     base, channels on top) with the observed outcome; beside it, each channel's share of
     the modeled outcome over the window with its credible interval."""
-    a = _analysis(result, ci_prob)
+    a = as_analysis(result, ci_prob)
     data = a.fit.data
     channels = list(data.channels)
     colors = channel_colors(channels)
@@ -255,7 +223,7 @@ def plot_contributions(result: MMMFit | Analysis, ci_prob: float = 0.90) -> Figu
     ax.set_ylabel(f"{data.target_name} per period")
     ax.yaxis.set_major_formatter(NUMBER)
     ax.set_ylim(bottom=min(0.0, float(base.min())))
-    _dates_axis(ax)
+    dates_axis(ax)
     ax.legend(
         loc="upper center",
         bbox_to_anchor=(0.5, -0.08),
@@ -264,7 +232,7 @@ def plot_contributions(result: MMMFit | Analysis, ci_prob: float = 0.90) -> Figu
         frameon=False,
     )
     share = a.shares["share_of_total"].sel({D.COMPONENT: channels})
-    m, lo, hi = _band(share, a.ci_prob)
+    m, lo, hi = band(share, a.ci_prob)
     ypos = np.arange(len(channels))[::-1]
     ax2.barh(ypos, m, color=[colors[c] for c in channels], alpha=0.85)
     ax2.errorbar(m, ypos, xerr=[m - lo, hi - m], fmt="none", ecolor="black", capsize=3, lw=1)
@@ -272,9 +240,9 @@ def plot_contributions(result: MMMFit | Analysis, ci_prob: float = 0.90) -> Figu
     ax2.xaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
     ax2.set_xlabel(f"share of modeled {data.target_name}")
     total = a.shares["share_of_total"].sel({D.COMPONENT: channels}).sum(D.COMPONENT)
-    tm, tlo, thi = _band(total, a.ci_prob)
+    tm, tlo, thi = band(total, a.ci_prob)
     ax2.set_title(
-        f"Media share {tm:.0%} ({tlo:.0%}–{thi:.0%})\nbars: mean, {_pct(a)} interval",
+        f"Media share {tm:.0%} ({tlo:.0%}–{thi:.0%})\nbars: mean, {pct(a)} interval",
         fontsize="medium",
     )
     ax2.grid(axis="x", alpha=0.3)
@@ -285,7 +253,7 @@ def plot_contributions(result: MMMFit | Analysis, ci_prob: float = 0.90) -> Figu
 def plot_roi(result: MMMFit | Analysis, ci_prob: float = 0.90) -> Figure:
     """ROI (average return over the window) and marginal ROI (return of the next unit of
     spend per week at current spend) per channel, posterior means with credible intervals."""
-    a = _analysis(result, ci_prob)
+    a = as_analysis(result, ci_prob)
     data = a.fit.data
     channels = list(data.channels)
     fig = Figure(figsize=(9, 1.4 + 0.6 * len(channels)), layout="constrained")
@@ -295,7 +263,7 @@ def plot_roi(result: MMMFit | Analysis, ci_prob: float = 0.90) -> Figure:
         (a.roi, "ROI (average)", "o", "C0", 0.17),
         (a.mroi, "marginal ROI (next unit of spend)", "D", "C1", -0.17),
     ):
-        m, lo, hi = _band(draws.sel({D.CHANNEL: channels}), a.ci_prob)
+        m, lo, hi = band(draws.sel({D.CHANNEL: channels}), a.ci_prob)
         ax.errorbar(
             m,
             ypos + offset,
@@ -323,142 +291,9 @@ def plot_roi(result: MMMFit | Analysis, ci_prob: float = 0.90) -> Figure:
     ax.set_ylim(-0.7, len(channels) - 0.3)
     ax.set_xlim(left=0)
     ax.set_xlabel(f"{data.target_name} per unit of spend")
-    ax.set_title(f"Return on spend per channel: posterior mean and {_pct(a)} interval")
+    ax.set_title(f"Return on spend per channel: posterior mean and {pct(a)} interval")
     fig.legend(loc="outside lower center", ncols=3, fontsize="small", frameon=False)
     ax.grid(axis="x", alpha=0.3)
-    return fig
-
-
-# ---- curves ----------------------------------------------------------------------------------
-def plot_response_curves(result: MMMFit | Analysis, ci_prob: float = 0.90) -> Figure:
-    """Per channel: steady-state weekly contribution against constant weekly spend (0 to 3x
-    the current mean), posterior mean and band, with the current spend marked."""
-    a = _analysis(result, ci_prob)
-    data = a.fit.data
-    channels = list(data.channels)
-    colors = channel_colors(channels)
-    curves, now = a.response_curves, a.current_response
-    fig, axes = _grid(len(channels))
-    for ax, ch in zip(axes, channels, strict=True):
-        c = curves.sel({D.CHANNEL: ch})
-        x = c[WEEKLY_SPEND].values
-        m, lo, hi = _band(c, a.ci_prob)
-        ax.fill_between(x, lo, hi, color=colors[ch], alpha=0.25, lw=0)
-        ax.plot(x, m, color=colors[ch], lw=2)
-        spend = float(a.fit.scales.spend[channels.index(ch)])
-        nm, nlo, nhi = _band(now.sel({D.CHANNEL: ch}), a.ci_prob)
-        ax.axvline(spend, color="0.3", ls=":", lw=1)
-        ax.errorbar(
-            [spend],
-            [nm],
-            yerr=[[nm - nlo], [nhi - nm]],
-            fmt="o",
-            color="black",
-            ms=5,
-            capsize=3,
-            label=f"current mean spend ({spend:,.0f}/period)",
-        )
-        ax.set_title(ch)
-        ax.set_xlim(0, x[-1])
-        ax.set_ylim(bottom=0)
-        ax.xaxis.set_major_formatter(NUMBER)
-        ax.yaxis.set_major_formatter(NUMBER)
-        ax.grid(alpha=0.3)
-        ax.legend(loc="lower right", fontsize="x-small", framealpha=0.8, edgecolor="none")
-    fig.supxlabel("constant spend per period")
-    fig.supylabel(f"{data.target_name} per period (steady state)")
-    fig.suptitle(f"Response curves: steady-state contribution vs spend, mean and {_pct(a)} band")
-    return fig
-
-
-def plot_adstock(result: MMMFit | Analysis, ci_prob: float = 0.90) -> Figure:
-    """Per channel: the share of a period's spend effect felt ``lag`` periods later
-    (adstock weights), posterior mean with credible band."""
-    a = _analysis(result, ci_prob)
-    channels = list(a.fit.data.channels)
-    colors = channel_colors(channels)
-    fig, axes = _grid(len(channels), size=(3.2, 2.5))
-    for ax, ch in zip(axes, channels, strict=True):
-        w = a.adstock.sel({D.CHANNEL: ch})
-        lags = w[D.LAG].values
-        m, lo, hi = _band(w, a.ci_prob)
-        ax.bar(lags, m, color=colors[ch], alpha=0.7, width=0.7)
-        ax.errorbar(lags, m, yerr=[m - lo, hi - m], fmt="none", ecolor="black", capsize=2, lw=1)
-        ax.set_title(ch)
-        ax.set_ylim(0, 1)
-        ax.set_xticks(lags)
-        ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
-        ax.grid(axis="y", alpha=0.3)
-    period = "weeks" if a.fit.data.period_days == 7 else "periods"
-    fig.supxlabel(f"{period} after the spend (lag)")
-    fig.supylabel("share of the effect")
-    if a.fit.spec.adstock:
-        fig.suptitle(f"Carryover (adstock weights): posterior mean and {_pct(a)} interval")
-    else:
-        fig.suptitle("No carryover: this model was fitted without adstock (spec.adstock=False)")
-    return fig
-
-
-# ---- prior vs posterior --------------------------------------------------------------------
-PARAM_LABELS = {
-    D.ROI: "ROI (outcome per unit of spend)",
-    D.DECAY: "decay (weekly carryover rate)",
-    D.HALF_SAT: "half-saturation (x mean spend)",
-    D.SLOPE: "Hill slope",
-}
-
-
-def plot_prior_posterior(result: MMMFit | Analysis, ci_prob: float = 0.90) -> Figure:
-    """Per channel parameter: the prior's and the posterior's credible intervals side by
-    side, with the share of the prior variance the data removed (``contraction``)."""
-    a = _analysis(result, ci_prob)
-    table = a.prior_posterior
-    channels = list(a.fit.data.channels)
-    params = [p for p in D.CHANNEL_PARAMS if p in set(table["parameter"])]
-    fig = Figure(
-        figsize=(3.6 * len(params) + 0.6, 1.2 + 0.5 * len(channels) + 0.6), layout="constrained"
-    )
-    axes = fig.subplots(1, len(params), sharey=True, squeeze=False)[0]
-    ypos = np.arange(len(channels))[::-1].astype(float)
-    for ax, p in zip(axes, params, strict=True):
-        t = table[table["parameter"] == p].set_index("item").loc[channels]
-        ax.hlines(ypos + 0.14, t["prior_lower"], t["prior_upper"], color="0.6", lw=4, label="prior")
-        ax.plot(t["prior_mean"], ypos + 0.14, "|", color="0.3", ms=9)
-        ax.hlines(
-            ypos - 0.14,
-            t["posterior_lower"],
-            t["posterior_upper"],
-            color="C0",
-            lw=4,
-            label="posterior",
-        )
-        ax.plot(t["posterior_mean"], ypos - 0.14, "o", color="C0", ms=4)
-        right = float(max(t["prior_upper"].max(), t["posterior_upper"].max()))
-        for y, c in zip(ypos, t["contraction"], strict=True):
-            weak = c < 0.3
-            ax.annotate(
-                f"{max(c, 0):.0%}",
-                (1.0, y),
-                xycoords=("axes fraction", "data"),
-                xytext=(3, 0),
-                textcoords="offset points",
-                va="center",
-                fontsize="x-small",
-                color="C3" if weak else "0.2",
-                fontweight="bold" if weak else "normal",
-            )
-        ax.set_xlim(0, 1 if p == D.DECAY else right * 1.05)
-        ax.set_title(PARAM_LABELS.get(p, p), fontsize="medium")
-        ax.grid(axis="x", alpha=0.3)
-    axes[0].set_yticks(ypos, channels)
-    axes[0].set_ylim(-0.7, len(channels) - 0.3)
-    axes[0].legend(
-        loc="upper center", bbox_to_anchor=(0.5, -0.08), ncols=2, frameon=False, fontsize="small"
-    )
-    fig.suptitle(
-        f"What the data taught: prior vs posterior {_pct(a)} intervals "
-        "(right of each panel: share of the prior variance removed; red = under 30%)"
-    )
     return fig
 
 

@@ -1,0 +1,56 @@
+"""Shared look and helpers of the analysis figures (colours, bands, grids, date axes)."""
+
+from __future__ import annotations
+
+import math
+
+import matplotlib.dates as mdates
+import numpy as np
+import xarray as xr
+from matplotlib import colormaps
+from matplotlib.figure import Figure
+from matplotlib.ticker import FuncFormatter
+
+from bayes_mmm import dims as D
+from bayes_mmm.analysis.overview import Analysis
+from bayes_mmm.analysis.summary import interval
+from bayes_mmm.fit import MMMFit
+
+BASE_COLOR = "0.75"
+OBS_COLOR = "black"
+FIT_COLOR = "C0"
+NUMBER = FuncFormatter(lambda v, _: f"{v:,.0f}" if abs(v) >= 100 else f"{v:,.3g}")
+
+
+def as_analysis(result: MMMFit | Analysis, ci_prob: float) -> Analysis:
+    return result if isinstance(result, Analysis) else Analysis(result, ci_prob)
+
+
+def pct(a: Analysis) -> str:
+    return f"{a.ci_prob:.0%}"
+
+
+def channel_colors(channels) -> dict[str, tuple]:
+    cmap = colormaps["tab10" if len(channels) <= 10 else "tab20"]
+    return {c: cmap(i % cmap.N) for i, c in enumerate(channels)}
+
+
+def band(da: xr.DataArray, ci_prob: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    lo, hi = interval(da, ci_prob)
+    return da.mean(D.SAMPLE_DIMS).values, lo.values, hi.values
+
+
+def grid(n: int, ncols: int = 4, size: tuple[float, float] = (3.6, 2.9)):
+    ncols = min(ncols, n)
+    nrows = math.ceil(n / ncols)
+    fig = Figure(figsize=(size[0] * ncols + 0.6, size[1] * nrows + 0.9), layout="constrained")
+    axes = fig.subplots(nrows, ncols, squeeze=False)
+    for ax in axes.flat[n:]:
+        ax.set_visible(False)
+    return fig, axes.flat[:n]
+
+
+def dates_axis(ax) -> None:
+    locator = mdates.AutoDateLocator(maxticks=10)
+    ax.xaxis.set_major_locator(locator)
+    ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
