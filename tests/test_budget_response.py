@@ -151,6 +151,8 @@ def test_bounds_absolute_relative_and_fixed():
     np.testing.assert_allclose(hi, [1100, 500, np.inf])
     lo, hi = resolve_bounds(CHANNELS, CURRENT, max_change=0.3)
     np.testing.assert_allclose(hi, [1300, 650, 0])  # a channel at zero stays at zero
+    lo, hi = resolve_bounds(CHANNELS, CURRENT, max_change={"tv": (0.1, 0.5)})
+    np.testing.assert_allclose([lo[0], hi[0]], [900, 1500])
 
 
 def test_bound_errors():

@@ -21,13 +21,14 @@ def resolve_bounds(
     channels: list[str],
     current: np.ndarray,
     bounds: Mapping[str, tuple[float | None, float | None]] | None = None,
-    max_change: float | Mapping[str, float] | None = None,
+    max_change: float | tuple[float, float] | Mapping[str, float | tuple] | None = None,
     fixed: Iterable[str] | Mapping[str, float] | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Lower and upper total spend per channel over the horizon.
 
     ``bounds``: ``{channel: (lo, hi)}`` totals (``None``: no bound on that side);
-    ``max_change``: fraction, for every channel or per channel: within ``current x (1 ± f)``;
+    ``max_change``: fraction ``f`` (within ``current x (1 ± f)``) or ``(down, up)`` (within
+    ``current x (1 - down)`` and ``current x (1 + up)``), for every channel or per channel;
     ``fixed``: channels kept at the current plan, or ``{channel: total}``.
     """
     lo, hi = np.zeros(len(channels)), np.full(len(channels), np.inf)
@@ -39,11 +40,12 @@ def resolve_bounds(
         for ch, f in _per_channel(max_change, channels, "max_change").items():
             if f is None:
                 continue
-            if not (np.isfinite(f) and f >= 0):
+            down, up = (f, f) if np.ndim(f) == 0 else f
+            if not all(np.isfinite(v) and v >= 0 for v in (down, up)):
                 raise ValueError(f"max_change for '{ch}' must be a fraction >= 0, got {f}")
             i = channels.index(ch)
-            lo[i] = max(lo[i], current[i] * (1 - f))
-            hi[i] = min(hi[i], current[i] * (1 + f))
+            lo[i] = max(lo[i], current[i] * (1 - down))
+            hi[i] = min(hi[i], current[i] * (1 + up))
     if fixed is not None:
         if not isinstance(fixed, Mapping):
             fixed = {ch: None for ch in fixed}
