@@ -6,6 +6,7 @@ the real posterior of the simulated data with NUTS (4 x 1000) first.
 
     python benchmarks/optimizer_speed.py                 # synthetic posterior
     python benchmarks/optimizer_speed.py --fit --repeat 5
+    python benchmarks/optimizer_speed.py --model model.nc     # any saved model
 
 For each objective it times ``bayes_mmm.budget.optimize`` end to end (response, grid start,
 SLSQP polish, scenarios and summaries of both plans) and reports the median of ``--repeat``
@@ -59,11 +60,12 @@ def _timed(f):
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--fit", action="store_true", help="sample the posterior with NUTS first")
+    p.add_argument("--model", help="use this saved model (bayes_mmm.save) instead")
     p.add_argument("--horizon", type=int, default=13)
     p.add_argument("--repeat", type=int, default=3)
     p.add_argument("--json", help="also write the results to this JSON file")
     args = p.parse_args()
-    fit = posterior(args.fit)
+    fit = bm.load(args.model) if args.model else posterior(args.fit)
     n_draws = fit.posterior.sizes["chain"] * fit.posterior.sizes["draw"]
     print(f"posterior: {n_draws} draws x {len(CHANNELS)} channels, horizon {args.horizon} weeks")
     print(f"{'objective':<14}{'wall s':>9}{'cpu s':>9}{'solve s':>9}  P(beats current)")
