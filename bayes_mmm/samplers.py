@@ -234,13 +234,15 @@ def sample_laplace(model, *, chains, draws, tune, seed, target_accept, progress)
     )
 
 
-def sample_advi(model, *, chains, draws, tune, seed, target_accept, progress) -> SamplerResult:
-    """Approximate posterior: PyMC's mean-field ADVI."""
+def sample_advi(
+    model, *, chains, draws, tune, seed, target_accept, progress, iterations: int = 20_000
+) -> SamplerResult:
+    """Approximate posterior: PyMC's mean-field ADVI (``iterations`` optimisation steps)."""
     import pymc as pm
 
     t0 = time.perf_counter()
     with model:
-        approx = pm.fit(n=20_000, method="advi", random_seed=seed, progressbar=progress)
+        approx = pm.fit(n=iterations, method="advi", random_seed=seed, progressbar=progress)
         idata = approx.sample(chains * draws, random_seed=seed)
     posterior = idata["posterior"].to_dataset()
     n = posterior.sizes["draw"]
