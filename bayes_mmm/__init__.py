@@ -8,6 +8,7 @@ Typical use::
     bm.roi_table(fit)
 """
 
+from bayes_mmm import budget, checking
 from bayes_mmm.analysis import (
     Analysis,
     Holdout,
@@ -79,7 +80,9 @@ __all__ = [
     "Truth",
     "adstock_curves",
     "analyse",
+    "budget",
     "build_model",
+    "checking",
     "contributions",
     "contributions_table",
     "current_response",
