@@ -112,7 +112,7 @@ def _sample_pm(model, nuts_sampler: str, *, chains, draws, tune, seed, target_ac
             nuts_sampler=nuts_sampler,
             compute_convergence_checks=False,
             cores=_cores(chains),
-            **({"chain_method": "vectorized"} if nuts_sampler == "numpyro" else {}),
+            **({"nuts": {"chain_method": "vectorized"}} if nuts_sampler == "numpyro" else {}),
         )
     sample_s = time.perf_counter() - t0
     return SamplerResult(

@@ -1,0 +1,197 @@
+"""The fast nutpie compile path (bayes_mmm.compile_cache): same posterior as nutpie's own
+compiler, and a disk cache that is safe when empty, corrupted, unusable or disabled."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import textwrap
+import warnings
+
+import numpy as np
+import pymc as pm
+import pytest
+
+import bayes_mmm as bm
+from bayes_mmm import compile_cache as cc
+from bayes_mmm.model import build_model
+
+nutpie = pytest.importorskip("nutpie")
+
+SMALL = dict(draws=60, tune=60, chains=2, seed=7, progress_bar=False)
+
+
+def _posterior(compiled) -> dict[str, np.ndarray]:
+    trace = nutpie.sample(compiled, **SMALL)
+    post = trace["posterior"].to_dataset()
+    return {k: post[k].values for k in post.data_vars}
+
+
+@pytest.fixture(scope="module")
+def demo_model() -> pm.Model:
+    return build_model(bm.load_demo()[0])
+
+
+def test_fast_path_gives_nutpies_posterior(demo_model):
+    """Same seed, same draws: the trampolines call the very code nutpie's wrapper inlines."""
+    fast, info = cc.compile_nutpie(demo_model)
+    assert info.path == "fast", info.reason
+    slow, info_slow = cc.compile_nutpie(demo_model, fast=False)
+    assert info_slow.path == "nutpie"
+    a, b = _posterior(fast), _posterior(slow)
+    assert a.keys() == b.keys()
+    for name in a:
+        np.testing.assert_allclose(a[name], b[name], rtol=1e-9, atol=1e-12, err_msg=name)
+
+
+def test_fast_path_logp_matches_pytensor(demo_model):
+    """The model's own logp and gradient (PyMC, no nutpie) at random points."""
+    fast, _ = cc.compile_nutpie(demo_model)
+    rng = np.random.default_rng(0)
+    for _ in range(3):
+        x = fast.initial_point_func(int(rng.integers(1000))) + rng.normal(0, 0.1, fast.n_dim)
+        value, grad = fast.logp_func(x)
+        model_value = _model_logp(demo_model, fast, x)
+        assert float(value) == pytest.approx(model_value, rel=1e-10)
+        assert np.all(np.isfinite(grad))
+
+
+def _model_logp(model, compiled, x) -> float:
+    names, slices, shapes = compiled.shape_info
+    point = {
+        n: x[s].reshape(shape)
+        for n, s, shape in zip(names, slices, shapes, strict=True)
+        if n in {v.name for v in model.value_vars}
+    }
+    return float(model.compile_logp()(point))
+
+
+def test_same_structure_shares_compiled_code():
+    """Data sets of one structure (here 80 and 100 weeks) compile to the same graph key."""
+    from pytensor.link.numba.cache import CACHED_SRC_FUNCTIONS
+
+    keys = []
+    for weeks, seed in ((80, 1), (100, 2)):
+        data = bm.simulate(weeks, channels=("a", "b"), seed=seed).to_data()
+        compiled, info = cc.compile_nutpie(build_model(data))
+        assert info.path == "fast", info.reason
+        keys.append(CACHED_SRC_FUNCTIONS[compiled.logp_func.vm.jit_fn.py_func])
+    assert keys[0] == keys[1]
+
+
+def test_with_data_swaps_the_shared_data(demo_model):
+    fast, _ = cc.compile_nutpie(demo_model)
+    other = bm.simulate(120, channels=("tv", "search", "social", "display"), seed=5)
+    model2 = build_model(other.to_data())
+    fresh, _ = cc.compile_nutpie(model2)
+    swapped = fast.with_data(**fresh.shared_data)
+    x = fresh.initial_point_func(1)
+    assert _call_trampoline(swapped, x) == pytest.approx(float(fresh.logp_func(x)[0]), rel=1e-12)
+
+
+def _call_trampoline(compiled, x) -> float:
+    import ctypes
+
+    dbl = ctypes.POINTER(ctypes.c_double)
+    proto = ctypes.CFUNCTYPE(ctypes.c_int64, ctypes.c_uint64, dbl, dbl, dbl, ctypes.c_void_p)
+    fn = proto(compiled.compiled_logp_func.address)
+    x = np.ascontiguousarray(x, dtype=float)
+    grad, value = np.zeros(compiled.n_dim), np.zeros(1)
+    ptr = compiled.user_data.ctypes.data
+    code = fn(
+        len(x), x.ctypes.data_as(dbl), grad.ctypes.data_as(dbl), value.ctypes.data_as(dbl), ptr
+    )
+    assert code == 0
+    return float(value[0])
+
+
+def test_fallback_to_nutpie_when_the_fast_path_fails(monkeypatch):
+    def broken(model):
+        raise cc.FastPathUnsupported("simulated failure")
+
+    monkeypatch.setattr(cc, "_fast_compile", broken)
+    with pm.Model() as model:
+        pm.Normal("a", 1.0, 2.0)
+    compiled, info = cc.compile_nutpie(model)
+    assert info.path == "nutpie" and "simulated failure" in info.reason
+    trace = nutpie.sample(compiled, **SMALL)
+    assert trace["posterior"]["a"].shape == (2, 60)
+
+
+# ---- the disk cache, each case in a fresh process ---------------------------------------------
+SCRIPT = textwrap.dedent(
+    """
+    import json, sys
+    from bayes_mmm import compile_cache as cc
+    logp, expand, status = cc.trampolines(cc.trampoline_source((1, 0), (2,), True, False))
+    print(json.dumps({"status": status, "address": bool(logp.address and expand.address)}))
+    """
+)
+
+
+def _trampoline_status(cache_dir) -> dict:
+    env = dict(os.environ, BAYES_MMM_CACHE_DIR=str(cache_dir))
+    res = subprocess.run(
+        [sys.executable, "-c", SCRIPT], env=env, capture_output=True, text=True, timeout=600
+    )
+    assert res.returncode == 0, res.stderr[-2000:]
+    return json.loads(res.stdout.strip().splitlines()[-1])
+
+
+def test_disk_cache_miss_then_hit(tmp_path):
+    assert _trampoline_status(tmp_path) == {"status": "miss", "address": True}
+    assert _trampoline_status(tmp_path) == {"status": "hit", "address": True}
+
+
+def test_corrupted_cache_is_rebuilt(tmp_path):
+    _trampoline_status(tmp_path)
+    files = [p for p in (tmp_path / "nutpie").rglob("*") if p.is_file()]
+    assert any(p.suffix == ".nbi" for p in files)
+    for p in files:
+        if p.suffix in (".nbi", ".nbc"):
+            p.write_bytes(b"not a numba cache file")
+    assert _trampoline_status(tmp_path)["status"] == "miss"
+    assert _trampoline_status(tmp_path)["status"] == "hit"
+
+
+def test_wrong_generated_source_is_replaced(tmp_path):
+    _trampoline_status(tmp_path)
+    (py,) = (tmp_path / "nutpie").glob("*.py")
+    py.write_text("raise RuntimeError('tampered')\n")
+    assert _trampoline_status(tmp_path)["status"] == "miss"
+    assert "tampered" not in py.read_text()
+
+
+def test_unusable_or_disabled_cache_compiles_in_memory(tmp_path):
+    blocker = tmp_path / "a_file"
+    blocker.write_text("")
+    assert _trampoline_status(blocker / "cache")["status"] == "off"
+    assert _trampoline_status("off")["status"] == "off"
+
+
+def test_concurrent_processes_share_one_cache(tmp_path):
+    env = dict(os.environ, BAYES_MMM_CACHE_DIR=str(tmp_path))
+    procs = [
+        subprocess.Popen([sys.executable, "-c", SCRIPT], env=env, stdout=subprocess.PIPE, text=True)
+        for _ in range(3)
+    ]
+    outs = [json.loads(p.communicate(timeout=600)[0].strip().splitlines()[-1]) for p in procs]
+    assert all(o["address"] for o in outs)
+    assert len(list((tmp_path / "nutpie").glob("*.py"))) == 1
+    assert not list((tmp_path / "nutpie").glob(".*.tmp"))
+    assert _trampoline_status(tmp_path)["status"] == "hit"
+
+
+def test_cache_dir_from_environment(monkeypatch, tmp_path):
+    monkeypatch.setenv(cc.CACHE_ENV, str(tmp_path))
+    assert cc.cache_dir() == tmp_path
+    monkeypatch.setenv(cc.CACHE_ENV, "off")
+    assert cc.cache_dir() is None
+    monkeypatch.delenv(cc.CACHE_ENV)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    assert cc.cache_dir() == tmp_path / "bayes_mmm"
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        cc.trampoline_source((), (), True, True)  # no shared data: still valid source

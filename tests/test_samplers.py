@@ -1,0 +1,103 @@
+"""Every sampler behind ``fit(..., sampler=...)`` and ``--sampler``: draws with the fit's schema,
+approximate ones labelled as such. Small draws: these check plumbing, not statistics (the
+recovery test checks the default sampler's statistics)."""
+
+from __future__ import annotations
+
+import json
+import warnings
+from importlib.util import find_spec
+
+import numpy as np
+import pytest
+
+import bayes_mmm as bm
+from bayes_mmm import samplers
+from bayes_mmm.cli import main
+from bayes_mmm.model import build_model
+
+SMALL = dict(chains=2, draws=100, tune=100, seed=3, progress=False)
+
+
+@pytest.fixture(scope="module")
+def demo():
+    return bm.load_demo()[0]
+
+
+def _fit(data, sampler, **kw):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", bm.SamplingWarning)
+        return bm.fit(data, sampler=sampler, **{**SMALL, **kw})
+
+
+def _check_schema(fit, demo_fit):
+    post, ref = fit.posterior, demo_fit.posterior
+    assert set(ref.data_vars) <= set(post.data_vars)
+    for name in ref.data_vars:
+        assert post[name].dims == ref[name].dims, name
+    assert np.isfinite(bm.roi_table(fit)[["roi_mean", "roi_lower", "roi_upper"]]).all().all()
+
+
+def test_available_samplers():
+    names = samplers.available_samplers()
+    assert names[0] == "nutpie" and {"pymc", "laplace", "advi"} <= set(names)
+    assert ("numpyro" in names) == (find_spec("numpyro") is not None)
+    with pytest.raises(ValueError, match="sampler must be one of"):
+        samplers.run("gibbs", None)
+
+
+def test_nutpie_uses_the_fast_compile_path(demo_fit):
+    d = demo_fit.diagnostics
+    assert d.sampler == "nutpie" and not d.approximate
+    assert d.compile_seconds > 0
+
+
+def test_pymc_sampler(demo, demo_fit):
+    fit = _fit(demo, "pymc", chains=1, draws=60, tune=60)
+    assert fit.diagnostics.sampler == "pymc" and not fit.diagnostics.approximate
+    _check_schema(fit, demo_fit)
+
+
+@pytest.mark.skipif(find_spec("numpyro") is None, reason="numpyro not installed")
+def test_numpyro_sampler(demo, demo_fit):
+    fit = _fit(demo, "numpyro", chains=1, draws=60, tune=60)
+    assert fit.diagnostics.sampler == "numpyro"
+    _check_schema(fit, demo_fit)
+
+
+@pytest.mark.skipif(find_spec("numpyro") is not None, reason="numpyro installed")
+def test_numpyro_missing_is_a_clear_error(demo):
+    with pytest.raises(ImportError, match=r"bayes-mmm\[jax\]"):
+        bm.fit(demo, sampler="numpyro", **SMALL)
+
+
+def test_laplace_is_labelled_approximate_and_close_to_nuts(demo, demo_fit):
+    with pytest.warns(bm.SamplingWarning, match="APPROXIMATE"):
+        fit = bm.fit(demo, sampler="laplace", **SMALL)
+    d = fit.diagnostics
+    assert d.approximate and d.sampler == "laplace"
+    assert "APPROXIMATE" in str(d) and any("APPROXIMATE" in p for p in d.problems())
+    assert fit.posterior.sizes["chain"] == 1 and fit.posterior.sizes["draw"] == 200
+    assert d.divergences == 0 and 0 < d.min_ess_bulk <= 200
+    _check_schema(fit, demo_fit)
+    # the mode-centred approximation lands where NUTS does (generous: short NUTS chains)
+    laplace = bm.roi_table(fit).roi_mean.to_numpy()
+    nuts = bm.roi_table(demo_fit).roi_mean.to_numpy()
+    np.testing.assert_allclose(laplace, nuts, rtol=0.35)
+    # saved and loaded, the label stays
+    assert json.loads(fit.diagnostics.to_json())["approximate"] is True
+
+
+def test_advi_is_labelled_approximate(demo):
+    model = build_model(demo)
+    res = samplers.sample_advi(model, iterations=500, **SMALL, target_accept=0.8)
+    assert res.approximate and res.posterior.sizes["draw"] == 200
+    assert {"roi", "decay", "intercept"} <= set(res.posterior.data_vars)
+
+
+def test_cli_sampler_option(tmp_path):
+    out = tmp_path / "out"
+    args = ["demo", "--out", str(out), "--sampler", "laplace", "--draws", "100", "--quiet"]
+    assert main([*args, "--no-plots"]) == 0
+    diag = json.loads((out / "diagnostics.json").read_text())
+    assert diag["approximate"] is True and diag["sampler"] == "laplace"
