@@ -47,7 +47,7 @@ from bayes_mmm.data import (
     read_csv,
     simulate,
 )
-from bayes_mmm.data.demo import load_demo
+from bayes_mmm.data.demo import load_advertising, load_demo
 from bayes_mmm.diagnostics import Diagnostics, SamplingWarning
 from bayes_mmm.fit import MMMFit, fit
 from bayes_mmm.io import load, save
@@ -94,6 +94,7 @@ __all__ = [
     "holdout_check",
     "learning_flags",
     "load",
+    "load_advertising",
     "load_demo",
     "mroi_draws",
     "parameter_summary",

@@ -1,4 +1,5 @@
-"""The demo dataset bundled with the package (CSV + JSON truth in data/datasets/)."""
+"""Datasets bundled with the package (in data/datasets/): the simulated demo (CSV + JSON truth)
+and the 30-week TV / Radio / Newspaper advertising table of the seed notebooks."""
 
 from __future__ import annotations
 
@@ -36,3 +37,26 @@ def load_demo() -> tuple[MMMData, Truth]:
 
 def demo_csv_path() -> str:
     return str(_DIR / "demo.csv")
+
+
+ADVERTISING_CHANNELS = ["TV", "Radio", "Newspaper"]
+
+
+def advertising_frame() -> pd.DataFrame:
+    """The 30-week advertising table: ``date, week, TV, Radio, Newspaper, Sales``.
+
+    The rows are those of the seed notebooks (the first 30 rows of the classic "Advertising"
+    data of *An Introduction to Statistical Learning*: spend in thousands of dollars, sales in
+    thousands of units), read as consecutive weeks; the source has week numbers only, so the
+    dates (Mondays from 2024-01-01) are assigned.
+    """
+    with (_DIR / "advertising_30w.csv").open() as fh:
+        return pd.read_csv(fh, parse_dates=["date"])
+
+
+def load_advertising() -> MMMData:
+    """The 30-week advertising table as validated data: target ``Sales``, channels ``TV``,
+    ``Radio``, ``Newspaper``, no controls. No known truth: it is real (if old) data."""
+    return from_frame(
+        advertising_frame(), date="date", target="Sales", channels=ADVERTISING_CHANNELS
+    )
