@@ -1,7 +1,9 @@
 """Samplers behind ``fit(..., sampler=...)``: each takes a PyMC model and returns draws.
 
 - ``nutpie`` (default): NUTS in Rust on the model compiled by ``bayes_mmm.compile_cache``
-  (cached numba code; nutpie's own compiler as the fallback), low-rank mass matrix adaptation.
+  (cached numba code; nutpie's own compiler as the fallback), diagonal mass matrix
+  adaptation (``NUTPIE_ADAPTATION``; ``"low_rank"`` halves the leapfrog steps but gave a
+  single divergence in 2 of 24 runs where diagonal gave none: benchmarks/results/levers.md).
 - ``pymc``: PyMC's own NUTS (C backend); slower, no extra dependency.
 - ``numpyro``: PyMC's ``pm.sample(nuts_sampler="numpyro")`` (JAX); needs ``numpyro``
   (``pip install 'bayes-mmm[jax]'``).
@@ -29,7 +31,7 @@ import xarray as xr
 NUTS_SAMPLERS = ("nutpie", "pymc", "numpyro")
 APPROXIMATE_SAMPLERS = ("laplace", "advi")
 SAMPLERS = NUTS_SAMPLERS + APPROXIMATE_SAMPLERS
-NUTPIE_ADAPTATION = "low_rank"  # see benchmarks/results/levers.md
+NUTPIE_ADAPTATION = "diag"  # see benchmarks/results/levers.md
 
 
 @dataclass(frozen=True)

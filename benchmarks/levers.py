@@ -146,11 +146,31 @@ def _nuts_metrics(posterior, stats) -> dict:
     }
 
 
+def eval_us(compiled, n: int = 2000) -> float:
+    """Median time of one logp+gradient evaluation through nutpie's C entry point (us)."""
+    import ctypes
+
+    import numpy as np
+
+    dbl = ctypes.POINTER(ctypes.c_double)
+    proto = ctypes.CFUNCTYPE(ctypes.c_int64, ctypes.c_uint64, dbl, dbl, dbl, ctypes.c_void_p)
+    fn = proto(compiled.compiled_logp_func.address)
+    x = np.ascontiguousarray(compiled.initial_point_func(1), dtype=float)
+    grad, value = np.zeros(compiled.n_dim), np.zeros(1)
+    args = (len(x), x.ctypes.data_as(dbl), grad.ctypes.data_as(dbl), value.ctypes.data_as(dbl))
+    ptr = compiled.user_data.ctypes.data
+    batches = []
+    for _ in range(5):
+        t0 = time.perf_counter()
+        for _ in range(n):
+            fn(*args, ptr)
+        batches.append((time.perf_counter() - t0) / n * 1e6)
+    return float(np.median(batches))
+
+
 def worker(cfg: dict) -> dict:
     t0 = time.perf_counter()
     import warnings
-
-    import numpy as np
 
     warnings.simplefilter("ignore")
     import nutpie
@@ -192,26 +212,30 @@ def worker(cfg: dict) -> dict:
     out["t_compile"] = time.perf_counter() - t2
     out["compile_path"] = path
     if cfg.get("eval_us", True) and kind != "jax":
-        point = compiled.initial_point_func(1)
-        times = compiled.benchmark_logp(point, 2000, 1)
-        out["logp_grad_us"] = float(np.median(np.asarray(times.values)) * 1e6)
-    init_mean = None
-    if cfg.get("init") == "mode":
-        t3 = time.perf_counter()
+        out["logp_grad_us"] = eval_us(compiled)
+    if cfg.get("init") == "mode":  # every chain starts at the mode (+ small jitter)
+        import dataclasses
+
+        import numpy as np
         from scipy.optimize import minimize
 
+        t3 = time.perf_counter()
         f = samplers._neg_logp_and_grad(compiled)
-        init_mean = minimize(f, compiled.initial_point_func(0), jac=True, method="L-BFGS-B").x
+        mode = minimize(f, compiled.initial_point_func(0), jac=True, method="L-BFGS-B").x
+
+        def at_mode(seed):
+            return mode + np.random.default_rng(seed).uniform(-0.05, 0.05, mode.shape)
+
+        compiled = dataclasses.replace(compiled, initial_point_func=at_mode)
         out["t_mode"] = time.perf_counter() - t3
     t3 = time.perf_counter()
     trace = nutpie.sample(
         compiled,
         **{k: v for k, v in common.items() if k != "seed"},
         seed=common["seed"],
-        adaptation=cfg.get("adaptation", "low_rank"),
+        adaptation=cfg.get("adaptation", samplers.NUTPIE_ADAPTATION),
         progress_bar=False,
         cores=2,
-        init_mean=init_mean,
     )
     out["t_sample"] = time.perf_counter() - t3
     post = trace["posterior"].to_dataset()
@@ -248,8 +272,8 @@ def grid(only: set[str]) -> list[dict]:
             variant="direct",
         )
         for seed in (1, 2):
-            add("adaptation", "diag", dataset=ds, seed=seed, adaptation="diag")
-            add("adaptation", "low_rank", True, dataset=ds, seed=seed)
+            add("adaptation", "diag", True, dataset=ds, seed=seed, adaptation="diag")
+            add("adaptation", "low_rank", dataset=ds, seed=seed, adaptation="low_rank")
     add("adstock", "lag stack x weights, sum over lags", True, dataset="156x5", seed=1)
     add("adstock", "einsum (batched matrix product)", dataset="156x5", seed=1, variant="einsum")
     add("adstock", "l_max shifted slices", dataset="156x5", seed=1, variant="slices")
@@ -319,6 +343,7 @@ def summarise(df) -> str:
         lines += [f"## {lever}", ""]
         have = [c for c in cols if c in sub and sub[c].notna().any()]
         keys = ["setting", "dataset"] + (["seed"] if lever == "adaptation" else [])
+        keys += ["adaptation_used"] if "adaptation_used" in sub else []
         table = sub[keys + ["default"] + have + (["error"] if "error" in sub else [])].copy()
         table["default"] = table["default"].map({True: "yes", False: ""})
         if "error" in table:
@@ -344,6 +369,7 @@ def main(argv=None) -> int:
     p.add_argument("--worker", help=argparse.SUPPRESS)
     p.add_argument("--only", default=",".join(LEVERS))
     p.add_argument("--out", type=Path, default=HERE / "results")
+    p.add_argument("--append", action="store_true", help="replace only these levers' rows")
     args = p.parse_args(argv)
     if args.worker:
         print("RESULT " + json.dumps(worker(json.loads(args.worker))))
@@ -353,19 +379,25 @@ def main(argv=None) -> int:
 
     tmp = args.out / "tmp" / "levers"
     tmp.mkdir(parents=True, exist_ok=True)
-    rows = []
+    rows, kept = [], []
+    csv = args.out / "levers.csv"
+    only = set(args.only.split(","))
+    if args.append and csv.exists():
+        old = pd.read_csv(csv)
+        kept = old[~old.lever.isin(only)].to_dict("records")
     header = f"Machine: {machine()}; load average at start {load()}."
-    for cfg in grid(set(args.only.split(","))):
+    for cfg in grid(only):
         out = run_cfg(cfg, tmp)
-        rows.append({**cfg, **out, "load": load()})
+        used = cfg.get("adaptation", "diag") if cfg.get("kind", "nutpie") == "nutpie" else ""
+        rows.append({**cfg, **out, "adaptation_used": used, "load": load()})
         shown = {k: out.get(k) for k in ("t_compile", "t_sample", "min_ess_bulk", "error")}
         print(
             f"[levers] {cfg['lever']} | {cfg['setting']} | {cfg['dataset']}: {shown}",
             file=sys.stderr,
             flush=True,
         )
-        pd.DataFrame(rows).to_csv(args.out / "levers.csv", index=False)
-    df = pd.DataFrame(rows)
+        pd.DataFrame(kept + rows).to_csv(csv, index=False)
+    df = pd.DataFrame(kept + rows)
     title = "# Speed levers, one at a time\n"
     md = summarise(df).replace(title, f"{title}\n{header} Load at end {load()}.\n", 1)
     (args.out / "levers.md").write_text(md)
