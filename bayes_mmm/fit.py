@@ -145,8 +145,8 @@ def fit(
     try:
         result = run_sampler(sampler, model, **kwargs)
     except ImportError as err:
-        if sampler != "nutpie":
-            raise
+        if sampler != "nutpie":  # e.g. numpyro not installed: a usage error, said plainly
+            raise ValueError(str(err)) from err
         _say(f"nutpie unavailable ({err}); falling back to PyMC's NUTS", True)
         sampler = "pymc"
         result = run_sampler(sampler, model, **kwargs)

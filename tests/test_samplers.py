@@ -65,9 +65,10 @@ def test_numpyro_sampler(demo, demo_fit):
     _check_schema(fit, demo_fit)
 
 
-@pytest.mark.skipif(find_spec("numpyro") is not None, reason="numpyro installed")
-def test_numpyro_missing_is_a_clear_error(demo):
-    with pytest.raises(ImportError, match=r"bayes-mmm\[jax\]"):
+def test_numpyro_missing_is_a_clear_error(demo, monkeypatch):
+    monkeypatch.setattr(samplers, "find_spec", lambda name: None)
+    assert "numpyro" not in samplers.available_samplers()
+    with pytest.raises(ValueError, match=r"bayes-mmm\[jax\]"):
         bm.fit(demo, sampler="numpyro", **SMALL)
 
 
