@@ -6,7 +6,8 @@ batch of posterior draws. The twins are tested equal in ``tests/test_transforms.
 - Geometric adstock with a finite window ``l_max`` and normalised weights
   ``w_l = decay**l / sum_j decay**j`` (l = 0..l_max-1): adstocked spend keeps the spend's scale.
 - Hill saturation ``x**s / (x**s + k**s)``, computed as ``sigmoid(s * (log x - log k))``,
-  which is exact, stable, and has finite gradients at zero spend.
+  which is exact and stable; spend at or below ``LOG_FLOOR`` saturates to exactly 0 (a small
+  slope would otherwise turn the floor into a visible response at zero spend).
 """
 
 from __future__ import annotations
@@ -53,14 +54,17 @@ def hill(x: np.ndarray, half_saturation: np.ndarray, slope: np.ndarray) -> np.nd
     """Hill saturation in [0, 1); parameters broadcast as ``(..., 1, channel)`` against x."""
     k = np.asarray(half_saturation, dtype=float)[..., None, :]
     s = np.asarray(slope, dtype=float)[..., None, :]
-    return expit(s * (np.log(np.maximum(x, LOG_FLOOR)) - np.log(k)))
+    h = expit(s * (np.log(np.maximum(x, LOG_FLOOR)) - np.log(k)))
+    return np.where(np.asarray(x) > LOG_FLOOR, h, 0.0)
 
 
 def hill_derivative(x: np.ndarray, half_saturation: np.ndarray, slope: np.ndarray) -> np.ndarray:
     """d hill / d x, same broadcasting as :func:`hill`."""
-    h = hill(x, half_saturation, slope)
+    k = np.asarray(half_saturation, dtype=float)[..., None, :]
     s = np.asarray(slope, dtype=float)[..., None, :]
-    return s * h * (1.0 - h) / np.maximum(x, LOG_FLOOR)
+    x = np.maximum(x, LOG_FLOOR)  # at zero: the slope just above the floor (finite for a start)
+    h = expit(s * (np.log(x) - np.log(k)))
+    return s * h * (1.0 - h) / x
 
 
 # ---- pytensor ----------------------------------------------------------------------------
@@ -85,4 +89,13 @@ def geometric_adstock_pt(x_lagged, decay, l_max: int):
 def hill_pt(x, half_saturation, slope):
     """Hill saturation of ``(date, channel)`` with parameters ``(channel,)``."""
     log_x = pt.log(pt.maximum(x, LOG_FLOOR))
-    return pt.sigmoid(slope[None, :] * (log_x - pt.log(half_saturation)[None, :]))
+    h = pt.sigmoid(slope[None, :] * (log_x - pt.log(half_saturation)[None, :]))
+    return pt.switch(pt.gt(x, LOG_FLOOR), h, 0.0)
+
+
+def hill_logit_pt(x, logit_at_one, slope):
+    """:func:`hill_pt` with ``half_saturation = exp(-logit_at_one / slope)``: the curve given
+    by its logit at ``x = 1`` (the model's parametrisation, see :mod:`bayes_mmm.model`)."""
+    log_x = pt.log(pt.maximum(x, LOG_FLOOR))
+    h = pt.sigmoid(slope[None, :] * log_x + logit_at_one[None, :])
+    return pt.switch(pt.gt(x, LOG_FLOOR), h, 0.0)

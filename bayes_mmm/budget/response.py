@@ -56,18 +56,19 @@ class Response:
         a, z, h = self._buf
         np.multiply(self.g, np.asarray(total, dtype=float)[None, None, :], out=a)
         np.add(a, self.a0, out=a)
+        zero = a <= LOG_FLOOR
         np.maximum(a, LOG_FLOOR, out=a)
         np.log(a, out=z)
         np.subtract(z, self._log_k, out=z)
         np.multiply(z, self._s, out=z)
         expit(z, out=h)
-        if not derivative:
-            return h, None
-        np.subtract(1.0, h, out=z)  # d = s h (1 - h) / a
-        np.multiply(z, h, out=z)
-        np.multiply(z, self._s, out=z)
-        np.divide(z, a, out=z)
-        return h, z
+        if derivative:
+            np.subtract(1.0, h, out=z)  # d = s h (1 - h) / a (just above the floor at zero)
+            np.multiply(z, h, out=z)
+            np.multiply(z, self._s, out=z)
+            np.divide(z, a, out=z)
+        h[zero] = 0.0
+        return h, (z if derivative else None)
 
     def incremental(self, total: np.ndarray) -> np.ndarray:
         """``(S, C)`` incremental outcome of the totals ``(C,)``."""
