@@ -25,6 +25,8 @@ SEASONALITY = "seasonality"
 CONTROL_COEF = "control_coef"
 SIGMA = "sigma"
 NU = "nu"
+SAT_LOGIT = "saturation_logit"  # sampled in place of half_saturation (see bayes_mmm.model)
+LEVEL = "level"  # sampled in place of the intercept (see bayes_mmm.model)
 
 CHANNEL_PARAMS = (ROI, DECAY, HALF_SAT, SLOPE)
 GLOBAL_PARAMS = (INTERCEPT, TREND, SEASONALITY, CONTROL_COEF, SIGMA, NU)

@@ -106,7 +106,7 @@ def fit(
     draws: int = 1000,
     tune: int = 1000,
     seed: int | None = None,
-    target_accept: float = 0.8,
+    target_accept: float = 0.9,
     sampler: str = "nutpie",
     progress: bool = True,
 ) -> MMMFit:

@@ -8,7 +8,8 @@ Units of the priors (see docs/defaults.md for the reasons behind each default):
 - ``decay``: geometric adstock rate in (0, 1).
 - ``half_saturation``: adstocked weekly spend at half the maximum effect, in units of the
   channel's mean spend.
-- ``slope``: Hill shape (> 1 gives an S-curve).
+- ``slope``: Hill shape (> 1 gives an S-curve). With ``saturation="michaelis_menten"`` the
+  slope is fixed at 1 (a concave curve, one parameter fewer per channel).
 - ``intercept``, ``trend``, ``seasonality``, ``control_coef``, ``sigma``: in units of the mean
   outcome (1.0 = the average week). ``trend`` is the change over the whole data window;
   ``control_coef`` is per standard deviation of the control.
@@ -49,6 +50,7 @@ SUPPORT = {
 }
 
 YEAR_DAYS = 365.25
+SATURATIONS = ("hill", "michaelis_menten")
 
 
 @dataclass(frozen=True)
@@ -65,6 +67,7 @@ class ModelSpec:
     yearly_seasonality: int | None = None  # Fourier order; None: 2 when data span >= 1 year
     weekly_seasonality: int | None = None  # day-of-week Fourier order; None: 2 for daily data
     likelihood: Literal["normal", "studentt"] = "normal"
+    saturation: Literal["hill", "michaelis_menten"] = "hill"
     roi_media_share: float = 0.3
     roi_prior_sigma: float = ROI_PRIOR_SIGMA
     priors: Mapping[str, Prior] = field(default_factory=dict)
@@ -75,6 +78,16 @@ class ModelSpec:
             raise ValueError(f"l_max must be at least 1, got {self.l_max}")
         if self.likelihood not in ("normal", "studentt"):
             raise ValueError(f"likelihood must be 'normal' or 'studentt', got {self.likelihood!r}")
+        if self.saturation not in SATURATIONS:
+            raise ValueError(f"saturation must be one of {SATURATIONS}, got {self.saturation!r}")
+        fixed_slope = self.saturation != "hill"
+        if fixed_slope and (
+            D.SLOPE in self.priors or any(D.SLOPE in ps for ps in self.channel_priors.values())
+        ):
+            raise ValueError(
+                f"saturation={self.saturation!r} fixes the Hill slope at 1; "
+                "a slope prior applies only with saturation='hill'"
+            )
         if not 0 < self.roi_media_share < 1:
             raise ValueError(f"roi_media_share must be in (0, 1), got {self.roi_media_share}")
         if not self.roi_prior_sigma > 0:
@@ -108,7 +121,7 @@ class ModelSpec:
         self, n_channels: int, n_controls: int, span_days: float | None, period_days: int = 7
     ) -> int:
         yearly, weekly = self.fourier_orders(span_days, period_days)
-        per_channel = 4 if self.adstock else 3
+        per_channel = 2 + int(self.adstock) + int(self.saturation == "hill")
         extra = 1 + int(self.trend) + 1 + int(self.likelihood == "studentt")
         return per_channel * n_channels + n_controls + 2 * (yearly + weekly) + extra
 
@@ -134,6 +147,8 @@ class ModelSpec:
         base = {D.ROI: Prior("LogNormal", mu=float(np.log(ref)), sigma=self.roi_prior_sigma)}
         base.update(DEFAULT_PRIORS)
         base.update(self.priors)
+        if self.saturation != "hill":
+            base.pop(D.SLOPE)  # fixed at 1, not sampled
         out = {}
         for name, prior in base.items():
             if name in D.CHANNEL_PARAMS:
@@ -158,6 +173,7 @@ class ModelSpec:
             "yearly_seasonality": self.yearly_seasonality,
             "weekly_seasonality": self.weekly_seasonality,
             "likelihood": self.likelihood,
+            "saturation": self.saturation,
             "roi_media_share": self.roi_media_share,
             "roi_prior_sigma": self.roi_prior_sigma,
             "priors": {k: p.to_dict() for k, p in self.priors.items()},

@@ -93,3 +93,31 @@ def test_time_slice_cv_forecasts_the_demo():
     assert cv.folds["coverage"].mean() >= 0.6
     fig = check_plots.cv_forecasts(cv)
     assert fig.axes and check_plots.cv_roi_stability(cv).axes
+
+
+@pytest.mark.slow
+def test_compare_variants_ranks_saturation_types(demo_fit):
+    """The Michaelis-Menten variant (Hill slope fixed at 1) fits, keeps its slope at 1, and is
+    ranked next to the default by LOO in one table."""
+    variants = checking.default_variants()
+    assert variants["michaelis_menten"].saturation == "michaelis_menten"
+    assert "no_adstock" in variants and "no_trend" in variants
+    table, fits = checking.compare_variants(
+        demo_fit.data,
+        {"default": bm.ModelSpec(), "michaelis_menten": variants["michaelis_menten"]},
+        chains=2,
+        draws=200,
+        tune=300,
+        seed=1,
+        progress=False,
+    )
+    assert set(table.index) == {"default", "michaelis_menten"}
+    assert table["elpd_diff"].iloc[0] == 0.0 and table["elpd"].is_monotonic_decreasing
+    assert {"divergences", "max_r_hat"} <= set(table.columns)
+    mm = fits["michaelis_menten"]
+    assert np.all(mm.posterior["slope"].values == 1.0)
+    assert "slope" not in mm.priors
+    learned = bm.prior_posterior(mm)
+    assert "slope" not in set(learned["parameter"])
+    roi = bm.roi_table(mm)
+    assert np.isfinite(roi["roi_mean"]).all()

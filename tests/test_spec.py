@@ -8,6 +8,7 @@ import json
 
 import numpy as np
 import pymc as pm
+import pytensor
 import pytest
 from scipy import stats
 
@@ -172,7 +173,13 @@ def test_prior_must_be_a_prior():
 
 @pytest.mark.parametrize(
     "kwargs",
-    [{"l_max": 0}, {"likelihood": "poisson"}, {"roi_media_share": 1.0}, {"roi_media_share": 0}],
+    [
+        {"l_max": 0},
+        {"likelihood": "poisson"},
+        {"saturation": "logistic"},
+        {"roi_media_share": 1.0},
+        {"roi_media_share": 0},
+    ],
 )
 def test_bad_structure(kwargs):
     with pytest.raises(ValueError):
@@ -195,6 +202,22 @@ def test_required_rows_grow_with_channels_and_controls():
     assert spec.required_rows(2, 0, 400) > spec.required_rows(2, 0, 100)
     assert spec.required_rows(2, 0, 100, 1) > spec.required_rows(2, 0, 100, 7)
     assert ModelSpec(l_max=40).required_rows(1, 0, None) == 80
+
+
+def test_michaelis_menten_fixes_the_slope():
+    mm = ModelSpec(saturation="michaelis_menten")
+    assert mm.n_parameters(3, 0, None) == ModelSpec().n_parameters(3, 0, None) - 3
+    assert "slope" not in mm.resolve_priors(CHANNELS, 100.0, SPEND_SUMS)
+    assert ModelSpec.from_json(mm.to_json()) == mm
+    with pytest.raises(ValueError, match="slope"):
+        ModelSpec(saturation="michaelis_menten", priors={"slope": Prior("Gamma", alpha=2, beta=2)})
+
+
+def test_michaelis_menten_model_has_no_free_slope(make_frame, frame_columns):
+    data = bm.from_frame(make_frame(), **frame_columns)
+    model = bm.build_model(data, ModelSpec(saturation="michaelis_menten"))
+    assert "slope" not in {v.name for v in model.free_RVs}
+    np.testing.assert_array_equal(pm.draw(model["slope"]), np.ones(len(CHANNELS)))
 
 
 # ---- resolved priors -------------------------------------------------------------------------
@@ -300,12 +323,37 @@ def test_built_model_uses_per_channel_priors(make_frame, frame_columns):
 
 def test_built_model_uses_global_override(make_frame, frame_columns):
     data = bm.from_frame(make_frame(), **frame_columns)
-    spec = ModelSpec(priors={"half_saturation": Prior("Gamma", alpha=400.0, beta=200.0)})
+    spec = ModelSpec(priors={"decay": Prior("Beta", alpha=40.0, beta=10.0)})
     model = bm.build_model(data, spec)
-    draws = pm.draw(model["half_saturation"], draws=2000, random_seed=5)
+    draws = pm.draw(model["decay"], draws=2000, random_seed=5)
     assert draws.shape == (2000, 2)
     for c in range(2):
-        assert stats.kstest(draws[:, c], stats.gamma(400, scale=1 / 200).cdf).pvalue > 1e-3
+        assert stats.kstest(draws[:, c], stats.beta(40, 10).cdf).pvalue > 1e-3
+
+
+@pytest.mark.parametrize("slope", [0.6, 2.5])
+def test_half_saturation_prior_survives_the_saturation_logit(make_frame, frame_columns, slope):
+    """The model samples u = -slope * log(half_saturation) (flat) and applies the
+    half-saturation prior by a change of variables: the density it puts on u, pushed back to
+    the half-saturation, must be that prior, whatever the slope."""
+    data = bm.from_frame(make_frame(), **frame_columns)
+    spec = ModelSpec(priors={"half_saturation": Prior("Gamma", alpha=40.0, beta=20.0)})
+    model = bm.build_model(data, spec)
+    (potential,) = model.replace_rvs_by_values([model["half_saturation_prior"]])
+    u_value = model.rvs_to_values[model["saturation_logit"]]
+    log_slope = model.rvs_to_values[model["slope"]]  # log-transformed value of the slope
+    f = pytensor.function([u_value, log_slope], potential, on_unused_input="ignore")
+    ones = np.ones(len(CHANNELS))
+
+    def mass(lo: float, hi: float) -> float:
+        u = np.linspace(lo, hi, 4001)
+        density = np.exp([f(ui * ones, np.log(slope) * ones) / len(CHANNELS) for ui in u])
+        return float(np.trapezoid(density, u))
+
+    assert mass(-15.0, 15.0) == pytest.approx(1.0, abs=1e-4)
+    prior = stats.gamma(40, scale=1 / 20)
+    for k in (1.6, 2.0, 2.5):  # P(half_saturation <= k) = P(u >= -slope * log k)
+        assert mass(-slope * np.log(k), 15.0) == pytest.approx(prior.cdf(k), abs=1e-4)
 
 
 def test_build_model_refuses_too_few_rows(make_frame, frame_columns):

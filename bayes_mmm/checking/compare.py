@@ -54,10 +54,13 @@ def compare(fits: Mapping[str, MMMFit]) -> pd.DataFrame:
 
 
 def default_variants(spec: ModelSpec | None = None) -> dict[str, ModelSpec]:
-    """Variants worth comparing: adstock length, no adstock, no trend, Student-t noise."""
+    """Variants worth comparing: saturation type (S-shaped Hill vs concave Michaelis-Menten),
+    adstock length, no adstock, no trend, Student-t noise."""
     base = spec or ModelSpec()
+    other = "michaelis_menten" if base.saturation == "hill" else "hill"
     return {
         "default": base,
+        other: base.replace(saturation=other),
         f"l_max={max(2, base.l_max // 2)}": base.replace(l_max=max(2, base.l_max // 2)),
         f"l_max={base.l_max + 4}": base.replace(l_max=base.l_max + 4),
         "no_adstock": base.replace(adstock=False),

@@ -55,6 +55,8 @@ def sample_prior(
         sizes.pop(D.DECAY)
     if not spec.trend:
         sizes.pop(D.TREND)
+    if spec.saturation != "hill":
+        sizes.pop(D.SLOPE)
     if spec.likelihood == "studentt":
         sizes[D.NU] = 0
     coords = {
@@ -68,6 +70,8 @@ def sample_prior(
         if not (name in dims and size == 0)
     }
     values = draw_many(wanted, seed)
+    if spec.saturation != "hill":
+        values[D.SLOPE] = np.ones((draws, n_ch))  # fixed, as in the model
     variables = {
         name: ((D.CHAIN, D.DRAW, dims[name]) if name in dims else (D.CHAIN, D.DRAW), v[None])
         for name, v in values.items()

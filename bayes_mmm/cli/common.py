@@ -25,7 +25,9 @@ def add_sampling_args(p: argparse.ArgumentParser) -> None:
     g.add_argument("--draws", type=int, default=1000, help="draws per chain (default 1000)")
     g.add_argument("--tune", type=int, default=1000, help="tuning steps per chain (default 1000)")
     g.add_argument("--seed", type=int, default=0, help="random seed (default 0: reproducible)")
-    g.add_argument("--target-accept", type=float, default=0.8, help="NUTS target acceptance")
+    g.add_argument(
+        "--target-accept", type=float, default=0.9, help="NUTS target acceptance (default 0.9)"
+    )
     g.add_argument(
         "--sampler",
         choices=SAMPLERS,
