@@ -11,13 +11,19 @@ from bayes_mmm.plots.analysis import (
     plot_response_curves,
     plot_roi,
 )
+from bayes_mmm.plots.budget import allocation as plot_allocation
+from bayes_mmm.plots.budget import frontier as plot_frontier
+from bayes_mmm.plots.budget import outcome_distributions as plot_outcome_distributions
 
 __all__ = [
     "all_figures",
     "plot_adstock",
+    "plot_allocation",
     "plot_contributions",
     "plot_fit",
+    "plot_frontier",
     "plot_holdout",
+    "plot_outcome_distributions",
     "plot_ppc",
     "plot_prior_posterior",
     "plot_response_curves",
