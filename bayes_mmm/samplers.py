@@ -68,9 +68,9 @@ def sample_nutpie(
 ) -> SamplerResult:
     import nutpie
 
-    from bayes_mmm.compile_cache import compile_nutpie
+    from bayes_mmm.compile_memo import compile_reusing
 
-    compiled, info = compile_nutpie(model, fast=fast_compile)
+    compiled, info = compile_reusing(model, fast=fast_compile)
     t0 = time.perf_counter()
     trace = nutpie.sample(
         compiled,
@@ -193,9 +193,9 @@ def sample_laplace(model, *, chains, draws, tune, seed, target_accept, progress)
     from scipy.optimize import minimize
     from scipy.special import logsumexp
 
-    from bayes_mmm.compile_cache import compile_nutpie
+    from bayes_mmm.compile_memo import compile_reusing
 
-    compiled, info = compile_nutpie(model)
+    compiled, info = compile_reusing(model)
     t0 = time.perf_counter()
     rng = np.random.default_rng(seed)
     f = _neg_logp_and_grad(compiled)

@@ -195,3 +195,48 @@ def test_cache_dir_from_environment(monkeypatch, tmp_path):
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         cc.trampoline_source((), (), True, True)  # no shared data: still valid source
+
+
+# ---- in-process reuse (bayes_mmm.compile_memo) -------------------------------------------------
+def _same_structure_models():
+    """Two data sets of one structure (3 channels, 90 weeks), different data and names."""
+    a = bm.simulate(90, channels=("tv", "search", "radio"), seed=21).to_data()
+    b = bm.simulate(90, channels=("x", "y", "z"), seed=22).to_data()
+    return a, b
+
+
+def test_refit_of_a_structure_reuses_the_compiled_model_with_identical_draws():
+    from bayes_mmm import compile_memo
+
+    data_a, data_b = _same_structure_models()
+    key_a = compile_memo.structure_key(build_model(data_a))
+    assert key_a == compile_memo.structure_key(build_model(data_b))
+    assert key_a != compile_memo.structure_key(build_model(data_b, bm.ModelSpec(l_max=4)))
+    compile_memo.clear()
+    fresh, info = compile_memo.compile_reusing(build_model(data_b))
+    assert info.cache != "process"
+    compile_memo.clear()
+    compile_memo.compile_reusing(build_model(data_a))
+    reused, info = compile_memo.compile_reusing(build_model(data_b))
+    assert info.cache == "process"
+    assert list(reused._coords["channel"]) == ["x", "y", "z"]
+    a, b = _posterior(fresh), _posterior(reused)
+    assert a.keys() == b.keys()
+    for name in a:
+        np.testing.assert_array_equal(a[name], b[name], err_msg=name)
+
+
+def test_fit_reports_reuse_and_other_structures_still_compile():
+    from bayes_mmm import compile_memo
+
+    data_a, data_b = _same_structure_models()
+    compile_memo.clear()
+    kwargs = dict(chains=2, draws=50, tune=50, seed=3, progress=False)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", bm.SamplingWarning)
+        first = bm.fit(data_a, **kwargs)
+        again = bm.fit(data_b, **kwargs)
+        other = bm.fit(data_b, bm.ModelSpec(trend=False), **kwargs)
+    assert again.diagnostics.compile_seconds < first.diagnostics.compile_seconds
+    assert list(again.posterior["roi"]["channel"].values) == ["x", "y", "z"]
+    assert "trend" not in other.posterior and "trend" in again.posterior

@@ -1,0 +1,125 @@
+"""Reuse a compiled model within a process: a refit of the same structure skips compilation.
+
+Models of the same structure (same channels and controls count, seasonality, priors' families,
+number of dates) build the same pytensor graphs and differ only in the values of their
+``pm.Data`` (see ``bayes_mmm.model``). The first fit of a structure compiles it
+(:func:`bayes_mmm.compile_cache.compile_nutpie`); a later fit of the same structure in the
+same process takes that compiled model and swaps in its own data, initial-point function and
+coordinates (~0.1 s instead of 1.2-1.9 s). The draws are identical to a fresh compilation's
+(tested): the compiled code is the same and every input is the new model's.
+
+The key is a hash of the printed logp and trace graphs, the data shapes and the free
+variables, so two models share an entry only when their graphs are identical up to data
+values. Any failure in reuse falls back to compiling.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import io
+import threading
+import time
+from collections import OrderedDict
+
+import numpy as np
+
+from bayes_mmm.compile_cache import (
+    TEMPLATE_VERSION,
+    CompileInfo,
+    FastPathUnsupported,
+    _self_check,
+    compile_nutpie,
+)
+
+MEMO_SIZE = 4
+_MEMO: OrderedDict[str, object] = OrderedDict()
+_LOCK = threading.Lock()
+
+
+def structure_key(model) -> str:
+    """Hash of what the compiled code depends on: graphs (printed), data shapes, free variables."""
+    from pytensor.printing import debugprint
+
+    text = io.StringIO()
+    debugprint([model.logp(), *model.unobserved_value_vars], file=text, print_type=True)
+    shapes = [(v.name, np.shape(v.get_value())) for v in model.data_vars]
+    free = [model.rvs_to_values[v].name for v in model.free_RVs]
+    head = f"{TEMPLATE_VERSION}|{model.check_bounds}|{free}|{shapes}|"
+    return hashlib.sha256((head + text.getvalue()).encode()).hexdigest()
+
+
+def with_model_data(compiled, model):
+    """``compiled`` (of a model with the same structure) on ``model``'s data, initial points
+    and coordinates; checked against pytensor's function at the new initial point."""
+    from nutpie.compile_pymc import (
+        _compute_shapes,
+        _prepare_dims_and_coords,
+        _rv_dict_to_flat_array_wrapper,
+        _wrap_with_lock,
+    )
+    from pymc.initial_point import make_initial_point_fn
+
+    data = {v.name: v.get_value() for v in model.data_vars}
+    missing = set(compiled.shared_data) - set(data)
+    if missing:
+        raise FastPathUnsupported(f"shared variables not in the model's data: {sorted(missing)}")
+    for name, old in compiled.shared_data.items():
+        if np.shape(data[name]) != old.shape:
+            raise FastPathUnsupported(f"shape of {name} changed")
+    new = compiled.with_data(**{name: data[name] for name in compiled.shared_data})
+    names = [model.rvs_to_values[v].name for v in model.free_RVs]  # as nutpie joins them
+    all_shapes = _compute_shapes(model)
+    shapes = [tuple(all_shapes[n]) for n in names]
+    if sum(int(np.prod(s)) for s in shapes) != compiled.n_dim:
+        raise FastPathUnsupported("the free variables do not match the compiled model")
+    point = make_initial_point_fn(
+        model=model,
+        default_strategy="support_point",
+        jitter_rvs=set(model.free_RVs),
+        return_transformed=True,
+    )
+    init = _rv_dict_to_flat_array_wrapper(_wrap_with_lock(point), names=names, shapes=shapes)
+    dims, coords = _prepare_dims_and_coords(
+        model, compiled.shape_info, compiled.reparameterized_names
+    )
+    new = dataclasses.replace(new, initial_point_func=init, dims=dims, _coords=coords)
+    logp_arrays = [new.shared_data[n] for n in new.shared_var_keys["logp"]]
+    _self_check(new, np.asarray(init(0), dtype=np.float64), new.logp_func, logp_arrays)
+    return new
+
+
+def compile_reusing(model, *, fast: bool = True):
+    """:func:`~bayes_mmm.compile_cache.compile_nutpie`, reusing this process's compiled model
+    of the same structure when there is one (``CompileInfo.cache == "process"``)."""
+    t0 = time.perf_counter()
+    if not fast:
+        return compile_nutpie(model, fast=False)
+    try:
+        key = structure_key(model)
+    except Exception:  # an unprintable graph: just compile
+        return compile_nutpie(model)
+    with _LOCK:
+        hit = _MEMO.get(key)
+    if hit is not None:
+        try:
+            compiled = with_model_data(hit, model)
+        except Exception:  # reuse failed: compile afresh below
+            pass
+        else:
+            with _LOCK:
+                _MEMO.move_to_end(key)
+            return compiled, CompileInfo("fast", time.perf_counter() - t0, "process")
+    compiled, info = compile_nutpie(model)
+    if info.path == "fast":
+        with _LOCK:
+            _MEMO[key] = compiled
+            while len(_MEMO) > MEMO_SIZE:
+                _MEMO.popitem(last=False)
+    return compiled, dataclasses.replace(info, seconds=time.perf_counter() - t0)
+
+
+def clear() -> None:
+    """Forget every compiled model of this process."""
+    with _LOCK:
+        _MEMO.clear()
