@@ -240,3 +240,20 @@ def test_fit_reports_reuse_and_other_structures_still_compile():
     assert again.diagnostics.compile_seconds < first.diagnostics.compile_seconds
     assert list(again.posterior["roi"]["channel"].values) == ["x", "y", "z"]
     assert "trend" not in other.posterior and "trend" in again.posterior
+
+
+def test_reused_model_pytensor_logp_is_the_new_models():
+    """The laplace sampler evaluates ``logp_func`` (pytensor) directly: after reuse it must be
+    the new model's logp, not the first model's."""
+    from bayes_mmm import compile_memo
+
+    data_a, data_b = _same_structure_models()
+    compile_memo.clear()
+    compile_memo.compile_reusing(build_model(data_a))
+    model_b = build_model(data_b)
+    reused, info = compile_memo.compile_reusing(model_b)
+    assert info.cache == "process"
+    x = reused.initial_point_func(4)
+    expected = _model_logp(model_b, reused, x)
+    assert float(reused.logp_func(x)[0]) == pytest.approx(expected, rel=1e-10)
+    assert _call_trampoline(reused, x) == pytest.approx(expected, rel=1e-10)
