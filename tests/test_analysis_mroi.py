@@ -67,3 +67,28 @@ def test_mroi_needs_spend(demo_fit):
     spend[:, 0] = 0.0
     with pytest.raises(ValueError, match="at least one week with spend"):
         mroi_values(demo_fit, spend)
+
+
+def test_pairwise_probabilities_count_draws():
+    import xarray as xr
+
+    values = np.array([[[1.0, 2.0, 0.5], [3.0, 2.5, 0.1], [0.2, 1.0, 0.3], [2.0, 0.0, 5.0]]])
+    draws = xr.DataArray(
+        values, dims=("chain", "draw", "channel"), coords={"channel": ["a", "b", "c"]}
+    )
+    p = bm.pairwise_probabilities(draws)
+    assert list(p.index) == ["a", "b", "c"] and list(p.columns) == ["a", "b", "c"]
+    assert p.loc["a", "b"] == 0.5  # draws 2 and 4
+    assert p.loc["b", "c"] == 0.75 and p.loc["c", "a"] == 0.5
+    off = ~np.eye(3, dtype=bool)
+    np.testing.assert_allclose((p.values + p.values.T)[off], 1.0)
+    assert np.isnan(np.diag(p.values)).all()
+    with pytest.raises(ValueError, match="extra dims"):
+        bm.pairwise_probabilities(draws.expand_dims(date=2, axis=2))
+
+
+def test_pairwise_probabilities_of_a_fit(demo_fit):
+    mroi = bm.mroi_draws(demo_fit)
+    p = bm.pairwise_probabilities(mroi)
+    flat = mroi.stack(s=("chain", "draw")).transpose("s", "channel").values
+    assert p.loc["tv", "display"] == pytest.approx(np.mean(flat[:, 0] > flat[:, 3]))

@@ -28,6 +28,7 @@ from bayes_mmm.analysis.mroi import mroi_draws
 from bayes_mmm.analysis.overview import Analysis, analyse
 from bayes_mmm.analysis.params import parameter_summary, parameters
 from bayes_mmm.analysis.roi import roi_draws, roi_table
+from bayes_mmm.analysis.summary import pairwise_probabilities
 
 __all__ = [
     "Analysis",
@@ -43,6 +44,7 @@ __all__ = [
     "holdout_check",
     "learning_flags",
     "mroi_draws",
+    "pairwise_probabilities",
     "parameter_summary",
     "parameters",
     "ppc",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import xarray as xr
 
@@ -37,3 +38,17 @@ def to_frame(ds: xr.Dataset, prefix: str = "") -> pd.DataFrame:
     if prefix:
         df = df.add_prefix(prefix)
     return df.reset_index()
+
+
+def pairwise_probabilities(draws: xr.DataArray, dim: str = D.CHANNEL) -> pd.DataFrame:
+    """``P(row > column)`` over the posterior draws for every pair along ``dim``, e.g. of
+    ``Analysis.mroi``: "is the next dollar on search worth more than on TV?". The diagonal is
+    NaN; ``P(a > b) + P(b > a) = 1`` when draws do not tie."""
+    other = [d for d in draws.dims if d not in (*D.SAMPLE_DIMS, dim)]
+    if other:
+        raise ValueError(f"draws must have dims (chain, draw, {dim}); extra dims: {other}")
+    values = draws.transpose(*D.SAMPLE_DIMS, dim).values.reshape(-1, draws.sizes[dim])
+    prob = (values[:, :, None] > values[:, None, :]).mean(axis=0)
+    prob[np.diag_indices_from(prob)] = np.nan
+    labels = [str(x) for x in draws[dim].values]
+    return pd.DataFrame(prob, index=pd.Index(labels, name=dim), columns=labels)
