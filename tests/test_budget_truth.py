@@ -8,12 +8,14 @@ with the true parameters. Outcomes are incremental (vs no media over the 13-week
 carryover after it included).
 
 Asserted: the recommended plan's true outcome beats the current plan's and is within 3% of
-the true optimum; the quantile:0.1 plan has a higher posterior 10% quantile than the
-mean-optimal plan; the profit-maximising budget earns a true profit within 3% of the best.
+the true optimum; the quantile:0.1 plan has a higher posterior 10% quantile (the Harrell-Davis
+estimate it maximises; the plain sample quantile within 0.1%) than the mean-optimal plan;
+the profit-maximising budget earns a true profit within 3% of the best.
 Seeds 1-4 of this design pass all four tests (true gap to the optimum 0.02%-0.23%, true gains
 over the current plan 4%-25%, profit gap 0.5%-0.7%); the 10% quantile gains of the risk-averse
 plan are small (0.01%-0.25%: this posterior's uncertainty is mostly shared by all plans). The
-test uses seed 1, fixed, so it is deterministic.
+test uses seed 1, fixed, so it is deterministic for given package versions (pytensor 3.3.7 and
+3.3.8 give slightly different draws: the mean and risk-averse plans then nearly tie).
 """
 
 import warnings
@@ -23,6 +25,7 @@ import pytest
 
 import bayes_mmm as bm
 from bayes_mmm.budget import best_budget, optimize
+from bayes_mmm.budget.objectives import Objective
 from bayes_mmm.budget.optimize import Allocator
 from bayes_mmm.budget.synthetic import truth_fit
 
@@ -92,9 +95,17 @@ def test_risk_averse_plan_has_higher_10_percent_quantile(case, mean_plan):
     posterior = Allocator(fit, H)
     y_mean = posterior.draws(mean_plan.table.recommended_spend.to_numpy())
     y_risk = posterior.draws(risky.table.recommended_spend.to_numpy())
-    q_mean, q_risk = np.quantile(y_mean, 0.1), np.quantile(y_risk, 0.1)
-    print(f"10% quantile: mean-optimal plan {q_mean:.0f}, quantile:0.1 plan {q_risk:.0f}")
+    # "quantile:0.1" maximises the Harrell-Davis estimate of the 10% quantile (a smoothed
+    # order statistic); the plain sample quantile may differ by a hair when plans nearly tie
+    hd = Objective.parse("quantile:0.1")
+    q_mean, q_risk = hd.evaluate(y_mean), hd.evaluate(y_risk)
+    s_mean, s_risk = np.quantile(y_mean, 0.1), np.quantile(y_risk, 0.1)
+    print(
+        f"10% quantile (HD / sample): mean-optimal plan {q_mean:.0f} / {s_mean:.0f}, "
+        f"quantile:0.1 plan {q_risk:.0f} / {s_risk:.0f}"
+    )
     assert q_risk > q_mean
+    assert s_risk > s_mean * (1 - 1e-3)
     assert y_mean.mean() >= y_risk.mean()  # the price of safety: a lower expected outcome
 
 

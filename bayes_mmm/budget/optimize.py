@@ -15,6 +15,7 @@ equality, from that start and from the current plan; the best result wins.
 
 from __future__ import annotations
 
+import copy
 import sys
 import time
 from collections.abc import Iterable, Mapping
@@ -83,6 +84,9 @@ class Allocation:
 
 
 # ---- solver ---------------------------------------------------------------------------------
+UNPOLISHED = "a starting point that polishing did not improve"
+
+
 @dataclass
 class Solution:
     total: np.ndarray  # (C,) spend over the horizon
@@ -185,6 +189,12 @@ class Allocator:
         units[0] = j
         return u[units, np.arange(len(lo))]
 
+    def _mean_optimum(self, budget: float | None) -> np.ndarray:
+        """The plan maximising the expected outcome under the same bounds and budget."""
+        twin = copy.copy(self)
+        twin.objective = Objective.parse("mean")
+        return twin.solve(budget).total
+
     def _polish(self, start, budget, lo, hi) -> Solution:
         free = hi - lo > 1e-12 * max(hi.max(initial=1.0), 1.0)
         x = start.copy()
@@ -244,6 +254,9 @@ class Allocator:
             candidates.append(self.current)
         if self.objective.kind in ("quantile", "cvar"):
             candidates.append(np.full(len(lo), (budget or self.current.sum()) / len(lo)))
+            # the expected-value optimum: a risk-averse plan must do at least as well on its
+            # own objective as the plan it is compared with
+            candidates.append(self._mean_optimum(budget))
         # start a little inside the box: at zero spend the Hill gradient is 0 or unbounded
         # (slope above or below 1), which stalls SLSQP's first step
         inner = np.minimum(lo + 1e-3 * (hi - lo), hi)
@@ -258,6 +271,8 @@ class Allocator:
         if len(points) > MAX_POLISH:  # polish the most promising starts only
             points = sorted(points, key=self.value, reverse=True)[:MAX_POLISH]
         sols = [self._polish(p, budget, lo, hi) for p in points]
+        # a start that polishing could not improve is kept as it is
+        sols += [Solution(p.copy(), self.value(p), True, UNPOLISHED) for p in points]
         best = max(sols, key=lambda s: s.value)
         best.success = any(
             s.success for s in sols if abs(s.value - best.value) <= 1e-6 * abs(best.value) + 1e-12
