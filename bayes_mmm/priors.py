@@ -33,6 +33,26 @@ def _param_names(cls: type) -> list[str]:
     return [n for n, p in sig.parameters.items() if p.kind in kinds and n != "cls"]
 
 
+# parameters that must be positive whatever the family (scales, shapes, rates, dof)
+POSITIVE_PARAMS = frozenset({"sigma", "tau", "lam", "alpha", "beta", "nu", "a", "b", "kappa"})
+
+
+def _check_values(dist: str, params: dict[str, Any]) -> None:
+    """Raise ValueError for parameter values no distribution accepts: not finite, a scale or
+    shape that is not positive, or ``lower >= upper``. (The sampler would otherwise fail at
+    its first step with an obscure message.)"""
+    values = {k: np.asarray(v, dtype=float) for k, v in params.items()}
+    for k, v in values.items():
+        if not np.all(np.isfinite(v)):
+            raise ValueError(f"{dist}: parameter {k}={params[k]!r} must be finite")
+        if k in POSITIVE_PARAMS and not np.all(v > 0):
+            raise ValueError(f"{dist}: parameter {k}={params[k]!r} must be positive")
+    if "lower" in values and "upper" in values and not np.all(values["lower"] < values["upper"]):
+        raise ValueError(
+            f"{dist}: lower={params['lower']!r} must be below upper={params['upper']!r}"
+        )
+
+
 class Prior:
     """A prior distribution, e.g. ``Prior("Beta", alpha=2, beta=2)``.
 
@@ -50,8 +70,10 @@ class Prior:
         unknown = sorted(set(params) - set(known))
         if unknown:  # PyMC's ``dist`` swallows unknown keywords: a typo would be ignored
             raise ValueError(f"{dist} has no parameter(s) {unknown}; its parameters are {known}")
+        plain = {k: _plain(v) for k, v in params.items()}
+        _check_values(dist, plain)
         object.__setattr__(self, "dist", dist)
-        object.__setattr__(self, "params", {k: _plain(v) for k, v in params.items()})
+        object.__setattr__(self, "params", plain)
 
     def __setattr__(self, *_):
         raise AttributeError("Prior is immutable; use .replace(...)")

@@ -84,6 +84,26 @@ def test_misspelled_parameter_is_rejected():
         Prior.parse("LogNormal(mu=0, sgima=1)")
 
 
+@pytest.mark.parametrize(
+    ("dist", "params", "message"),
+    [
+        ("LogNormal", {"mu": 0.0, "sigma": -1.0}, "sigma=-1.0 must be positive"),
+        ("Beta", {"alpha": 0.0, "beta": 1.0}, "alpha=0.0 must be positive"),
+        ("Gamma", {"alpha": [2.0, -1.0], "beta": 1.0}, "alpha=.* must be positive"),
+        ("Normal", {"mu": float("nan"), "sigma": 1.0}, "mu=nan must be finite"),
+        ("Uniform", {"lower": 1.0, "upper": 0.5}, "lower=1.0 must be below upper=0.5"),
+    ],
+)
+def test_invalid_parameter_values_are_refused_at_construction(dist, params, message):
+    with pytest.raises(ValueError, match=message):
+        Prior(dist, **params)
+
+
+def test_invalid_parameter_value_on_the_command_line_is_a_clear_error():
+    with pytest.raises(ValueError, match="sigma=-1 must be positive"):
+        Prior.parse("HalfNormal(sigma=-1)")
+
+
 @pytest.mark.parametrize("value", ["'a'", "True", "None", "{1: 2}"])
 def test_non_numeric_parameter(value):
     with pytest.raises(TypeError, match="numbers"):
