@@ -103,6 +103,10 @@ def diagnose(
 ) -> Diagnostics:
     """Summarise convergence of the sampled parameters; warn with advice when it is poor."""
     n_chain, n_draw = posterior.sizes["chain"], posterior.sizes["draw"]
+    # a variable fixed by the model (e.g. the slope of Michaelis-Menten saturation) carries no
+    # convergence information, and its r_hat is 0/0
+    varying = [n for n, v in posterior.data_vars.items() if np.ptp(v.values) > 0]
+    posterior = posterior[varying]
     if n_chain > 1:
         max_rhat = _extreme(az.rhat(posterior), np.max)
     else:

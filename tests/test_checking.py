@@ -116,6 +116,7 @@ def test_compare_variants_ranks_saturation_types(demo_fit):
     assert {"divergences", "max_r_hat"} <= set(table.columns)
     mm = fits["michaelis_menten"]
     assert np.all(mm.posterior["slope"].values == 1.0)
+    assert np.isfinite(mm.diagnostics.max_r_hat)  # the fixed slope is left out of r_hat
     assert "slope" not in mm.priors
     learned = bm.prior_posterior(mm)
     assert "slope" not in set(learned["parameter"])
