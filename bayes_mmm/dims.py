@@ -29,6 +29,8 @@ SAT_LOGIT = "saturation_logit"  # sampled in place of half_saturation (see bayes
 LEVEL = "level"  # sampled in place of the intercept (see bayes_mmm.model)
 
 CHANNEL_PARAMS = (ROI, DECAY, HALF_SAT, SLOPE)
+# the dimension of each vector-valued parameter (others are scalars per draw)
+PARAM_DIMS = {**dict.fromkeys(CHANNEL_PARAMS, CHANNEL), SEASONALITY: FOURIER, CONTROL_COEF: CONTROL}
 GLOBAL_PARAMS = (INTERCEPT, TREND, SEASONALITY, CONTROL_COEF, SIGMA, NU)
 ALL_PARAMS = CHANNEL_PARAMS + GLOBAL_PARAMS
 

@@ -14,7 +14,7 @@ import xarray as xr
 from bayes_mmm import dims as D
 from bayes_mmm import equations as eq
 from bayes_mmm.data.dataset import MMMData
-from bayes_mmm.data.scaling import Scales
+from bayes_mmm.data.scaling import Scales, make_design
 from bayes_mmm.diagnostics import Diagnostics, diagnose, warn_problems
 from bayes_mmm.idata import data_groups, stacked, unstack
 from bayes_mmm.model import build_model, check_rows, resolve_priors
@@ -70,6 +70,48 @@ def _with_beta(posterior: xr.Dataset, data: MMMData, spec: ModelSpec) -> xr.Data
     b = eq.beta(params, sat, data.spend.sum(axis=0))
     da = unstack(b, posterior, (D.CHANNEL,), {D.CHANNEL: list(data.channels)})
     return posterior.assign(beta=da)
+
+
+def from_draws(
+    values: dict[str, np.ndarray],
+    data: MMMData,
+    spec: ModelSpec,
+    priors: dict[str, Prior],
+    *,
+    sampler: str,
+    chains: int = 1,
+) -> MMMFit:
+    """An :class:`MMMFit` from parameter draws that were not sampled by MCMC (prior draws,
+    given values): ``values[name]`` is ``(draws, ...)`` in model units, split evenly over
+    ``chains``; no divergences, convergence diagnostics NaN."""
+    n = len(next(iter(values.values())))
+    if n % chains:
+        raise ValueError(f"{n} draws cannot be split evenly over {chains} chains")
+    per_chain = n // chains
+    coords = {
+        D.CHAIN: np.arange(chains),
+        D.DRAW: np.arange(per_chain),
+        D.CHANNEL: list(data.channels),
+        D.CONTROL: list(data.control_names),
+        D.FOURIER: make_design(data, spec).fourier_names,
+    }
+    posterior = xr.Dataset(
+        {
+            k: (
+                (D.CHAIN, D.DRAW, *([D.PARAM_DIMS[k]] if k in D.PARAM_DIMS else [])),
+                np.asarray(v, dtype=float).reshape(chains, per_chain, *np.shape(v)[1:]),
+            )
+            for k, v in values.items()
+        },
+        coords={k: v for k, v in coords.items() if len(v)},
+    )
+    stats = xr.Dataset(
+        {"diverging": ((D.CHAIN, D.DRAW), np.zeros((chains, per_chain), dtype=bool))},
+        coords={D.CHAIN: coords[D.CHAIN], D.DRAW: coords[D.DRAW]},
+    )
+    nan = float("nan")
+    diag = Diagnostics(nan, nan, 0, nan, 0.0, chains=chains, draws=per_chain, sampler=sampler)
+    return assemble(posterior, stats, data, spec, priors, diag)
 
 
 def assemble(

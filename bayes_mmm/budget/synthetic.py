@@ -4,15 +4,13 @@ the truth of a simulation as a one-draw "posterior", and fast benchmarks."""
 from __future__ import annotations
 
 import numpy as np
-import xarray as xr
 
 from bayes_mmm import dims as D
 from bayes_mmm import equations as eq
 from bayes_mmm.data.dataset import MMMData
 from bayes_mmm.data.scaling import Scales, make_design
 from bayes_mmm.data.simulate import Simulation
-from bayes_mmm.diagnostics import Diagnostics
-from bayes_mmm.fit import MMMFit, assemble
+from bayes_mmm.fit import MMMFit, from_draws
 from bayes_mmm.model import resolve_priors
 from bayes_mmm.spec import ModelSpec
 
@@ -78,44 +76,10 @@ def synthetic_fit(
         p[D.CONTROL_COEF] = np.zeros((n, n_k))
     if spec.likelihood == "studentt":
         p[D.NU] = np.full(n, 10.0)
-    extra = {
-        D.ROI: D.CHANNEL,
-        D.DECAY: D.CHANNEL,
-        D.HALF_SAT: D.CHANNEL,
-        D.SLOPE: D.CHANNEL,
-        D.SEASONALITY: D.FOURIER,
-        D.CONTROL_COEF: D.CONTROL,
-    }
-    per_chain = n // chains
-    post = xr.Dataset(
-        {
-            k: (
-                (D.CHAIN, D.DRAW, *([extra[k]] if k in extra else [])),
-                v.reshape(chains, per_chain, *v.shape[1:]),
-            )
-            for k, v in p.items()
-            if k != D.DECAY or spec.adstock
-        },
-        coords={
-            D.CHAIN: np.arange(chains),
-            D.DRAW: np.arange(per_chain),
-            D.CHANNEL: list(data.channels),
-            D.FOURIER: design.fourier_names,
-            D.CONTROL: list(data.control_names),
-        },
-    )
-    stats = xr.Dataset({"diverging": ((D.CHAIN, D.DRAW), np.zeros((chains, per_chain), bool))})
-    diag = Diagnostics(
-        max_r_hat=float("nan"),
-        min_ess_bulk=float("nan"),
-        divergences=0,
-        steps_per_draw=float("nan"),
-        sampling_seconds=0.0,
-        chains=chains,
-        draws=per_chain,
-        sampler="synthetic",
-    )
-    return assemble(post, stats, data, spec, resolve_priors(data, spec), diag)
+    if not spec.adstock:
+        p.pop(D.DECAY)
+    priors = resolve_priors(data, spec)
+    return from_draws(p, data, spec, priors, sampler="synthetic", chains=chains)
 
 
 def truth_fit(sim: Simulation, spec: ModelSpec | None = None) -> MMMFit:

@@ -16,8 +16,7 @@ from bayes_mmm import dims as D
 from bayes_mmm import predict
 from bayes_mmm.data.dataset import MMMData
 from bayes_mmm.data.scaling import make_design
-from bayes_mmm.diagnostics import Diagnostics
-from bayes_mmm.fit import MMMFit, assemble
+from bayes_mmm.fit import MMMFit, from_draws
 from bayes_mmm.model import check_rows, resolve_priors
 from bayes_mmm.priors import draw_many
 from bayes_mmm.spec import ModelSpec
@@ -43,14 +42,7 @@ def sample_prior(
         D.CONTROL_COEF: n_ctrl,
         D.SIGMA: 0,
     }
-    dims = {
-        D.ROI: D.CHANNEL,
-        D.DECAY: D.CHANNEL,
-        D.HALF_SAT: D.CHANNEL,
-        D.SLOPE: D.CHANNEL,
-        D.SEASONALITY: D.FOURIER,
-        D.CONTROL_COEF: D.CONTROL,
-    }
+    dims = D.PARAM_DIMS
     if not spec.adstock:
         sizes.pop(D.DECAY)
     if not spec.trend:
@@ -59,11 +51,6 @@ def sample_prior(
         sizes.pop(D.SLOPE)
     if spec.likelihood == "studentt":
         sizes[D.NU] = 0
-    coords = {
-        D.CHANNEL: list(data.channels),
-        D.CONTROL: list(data.control_names),
-        D.FOURIER: design.fourier_names,
-    }
     wanted = {
         name: (priors[name], (draws, size) if name in dims else (draws,))
         for name, size in sizes.items()
@@ -72,21 +59,7 @@ def sample_prior(
     values = draw_many(wanted, seed)
     if spec.saturation != "hill":
         values[D.SLOPE] = np.ones((draws, n_ch))  # fixed, as in the model
-    variables = {
-        name: ((D.CHAIN, D.DRAW, dims[name]) if name in dims else (D.CHAIN, D.DRAW), v[None])
-        for name, v in values.items()
-    }
-    posterior = xr.Dataset(
-        variables,
-        coords={D.CHAIN: [0], D.DRAW: np.arange(draws), **{k: v for k, v in coords.items() if v}},
-    )
-    stats = xr.Dataset(
-        {"diverging": ((D.CHAIN, D.DRAW), np.zeros((1, draws), dtype=bool))},
-        coords={D.CHAIN: [0], D.DRAW: np.arange(draws)},
-    )
-    nan = float("nan")
-    diag = Diagnostics(nan, nan, 0, nan, 0.0, chains=1, draws=draws, sampler="prior")
-    return assemble(posterior, stats, data, spec, priors, diag)
+    return from_draws(values, data, spec, priors, sampler="prior")
 
 
 @dataclass(frozen=True)

@@ -24,7 +24,7 @@ from bayes_mmm.budget.scenario import (
     summarize,
     what_ifs,
 )
-from bayes_mmm.cli.common import names, say
+from bayes_mmm.cli.common import add_model_arg, add_report_args, names, say
 from bayes_mmm.fit import MMMFit
 from bayes_mmm.io import atomic_path, load, write_csv, write_json
 from bayes_mmm.plots import budget as plots
@@ -42,7 +42,7 @@ def register(sub) -> None:
         description="Allocate a total budget over channels for the next HORIZON weeks to "
         "maximise an objective over the posterior. " + CURRENT_PLAN_HELP,
     )
-    o.add_argument("model", type=Path, help="model file saved by 'bayes-mmm fit' (model.nc)")
+    add_model_arg(o)
     o.add_argument("--horizon", type=int, required=True, help="weeks (periods) to plan")
     o.add_argument(
         "--budget",
@@ -82,9 +82,7 @@ def register(sub) -> None:
         default=15,
         help="budgets on the efficient frontier (default 15; 0: no frontier)",
     )
-    o.add_argument("--ci-prob", type=float, default=0.90, help="credible interval probability")
-    o.add_argument("--quiet", action="store_true", help="no progress output")
-    o.add_argument("--out", type=Path, required=True, help="output directory")
+    add_report_args(o)
     o.set_defaults(func=run_optimize)
 
     s = sub.add_parser(
@@ -93,7 +91,7 @@ def register(sub) -> None:
         description="Posterior outcome of a spend plan for the weeks after the data, with "
         "carryover from past spend and after the horizon. " + CURRENT_PLAN_HELP,
     )
-    s.add_argument("model", type=Path, help="model file saved by 'bayes-mmm fit' (model.nc)")
+    add_model_arg(s)
     g = s.add_mutually_exclusive_group(required=True)
     g.add_argument(
         "--plan",
@@ -110,9 +108,7 @@ def register(sub) -> None:
         "±20%% (writes what_ifs.csv)",
     )
     s.add_argument("--horizon", type=int, help="weeks (periods), for --scale and --what-if")
-    s.add_argument("--ci-prob", type=float, default=0.90, help="credible interval probability")
-    s.add_argument("--quiet", action="store_true", help="no progress output")
-    s.add_argument("--out", type=Path, required=True, help="output directory")
+    add_report_args(s)
     s.set_defaults(func=run_scenario)
 
 

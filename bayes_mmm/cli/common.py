@@ -7,6 +7,7 @@ import sys
 import warnings
 from collections.abc import Callable
 from contextlib import contextmanager
+from pathlib import Path
 
 from bayes_mmm.diagnostics import SamplingWarning
 from bayes_mmm.fit import SAMPLERS
@@ -37,6 +38,17 @@ def add_sampling_args(p: argparse.ArgumentParser) -> None:
     )
     g.add_argument("--ci-prob", type=float, default=0.90, help="credible interval probability")
     g.add_argument("--quiet", action="store_true", help="no progress output")
+
+
+def add_model_arg(p: argparse.ArgumentParser) -> None:
+    p.add_argument("model", type=Path, help="model file saved by 'bayes-mmm fit' (model.nc)")
+
+
+def add_report_args(p: argparse.ArgumentParser) -> None:
+    """``--ci-prob``, ``--quiet`` and the required ``--out`` of the commands that read a model."""
+    p.add_argument("--ci-prob", type=float, default=0.90, help="credible interval probability")
+    p.add_argument("--quiet", action="store_true", help="no progress output")
+    p.add_argument("--out", type=Path, required=True, help="output directory")
 
 
 def say(args: argparse.Namespace, msg: str) -> None:

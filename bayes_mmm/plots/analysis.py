@@ -33,29 +33,36 @@ from bayes_mmm.plots.style import (
 
 
 # ---- fit -------------------------------------------------------------------------------------
+def _mean_and_predictive(ax, dates, mu, rep, ci_prob: float, color, label: str) -> None:
+    """Predictive band (with noise), the credible band of the mean and the mean line."""
+    mean, lo, hi = band(mu, ci_prob)
+    _, plo, phi = band(rep, ci_prob)
+    ax.fill_between(
+        dates,
+        plo,
+        phi,
+        color=color,
+        alpha=0.15,
+        lw=0,
+        label=f"{ci_prob:.0%} predictive interval (with noise)",
+    )
+    ax.fill_between(
+        dates, lo, hi, color=color, alpha=0.4, lw=0, label=f"{ci_prob:.0%} interval of the mean"
+    )
+    ax.plot(dates, mean, color=color, lw=1.6, label=label)
+
+
 def plot_fit(result: MMMFit | Analysis, ci_prob: float = 0.90) -> Figure:
     """Observed outcome against the posterior mean prediction, with the credible band of the
     mean and the (wider) posterior predictive band; R², MAPE and coverage in the title."""
     a = as_analysis(result, ci_prob)
     data, q = a.fit.data, a.fit_quality
     dates = data.dates
-    mean, lo, hi = band(a.prediction, a.ci_prob)
-    _, plo, phi = band(a.predictive, a.ci_prob)
     fig = Figure(figsize=(12, 4.8), layout="constrained")
     ax = fig.subplots()
-    ax.fill_between(
-        dates,
-        plo,
-        phi,
-        color=FIT_COLOR,
-        alpha=0.15,
-        lw=0,
-        label=f"{pct(a)} predictive interval (with noise)",
+    _mean_and_predictive(
+        ax, dates, a.prediction, a.predictive, a.ci_prob, FIT_COLOR, "predicted (posterior mean)"
     )
-    ax.fill_between(
-        dates, lo, hi, color=FIT_COLOR, alpha=0.4, lw=0, label=f"{pct(a)} interval of the mean"
-    )
-    ax.plot(dates, mean, color=FIT_COLOR, lw=1.6, label="predicted (posterior mean)")
     ax.plot(dates, data.target, color=OBS_COLOR, lw=0.9, marker="o", ms=2.5, label="actual")
     ax.set_title(
         f"Actual vs predicted {data.target_name}: R² {q['r2']:.2f}, MAPE {q['mape']:.1%}, "
@@ -90,21 +97,7 @@ def plot_holdout(holdout: Holdout, ci_prob: float = 0.90, context: int | None = 
         ),
         (test.dates, holdout.mu, holdout.y_rep, "C3", "forecast (held-out weeks)"),
     ):
-        mean, lo, hi = band(mu, ci_prob)
-        _, plo, phi = band(rep, ci_prob)
-        ax.fill_between(
-            dates,
-            plo,
-            phi,
-            color=color,
-            alpha=0.15,
-            lw=0,
-            label=f"{ci_prob:.0%} predictive interval",
-        )
-        ax.fill_between(
-            dates, lo, hi, color=color, alpha=0.4, lw=0, label=f"{ci_prob:.0%} interval of the mean"
-        )
-        ax.plot(dates, mean, color=color, lw=1.6, label=label)
+        _mean_and_predictive(ax, dates, mu, rep, ci_prob, color, label)
     dates = train.dates[shown].append(test.dates)
     actual = np.concatenate([train.target[shown], test.target])
     ax.plot(dates, actual, color=OBS_COLOR, lw=0.9, marker="o", ms=2.5, label="actual")
