@@ -27,13 +27,8 @@ from collections import OrderedDict
 
 import numpy as np
 
-from bayes_mmm.compile_cache import (
-    TEMPLATE_VERSION,
-    CompileInfo,
-    FastPathUnsupported,
-    _self_check,
-    compile_nutpie,
-)
+from bayes_mmm.compile_cache import CompileInfo, FastPathUnsupported, compile_nutpie, self_check
+from bayes_mmm.trampolines import TEMPLATE_VERSION
 
 MEMO_SIZE = 4
 _MEMO: OrderedDict[str, object] = OrderedDict()
@@ -107,7 +102,7 @@ def with_model_data(compiled, model):
     )
     new = dataclasses.replace(new, initial_point_func=init, dims=dims, _coords=coords)
     logp_arrays = [new.shared_data[n] for n in new.shared_var_keys["logp"]]
-    _self_check(new, np.asarray(init(0), dtype=np.float64), new.logp_func, logp_arrays)
+    self_check(new, np.asarray(init(0), dtype=np.float64), new.logp_func, logp_arrays)
     return new
 
 

@@ -17,11 +17,13 @@ import platform
 import tempfile
 import time
 import warnings
+from functools import partial
 from pathlib import Path
 
 import numpy as np
 
 import bayes_mmm as bm
+from bayes_mmm.io import write_atomic
 from bayes_mmm.plots.analysis import PLOTS
 from bayes_mmm.report import PLOT_DPI
 
@@ -48,7 +50,7 @@ def steps(a: bm.Analysis, out: Path) -> list[tuple[str, object]]:
     def save(name):
         def run():
             fig = PLOTS[name](a)
-            fig.savefig(out / f"{name}.png", format="png", dpi=PLOT_DPI)
+            write_atomic(out / f"{name}.png", partial(fig.savefig, format="png", dpi=PLOT_DPI))
 
         return run
 

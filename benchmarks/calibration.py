@@ -154,7 +154,8 @@ def summarise(channels: pd.DataFrame) -> tuple[pd.DataFrame, dict]:
 def plot(channels: pd.DataFrame, path: Path) -> None:
     from bayes_mmm.plots.checking import calibration
 
-    calibration(channels, LEVELS).savefig(path, dpi=120)
+    fig = calibration(channels, LEVELS)
+    bm.io.write_atomic(path, lambda tmp: fig.savefig(tmp, format="png", dpi=120))
 
 
 def main(argv=None) -> int:
@@ -200,7 +201,7 @@ def main(argv=None) -> int:
         f"| {k} | {v:.3g} |" if isinstance(v, float) else f"| {k} | {v} |"
         for k, v in overall.items()
     ]
-    (a.out / "calibration.md").write_text("\n".join(md) + "\n")
+    bm.io.write_atomic(a.out / "calibration.md", lambda tmp: tmp.write_text("\n".join(md) + "\n"))
     print(json.dumps(overall, indent=2))
     return 0
 

@@ -134,8 +134,8 @@ def load() -> str:
 
 
 # ---- data ----------------------------------------------------------------------------------
-def make_dataset(name: str, directory: Path) -> dict:
-    """Simulate data set ``name``; write ``<name>.csv`` and return its description + truth."""
+def simulate_dataset(name: str):
+    """Data set ``name`` of ``DATASETS``: channel 1 flighted, channel 3 growing, others on."""
     import bayes_mmm as bm
 
     weeks, n_channels, seed = DATASETS[name]
@@ -144,7 +144,13 @@ def make_dataset(name: str, directory: Path) -> dict:
     patterns[1] = "flighted"
     if n_channels > 3:
         patterns[3] = "growing"
-    sim = bm.simulate(weeks, channels, patterns, media_share=0.4, noise=0.05, seed=seed)
+    return bm.simulate(weeks, channels, patterns, media_share=0.4, noise=0.05, seed=seed)
+
+
+def make_dataset(name: str, directory: Path) -> dict:
+    """Simulate data set ``name``; write ``<name>.csv`` and return its description + truth."""
+    sim = simulate_dataset(name)
+    channels = list(sim.truth.channels)
     frame = sim.frame.copy()
     frame["trend"] = range(len(frame))  # PyMC-Marketing's trend: a linear control column
     path = directory / f"{name}.csv"
@@ -418,6 +424,8 @@ def main(argv=None) -> int:
 
     import pandas as pd
 
+    from bayes_mmm.io import write_atomic, write_csv  # not in the worker's venv
+
     datasets = ["104x4"] if args.quick else args.datasets.split(",")
     reps = 1 if args.quick else args.reps
     models = args.models.split(",")
@@ -479,14 +487,14 @@ def main(argv=None) -> int:
                     )
                 }
                 print(f"[compare] {ds} {model} rep {rep}: {msg}", file=sys.stderr, flush=True)
-                pd.DataFrame(rows).to_csv(csv_path, index=False)
+                write_csv(pd.DataFrame(rows), csv_path)  # partial results survive a crash
     info["load_end"] = load()
     df = pd.DataFrame(rows)
     if "error" not in df:
         df["error"] = None
-    df.to_csv(csv_path, index=False)
+    write_csv(df, csv_path)
     md = summarise(df, info)
-    (args.out / "compare_pymc_marketing.md").write_text(md)
+    write_atomic(args.out / "compare_pymc_marketing.md", lambda tmp: tmp.write_text(md))
     print(md)
     return 0
 

@@ -112,20 +112,9 @@ def _patch_deterministics():
 
 # ---- worker ------------------------------------------------------------------------------------
 def _data(name: str):
-    import pandas as pd
-    from compare_pymc_marketing import DATASETS
+    from compare_pymc_marketing import simulate_dataset
 
-    import bayes_mmm as bm
-
-    weeks, n_channels, seed = DATASETS[name]
-    channels = [f"ch{i}" for i in range(n_channels)]
-    patterns = ["always_on"] * n_channels
-    patterns[1] = "flighted"
-    if n_channels > 3:
-        patterns[3] = "growing"
-    sim = bm.simulate(weeks, channels, patterns, media_share=0.4, noise=0.05, seed=seed)
-    assert isinstance(sim.frame, pd.DataFrame)
-    return sim.to_data()
+    return simulate_dataset(name).to_data()
 
 
 def _nuts_metrics(posterior, stats) -> dict:
@@ -377,6 +366,8 @@ def main(argv=None) -> int:
     import pandas as pd
     from compare_pymc_marketing import load, machine
 
+    from bayes_mmm.io import write_atomic, write_csv  # not in the worker's venv
+
     tmp = args.out / "tmp" / "levers"
     tmp.mkdir(parents=True, exist_ok=True)
     rows, kept = [], []
@@ -396,11 +387,11 @@ def main(argv=None) -> int:
             file=sys.stderr,
             flush=True,
         )
-        pd.DataFrame(kept + rows).to_csv(csv, index=False)
+        write_csv(pd.DataFrame(kept + rows), csv)
     df = pd.DataFrame(kept + rows)
     title = "# Speed levers, one at a time\n"
     md = summarise(df).replace(title, f"{title}\n{header} Load at end {load()}.\n", 1)
-    (args.out / "levers.md").write_text(md)
+    write_atomic(args.out / "levers.md", lambda tmp: tmp.write_text(md))
     print(md)
     return 0
 

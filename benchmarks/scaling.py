@@ -89,6 +89,8 @@ def main(argv=None) -> int:
     from compare_pymc_marketing import load, machine
     from levers import markdown_table
 
+    from bayes_mmm.io import write_atomic, write_csv  # not in the worker's venv
+
     settings = [{"weeks": w, "channels": 4} for w in WEEKS]
     settings += [{"weeks": 156, "channels": c} for c in CHANNELS]
     if args.quick:
@@ -106,7 +108,7 @@ def main(argv=None) -> int:
             file=sys.stderr,
             flush=True,
         )
-        pd.DataFrame(rows).to_csv(args.out / "scaling.csv", index=False)
+        write_csv(pd.DataFrame(rows), args.out / "scaling.csv")
     df = pd.DataFrame(rows)
     cols = [
         "weeks",
@@ -136,7 +138,7 @@ def main(argv=None) -> int:
             "",
         ]
     )
-    (args.out / "scaling.md").write_text(md)
+    write_atomic(args.out / "scaling.md", lambda tmp: tmp.write_text(md))
     print(md)
     return 0
 

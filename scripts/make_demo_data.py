@@ -3,9 +3,11 @@
 python scripts/make_demo_data.py
 """
 
+from functools import partial
 from pathlib import Path
 
 from bayes_mmm.data.simulate import simulate
+from bayes_mmm.io import write_atomic
 
 OUT = Path(__file__).resolve().parents[1] / "bayes_mmm" / "data" / "datasets"
 
@@ -29,8 +31,8 @@ def main() -> None:
     money = ["sales", *sim.truth.channels]
     frame[money] = frame[money].round(2)
     frame["promo"] = frame["promo"].astype(int)
-    frame.to_csv(OUT / "demo.csv", index=False, date_format="%Y-%m-%d")
-    (OUT / "demo_truth.json").write_text(sim.truth.to_json())
+    write_atomic(OUT / "demo.csv", partial(frame.to_csv, index=False, date_format="%Y-%m-%d"))
+    write_atomic(OUT / "demo_truth.json", lambda tmp: tmp.write_text(sim.truth.to_json()))
     print(f"wrote {OUT / 'demo.csv'} ({len(frame)} weeks); true ROI {sim.truth.roi}")
 
 

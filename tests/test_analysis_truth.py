@@ -17,12 +17,12 @@ Asserted:
 
 from __future__ import annotations
 
-import warnings
 from dataclasses import replace
 
 import numpy as np
 import pytest
 import xarray as xr
+from designs import CHANNELS, four_channels, full_fit
 
 import bayes_mmm as bm
 from bayes_mmm.analysis.mroi import mroi_values
@@ -30,31 +30,16 @@ from bayes_mmm.analysis.summary import interval
 
 pytestmark = pytest.mark.slow
 
-CHANNELS = ["tv", "search", "social", "display"]
 MIN_WEEKS_INSIDE = 0.80  # per channel
 MIN_MEAN_INSIDE = 0.90  # over all channel-weeks
 
 
 @pytest.fixture(scope="module")
 def truth_fit():
-    sim = bm.simulate(
-        156,
-        CHANNELS,
-        ["always_on", "always_on", "flighted", "always_on"],
-        roi=[1.5, 2.5, 1.0, 0.8],
-        decay=[0.7, 0.2, 0.5, 0.4],
-        half_saturation=[1.0, 0.8, 1.2, 1.5],
-        slope=[1.5, 1.2, 2.0, 1.0],
-        mean_spend=[1500, 800, 700, 500],
-        media_share=0.4,
-        noise=0.05,
-        spend_variability=0.7,
-        seed=4,
+    sim = four_channels(
+        [1.5, 2.5, 1.0, 0.8], seed=4, decay=[0.7, 0.2, 0.5, 0.4], media_share=0.4, noise=0.05
     )
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", bm.SamplingWarning)
-        fit = bm.fit(sim.to_data(), chains=4, draws=1000, tune=1000, seed=1, progress=False)
-    return sim, fit
+    return sim, full_fit(sim.to_data())
 
 
 def weeks_inside(fit: bm.MMMFit, truth: np.ndarray) -> np.ndarray:

@@ -18,12 +18,10 @@ test uses seed 1, fixed, so it is deterministic for given package versions (pyte
 3.3.8 give slightly different draws: the mean and risk-averse plans then nearly tie).
 """
 
-import warnings
-
 import numpy as np
 import pytest
+from designs import four_channels, full_fit
 
-import bayes_mmm as bm
 from bayes_mmm.budget import best_budget, optimize
 from bayes_mmm.budget.objectives import Objective
 from bayes_mmm.budget.optimize import Allocator
@@ -36,23 +34,8 @@ H = 13
 
 @pytest.fixture(scope="module")
 def case():
-    sim = bm.simulate(
-        156,
-        ["tv", "search", "social", "display"],
-        ["always_on", "always_on", "flighted", "always_on"],
-        roi=[1.5, 3.0, 1.2, 0.5],
-        decay=[0.6, 0.2, 0.4, 0.3],
-        half_saturation=[1.0, 0.8, 1.2, 1.5],
-        slope=[1.5, 1.2, 2.0, 1.0],
-        mean_spend=[1500, 400, 700, 1200],
-        media_share=0.45,
-        noise=0.04,
-        spend_variability=0.7,
-        seed=1,
-    )
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", bm.SamplingWarning)
-        fit = bm.fit(sim.to_data(), chains=4, draws=1000, tune=1000, seed=1, progress=False)
+    sim = four_channels([1.5, 3.0, 1.2, 0.5], seed=1, mean_spend=[1500, 400, 700, 1200])
+    fit = full_fit(sim.to_data())
     return sim, fit, Allocator(truth_fit(sim), H)
 
 

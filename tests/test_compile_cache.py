@@ -16,6 +16,7 @@ import pytest
 
 import bayes_mmm as bm
 from bayes_mmm import compile_cache as cc
+from bayes_mmm import trampolines as tr
 from bayes_mmm.model import build_model
 
 nutpie = pytest.importorskip("nutpie")
@@ -124,8 +125,8 @@ def test_fallback_to_nutpie_when_the_fast_path_fails(monkeypatch):
 SCRIPT = textwrap.dedent(
     """
     import json, sys
-    from bayes_mmm import compile_cache as cc
-    logp, expand, status = cc.trampolines(cc.trampoline_source((1, 0), (2,), True, False))
+    from bayes_mmm import trampolines as tr
+    logp, expand, status = tr.trampolines(tr.trampoline_source((1, 0), (2,), True, False))
     print(json.dumps({"status": status, "address": bool(logp.address and expand.address)}))
     """
 )
@@ -185,16 +186,16 @@ def test_concurrent_processes_share_one_cache(tmp_path):
 
 
 def test_cache_dir_from_environment(monkeypatch, tmp_path):
-    monkeypatch.setenv(cc.CACHE_ENV, str(tmp_path))
-    assert cc.cache_dir() == tmp_path
-    monkeypatch.setenv(cc.CACHE_ENV, "off")
-    assert cc.cache_dir() is None
-    monkeypatch.delenv(cc.CACHE_ENV)
+    monkeypatch.setenv(tr.CACHE_ENV, str(tmp_path))
+    assert tr.cache_dir() == tmp_path
+    monkeypatch.setenv(tr.CACHE_ENV, "off")
+    assert tr.cache_dir() is None
+    monkeypatch.delenv(tr.CACHE_ENV)
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
-    assert cc.cache_dir() == tmp_path / "bayes_mmm"
+    assert tr.cache_dir() == tmp_path / "bayes_mmm"
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        cc.trampoline_source((), (), True, True)  # no shared data: still valid source
+        tr.trampoline_source((), (), True, True)  # no shared data: still valid source
 
 
 # ---- in-process reuse (bayes_mmm.compile_memo) -------------------------------------------------

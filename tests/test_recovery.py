@@ -13,10 +13,9 @@ fails the error bound: tv 41% and display 26% off); the test uses seed 1 (errors
 5.2%, 1.6%), fixed, so it is deterministic for given package versions.
 """
 
-import warnings
-
 import numpy as np
 import pytest
+from designs import four_channels, full_fit
 
 import bayes_mmm as bm
 
@@ -27,24 +26,8 @@ TRUE_ROI = [1.5, 2.5, 1.0, 0.6]
 
 @pytest.fixture(scope="module")
 def recovery():
-    sim = bm.simulate(
-        156,
-        ["tv", "search", "social", "display"],
-        ["always_on", "always_on", "flighted", "always_on"],
-        roi=TRUE_ROI,
-        decay=[0.6, 0.2, 0.4, 0.3],
-        half_saturation=[1.0, 0.8, 1.2, 1.5],
-        slope=[1.5, 1.2, 2.0, 1.0],
-        mean_spend=[1500, 800, 700, 500],
-        media_share=0.45,
-        noise=0.04,
-        spend_variability=0.7,
-        seed=1,
-    )
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", bm.SamplingWarning)
-        fit = bm.fit(sim.to_data(), chains=4, draws=1000, tune=1000, seed=1, progress=False)
-    return sim, fit
+    sim = four_channels(TRUE_ROI, seed=1)
+    return sim, full_fit(sim.to_data())
 
 
 def test_truth_inside_90_percent_intervals(recovery):
