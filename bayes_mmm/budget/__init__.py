@@ -8,10 +8,11 @@ The current plan, the reference everywhere, spends each channel's mean weekly sp
 last ``horizon`` periods of the data.
 """
 
+from bayes_mmm.budget.allocation import Allocation
 from bayes_mmm.budget.bounds import parse_bound, resolve_bounds
 from bayes_mmm.budget.frontier import best_budget, budget_for_target, frontier
 from bayes_mmm.budget.objectives import Objective
-from bayes_mmm.budget.optimize import Allocation, optimize
+from bayes_mmm.budget.optimize import optimize
 from bayes_mmm.budget.scenario import (
     current_plan,
     scaled_plan,

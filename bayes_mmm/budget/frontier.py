@@ -13,7 +13,8 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from bayes_mmm.budget.optimize import Allocation, Allocator, Solution, optimize, report
+from bayes_mmm.budget.allocation import Allocation, report
+from bayes_mmm.budget.optimize import Allocator, Solution, optimize
 from bayes_mmm.fit import MMMFit
 
 BISECTION_STEPS = 12

@@ -10,7 +10,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter
 
-from bayes_mmm.budget.optimize import Allocation
+from bayes_mmm.budget.allocation import Allocation
 
 CURRENT, RECOMMENDED, BAND = "#8c8c8c", "#1f6fb4", "#9ecae1"
 

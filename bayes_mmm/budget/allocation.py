@@ -1,0 +1,139 @@
+"""The result of an allocation: the recommended plan next to the current one, both evaluated
+over every posterior draw (tables, scenarios, P(recommended beats current))."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+import xarray as xr
+
+from bayes_mmm.budget.objectives import Objective
+from bayes_mmm.budget.scenario import plan_frame, scenarios, summarize
+
+if TYPE_CHECKING:
+    from bayes_mmm.budget.optimize import Allocator, Solution
+
+
+@dataclass(frozen=True)
+class Allocation:
+    """The recommended plan next to the current one.
+
+    ``table``: one row per channel (totals over the horizon, outcome columns);
+    ``outcome``: one row per plan (``current``, ``recommended``) summarising its outcome;
+    ``scenarios``: the full :func:`~bayes_mmm.budget.scenario.scenario` of each plan;
+    ``p_beats_current``: posterior probability (paired over draws) that the recommended
+    plan scores higher than the current one on the objective's quantity.
+    """
+
+    table: pd.DataFrame
+    outcome: pd.DataFrame
+    scenarios: dict[str, xr.Dataset]
+    plans: dict[str, pd.DataFrame]
+    objective: Objective
+    budget: float
+    horizon: int
+    p_beats_current: float
+    success: bool
+    message: str
+    seconds: float
+    info: dict = field(default_factory=dict)
+
+    def to_dict(self) -> dict:
+        """Scalars for JSON."""
+        return {
+            "objective": str(self.objective),
+            "budget": self.budget,
+            "horizon": self.horizon,
+            "p_beats_current": self.p_beats_current,
+            "success": self.success,
+            "message": self.message,
+            "seconds": self.seconds,
+            **self.info,
+        }
+
+
+# ---- solver ---------------------------------------------------------------------------------
+
+
+def _plan(alloc: Allocator, total: np.ndarray) -> pd.DataFrame:
+    shape = np.ones((alloc.horizon, len(total))) if alloc.shape is None else alloc.shape
+    return plan_frame(alloc.fit, shape / shape.sum(axis=0) * total)
+
+
+def report(alloc: Allocator, sol: Solution, ci_prob: float = 0.90, seconds: float = 0.0):
+    """Compare the solution with the current plan: an :class:`Allocation`."""
+    obj, cur, rec = alloc.objective, alloc.current, sol.total
+    plans = {"current": _plan(alloc, cur), "recommended": _plan(alloc, rec)}
+    scen = scenarios(alloc.fit, plans)
+    y_cur = alloc.resp.incremental(cur)
+    y_rec, dy_rec = alloc.resp.incremental_and_grad(rec)
+    s_cur, s_rec = obj.score(y_cur.sum(1), cur.sum()), obj.score(y_rec.sum(1), rec.sum())
+    p_beats = float((s_rec > s_cur).mean())
+    tail = (1 - ci_prob) / 2
+    lo_q, hi_q = np.quantile(y_rec, [tail, 1 - tail], axis=0)
+    tol = 1e-6 * max(rec.sum(), 1.0)
+    weeks_seen = alloc.fit.data.spend.max(axis=0)
+    rec_weekly = plans["recommended"].to_numpy().max(axis=0)
+    table = pd.DataFrame(
+        {
+            "channel": alloc.channels,
+            "current_spend": cur,
+            "recommended_spend": rec,
+            "change": rec - cur,
+            "change_pct": np.where(cur > 0, 100 * (rec - cur) / np.where(cur > 0, cur, 1), np.nan),
+            "lower_bound": alloc.lo,
+            "upper_bound": alloc.hi,
+            "at_bound": np.where(
+                alloc.hi - alloc.lo <= tol,
+                "fixed",
+                np.where(
+                    rec <= alloc.lo + tol, "lower", np.where(rec >= alloc.hi - tol, "upper", "")
+                ),
+            ),
+            "beyond_history": rec_weekly > weeks_seen * (1 + 1e-9),
+            "current_outcome_mean": y_cur.mean(0),
+            "recommended_outcome_mean": y_rec.mean(0),
+            "recommended_outcome_lower": lo_q,
+            "recommended_outcome_upper": hi_q,
+            "recommended_roi_mean": np.where(
+                rec > 0, y_rec.mean(0) / np.where(rec > 0, rec, 1), np.nan
+            ),
+            "recommended_mroi_mean": dy_rec.mean(0),
+        }
+    )
+    rows = []
+    for name, ds, total in (
+        ("current", scen["current"], cur),
+        ("recommended", scen["recommended"], rec),
+    ):
+        summ = summarize(ds, ci_prob).query("channel == 'total'").set_index("quantity")
+        row = {"plan": name, "total_spend": total.sum()}
+        for q in ("outcome", "incremental", "vs_current", "roi"):
+            if q in summ.index:
+                for stat in ("mean", "median", "lower", "upper"):
+                    row[f"{q}_{stat}"] = summ.loc[q, stat]
+        row["incremental_q10"] = np.quantile(ds["incremental"].sum("channel").values, 0.1)
+        row["objective"] = obj.evaluate(
+            np.ravel(ds["incremental"].sum("channel").values), total.sum()
+        )
+        row["p_beats_current"] = p_beats if name == "recommended" else np.nan
+        rows.append(row)
+    outcome = pd.DataFrame(rows)
+    outcome.attrs["ci_prob"] = ci_prob
+    return Allocation(
+        table=table,
+        outcome=outcome,
+        scenarios=scen,
+        plans=plans,
+        objective=obj,
+        budget=float(rec.sum()),
+        horizon=alloc.horizon,
+        p_beats_current=p_beats,
+        success=sol.success,
+        message=sol.message,
+        seconds=seconds,
+        info={"ci_prob": ci_prob, "draws": alloc.resp.n_draws, "channels": len(cur)},
+    )
