@@ -28,6 +28,7 @@ from bayes_mmm.plots.style import (
     band,
     channel_colors,
     dates_axis,
+    outcome_over_time,
     pct,
 )
 
@@ -68,11 +69,8 @@ def plot_fit(result: MMMFit | Analysis, ci_prob: float = 0.90) -> Figure:
         f"Actual vs predicted {data.target_name}: R² {q['r2']:.2f}, MAPE {q['mape']:.1%}, "
         f"{q['coverage']:.0%} of periods inside the {pct(a)} predictive interval"
     )
-    ax.set_ylabel(f"{data.target_name} per period")
-    ax.yaxis.set_major_formatter(NUMBER)
-    dates_axis(ax)
+    outcome_over_time(ax, data.target_name)
     ax.legend(loc="upper left", ncols=2, fontsize="small", frameon=False)
-    ax.grid(alpha=0.3)
     return fig
 
 
@@ -116,11 +114,8 @@ def plot_holdout(holdout: Holdout, ci_prob: float = 0.90, context: int | None = 
         f"{m['train_weeks']}: R² {m['r2']:.2f}, MAPE {m['mape']:.1%}, {m['coverage']:.0%} "
         f"inside the {ci_prob:.0%} predictive interval"
     )
-    ax.set_ylabel(f"{train.target_name} per period")
-    ax.yaxis.set_major_formatter(NUMBER)
-    dates_axis(ax)
+    outcome_over_time(ax, train.target_name)
     fig.legend(loc="outside lower center", ncols=4, fontsize="small", frameon=False)
-    ax.grid(alpha=0.3)
     return fig
 
 

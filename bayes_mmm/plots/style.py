@@ -54,3 +54,11 @@ def dates_axis(ax) -> None:
     locator = mdates.AutoDateLocator(maxticks=10)
     ax.xaxis.set_major_locator(locator)
     ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
+
+
+def outcome_over_time(ax, target_name: str) -> None:
+    """Outcome per period (thousands separators) against dates, with a light grid."""
+    ax.set_ylabel(f"{target_name} per period")
+    ax.yaxis.set_major_formatter(NUMBER)
+    dates_axis(ax)
+    ax.grid(alpha=0.3)
