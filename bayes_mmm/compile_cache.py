@@ -22,6 +22,9 @@ code) compilation takes ~1 s instead of 6-10 s. Everything here goes through pri
 APIs; any failure falls back to ``nutpie.compile_pymc_model`` (``compile_nutpie`` never
 raises for a model nutpie itself can compile).
 
+On top of that, :mod:`bayes_mmm.graph_store` keeps the rewritten pytensor functions of each
+model structure on disk, so a new process skips building and rewriting the graphs (~1 s).
+
 This module assembles the compiled model from pytensor's functions and the trampolines;
 :mod:`bayes_mmm.trampolines` owns the trampolines and their disk cache (``$BAYES_MMM_CACHE_DIR``,
 else ``$XDG_CACHE_HOME/bayes_mmm``, else ``~/.cache/bayes_mmm``; ``off`` disables it).
@@ -36,6 +39,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from bayes_mmm import graph_store
 from bayes_mmm.trampolines import HEADER, trampoline_source, trampolines
 
 
@@ -49,8 +53,9 @@ class CompileInfo:
 
     path: str
     seconds: float
-    cache: str = "off"  # "hit" | "miss" | "memory" | "off"
+    cache: str = "off"  # trampolines: "hit" | "miss" | "memory" | "off"; "process": reused
     reason: str = ""  # why the fast path was not used
+    graph: str = "off"  # pytensor functions from bayes_mmm.graph_store: "hit" | "miss" | "off"
 
 
 # ---- the compiled model ----------------------------------------------------------------------
@@ -124,8 +129,41 @@ def _compiled_class():
     return FastCompiledModel
 
 
+def _functions(model, initial_point) -> tuple[tuple, str]:
+    """nutpie's compiled pytensor functions of ``model`` (as ``_make_functions`` returns
+    them), from :mod:`bayes_mmm.graph_store` when this structure was compiled before, and
+    whether they came from there (``"hit"``) or were compiled (``"miss"``, ``"off"``)."""
+    from nutpie.compile_pymc import _make_functions, _rv_dict_to_flat_array_wrapper
+
+    try:
+        key = graph_store.graph_key(model)
+    except Exception:  # an unprintable graph: compile without the store
+        key = None
+    entry = graph_store.load(key, model) if key is not None else None
+    if entry is not None:
+        names, _, shapes = entry["shape_info"]
+        n_free = len(model.free_RVs)
+        init_fn = _rv_dict_to_flat_array_wrapper(
+            initial_point, names=list(names[:n_free]), shapes=list(shapes[:n_free])
+        )
+        functions = (entry["n_dim"], entry["n_expanded"], entry["logp"], entry["expand"])
+        return (*functions, init_fn, entry["shape_info"], entry["reparam"]), "hit"
+    out = _make_functions(
+        model,
+        mode="NUMBA",
+        compute_grad=True,
+        join_expanded=True,
+        pymc_initial_point_fn=initial_point,
+    )
+    n_dim, n_expanded, logp_pt, expand_pt, _, shape_info, reparam = out
+    entry = dict(n_dim=n_dim, n_expanded=n_expanded, logp=logp_pt, expand=expand_pt)
+    entry.update(shape_info=shape_info, reparam=reparam)
+    saved = key is not None and graph_store.save(key, entry)
+    return out, "miss" if saved else "off"
+
+
 def _fast_compile(model):
-    from nutpie.compile_pymc import _make_functions, _prepare_dims_and_coords, _wrap_with_lock
+    from nutpie.compile_pymc import _prepare_dims_and_coords, _wrap_with_lock
     from pymc.initial_point import make_initial_point_fn
 
     initial_point = make_initial_point_fn(
@@ -134,13 +172,8 @@ def _fast_compile(model):
         jitter_rvs=set(model.free_RVs),
         return_transformed=True,
     )
-    n_dim, n_expanded, logp_pt, expand_pt, init_fn, shape_info, reparam = _make_functions(
-        model,
-        mode="NUMBA",
-        compute_grad=True,
-        join_expanded=True,
-        pymc_initial_point_fn=_wrap_with_lock(initial_point),
-    )
+    functions, graph_status = _functions(model, _wrap_with_lock(initial_point))
+    n_dim, n_expanded, logp_pt, expand_pt, init_fn, shape_info, reparam = functions
     logp_vars, expand_vars = list(logp_pt.get_shared()), list(expand_pt.get_shared())
     names = [v.name for v in logp_vars + expand_vars]
     by_name = {}
@@ -186,7 +219,7 @@ def _fast_compile(model):
         native=(logp_cres, expand_cres),
     )
     self_check(compiled, x0, logp_pt, logp_arrays)
-    return compiled, cache_status
+    return compiled, cache_status, graph_status
 
 
 def self_check(compiled, x0: np.ndarray, logp_pt, logp_arrays) -> None:
@@ -226,8 +259,8 @@ def compile_nutpie(model, *, fast: bool = True):
     reason = "disabled"
     if fast:
         try:
-            compiled, status = _fast_compile(model)
-            return compiled, CompileInfo("fast", time.perf_counter() - t0, status)
+            compiled, status, graph = _fast_compile(model)
+            return compiled, CompileInfo("fast", time.perf_counter() - t0, status, graph=graph)
         except Exception as err:  # any failure: nutpie's standard path
             reason = f"{type(err).__name__}: {err}"[:300]
     compiled = nutpie.compile_pymc_model(model)

@@ -94,6 +94,7 @@ def sample_nutpie(
         info={
             "compile_path": info.path,
             "compile_cache": info.cache,
+            "graph_cache": info.graph,
             "fallback_reason": info.reason,
             "adaptation": adaptation,
         },

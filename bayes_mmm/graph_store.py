@@ -1,0 +1,131 @@
+"""Rewritten pytensor functions of a model structure, kept on disk across processes.
+
+Building the logp-and-gradient graph of a PyMC model and running pytensor's rewrites on it
+takes ~1 s per process, although models of one structure (``bayes_mmm.model`` puts every
+data-dependent number in ``pm.Data``) always give the same rewritten graph. The first process
+to compile a structure stores nutpie's two compiled pytensor functions (logp+gradient and the
+expansion to the trace variables) here; a later process loads them and skips graph building
+and rewriting, and pytensor finds the machine code in its own numba cache.
+
+- **Key**: the printed graphs of every random variable, deterministic and potential (so the
+  whole model, with data as named shared variables), the data shapes, coordinate sizes and
+  the versions of python, numpy, pytensor, pymc, nutpie, numba and bayes_mmm. A change to any
+  of them is a new entry; entries are never updated in place.
+- **No data on disk**: the shared variables are zeroed while pickling and set to the model's
+  own data after loading (matched by name and shape, else the entry is not used).
+- **Trust**: entries are pickles, read only from the cache directory of
+  :mod:`bayes_mmm.trampolines` (the same trust as numba's and pytensor's own caches, which
+  pickle too, and as the trampolines, which are imported from there), only when the file
+  belongs to the current user and is not writable by others. Saved *fits* never unpickle:
+  this is a compile cache only. A file that fails to load is removed; writes are atomic.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import pickle
+import sys
+import tempfile
+from importlib.metadata import version
+from pathlib import Path
+
+import numpy as np
+
+from bayes_mmm.trampolines import _writable_dir, cache_dir
+
+FORMAT = 1
+_PACKAGES = ("numpy", "pytensor", "pymc", "nutpie", "numba", "bayes-mmm")
+
+
+def _directory() -> Path | None:
+    base = cache_dir()
+    return _writable_dir(base / "graphs") if base is not None else None
+
+
+def graph_key(model) -> str:
+    """A fingerprint of everything the compiled functions depend on except the data values."""
+    from pytensor.graph import Constant
+    from pytensor.graph.traversal import ancestors
+    from pytensor.printing import debugprint
+
+    variables = [*model.free_RVs, *model.observed_RVs, *model.deterministics, *model.potentials]
+    printed = debugprint(variables, file="str", print_type=True)
+    constants = hashlib.sha256()  # debugprint abbreviates long constants: hash their values
+    for var in ancestors(variables):
+        if isinstance(var, Constant) and isinstance(var.data, np.ndarray):
+            constants.update(np.ascontiguousarray(var.data).tobytes())
+    transforms = [type(model.rvs_to_transforms.get(v)).__name__ for v in model.free_RVs]
+    shapes = [(v.name, np.shape(v.get_value())) for v in model.data_vars]
+    sizes = {k: len(v) if v is not None else None for k, v in model.coords.items()}
+    versions = [sys.version, *(version(p) for p in _PACKAGES)]
+    text = f"{FORMAT}|{versions}|{model.check_bounds}|{transforms}|{shapes}|{sizes}|{printed}"
+    text += constants.hexdigest()
+    return hashlib.sha256(text.encode()).hexdigest()[:32]
+
+
+def _shared(functions) -> list:
+    return [var for fn in functions for var in fn.get_shared()]
+
+
+def save(key: str, entry: dict) -> bool:
+    """Store ``entry`` (``logp`` and ``expand``: pytensor functions; the rest plain values)
+    under ``key``, with the shared data zeroed. Best effort: False when it could not."""
+    directory = _directory()
+    if directory is None:
+        return False
+    shared = _shared((entry["logp"], entry["expand"]))
+    values = [var.get_value(borrow=True) for var in shared]
+    try:
+        for var, value in zip(shared, values, strict=True):
+            var.set_value(np.zeros_like(value))
+        payload = pickle.dumps(entry, protocol=pickle.HIGHEST_PROTOCOL)
+    except Exception:
+        return False
+    finally:
+        for var, value in zip(shared, values, strict=True):
+            var.set_value(value, borrow=True)
+    fd, tmp = tempfile.mkstemp(dir=directory, prefix=f".{key}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(payload)
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, directory / f"{key}.pkl")
+        return True
+    except OSError:
+        return False
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+
+
+def _trusted(path: Path) -> bool:
+    st = path.stat()
+    return st.st_uid == os.getuid() and not st.st_mode & 0o022
+
+
+def load(key: str, model) -> dict | None:
+    """The entry stored under ``key`` with ``model``'s data in its shared variables, or None
+    (no entry, an untrusted file, or one that does not fit the model: then it is removed)."""
+    directory = _directory()
+    path = directory / f"{key}.pkl" if directory is not None else None
+    if path is None or not path.exists():
+        return None
+    try:
+        if not _trusted(path):
+            return None
+        with open(path, "rb") as fh:
+            entry = pickle.load(fh)
+        data = {v.name: v.get_value() for v in model.data_vars}
+        for var in _shared((entry["logp"], entry["expand"])):
+            value = data[var.name]  # KeyError: not this model's data
+            if np.shape(value) != np.shape(var.get_value(borrow=True)):
+                raise ValueError(f"shape of {var.name} differs")
+            var.set_value(np.array(value, dtype=np.float64, copy=True))
+        return entry
+    except Exception:
+        try:
+            path.unlink()
+        except OSError:
+            pass
+        return None

@@ -1,0 +1,99 @@
+"""The on-disk store of rewritten pytensor functions (bayes_mmm.graph_store): a later
+compile of the same structure loads them, runs on its own data, gives the same draws as a
+fresh compile, stores no data, and a bad or untrusted entry is never used."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from test_compile_cache import _call_trampoline, _model_logp, _posterior
+
+import bayes_mmm as bm
+from bayes_mmm import compile_cache as cc
+from bayes_mmm import graph_store
+from bayes_mmm.model import build_model
+
+pytest.importorskip("nutpie")
+
+
+@pytest.fixture
+def store(tmp_path, monkeypatch):
+    monkeypatch.setenv("BAYES_MMM_CACHE_DIR", str(tmp_path))
+    return tmp_path / "graphs"
+
+
+def _data(seed: int, channels=("tv", "search", "radio")):
+    return bm.simulate(80, channels=channels, seed=seed).to_data()
+
+
+def test_key_is_the_structure_not_the_data():
+    a = build_model(_data(31))
+    b = build_model(_data(32, ("x", "y", "z")))
+    assert graph_store.graph_key(a) == graph_store.graph_key(b)
+    for spec in (
+        bm.ModelSpec(l_max=4),
+        bm.ModelSpec(trend=False),
+        bm.ModelSpec(likelihood="studentt"),
+        bm.ModelSpec(saturation="michaelis_menten"),
+        bm.ModelSpec(priors={"decay": bm.Prior("Uniform", lower=0.0, upper=1.0)}),
+    ):
+        assert graph_store.graph_key(a) != graph_store.graph_key(build_model(_data(31), spec)), spec
+
+
+def test_second_compile_loads_the_graph_and_runs_on_its_own_data(store, monkeypatch):
+    model_a, model_b = build_model(_data(31)), build_model(_data(32, ("x", "y", "z")))
+    _, info = cc.compile_nutpie(model_a)
+    assert (info.path, info.graph) == ("fast", "miss"), info.reason
+    assert len(list(store.glob("*.pkl"))) == 1
+    loaded, info = cc.compile_nutpie(model_b)
+    assert (info.path, info.graph) == ("fast", "hit"), info.reason
+    x = loaded.initial_point_func(5)
+    expected = _model_logp(model_b, loaded, x)  # PyMC's own logp of model b
+    assert float(loaded.logp_func(x)[0]) == pytest.approx(expected, rel=1e-10)
+    assert _call_trampoline(loaded, x) == pytest.approx(expected, rel=1e-10)
+
+    # the same draws as compiling model b from scratch (with the store off: the same machine
+    # code, so identical draws; nutpie's own compiler may round differently, see
+    # test_compile_cache)
+    monkeypatch.setenv("BAYES_MMM_CACHE_DIR", "off")
+    fresh, info = cc.compile_nutpie(build_model(_data(32, ("x", "y", "z"))))
+    assert info.graph == "off"
+    a, b = _posterior(loaded), _posterior(fresh)
+    for name in a:
+        np.testing.assert_array_equal(a[name], b[name], err_msg=name)
+
+
+def test_entries_hold_no_data(store):
+    data = _data(33)
+    model = build_model(data)
+    cc.compile_nutpie(model)
+    (entry,) = store.glob("*.pkl")
+    payload = entry.read_bytes()
+    for var in model.data_vars:
+        value = np.asarray(var.get_value(), dtype=np.float64)
+        if value.size >= 4 and np.count_nonzero(value):
+            assert value.tobytes()[:64] not in payload, var.name
+    # and the model's data is intact after saving
+    np.testing.assert_array_equal(
+        model["target_scaled"].get_value(), build_model(data)["target_scaled"].get_value()
+    )
+
+
+def test_corrupted_or_untrusted_entries_are_not_used(store):
+    model = build_model(_data(34))
+    cc.compile_nutpie(model)
+    (entry,) = store.glob("*.pkl")
+    entry.write_bytes(b"not a pickle")
+    _, info = cc.compile_nutpie(model)
+    assert info.graph == "miss"  # removed and stored again
+    assert entry.read_bytes() != b"not a pickle"
+    entry.chmod(0o666)  # writable by others: never unpickled
+    _, info = cc.compile_nutpie(model)
+    assert info.graph == "miss"
+    assert entry.stat().st_mode & 0o022 == 0  # replaced by a private entry
+
+
+def test_disabled_store(monkeypatch):
+    monkeypatch.setenv("BAYES_MMM_CACHE_DIR", "off")
+    _, info = cc.compile_nutpie(build_model(_data(35)))
+    assert (info.path, info.graph) == ("fast", "off")
