@@ -52,6 +52,7 @@ ATTR_DATA = "bayes_mmm_data"
 ATTR_PRIORS = "bayes_mmm_priors"
 ATTR_DIAGNOSTICS = "bayes_mmm_diagnostics"
 ATTR_VERSION = "bayes_mmm_version"
+ATTR_SPEND_UNIT = "bayes_mmm_spend_unit"  # unit of scaled spend (data.scaling.SPEND_UNIT)
 
 # contribution components other than channels
 BASELINE = "baseline"

@@ -14,7 +14,7 @@ import xarray as xr
 from bayes_mmm import dims as D
 from bayes_mmm import equations as eq
 from bayes_mmm.data.dataset import MMMData
-from bayes_mmm.data.scaling import Scales, make_design
+from bayes_mmm.data.scaling import SPEND_UNIT, Scales, make_design
 from bayes_mmm.diagnostics import Diagnostics, diagnose, warn_problems
 from bayes_mmm.idata import data_groups, stacked, unstack
 from bayes_mmm.model import build_model, check_rows, resolve_priors
@@ -135,6 +135,7 @@ def assemble(
             D.ATTR_PRIORS: json.dumps({k: p.to_dict() for k, p in priors.items()}),
             D.ATTR_DIAGNOSTICS: diagnostics.to_json(),
             D.ATTR_VERSION: version("bayes-mmm"),
+            D.ATTR_SPEND_UNIT: SPEND_UNIT,
         }
     )
     return MMMFit(idata=tree, data=data, spec=spec, priors=priors, diagnostics=diagnostics)

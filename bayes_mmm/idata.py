@@ -7,7 +7,9 @@ Groups (all with named dims):
 - ``observed_data``: ``y`` (date) in the user's units.
 - ``constant_data``: ``spend`` (date, channel), ``controls`` (date, control) in the user's
   units; the scales (``target_scale``, ``spend_scale``, ``control_mean``, ``control_sd``).
-- root attributes: the model spec, the resolved priors and the data's column names as JSON.
+- root attributes: the model spec, the resolved priors and the data's column names as JSON;
+  the unit of scaled spend (``bayes_mmm_spend_unit``; files without it are converted on
+  loading, see ``bayes_mmm.legacy``).
 
 Everything needed to recompute any analysis is in the tree: no pickles.
 """

@@ -17,6 +17,7 @@ from bayes_mmm import dims as D
 from bayes_mmm.diagnostics import Diagnostics
 from bayes_mmm.fit import MMMFit
 from bayes_mmm.idata import data_from_idata
+from bayes_mmm.legacy import upgrade
 from bayes_mmm.priors import Prior
 from bayes_mmm.spec import ModelSpec
 
@@ -74,10 +75,12 @@ def save(fit: MMMFit, path: str | Path) -> Path:
 
 
 def from_idata(tree: xr.DataTree) -> MMMFit:
-    """Rebuild an MMMFit from a DataTree written by :func:`save` (or made by ``fit``)."""
+    """Rebuild an MMMFit from a DataTree written by :func:`save` (or made by ``fit``); files
+    of earlier versions in another spend unit are converted (:mod:`bayes_mmm.legacy`)."""
     missing = [a for a in (D.ATTR_SPEC, D.ATTR_DATA, D.ATTR_PRIORS) if a not in tree.attrs]
     if missing:
         raise ValueError(f"not a bayes_mmm model file: attributes {missing} are missing")
+    tree = upgrade(tree)
     priors = {k: Prior.from_dict(v) for k, v in json.loads(tree.attrs[D.ATTR_PRIORS]).items()}
     return MMMFit(
         idata=tree,

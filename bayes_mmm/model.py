@@ -13,7 +13,8 @@ In the direct form every ROI trades off against the intercept along a narrow cur
 (divergences, ~40 leapfrog steps per draw); this form removes that ridge.
 
 Likewise the sampler sees ``u = logit(h(1)) = -slope * log(half_saturation)``, the logit of the
-Hill curve at the channel's mean spend, instead of the half-saturation: the data inform the
+Hill curve at the channel's on-week mean spend (the unit of scaled spend, see
+``bayes_mmm.data.scaling``), instead of the half-saturation: the data inform the
 curve's height where the channel spends much better than ``k`` itself, whose posterior bends
 along ``slope * log k``. The half-saturation prior is kept exactly by a potential (change of
 variables: ``log p_k(k) + log k - log slope``) and ``half_saturation`` is a deterministic, so

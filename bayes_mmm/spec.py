@@ -7,7 +7,8 @@ Units of the priors (see docs/defaults.md for the reasons behind each default):
   the outcome, with every channel equally efficient.
 - ``decay``: geometric adstock rate in (0, 1).
 - ``half_saturation``: adstocked weekly spend at half the maximum effect, in units of the
-  channel's mean spend.
+  channel's on-week mean spend (its mean over the weeks with spend; the mean over all weeks
+  for an always-on channel).
 - ``slope``: Hill shape (> 1 gives an S-curve). With ``saturation="michaelis_menten"`` the
   slope is fixed at 1 (a concave curve, one parameter fewer per channel).
 - ``intercept``, ``trend``, ``seasonality``, ``control_coef``, ``sigma``: in units of the mean

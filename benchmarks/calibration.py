@@ -2,9 +2,9 @@
 
 Simulates a grid of data sets with bayes_mmm's simulator (78-260 weeks, 3-8 channels, noise
 3-12% of the mean outcome, independent or correlated spend, always-on / flighted / growing
-channels, decays 0.1-0.8, half-saturations 0.5-1.8x mean spend, slopes 0.8-2.5, ROIs 0.3-3),
-fits each with the default model and reports coverage of the 50/80/90% ROI intervals, relative
-ROI errors, contribution-share errors, divergences, r_hat and wall time.
+channels, decays 0.1-0.8, half-saturations 0.5-1.8x mean spend over all weeks, slopes 0.8-2.5,
+ROIs 0.3-3), fits each with the default model and reports coverage of the 50/80/90% ROI
+intervals, relative ROI errors, contribution-share errors, divergences, r_hat and wall time.
 
     python benchmarks/calibration.py --n 36 --out benchmarks/results/calibration
     python benchmarks/calibration.py --quick          # 6 small data sets, short chains
@@ -99,7 +99,7 @@ def evaluate(sc: dict, draws: int, tune: int, chains: int, spec: bm.ModelSpec | 
             "rel_error_median": abs(np.median(draws_j) - truth) / truth,
             "share_error": abs(share[j] - true_share[j]),
             "true_decay": sim.truth.decay[j],
-            "true_half_sat": sim.truth.half_saturation[j],
+            "true_half_sat": sim.truth.half_saturation[j],  # x all-week mean spend
             "true_slope": sim.truth.slope[j],
             "divergences": d.divergences,
             "max_r_hat": d.max_r_hat,

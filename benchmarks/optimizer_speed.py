@@ -26,6 +26,7 @@ import bayes_mmm as bm
 from bayes_mmm.budget import optimize
 from bayes_mmm.budget.optimize import Allocator
 from bayes_mmm.budget.synthetic import synthetic_fit
+from bayes_mmm.data.scaling import allweek_to_onweek
 
 CHANNELS = [f"ch{i}" for i in range(8)]
 OBJECTIVES = ("mean", "quantile:0.1", "cvar:0.1", "profit:1.5")
@@ -45,7 +46,8 @@ def posterior(use_nuts: bool, seed: int = 0) -> bm.MMMFit:
         data,
         roi=np.asarray(t.roi) * rng.lognormal(0, 0.2, shape),
         decay=np.clip(np.asarray(t.decay) + rng.normal(0, 0.05, shape), 0.01, 0.95),
-        half_saturation=np.asarray(t.half_saturation) * rng.lognormal(0, 0.2, shape),
+        half_saturation=allweek_to_onweek(t.half_saturation, data.spend)
+        * rng.lognormal(0, 0.2, shape),
         slope=np.asarray(t.slope) * rng.lognormal(0, 0.1, shape),
         chains=4,
     )

@@ -47,8 +47,8 @@ def manual_forecast(fit: bm.MMMFit, new: bm.MMMData, s: int) -> np.ndarray:
         ),
     )
     l_max = fit.spec.l_max
-    mean_spend = data.spend.mean(axis=0)
-    spend = np.vstack([data.spend, new.spend]) / mean_spend
+    on_mean = np.array([col[col > 0].mean() for col in data.spend.T])
+    spend = np.vstack([data.spend, new.spend]) / on_mean  # the model's unit: on-week mean
     n0 = data.n_dates
     mu = np.zeros(new.n_dates)
     for c in range(data.n_channels):

@@ -60,7 +60,10 @@ def test_current_response_and_table(demo_fit):
     lower, upper = bm.analysis.summary.interval(curves.sel(channel="tv"), 0.9)
     np.testing.assert_allclose(tv["lower"], lower.values)
     np.testing.assert_allclose(tv["upper"], upper.values)
-    np.testing.assert_allclose(tv["weekly_spend"], tv["spend_multiple"] * demo_fit.scales.spend[0])
+    social = table[table["channel"] == "social"]  # flighted: current spend is the all-week mean
+    mean_spend = demo_fit.data.spend.mean(axis=0)
+    np.testing.assert_allclose(tv["weekly_spend"], tv["spend_multiple"] * mean_spend[0])
+    np.testing.assert_allclose(social["weekly_spend"], social["spend_multiple"] * mean_spend[2])
 
 
 def test_adstock_curves(demo_fit):

@@ -4,15 +4,17 @@ Data: 156 weeks, 4 channels (tv decay 0.7, social flighted), noise 5%, media 40%
 
 Asserted:
 - the true weekly contribution of each channel lies inside its 90% band in at least 80% of
-  the weeks, and in at least 90% of all channel-weeks together. Measured: 100%, 100%, 88%
-  (social, flighted) and 100% (mean 97%) for this seed; 23 of 24 channel series at 100% over
-  simulator seeds 1-6: the weekly bands are conservative, because their width is mostly the
-  shared uncertainty of each channel's scale, not week-to-week noise.
+  the weeks, and in at least 90% of all channel-weeks together. Measured (half-saturation in
+  on-week mean spend, 2026-11-23): 100%, 100%, 94% (social, flighted) and 100% (mean 98%)
+  for this seed; over simulator seeds 1-6 every always-on series at 100% and social at
+  94-100%: the weekly bands are conservative, because their width is mostly the shared
+  uncertainty of each channel's scale, not week-to-week noise.
 - the same check fails for contributions computed without carryover (same posterior): the
-  flighted channel drops to ~15-30% of weeks, so the test would catch an analysis that loses
+  flighted channel drops to ~12-28% of weeks, so the test would catch an analysis that loses
   the adstock.
-- the true marginal ROI of every channel lies inside its 90% interval (24 of 24 over seeds
-  1-6).
+- the true marginal ROI of every channel lies inside its 90% interval (23 of 24 over seeds
+  1-6: seed 6's tv, true 1.373 against an interval ending at 1.365). The truth's
+  half-saturation (all-week mean spend) is converted to the model's unit first.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from designs import CHANNELS, four_channels, full_fit
 import bayes_mmm as bm
 from bayes_mmm.analysis.mroi import mroi_values
 from bayes_mmm.analysis.summary import interval
+from bayes_mmm.data.scaling import allweek_to_onweek
 
 pytestmark = pytest.mark.slow
 
@@ -73,7 +76,7 @@ def test_true_marginal_roi_inside_90_percent_intervals(truth_fit):
     values = {
         "roi": t.roi,
         "decay": t.decay,
-        "half_saturation": t.half_saturation,
+        "half_saturation": allweek_to_onweek(t.half_saturation, fit.data.spend),
         "slope": t.slope,
         "beta": t.beta,
     }

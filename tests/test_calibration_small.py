@@ -5,7 +5,9 @@ and median relative error of the posterior-mean ROI <= 0.20. Measured when writt
 covered, median error 0.08. Checked once by hand that it catches a broken model: fitting the
 same data with adstock switched off (ModelSpec(adstock=False)) gives 5/12 covered and median
 error 0.42, so both assertions fail. Re-checked after the saturation-logit parametrisation and
-target_accept 0.9 (2026-11-23): default 12/12 and 0.089; adstock off 5/12 and 0.416.
+target_accept 0.9 (2026-11-23): default 12/12 and 0.089; adstock off 5/12 and 0.416. With
+half-saturation in on-week mean spend (2026-11-23): default 11/12 and 0.073; adstock off 4/12
+and 0.433.
 """
 
 import warnings

@@ -235,7 +235,8 @@ def test_contributions_table(demo_fit):
 def test_parameters_in_user_units(demo_fit):
     params = bm.parameters(demo_fit)
     post = demo_fit.posterior
-    spend_scale = demo_fit.data.spend.mean(axis=0)
+    spend = demo_fit.data.spend
+    spend_scale = np.array([col[col > 0].mean() for col in spend.T])  # on-week mean
     np.testing.assert_allclose(
         params[D.HALF_SAT].transpose(D.CHAIN, D.DRAW, D.CHANNEL).values,
         post[D.HALF_SAT].transpose(D.CHAIN, D.DRAW, D.CHANNEL).values * spend_scale,

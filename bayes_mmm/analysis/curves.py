@@ -3,8 +3,10 @@ weight curves, per posterior draw, with their summaries.
 
 With normalised adstock weights, spending ``x`` every week gives adstocked spend ``x`` once
 ``l_max`` weeks have passed, so the steady-state weekly contribution of a channel is
-``beta * hill(x / mean_spend; half_saturation, slope)``. "Current spend" is the channel's mean
-weekly spend over the fit window (multiple 1).
+``beta * hill(x / onweek_mean; half_saturation, slope)`` (``onweek_mean``: the model's unit of
+spend, ``Scales.spend``). "Current spend" is the channel's mean weekly spend over all weeks of
+the fit window (``Scales.spend_mean``, multiple 1): for a flighted channel, the constant
+weekly spend with the same total as its flights.
 """
 
 from __future__ import annotations
@@ -31,22 +33,26 @@ def response_curves(fit: MMMFit, max_multiple: float = 3.0, n_points: int = 61) 
         raise ValueError("max_multiple must be positive and n_points at least 2")
     params = fit.draws(D.HALF_SAT, D.SLOPE, "beta")
     multiples = np.linspace(0.0, max_multiple, n_points)
-    x = np.broadcast_to(multiples[:, None], (n_points, fit.data.n_channels))
-    values = params["beta"][:, None, :] * hill(x, params[D.HALF_SAT], params[D.SLOPE])
+    scales = fit.scales
+    spend = multiples[:, None] * scales.spend_mean[None, :]  # (spend_multiple, channel)
+    values = params["beta"][:, None, :] * hill(
+        spend / scales.spend, params[D.HALF_SAT], params[D.SLOPE]
+    )
     channels = list(fit.data.channels)
     coords = {D.SPEND_MULTIPLE: multiples, D.CHANNEL: channels}
     da = unstack(values, fit.posterior, (D.SPEND_MULTIPLE, D.CHANNEL), coords)
-    spend = multiples[:, None] * fit.scales.spend[None, :]
     da = da.assign_coords({WEEKLY_SPEND: ((D.SPEND_MULTIPLE, D.CHANNEL), spend)})
     da.attrs["units"] = f"{fit.data.target_name} per period"
     return da.rename("response")
 
 
 def current_response(fit: MMMFit) -> xr.DataArray:
-    """``(chain, draw, channel)``: steady-state weekly contribution at current mean spend."""
+    """``(chain, draw, channel)``: steady-state weekly contribution at the current mean spend
+    (over all weeks) spent every week."""
     params = fit.draws(D.HALF_SAT, D.SLOPE, "beta")
-    ones = np.ones((1, fit.data.n_channels))
-    values = params["beta"] * hill(ones, params[D.HALF_SAT], params[D.SLOPE])[:, 0, :]
+    scales = fit.scales
+    current = (scales.spend_mean / scales.spend)[None, :]  # in the model's unit of spend
+    values = params["beta"] * hill(current, params[D.HALF_SAT], params[D.SLOPE])[:, 0, :]
     da = unstack(values, fit.posterior, (D.CHANNEL,), {D.CHANNEL: list(fit.data.channels)})
     return da.rename("response")
 

@@ -8,7 +8,7 @@ import numpy as np
 from bayes_mmm import dims as D
 from bayes_mmm import equations as eq
 from bayes_mmm.data.dataset import MMMData
-from bayes_mmm.data.scaling import Scales, make_design
+from bayes_mmm.data.scaling import Scales, allweek_to_onweek, make_design
 from bayes_mmm.data.simulate import Simulation
 from bayes_mmm.fit import MMMFit, from_draws
 from bayes_mmm.model import resolve_priors
@@ -42,9 +42,9 @@ def synthetic_fit(
 
     Channel parameters are ``(channel,)`` (one draw) or ``(draw, channel)``; give ``roi`` or
     ``beta`` (weekly contribution at saturation, outcome units). Units as in the model
-    (``half_saturation`` in units of mean spend; ``intercept``, ``trend``, ``sigma`` in units
-    of the mean outcome); seasonality and control effects are zero. Draws are split evenly
-    over ``chains``.
+    (``half_saturation`` in units of the channel's on-week mean spend, ``Scales.spend``;
+    ``intercept``, ``trend``, ``sigma`` in units of the mean outcome); seasonality and control
+    effects are zero. Draws are split evenly over ``chains``.
     """
     spec = spec or ModelSpec()
     n_ch = data.n_channels
@@ -86,17 +86,19 @@ def truth_fit(sim: Simulation, spec: ModelSpec | None = None) -> MMMFit:
     """The simulation's true media parameters as a one-draw fit (for true outcomes of plans).
 
     Only the media part is true (baseline, seasonality and controls are not reproduced):
-    use it for incremental outcomes, not for total outcomes.
+    use it for incremental outcomes, not for total outcomes. The truth's half-saturation
+    (all-week mean spend) is converted to the model's unit (on-week mean spend).
     """
     t = sim.truth
     spec = spec or ModelSpec(l_max=t.l_max)
     if spec.l_max != t.l_max:
         raise ValueError(f"spec.l_max {spec.l_max} differs from the simulation's {t.l_max}")
+    data = sim.to_data()
     return synthetic_fit(
-        sim.to_data(),
+        data,
         roi=t.roi,
         decay=t.decay,
-        half_saturation=t.half_saturation,
+        half_saturation=allweek_to_onweek(t.half_saturation, data.spend),
         slope=t.slope,
         spec=spec,
     )

@@ -26,8 +26,10 @@ PATTERNS: tuple[str, ...] = ("always_on", "flighted", "growing")
 class Truth:
     """True parameters (per channel in the order of ``channels``) and contributions.
 
-    ``half_saturation`` is in units of the channel's mean spend (as in the model's prior);
-    ``beta`` is the weekly contribution at full saturation, in outcome units.
+    ``half_saturation`` is in units of the channel's mean spend over all weeks (the model
+    measures it in on-week mean spend: convert with ``data.scaling.allweek_to_onweek``; the
+    two agree for channels that spend every week); ``beta`` is the weekly contribution at
+    full saturation, in outcome units.
     """
 
     channels: tuple[str, ...]
@@ -165,7 +167,7 @@ def simulate(
     """Simulate weekly (or daily) data with known truth.
 
     Unset per-channel parameters are drawn from the ranges of the calibration study: ROI
-    0.3-3, decay 0.1-0.8, half-saturation 0.5-1.8 x mean spend, slope 0.8-2.5.
+    0.3-3, decay 0.1-0.8, half-saturation 0.5-1.8 x mean spend (over all weeks), slope 0.8-2.5.
     ``spend_variability`` is the log-scale standard deviation of weekly spend around its
     pattern (0.5: spend typically within about x0.6-x1.6 of its level) and ``spend_correlation``
     the correlation of those moves across channels.

@@ -30,7 +30,7 @@ def plot_response_curves(result: MMMFit | Analysis, ci_prob: float = 0.90) -> Fi
         m, lo, hi = band(c, a.ci_prob)
         ax.fill_between(x, lo, hi, color=colors[ch], alpha=0.25, lw=0)
         ax.plot(x, m, color=colors[ch], lw=2)
-        spend = float(a.fit.scales.spend[channels.index(ch)])
+        spend = float(a.fit.scales.spend_mean[channels.index(ch)])
         nm, nlo, nhi = band(now.sel({D.CHANNEL: ch}), a.ci_prob)
         ax.axvline(spend, color="0.3", ls=":", lw=1)
         ax.errorbar(
@@ -87,7 +87,7 @@ def plot_adstock(result: MMMFit | Analysis, ci_prob: float = 0.90) -> Figure:
 PARAM_LABELS = {
     D.ROI: "ROI (outcome per unit of spend)",
     D.DECAY: "decay (weekly carryover rate)",
-    D.HALF_SAT: "half-saturation (x mean spend)",
+    D.HALF_SAT: "half-saturation (x on-week mean spend)",
     D.SLOPE: "Hill slope",
 }
 
