@@ -17,7 +17,8 @@ and rewriting, and pytensor finds the machine code in its own numba cache.
   :mod:`bayes_mmm.trampolines` (the same trust as numba's and pytensor's own caches, which
   pickle too, and as the trampolines, which are imported from there), only when the file
   belongs to the current user and is not writable by others. Saved *fits* never unpickle:
-  this is a compile cache only. A file that fails to load is removed; writes are atomic.
+  this is a compile cache only. A file that fails to load is removed; writes are atomic; at
+  most ``MAX_ENTRIES`` entries are kept (the least recently used go first).
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ import numpy as np
 from bayes_mmm.trampolines import _writable_dir, cache_dir
 
 FORMAT = 1
+MAX_ENTRIES = 64  # ~1 MB each; the least recently used beyond this are removed
 _PACKAGES = ("numpy", "pytensor", "pymc", "nutpie", "numba", "bayes-mmm")
 
 
@@ -91,12 +93,28 @@ def save(key: str, entry: dict) -> bool:
             fh.write(payload)
         os.chmod(tmp, 0o644)
         os.replace(tmp, directory / f"{key}.pkl")
+        _prune(directory)
         return True
     except OSError:
         return False
     finally:
         if os.path.exists(tmp):
             os.unlink(tmp)
+
+
+def _prune(directory: Path) -> None:
+    """Remove the least recently used entries beyond ``MAX_ENTRIES`` (best effort)."""
+    entries = []
+    for path in directory.glob("*.pkl"):
+        try:
+            entries.append((path.stat().st_mtime, path))
+        except OSError:
+            pass
+    for _, path in sorted(entries, reverse=True)[MAX_ENTRIES:]:
+        try:
+            path.unlink()
+        except OSError:
+            pass
 
 
 def _trusted(path: Path) -> bool:
@@ -122,6 +140,7 @@ def load(key: str, model) -> dict | None:
             if np.shape(value) != np.shape(var.get_value(borrow=True)):
                 raise ValueError(f"shape of {var.name} differs")
             var.set_value(np.array(value, dtype=np.float64, copy=True))
+        os.utime(path)  # recently used: kept by _prune
         return entry
     except Exception:
         try:

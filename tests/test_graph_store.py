@@ -97,3 +97,18 @@ def test_disabled_store(monkeypatch):
     monkeypatch.setenv("BAYES_MMM_CACHE_DIR", "off")
     _, info = cc.compile_nutpie(build_model(_data(35)))
     assert (info.path, info.graph) == ("fast", "off")
+
+
+def test_least_recently_used_entries_are_pruned(store, monkeypatch):
+    import os
+
+    monkeypatch.setattr(graph_store, "MAX_ENTRIES", 2)
+    models = [build_model(_data(36), bm.ModelSpec(l_max=lag)) for lag in (2, 3, 4)]
+    keys = [graph_store.graph_key(m) for m in models]
+    cc.compile_nutpie(models[0])
+    cc.compile_nutpie(models[1])
+    os.utime(store / f"{keys[1]}.pkl", (1, 1))  # entry 1 is now the oldest ...
+    _, info = cc.compile_nutpie(models[0])  # ... and entry 0 was just used
+    assert info.graph == "hit"
+    cc.compile_nutpie(models[2])
+    assert sorted(p.stem for p in store.glob("*.pkl")) == sorted([keys[0], keys[2]])
