@@ -4,7 +4,9 @@ Simulates a grid of data sets with bayes_mmm's simulator (78-260 weeks, 3-8 chan
 3-12% of the mean outcome, independent or correlated spend, always-on / flighted / growing
 channels, decays 0.1-0.8, half-saturations 0.5-1.8x mean spend over all weeks, slopes 0.8-2.5,
 ROIs 0.3-3), fits each with the default model and reports coverage of the 50/80/90% ROI
-intervals, relative ROI errors, contribution-share errors, divergences, r_hat and wall time.
+intervals, relative ROI errors, contribution-share errors, divergences, r_hat and wall time;
+and the same coverage and error for the marginal ROI (what the data identify best: for an
+always-on channel ROI is an extrapolation to zero spend, marginal ROI is not).
 
     python benchmarks/calibration.py --n 36 --out benchmarks/results/calibration
     python benchmarks/calibration.py --quick          # 6 small data sets, short chains
@@ -27,6 +29,8 @@ import numpy as np
 import pandas as pd
 
 import bayes_mmm as bm
+from bayes_mmm.analysis.mroi import mroi_values
+from bayes_mmm.budget.synthetic import truth_fit
 
 LEVELS = (0.5, 0.8, 0.9)
 PATTERN_MIX = ("always_on", "always_on", "flighted", "growing")
@@ -78,6 +82,8 @@ def evaluate(sc: dict, draws: int, tune: int, chains: int, spec: bm.ModelSpec | 
     share = (contrib / contrib.sum("component")).mean(("chain", "draw")).values
     true_c = sim.truth.contributions[list(data.channels)].sum().to_numpy()
     true_share = true_c / true_c.sum()
+    mroi = bm.mroi_draws(fit).stack(sample=("chain", "draw")).transpose("sample", "channel")
+    mroi, true_mroi = mroi.values, mroi_values(truth_fit(sim))[0]
     d = fit.diagnostics
     rows = []
     for j, ch in enumerate(data.channels):
@@ -98,6 +104,12 @@ def evaluate(sc: dict, draws: int, tune: int, chains: int, spec: bm.ModelSpec | 
             "rel_error": abs(draws_j.mean() - truth) / truth,
             "rel_error_median": abs(np.median(draws_j) - truth) / truth,
             "share_error": abs(share[j] - true_share[j]),
+            "true_mroi": true_mroi[j],
+            "mroi_mean": mroi[:, j].mean(),
+            "mroi_rel_error": abs(mroi[:, j].mean() - true_mroi[j]) / true_mroi[j],
+            "mroi_covered_90": bool(
+                np.quantile(mroi[:, j], 0.05) <= true_mroi[j] <= np.quantile(mroi[:, j], 0.95)
+            ),
             "true_decay": sim.truth.decay[j],
             "true_half_sat": sim.truth.half_saturation[j],  # x all-week mean spend
             "true_slope": sim.truth.slope[j],
@@ -123,6 +135,7 @@ def summarise(channels: pd.DataFrame) -> tuple[pd.DataFrame, dict]:
         corr=("spend_correlation", "first"),
         median_rel_error=("rel_error", "median"),
         cover_90=("covered_90", "mean"),
+        mroi_median_rel_error=("mroi_rel_error", "median"),
         share_error=("share_error", "mean"),
         divergences=("divergences", "first"),
         max_r_hat=("max_r_hat", "first"),
@@ -143,6 +156,9 @@ def summarise(channels: pd.DataFrame) -> tuple[pd.DataFrame, dict]:
         "max_dataset_median_rel_error": float(by_ds.median_rel_error.max()),
         "datasets_median_error_le_0.15": float((by_ds.median_rel_error <= 0.15).mean()),
         "mean_share_error": float(channels.share_error.mean()),
+        "mroi_coverage_90": float(channels.mroi_covered_90.mean()),
+        "mroi_median_rel_error": float(channels.mroi_rel_error.median()),
+        "datasets_mroi_median_error_le_0.15": float((by_ds.mroi_median_rel_error <= 0.15).mean()),
         "fits_clean": float(clean.mean()),
         "total_divergences": int(by_ds.divergences.sum()),
         "max_r_hat": float(by_ds.max_r_hat.max()),
@@ -185,6 +201,7 @@ def main(argv=None) -> int:
             f"[{i - a.start + 1}/{a.n}] {sc['n_weeks']}w x {len(sc['channels'])}ch "
             f"noise {sc['noise']:.2f} corr {sc['spend_correlation']:.1f}: "
             f"cover90 {cur.covered_90.mean():.2f} med err {cur.rel_error.median():.3f} "
+            f"(mROI {cur.mroi_rel_error.median():.3f}) "
             f"div {int(cur.divergences.iloc[0])} rhat {cur.max_r_hat.iloc[0]:.3f} "
             f"{cur.wall_seconds.iloc[0]:.0f}s",
             file=sys.stderr,
