@@ -39,7 +39,7 @@ DEFAULT_PRIORS: dict[str, Prior] = {
     D.SIGMA: Prior("HalfNormal", sigma=0.2),
     D.NU: Prior("Gamma", alpha=2.0, beta=0.1),
 }
-ROI_PRIOR_SIGMA = 1.0
+ROI_PRIOR_SIGMA = 0.85
 
 SUPPORT = {
     D.ROI: (0.0, None),
