@@ -17,6 +17,8 @@ import pymc as pm
 
 def _plain(v: Any) -> Any:
     """Numbers and nested lists only (what JSON can hold)."""
+    if isinstance(v, np.ndarray) and v.ndim == 0:  # a 0-d array is a number
+        return _plain(v.item())
     if isinstance(v, np.ndarray | list | tuple):
         return [_plain(x) for x in np.asarray(v).tolist()]
     if isinstance(v, np.generic):

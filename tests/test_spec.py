@@ -30,6 +30,8 @@ def test_prior_construction_and_plain_parameters():
     assert p.n_values() == 2
     assert Prior("Normal", mu=0, sigma=1).n_values() == 1
     assert repr(p) == 'Prior("Beta", alpha=2.0, beta=[1.0, 3.0])'
+    zero_d = Prior("Normal", mu=np.array(0.5), sigma=np.array(1))
+    assert zero_d.params == {"mu": 0.5, "sigma": 1} and zero_d.n_values() == 1
 
 
 def test_prior_equality_hash_and_replace():
