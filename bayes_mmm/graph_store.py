@@ -8,8 +8,9 @@ expansion to the trace variables) here; a later process loads them and skips gra
 and rewriting, and pytensor finds the machine code in its own numba cache.
 
 - **Key**: the printed graphs of every random variable, deterministic and potential (so the
-  whole model, with data as named shared variables), the data shapes, coordinate sizes and
-  the versions of python, numpy, pytensor, pymc, nutpie, numba and bayes_mmm. A change to any
+  whole model, with data as named shared variables) and the values of their constants, the
+  data shapes, coordinate sizes, the versions of python, numpy, pytensor, pymc, nutpie, numba
+  and bayes_mmm, and the source of this module and ``compile_cache``. A change to any
   of them is a new entry; entries are never updated in place.
 - **No data on disk**: the shared variables are zeroed while pickling and set to the model's
   own data after loading (matched by name and shape, else the entry is not used).
@@ -53,16 +54,19 @@ def graph_key(model) -> str:
 
     variables = [*model.free_RVs, *model.observed_RVs, *model.deterministics, *model.potentials]
     printed = debugprint(variables, file="str", print_type=True)
-    constants = hashlib.sha256()  # debugprint abbreviates long constants: hash their values
+    binary = hashlib.sha256()  # debugprint abbreviates long constants: hash their values
     for var in ancestors(variables):
         if isinstance(var, Constant) and isinstance(var.data, np.ndarray):
-            constants.update(np.ascontiguousarray(var.data).tobytes())
+            binary.update(np.ascontiguousarray(var.data).tobytes())
+    # and how entries are made and read: a change to either module must not reuse old ones
+    for module in ("compile_cache.py", "graph_store.py"):
+        binary.update((Path(__file__).parent / module).read_bytes())
     transforms = [type(model.rvs_to_transforms.get(v)).__name__ for v in model.free_RVs]
     shapes = [(v.name, np.shape(v.get_value())) for v in model.data_vars]
     sizes = {k: len(v) if v is not None else None for k, v in model.coords.items()}
     versions = [sys.version, *(version(p) for p in _PACKAGES)]
     text = f"{FORMAT}|{versions}|{model.check_bounds}|{transforms}|{shapes}|{sizes}|{printed}"
-    text += constants.hexdigest()
+    text += binary.hexdigest()
     return hashlib.sha256(text.encode()).hexdigest()[:32]
 
 
@@ -118,8 +122,11 @@ def _prune(directory: Path) -> None:
 
 
 def _trusted(path: Path) -> bool:
+    """Owned by this user and writable by nobody else (POSIX; elsewhere the directory's
+    permissions are the operating system's business, as for numba's cache)."""
     st = path.stat()
-    return st.st_uid == os.getuid() and not st.st_mode & 0o022
+    getuid = getattr(os, "getuid", None)
+    return getuid is None or (st.st_uid == getuid() and not st.st_mode & 0o022)
 
 
 def load(key: str, model) -> dict | None:
