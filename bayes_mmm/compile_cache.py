@@ -140,9 +140,10 @@ def _functions(model, initial_point) -> tuple[tuple, str]:
     except Exception:  # an unprintable graph: compile without the store
         key = None
     entry = graph_store.load(key, model) if key is not None else None
-    if entry is not None:
+    free = [model.rvs_to_values[v].name for v in model.free_RVs]  # as nutpie joins them
+    if entry is not None and list(entry["shape_info"][0][: len(free)]) == free:
         names, _, shapes = entry["shape_info"]
-        n_free = len(model.free_RVs)
+        n_free = len(free)
         init_fn = _rv_dict_to_flat_array_wrapper(
             initial_point, names=list(names[:n_free]), shapes=list(shapes[:n_free])
         )
