@@ -10,17 +10,15 @@ coordinates (~0.2 s instead of 1.2-1.9 s). The draws are identical to a fresh co
 pytensor functions always hold the data of its latest use (so use one compiled model at a
 time per structure, as ``bayes_mmm.fit`` does).
 
-The key (~5 ms: the logp graph is not built) names every variable with the op that makes it
-(so the prior families), every data shape and coordinate size, and the printed graphs of the
-potentials and deterministics (priors applied by change of variables): ``bayes_mmm.model``
-builds one graph per such structure, with every data-dependent number in ``pm.Data``. Any
-failure in reuse falls back to compiling.
+The key is :func:`bayes_mmm.graph_store.graph_key`, the one that also names the structure's
+compiled graphs on disk (~5 ms: the printed model graph, its constants and data shapes; the
+logp graph is not built): ``bayes_mmm.model`` builds one graph per structure, with every
+data-dependent number in ``pm.Data``. Any failure in reuse falls back to compiling.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 import threading
 import time
 from collections import OrderedDict
@@ -28,37 +26,11 @@ from collections import OrderedDict
 import numpy as np
 
 from bayes_mmm.compile_cache import CompileInfo, FastPathUnsupported, compile_nutpie, self_check
-from bayes_mmm.trampolines import TEMPLATE_VERSION
+from bayes_mmm.graph_store import graph_key
 
 MEMO_SIZE = 4
 _MEMO: OrderedDict[str, object] = OrderedDict()
 _LOCK = threading.Lock()
-
-
-def _signature(var) -> str:
-    """A variable's name, the op that makes it and its inputs' kinds (random variables and
-    potentials are built by ``bayes_mmm.model`` from a fixed recipe per structure)."""
-    op = var.owner.op if var.owner is not None else None
-    inputs = [] if var.owner is None else [type(i.type).__name__ for i in var.owner.inputs]
-    return f"{var.name}:{type(op).__name__}:{getattr(op, 'name', '')}:{inputs}"
-
-
-def structure_key(model) -> str:
-    """What the compiled code depends on, without building the graphs: every variable's name
-    and op (free, observed, deterministic, potential), every data shape and the coordinates'
-    sizes. Data values (and so the data-derived prior parameters, which are ``pm.Data``) are
-    not part of it."""
-    from pytensor.printing import debugprint
-
-    groups = (model.free_RVs, model.observed_RVs, model.deterministics, model.potentials)
-    parts = [[_signature(v) for v in group] for group in groups]
-    transforms = [type(model.rvs_to_transforms.get(v)).__name__ for v in model.free_RVs]
-    shapes = [(v.name, np.shape(v.get_value())) for v in model.data_vars]
-    sizes = {k: len(v) if v is not None else None for k, v in model.coords.items()}
-    # the potentials carry priors applied by change of variables (their families): print them
-    printed = debugprint([*model.potentials, *model.deterministics], file="str", print_type=True)
-    text = f"{TEMPLATE_VERSION}|{model.check_bounds}|{parts}|{transforms}|{shapes}|{sizes}|"
-    return hashlib.sha256((text + printed).encode()).hexdigest()
 
 
 def with_model_data(compiled, model):
@@ -113,7 +85,7 @@ def compile_reusing(model, *, fast: bool = True):
     if not fast:
         return compile_nutpie(model, fast=False)
     try:
-        key = structure_key(model)
+        key = graph_key(model)
     except Exception:  # an unprintable graph: just compile
         return compile_nutpie(model)
     with _LOCK:

@@ -1,7 +1,8 @@
 """The model's mean function in numpy, vectorised over posterior draws (twin of model.py).
 
 All draws are flattened to a leading sample axis ``S``. Outputs are in the user's units.
-``tests/test_model.py`` checks these equations against the PyMC model's own graph.
+``tests/test_fit_plumbing.py`` checks these equations against the PyMC model's own graph
+(``mean_function``: the model's graph evaluated at the posterior draws).
 """
 
 from __future__ import annotations

@@ -87,15 +87,14 @@ def geometric_adstock_pt(x_lagged, decay, l_max: int):
 
 
 def hill_pt(x, half_saturation, slope):
-    """Hill saturation of ``(date, channel)`` with parameters ``(channel,)``."""
-    log_x = pt.log(pt.maximum(x, LOG_FLOOR))
-    h = pt.sigmoid(slope[None, :] * (log_x - pt.log(half_saturation)[None, :]))
-    return pt.switch(pt.gt(x, LOG_FLOOR), h, 0.0)
+    """Hill saturation of ``(date, channel)`` with parameters ``(channel,)`` (through
+    :func:`hill_logit_pt`, the form the model uses: one formula for both)."""
+    return hill_logit_pt(x, -slope * pt.log(half_saturation), slope)
 
 
 def hill_logit_pt(x, logit_at_one, slope):
-    """:func:`hill_pt` with ``half_saturation = exp(-logit_at_one / slope)``: the curve given
-    by its logit at ``x = 1`` (the model's parametrisation, see :mod:`bayes_mmm.model`)."""
+    """Hill saturation given by its logit at ``x = 1``, ``-slope * log(half_saturation)``
+    (the model's parametrisation, see :mod:`bayes_mmm.model`); exactly 0 at zero spend."""
     log_x = pt.log(pt.maximum(x, LOG_FLOOR))
     h = pt.sigmoid(slope[None, :] * log_x + logit_at_one[None, :])
     return pt.switch(pt.gt(x, LOG_FLOOR), h, 0.0)

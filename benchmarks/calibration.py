@@ -67,6 +67,12 @@ def simulate(sc: dict) -> bm.Simulation:
     )
 
 
+def _covered(draws: np.ndarray, truth: float, level: float) -> tuple[bool, float]:
+    """Whether the central ``level`` interval of ``draws`` holds ``truth``; its width / truth."""
+    lo, hi = np.quantile(draws, [(1 - level) / 2, (1 + level) / 2])
+    return bool(lo <= truth <= hi), (hi - lo) / truth
+
+
 def evaluate(sc: dict, draws: int, tune: int, chains: int, spec: bm.ModelSpec | None) -> list[dict]:
     sim = simulate(sc)
     data = sim.to_data()
@@ -107,9 +113,7 @@ def evaluate(sc: dict, draws: int, tune: int, chains: int, spec: bm.ModelSpec | 
             "true_mroi": true_mroi[j],
             "mroi_mean": mroi[:, j].mean(),
             "mroi_rel_error": abs(mroi[:, j].mean() - true_mroi[j]) / true_mroi[j],
-            "mroi_covered_90": bool(
-                np.quantile(mroi[:, j], 0.05) <= true_mroi[j] <= np.quantile(mroi[:, j], 0.95)
-            ),
+            "mroi_covered_90": _covered(mroi[:, j], true_mroi[j], 0.9)[0],
             "true_decay": sim.truth.decay[j],
             "true_half_sat": sim.truth.half_saturation[j],  # x all-week mean spend
             "true_slope": sim.truth.slope[j],
@@ -120,9 +124,8 @@ def evaluate(sc: dict, draws: int, tune: int, chains: int, spec: bm.ModelSpec | 
             "wall_seconds": wall,
         }
         for level in LEVELS:
-            lo, hi = np.quantile(draws_j, [(1 - level) / 2, (1 + level) / 2])
-            row[f"covered_{int(level * 100)}"] = bool(lo <= truth <= hi)
-            row[f"width_{int(level * 100)}"] = (hi - lo) / truth
+            covered, width = _covered(draws_j, truth, level)
+            row[f"covered_{int(level * 100)}"], row[f"width_{int(level * 100)}"] = covered, width
         rows.append(row)
     return rows
 

@@ -23,13 +23,12 @@ from dataclasses import replace
 
 import numpy as np
 import pytest
-import xarray as xr
 from designs import CHANNELS, four_channels, full_fit
 
 import bayes_mmm as bm
 from bayes_mmm.analysis.mroi import mroi_values
 from bayes_mmm.analysis.summary import interval
-from bayes_mmm.data.scaling import allweek_to_onweek
+from bayes_mmm.budget.synthetic import truth_fit as true_parameters
 
 pytestmark = pytest.mark.slow
 
@@ -72,24 +71,7 @@ def test_the_check_fails_when_carryover_is_dropped(truth_fit):
 
 def test_true_marginal_roi_inside_90_percent_intervals(truth_fit):
     sim, fit = truth_fit
-    t = sim.truth
-    values = {
-        "roi": t.roi,
-        "decay": t.decay,
-        "half_saturation": allweek_to_onweek(t.half_saturation, fit.data.spend),
-        "slope": t.slope,
-        "beta": t.beta,
-    }
-    post = xr.Dataset(
-        {
-            k: (("chain", "draw", "channel"), np.asarray(v)[None, None, :])
-            for k, v in values.items()
-        },
-        coords={"chain": [0], "draw": [0], "channel": CHANNELS},
-    )
-    tree = fit.idata.copy()
-    tree["posterior"] = xr.DataTree(post)
-    true_mroi = mroi_values(replace(fit, idata=tree))[0]
+    true_mroi = mroi_values(true_parameters(sim))[0]  # the truth as a one-draw fit
     table = bm.roi_table(fit, ci_prob=0.90)
     inside = (table["mroi_lower"] <= true_mroi) & (true_mroi <= table["mroi_upper"])
     assert inside.all(), table.assign(true_mroi=true_mroi)

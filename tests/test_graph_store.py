@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from test_compile_cache import _call_trampoline, _model_logp, _posterior
+from test_compile_cache import _call_trampoline, _model_logp, _posterior, _same_structure_models
 
 import bayes_mmm as bm
 from bayes_mmm import compile_cache as cc
@@ -22,26 +22,31 @@ def store(tmp_path, monkeypatch):
     return tmp_path / "graphs"
 
 
-def _data(seed: int, channels=("tv", "search", "radio")):
-    return bm.simulate(80, channels=channels, seed=seed).to_data()
+def _data():
+    return _same_structure_models()[0]
 
 
 def test_key_is_the_structure_not_the_data():
-    a = build_model(_data(31))
-    b = build_model(_data(32, ("x", "y", "z")))
-    assert graph_store.graph_key(a) == graph_store.graph_key(b)
+    """One key for the in-process memo (bayes_mmm.compile_memo) and the store."""
+    data_a, data_b = _same_structure_models()  # other data, other channel names
+    a = graph_store.graph_key(build_model(data_a))
+    assert a == graph_store.graph_key(build_model(data_b))
     for spec in (
         bm.ModelSpec(l_max=4),
         bm.ModelSpec(trend=False),
         bm.ModelSpec(likelihood="studentt"),
         bm.ModelSpec(saturation="michaelis_menten"),
         bm.ModelSpec(priors={"decay": bm.Prior("Uniform", lower=0.0, upper=1.0)}),
+        bm.ModelSpec(priors={"intercept": bm.Prior("StudentT", nu=3.0, mu=0.5, sigma=0.5)}),
+        bm.ModelSpec(priors={"intercept": bm.Prior("LogNormal", mu=0.0, sigma=0.5)}),
+        bm.ModelSpec(priors={"half_saturation": bm.Prior("Gamma", alpha=4.0, beta=4.0)}),
     ):
-        assert graph_store.graph_key(a) != graph_store.graph_key(build_model(_data(31), spec)), spec
+        assert a != graph_store.graph_key(build_model(data_a, spec)), spec
 
 
 def test_second_compile_loads_the_graph_and_runs_on_its_own_data(store, monkeypatch):
-    model_a, model_b = build_model(_data(31)), build_model(_data(32, ("x", "y", "z")))
+    data_a, data_b = _same_structure_models()
+    model_a, model_b = build_model(data_a), build_model(data_b)
     _, info = cc.compile_nutpie(model_a)
     assert (info.path, info.graph) == ("fast", "miss"), info.reason
     assert len(list(store.glob("*.pkl"))) == 1
@@ -56,7 +61,7 @@ def test_second_compile_loads_the_graph_and_runs_on_its_own_data(store, monkeypa
     # code, so identical draws; nutpie's own compiler may round differently, see
     # test_compile_cache)
     monkeypatch.setenv("BAYES_MMM_CACHE_DIR", "off")
-    fresh, info = cc.compile_nutpie(build_model(_data(32, ("x", "y", "z"))))
+    fresh, info = cc.compile_nutpie(build_model(data_b))
     assert info.graph == "off"
     a, b = _posterior(loaded), _posterior(fresh)
     for name in a:
@@ -64,7 +69,7 @@ def test_second_compile_loads_the_graph_and_runs_on_its_own_data(store, monkeypa
 
 
 def test_entries_hold_no_data(store):
-    data = _data(33)
+    data = _data()
     model = build_model(data)
     cc.compile_nutpie(model)
     (entry,) = store.glob("*.pkl")
@@ -80,7 +85,7 @@ def test_entries_hold_no_data(store):
 
 
 def test_corrupted_or_untrusted_entries_are_not_used(store):
-    model = build_model(_data(34))
+    model = build_model(_data())
     cc.compile_nutpie(model)
     (entry,) = store.glob("*.pkl")
     entry.write_bytes(b"not a pickle")
@@ -95,7 +100,7 @@ def test_corrupted_or_untrusted_entries_are_not_used(store):
 
 def test_disabled_store(monkeypatch):
     monkeypatch.setenv("BAYES_MMM_CACHE_DIR", "off")
-    _, info = cc.compile_nutpie(build_model(_data(35)))
+    _, info = cc.compile_nutpie(build_model(_data()))
     assert (info.path, info.graph) == ("fast", "off")
 
 
@@ -103,7 +108,7 @@ def test_least_recently_used_entries_are_pruned(store, monkeypatch):
     import os
 
     monkeypatch.setattr(graph_store, "MAX_ENTRIES", 2)
-    models = [build_model(_data(36), bm.ModelSpec(l_max=lag)) for lag in (2, 3, 4)]
+    models = [build_model(_data(), bm.ModelSpec(l_max=lag)) for lag in (2, 3, 4)]
     keys = [graph_store.graph_key(m) for m in models]
     cc.compile_nutpie(models[0])
     cc.compile_nutpie(models[1])

@@ -14,6 +14,7 @@ from bayes_mmm.transforms import (
     geometric_adstock_pt,
     hill,
     hill_derivative,
+    hill_logit_pt,
     hill_pt,
     lag_stack,
 )
@@ -78,6 +79,32 @@ def test_hill_twins_equal_including_zero_spend(rng):
     np.testing.assert_allclose(got, expected, rtol=1e-12, atol=1e-300)
     assert np.all((expected >= 0) & (expected < 1))
     assert np.all(expected[x == 0] == 0.0)
+
+
+def test_hill_logit_twin_equals_numpy_hill_including_zero_spend(rng):
+    """The model's form: the curve given by u = -slope * log(k), its logit at x = 1."""
+    x = random_spend(rng)
+    k = rng.uniform(0.3, 2.0, size=3)
+    s = np.array([0.1, 0.9, 3.0])
+    got = pt_eval(hill_logit_pt, x, -s * np.log(k), s)
+    np.testing.assert_allclose(got, hill(x, k, s), rtol=1e-12, atol=1e-300)
+    assert np.all(got[x == 0] == 0.0)
+
+
+def test_hill_logit_gradient_matches_finite_differences_at_zero_spend():
+    x = np.array([[0.0, 0.0], [0.5, 0.0], [1.0, 2.0], [0.0, 3.0]])
+    u = pt.vector("u", dtype="float64")
+    s = pt.vector("s", dtype="float64")
+    grads = pytensor.function([u, s], pt.grad(hill_logit_pt(pt.as_tensor(x), u, s).sum(), [u, s]))
+    u_val, s_val, eps = np.array([0.3, -1.2]), np.array([0.4, 2.5]), 1e-6
+    g_u, g_s = grads(u_val, s_val)
+    for c in range(2):
+        du = np.zeros(2)
+        du[c] = eps
+        k_plus, k_minus = np.exp(-(u_val + du) / s_val), np.exp(-(u_val - du) / s_val)
+        num = (hill(x, k_plus, s_val).sum() - hill(x, k_minus, s_val).sum()) / (2 * eps)
+        assert g_u[c] == pytest.approx(num, rel=1e-6)
+    assert np.all(np.isfinite(g_s))
 
 
 def test_hill_matches_textbook_formula(rng):
