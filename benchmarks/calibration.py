@@ -10,10 +10,16 @@ always-on channel ROI is an extrapolation to zero spend, marginal ROI is not).
 
     python benchmarks/calibration.py --n 36 --out benchmarks/results/calibration
     python benchmarks/calibration.py --quick          # 6 small data sets, short chains
+    python benchmarks/calibration.py --n 36 --oracle --out benchmarks/results/calibration_oracle
+
+``--oracle`` pins every channel's decay, half-saturation and Hill slope at the simulator's
+truth with very tight priors (ROI, baseline, trend, seasonality, controls and noise stay free,
+with their default priors): how well ROI can be recovered when the response shapes are known.
 
 Writes ``<out>/calibration_channels.csv`` (one row per data set x channel),
 ``<out>/calibration_datasets.csv`` (one row per data set), ``<out>/calibration.md`` and
-``<out>/calibration.png`` (nominal vs empirical coverage).
+``<out>/calibration.png`` (nominal vs empirical coverage). Every output names the study
+(``study`` column / key: ``default``, ``spec`` or ``oracle``).
 """
 
 from __future__ import annotations
@@ -29,11 +35,16 @@ import numpy as np
 import pandas as pd
 
 import bayes_mmm as bm
+from bayes_mmm import dims as D
 from bayes_mmm.analysis.mroi import mroi_values
 from bayes_mmm.budget.synthetic import truth_fit
+from bayes_mmm.data.scaling import allweek_to_onweek
 
 LEVELS = (0.5, 0.8, 0.9)
 PATTERN_MIX = ("always_on", "always_on", "flighted", "growing")
+SHAPES = (D.DECAY, D.HALF_SAT, D.SLOPE)
+ORACLE_CONCENTRATION = 1e4  # Beta(m c, (1 - m) c) for the decay: sd about 0.005
+ORACLE_SIGMA = 0.01  # LogNormal sigma for half-saturation and slope: about 1%
 
 
 def scenario(i: int, seed: int = 0) -> dict:
@@ -67,15 +78,70 @@ def simulate(sc: dict) -> bm.Simulation:
     )
 
 
+def check_oracle_base(spec: bm.ModelSpec) -> None:
+    """Refuse a ``--spec`` that the oracle cannot pin (or would silently override)."""
+    problems = []
+    if not spec.adstock:
+        problems.append("adstock=False (no decay to pin)")
+    if spec.saturation != "hill":
+        problems.append(f"saturation={spec.saturation!r} (no Hill slope to pin)")
+    named = sorted({n for n in spec.priors if n in SHAPES})
+    named += sorted(
+        {f"{ch}.{n}" for ch, ps in spec.channel_priors.items() for n in ps if n in SHAPES}
+    )
+    if named:
+        problems.append(f"shape priors {named} (the oracle sets these)")
+    if problems:
+        raise SystemExit("--oracle cannot be combined with this --spec: " + "; ".join(problems))
+
+
+def oracle_spec(
+    sim: bm.Simulation,
+    base: bm.ModelSpec | None = None,
+    concentration: float = ORACLE_CONCENTRATION,
+    sigma: float = ORACLE_SIGMA,
+) -> bm.ModelSpec:
+    """``base`` (default: the package defaults) with every channel's decay, half-saturation
+    and slope pinned at the simulator's truth; the truth's half-saturation (all-week mean
+    spend) is converted to the model's unit (on-week mean spend), as in ``truth_fit``."""
+    t = sim.truth
+    base = base or bm.ModelSpec()
+    if base.l_max != t.l_max:
+        raise SystemExit(f"--oracle: spec l_max {base.l_max} differs from the truth's {t.l_max}")
+    k = allweek_to_onweek(t.half_saturation, sim.to_data().spend)
+    pins = {}
+    for j, ch in enumerate(t.channels):
+        m = t.decay[j]
+        pins[ch] = {
+            **base.channel_priors.get(ch, {}),
+            D.DECAY: bm.Prior("Beta", alpha=m * concentration, beta=(1 - m) * concentration),
+            D.HALF_SAT: bm.Prior("LogNormal", mu=float(np.log(k[j])), sigma=sigma),
+            D.SLOPE: bm.Prior("LogNormal", mu=float(np.log(t.slope[j])), sigma=sigma),
+        }
+    return base.replace(channel_priors={**base.channel_priors, **pins})
+
+
 def _covered(draws: np.ndarray, truth: float, level: float) -> tuple[bool, float]:
     """Whether the central ``level`` interval of ``draws`` holds ``truth``; its width / truth."""
     lo, hi = np.quantile(draws, [(1 - level) / 2, (1 + level) / 2])
     return bool(lo <= truth <= hi), (hi - lo) / truth
 
 
-def evaluate(sc: dict, draws: int, tune: int, chains: int, spec: bm.ModelSpec | None) -> list[dict]:
+def evaluate(
+    sc: dict,
+    draws: int,
+    tune: int,
+    chains: int,
+    spec: bm.ModelSpec | None,
+    study: str = "default",
+    oracle: dict | None = None,
+) -> list[dict]:
+    """Fit one scenario and score it; ``oracle`` (keyword arguments of :func:`oracle_spec`):
+    pin the true shapes on top of ``spec``."""
     sim = simulate(sc)
     data = sim.to_data()
+    if oracle is not None:
+        spec = oracle_spec(sim, spec, **oracle)
     t0 = time.perf_counter()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -96,6 +162,7 @@ def evaluate(sc: dict, draws: int, tune: int, chains: int, spec: bm.ModelSpec | 
         truth = sim.truth.roi[j]
         draws_j = roi[:, j]
         row = {
+            "study": study,
             "dataset": sc["id"],
             "channel": ch,
             "pattern": sc["patterns"][j],
@@ -132,6 +199,7 @@ def evaluate(sc: dict, draws: int, tune: int, chains: int, spec: bm.ModelSpec | 
 
 def summarise(channels: pd.DataFrame) -> tuple[pd.DataFrame, dict]:
     by_ds = channels.groupby("dataset").agg(
+        study=("study", "first"),
         n_weeks=("n_weeks", "first"),
         n_channels=("n_channels", "first"),
         noise=("noise", "first"),
@@ -148,6 +216,7 @@ def summarise(channels: pd.DataFrame) -> tuple[pd.DataFrame, dict]:
     )
     clean = (by_ds.divergences == 0) & (by_ds.max_r_hat <= 1.01)
     overall = {
+        "study": str(channels.study.iloc[0]),
         "datasets": len(by_ds),
         "channels": len(channels),
         **{
@@ -156,6 +225,7 @@ def summarise(channels: pd.DataFrame) -> tuple[pd.DataFrame, dict]:
         },
         "median_rel_error": float(channels.rel_error.median()),
         "p90_rel_error": float(channels.rel_error.quantile(0.9)),
+        "min_dataset_median_rel_error": float(by_ds.median_rel_error.min()),
         "max_dataset_median_rel_error": float(by_ds.median_rel_error.max()),
         "datasets_median_error_le_0.15": float((by_ds.median_rel_error <= 0.15).mean()),
         "mean_share_error": float(channels.share_error.mean()),
@@ -170,10 +240,12 @@ def summarise(channels: pd.DataFrame) -> tuple[pd.DataFrame, dict]:
     return by_ds, overall
 
 
-def plot(channels: pd.DataFrame, path: Path) -> None:
+def plot(channels: pd.DataFrame, path: Path, oracle: bool = False) -> None:
     from bayes_mmm.plots.checking import calibration
 
     fig = calibration(channels, LEVELS)
+    if oracle:
+        fig.axes[0].set_title("ROI interval calibration, ORACLE (true shapes pinned)")
     bm.io.write_atomic(path, lambda tmp: fig.savefig(tmp, format="png", dpi=120))
 
 
@@ -187,17 +259,48 @@ def main(argv=None) -> int:
     p.add_argument("--chains", type=int, default=4)
     p.add_argument("--spec", type=Path, help="model spec JSON (default: package defaults)")
     p.add_argument("--quick", action="store_true", help="6 data sets, 500 draws")
+    p.add_argument(
+        "--oracle",
+        action="store_true",
+        help="pin each channel's decay, half-saturation and slope at the truth",
+    )
+    p.add_argument(
+        "--oracle-concentration",
+        type=float,
+        default=ORACLE_CONCENTRATION,
+        help="Beta concentration of the pinned decay (default %(default)g)",
+    )
+    p.add_argument(
+        "--oracle-sigma",
+        type=float,
+        default=ORACLE_SIGMA,
+        help="LogNormal sigma of the pinned half-saturation and slope (default %(default)g)",
+    )
     p.add_argument("--out", type=Path, default=Path("benchmarks/results/calibration"))
     a = p.parse_args(argv)
     if a.quick:
         a.n, a.draws, a.tune = 6, 500, 500
     spec = bm.ModelSpec.from_json(a.spec.read_text()) if a.spec else None
+    oracle = None
+    study = "spec" if spec else "default"
+    title = f"Calibration study: {'model spec ' + str(a.spec) if spec else 'default model'}"
+    if a.oracle:
+        if spec is not None:
+            check_oracle_base(spec)
+        oracle = {"concentration": a.oracle_concentration, "sigma": a.oracle_sigma}
+        study = "oracle"
+        title = (
+            "ORACLE calibration study: true decay, half-saturation and slope pinned "
+            f"(decay Beta concentration {a.oracle_concentration:g}, half-saturation and slope "
+            f"LogNormal sigma {a.oracle_sigma:g}); ROI, baseline, trend, seasonality, controls "
+            f"and noise free, {'model spec ' + str(a.spec) if spec else 'default priors'}"
+        )
     a.out.mkdir(parents=True, exist_ok=True)
     rows = []
     t_all = time.perf_counter()
     for i in range(a.start, a.start + a.n):
         sc = scenario(i, a.seed)
-        rows += evaluate(sc, a.draws, a.tune, a.chains, spec)
+        rows += evaluate(sc, a.draws, a.tune, a.chains, spec, study, oracle)
         last = pd.DataFrame(rows)
         cur = last[last.dataset == i]
         print(
@@ -213,11 +316,14 @@ def main(argv=None) -> int:
     channels = pd.DataFrame(rows)
     by_ds, overall = summarise(channels)
     overall["total_wall_seconds"] = time.perf_counter() - t_all
+    if oracle is not None:
+        overall["oracle_decay_concentration"] = a.oracle_concentration
+        overall["oracle_sigma"] = a.oracle_sigma
     bm.io.write_csv(channels, a.out / "calibration_channels.csv")
     bm.io.write_csv(by_ds.reset_index(), a.out / "calibration_datasets.csv")
     bm.io.write_json(overall, a.out / "calibration_summary.json")
-    plot(channels, a.out / "calibration.png")
-    md = ["| metric | value |", "|---|---|"] + [
+    plot(channels, a.out / "calibration.png", oracle=oracle is not None)
+    md = [f"# {title}", "", "| metric | value |", "|---|---|"] + [
         f"| {k} | {v:.3g} |" if isinstance(v, float) else f"| {k} | {v} |"
         for k, v in overall.items()
     ]
