@@ -13,6 +13,7 @@ FOURIER = "fourier"
 LAG = "lag"
 COMPONENT = "component"
 SPEND_MULTIPLE = "spend_multiple"  # response curves: weekly spend / current mean weekly spend
+LIFT_TEST = "lift_test"  # one measured experiment (bayes_mmm.data.lift)
 
 # sampled parameters (model units: see docs/defaults.md)
 ROI = "roi"
@@ -36,6 +37,7 @@ ALL_PARAMS = CHANNEL_PARAMS + GLOBAL_PARAMS
 
 # observed variable and constant data
 OBS = "y"
+LIFT_OBS = "lift"  # measured lifts of the lift tests (scaled outcome)
 SPEND = "spend"
 CONTROLS = "controls"
 TARGET = "target"

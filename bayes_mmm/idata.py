@@ -7,7 +7,8 @@ Groups (all with named dims):
 - ``observed_data``: ``y`` (date) in the user's units.
 - ``constant_data``: ``spend`` (date, channel), ``controls`` (date, control) in the user's
   units; the scales (``target_scale``, ``spend_scale``, ``control_mean``, ``control_sd``).
-- root attributes: the model spec, the resolved priors and the data's column names as JSON;
+- root attributes: the model spec, the resolved priors and the data's column names (and its
+  lift tests, if any) as JSON;
   the unit of scaled spend (``bayes_mmm_spend_unit``; files without it are converted on
   loading, see ``bayes_mmm.legacy``).
 
@@ -25,6 +26,7 @@ import xarray as xr
 
 from bayes_mmm import dims as D
 from bayes_mmm.data.dataset import MMMData
+from bayes_mmm.data.lift import LiftTests
 from bayes_mmm.data.scaling import Scales
 
 
@@ -69,6 +71,7 @@ def data_from_idata(tree: xr.DataTree) -> MMMData:
         target_name=meta["target"],
         date_name=meta["date"],
         period_days=int(meta["period_days"]),
+        lift_tests=LiftTests.from_records(meta["lift_tests"]) if meta.get("lift_tests") else None,
     )
 
 

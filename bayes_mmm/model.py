@@ -36,7 +36,7 @@ import pytensor.tensor as pt
 
 from bayes_mmm import dims as D
 from bayes_mmm.data.dataset import MMMData
-from bayes_mmm.data.scaling import Design, Scales, make_design
+from bayes_mmm.data.scaling import Design, LiftDesign, Scales, make_design
 from bayes_mmm.data.validate import DataValidationError
 from bayes_mmm.priors import Prior
 from bayes_mmm.spec import ModelSpec
@@ -68,6 +68,7 @@ def model_coords(data: MMMData, design: Design, spec: ModelSpec) -> dict[str, li
         D.CONTROL: list(data.control_names),
         D.FOURIER: design.fourier_names,
         D.LAG: list(range(spec.l_max)),
+        **({D.LIFT_TEST: design.lift.labels} if design.lift is not None else {}),
     }
 
 
@@ -106,11 +107,29 @@ def add_media(design: Design, spec: ModelSpec, priors: dict[str, Prior], target_
         slope = add_prior(priors, D.SLOPE, dims=D.CHANNEL)
     else:  # Michaelis-Menten: the Hill curve with slope 1 (kept in the trace for the analysis)
         slope = pm.Deterministic(D.SLOPE, pt.ones_like(roi), dims=D.CHANNEL)
-    saturated = hill_logit_pt(adstocked, add_saturation(priors, slope), slope)
+    logit_at_one = add_saturation(priors, slope)
+    saturated = hill_logit_pt(adstocked, logit_at_one, slope)
     n_dates = pt.cast(saturated.shape[0], "float64")
     window_total = roi * spend_total / scale
+    if design.lift is not None:
+        add_lift_tests(design.lift, window_total / saturated.sum(axis=0), logit_at_one, slope)
     deviation = saturated / saturated.sum(axis=0, keepdims=True) - 1.0 / n_dates
     return deviation * window_total[None, :], window_total / n_dates
+
+
+def add_lift_tests(lift: LiftDesign, beta, logit_at_one, slope):
+    """Measured lifts as observations of the steady-state response curve: lift test ``i`` on
+    channel ``c`` sees ``beta_c * (h_c(x1_i) - h_c(x0_i))`` (``beta``: weekly contribution at
+    saturation, scaled outcome) with the test's standard error."""
+    onehot = pm.Data("lift_channel", lift.onehot, dims=(D.LIFT_TEST, D.CHANNEL))
+    x0 = pm.Data("lift_x0", lift.x0, dims=D.LIFT_TEST)
+    x1 = pm.Data("lift_x1", lift.x1, dims=D.LIFT_TEST)
+    u, s = pt.dot(onehot, logit_at_one), pt.dot(onehot, slope)
+    response = hill_logit_pt(pt.stack([x0, x1]), u, s)
+    mu = pt.dot(onehot, beta) * (response[1] - response[0])
+    sigma = pm.Data("lift_sigma", lift.sigma, dims=D.LIFT_TEST)
+    observed = pm.Data("lift_observed", lift.lift, dims=D.LIFT_TEST)
+    pm.Normal(D.LIFT_OBS, mu=mu, sigma=sigma, observed=observed, dims=D.LIFT_TEST)
 
 
 def add_saturation(priors: dict[str, Prior], slope):

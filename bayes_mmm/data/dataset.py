@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import dataclasses
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -11,6 +12,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from bayes_mmm.data.lift import LiftTests, parse_lift_tests
 from bayes_mmm.data.validate import DataValidationError, check_columns, validate_frame
 from bayes_mmm.spec import ModelSpec
 
@@ -28,6 +30,7 @@ class MMMData:
     target_name: str
     date_name: str
     period_days: int = 7
+    lift_tests: LiftTests | None = None  # experiments' measured lifts (bayes_mmm.data.lift)
 
     @property
     def n_dates(self) -> int:
@@ -63,17 +66,28 @@ class MMMData:
             target_name=self.target_name,
             date_name=self.date_name,
             period_days=self.period_days,
+            lift_tests=self.lift_tests,
         )
+
+    def with_lift_tests(self, tests: LiftTests | pd.DataFrame | str | Path | None) -> MMMData:
+        """The same data with lift tests (a table or CSV with columns ``channel, spend,
+        delta_spend, lift, sigma``, see :mod:`bayes_mmm.data.lift`), validated against the
+        channels; ``None`` removes them."""
+        checked = None if tests is None else parse_lift_tests(tests, self.channels)
+        return dataclasses.replace(self, lift_tests=checked)
 
     def meta(self) -> dict:
         """Column names and period, JSON-serialisable (stored with a fitted model)."""
-        return {
+        meta = {
             "channels": list(self.channels),
             "controls": list(self.control_names),
             "target": self.target_name,
             "date": self.date_name,
             "period_days": self.period_days,
         }
+        if self.lift_tests:
+            meta["lift_tests"] = self.lift_tests.to_records()
+        return meta
 
     def meta_json(self) -> str:
         return json.dumps(self.meta())
@@ -89,11 +103,13 @@ def from_frame(
     spec: ModelSpec | None = None,
     min_rows: int | None = None,
     unit: str = "row",
+    lift_tests: LiftTests | pd.DataFrame | str | Path | None = None,
 ) -> MMMData:
     """Validate a DataFrame and build :class:`MMMData`.
 
     ``min_rows`` defaults to what the model of ``spec`` (default spec if None) needs for this
-    many channels and controls. Raises :class:`DataValidationError` listing every problem.
+    many channels and controls; ``lift_tests``: see :meth:`MMMData.with_lift_tests`. Raises
+    :class:`DataValidationError` listing every problem.
     """
     channels, controls = list(channels), list(controls)
     if min_rows is None:
@@ -127,7 +143,7 @@ def from_frame(
         target_name=target,
         date_name=date,
         period_days=period,
-    )
+    ).with_lift_tests(lift_tests)
 
 
 def _record_lines(reader) -> list[int]:
@@ -151,6 +167,7 @@ def read_csv(
     controls: Sequence[str] = (),
     spec: ModelSpec | None = None,
     min_rows: int | None = None,
+    lift_tests: LiftTests | pd.DataFrame | str | Path | None = None,
 ) -> MMMData:
     """Read and validate a CSV file; problems name the file's line numbers."""
     path = Path(path)
@@ -178,4 +195,5 @@ def read_csv(
         spec=spec,
         min_rows=min_rows,
         unit="line",
+        lift_tests=lift_tests,
     )

@@ -106,6 +106,37 @@ def fourier_basis(dates: pd.DatetimeIndex, yearly: int, weekly: int) -> np.ndarr
 
 
 @dataclass(frozen=True)
+class LiftDesign:
+    """Lift tests in the model's units: spend before (``x0``) and during (``x1``) the test in
+    units of the channel's on-week mean spend, lift and its standard error / mean outcome."""
+
+    # (lift_test, channel): 1 at the test's channel. A float matrix, not an integer index:
+    # all model data are float64, as the compiled fast path (bayes_mmm.compile_cache) needs
+    onehot: np.ndarray
+    x0: np.ndarray
+    x1: np.ndarray
+    lift: np.ndarray
+    sigma: np.ndarray
+    labels: list[str]
+
+
+def lift_design(data: MMMData, scales: Scales) -> LiftDesign | None:
+    tests = data.lift_tests
+    if not tests:
+        return None
+    idx = tests.channel_index(data.channels)
+    unit = scales.spend[idx]
+    return LiftDesign(
+        onehot=np.eye(data.n_channels)[idx],
+        x0=tests.spend / unit,
+        x1=(tests.spend + tests.delta_spend) / unit,
+        lift=tests.lift / scales.target,
+        sigma=tests.sigma / scales.target,
+        labels=tests.labels(),
+    )
+
+
+@dataclass(frozen=True)
 class Design:
     """Arrays the PyMC model reads, all in scaled units."""
 
@@ -116,6 +147,7 @@ class Design:
     fourier: np.ndarray  # (date, fourier)
     target: np.ndarray  # (date,) outcome / mean outcome
     fourier_names: list[str]
+    lift: LiftDesign | None = None
 
 
 def make_design(data: MMMData, spec: ModelSpec, scales: Scales | None = None) -> Design:
@@ -136,4 +168,5 @@ def make_design(data: MMMData, spec: ModelSpec, scales: Scales | None = None) ->
         fourier=fourier_basis(data.dates, yearly, weekly),
         target=data.target / scales.target,
         fourier_names=fourier_names(yearly, weekly),
+        lift=lift_design(data, scales),
     )

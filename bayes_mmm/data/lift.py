@@ -1,0 +1,126 @@
+"""Lift tests: measured incremental outcomes of experiments (geo tests, holdouts, conversion
+lift studies), entered into the model as extra observations of the response curve.
+
+One test is one row: the channel, the weekly ``spend`` it ran at, the change ``delta_spend``
+the experiment made to that weekly spend (``-spend`` for a go-dark holdout), the measured
+change ``lift`` in weekly outcome (negative when spend was cut) and its standard error
+``sigma``, all per period (week or day) in the user's units. The model reads a test as the
+steady-state response ``beta * (hill(spend + delta_spend) - hill(spend))``: for a test of
+``T`` weeks, measure the lift over the test and its carryover weeks and divide by ``T``.
+
+Why: sales data alone measure a channel's response around the spend it usually runs at; its
+ROI, an extrapolation to zero spend, is then held by the priors (docs/defaults.md). A holdout
+measures that extrapolation directly.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from bayes_mmm.data.validate import DataValidationError, _check_numeric, _where
+
+COLUMNS = ("channel", "spend", "delta_spend", "lift", "sigma")
+
+
+@dataclass(frozen=True, eq=False)
+class LiftTests:
+    """Validated lift tests (one entry per test); build with :func:`parse_lift_tests`."""
+
+    channel: tuple[str, ...]
+    spend: np.ndarray
+    delta_spend: np.ndarray
+    lift: np.ndarray
+    sigma: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.channel)
+
+    def labels(self) -> list[str]:
+        """One label per test: ``<channel>:<n>`` numbered within each channel."""
+        seen: dict[str, int] = {}
+        out = []
+        for ch in self.channel:
+            seen[ch] = seen.get(ch, 0) + 1
+            out.append(f"{ch}:{seen[ch]}")
+        return out
+
+    def channel_index(self, channels: tuple[str, ...]) -> np.ndarray:
+        return np.array([channels.index(c) for c in self.channel], dtype="int64")
+
+    def to_frame(self) -> pd.DataFrame:
+        return pd.DataFrame({c: list(getattr(self, c)) for c in COLUMNS})
+
+    def to_records(self) -> list[dict]:
+        """JSON-serialisable (stored with a fitted model)."""
+        return [
+            {c: (v if c == "channel" else float(v)) for c, v in zip(COLUMNS, row, strict=True)}
+            for row in zip(*(getattr(self, c) for c in COLUMNS), strict=True)
+        ]
+
+    @classmethod
+    def from_records(cls, records: list[dict]) -> LiftTests:
+        return cls(
+            channel=tuple(str(r["channel"]) for r in records),
+            **{c: np.array([float(r[c]) for r in records]) for c in COLUMNS[1:]},
+        )
+
+
+def parse_lift_tests(
+    tests: LiftTests | pd.DataFrame | str | Path, channels: tuple[str, ...]
+) -> LiftTests:
+    """Validate a table (or CSV file, or :class:`LiftTests`) against the data's channels.
+
+    Raises :class:`DataValidationError` naming the column and rows of every problem: missing
+    columns, unknown channels, non-numeric or missing values, negative spend, a spend change
+    that is zero or leaves negative spend, and a standard error that is not positive.
+    """
+    unit = "row"
+    if isinstance(tests, LiftTests):
+        tests = tests.to_frame()
+    if isinstance(tests, str | Path):
+        path = Path(tests)
+        if not path.is_file():
+            raise DataValidationError([f"lift test file '{path}' does not exist"])
+        tests = pd.read_csv(path, dtype=str, keep_default_na=False, na_values=["", "NA", "NaN"])
+        tests.index = pd.RangeIndex(2, len(tests) + 2)  # line numbers (header is line 1)
+        unit = "line"
+    missing = [c for c in COLUMNS if c not in tests.columns]
+    if missing:
+        raise DataValidationError(
+            [f"lift tests: columns {missing} are missing (need {list(COLUMNS)})"]
+        )
+    if tests.empty:
+        raise DataValidationError(["lift tests: the table has no rows"])
+    problems = []
+    name = tests["channel"].astype(str).str.strip()
+    unknown = ~name.isin(channels)
+    if unknown.any():
+        problems.append(
+            f"lift tests: column 'channel' names channels not in the data in "
+            f"{_where(tests.index[unknown], name[unknown], unit=unit)}; channels are "
+            f"{list(channels)}"
+        )
+    values = {}
+    for col in COLUMNS[1:]:
+        values[col], found = _check_numeric(tests[col], col, "lift test", unit)
+        problems += found
+    spend, delta, sigma = values["spend"], values["delta_spend"], values["sigma"]
+    checks = [
+        (spend < 0, "lift test column 'spend' is negative in"),
+        (delta == 0, "lift test column 'delta_spend' is zero (no change, nothing measured) in"),
+        (spend + delta < 0, "lift test: 'spend' + 'delta_spend' is negative in"),
+        (sigma <= 0, "lift test column 'sigma' (the lift's standard error) is not positive in"),
+    ]
+    for bad, text in checks:
+        if bad.any():
+            problems.append(f"{text} {_where(tests.index[bad], unit=unit)}")
+    if problems:
+        raise DataValidationError(problems)
+    return LiftTests(
+        channel=tuple(name),
+        **{c: values[c].to_numpy(float) for c in COLUMNS[1:]},
+    )
