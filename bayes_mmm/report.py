@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 from bayes_mmm.analysis.checks import Holdout
+from bayes_mmm.analysis.lift import lift_table
 from bayes_mmm.analysis.overview import Analysis
 from bayes_mmm.analysis.params import parameter_summary
 from bayes_mmm.fit import MMMFit
@@ -53,8 +54,8 @@ def write_fit_outputs(
 ) -> list[Path]:
     """Write ``summary.csv``, ``roi.csv`` (with marginal ROI), ``contributions.csv``,
     ``shares.csv``, ``response_curves.csv``, ``prior_posterior.csv``, ``fit.json`` (fit
-    quality, holdout, what the data could not inform), ``diagnostics.json``, ``model.nc``
-    and ``plots/*.png`` to ``out_dir``."""
+    quality, holdout, what the data could not inform), ``diagnostics.json``, ``model.nc``,
+    ``plots/*.png`` and, for a fit with lift tests, ``lift_tests.csv`` to ``out_dir``."""
     out = Path(out_dir)
     a = Analysis(fit, ci_prob, holdout=holdout)
     _say("analysing the posterior: contributions, ROI, marginal ROI, curves, fit checks", progress)
@@ -69,6 +70,8 @@ def write_fit_outputs(
         write_json(diagnostics_dict(fit), out / "diagnostics.json"),
         save(fit, out / "model.nc"),
     ]
+    if fit.data.lift_tests:
+        written.append(write_csv(lift_table(fit, ci_prob), out / "lift_tests.csv"))
     if plots:
         written += write_plots(a, out / "plots", progress)
     if progress:

@@ -24,6 +24,7 @@ from bayes_mmm.analysis.curves import (
     response_table,
 )
 from bayes_mmm.analysis.learning import learning_flags, prior_draws, prior_posterior
+from bayes_mmm.analysis.lift import lift_draws, lift_table
 from bayes_mmm.analysis.mroi import mroi_draws
 from bayes_mmm.analysis.overview import Analysis, analyse
 from bayes_mmm.analysis.params import parameter_summary, parameters
@@ -43,6 +44,8 @@ __all__ = [
     "holdout",
     "holdout_check",
     "learning_flags",
+    "lift_draws",
+    "lift_table",
     "mroi_draws",
     "pairwise_probabilities",
     "parameter_summary",

@@ -31,6 +31,17 @@ def _add_model_args(p: argparse.ArgumentParser) -> None:
     )
 
 
+def _add_lift_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--lift-tests",
+        type=Path,
+        metavar="CSV",
+        help="experiments' measured lifts, columns channel,spend,delta_spend,lift,sigma (per "
+        "period; delta_spend=-spend for a go-dark test): the model fits them too (README: "
+        "'Lift tests'); lift_tests.csv compares the fit with each",
+    )
+
+
 def _add_output_args(p: argparse.ArgumentParser) -> None:
     g = p.add_argument_group("analysis")
     g.add_argument(
@@ -48,6 +59,7 @@ def register(sub) -> None:
     demo = sub.add_parser("demo", help=f"fit the bundled demo data ({demo_csv_path()})")
     demo.add_argument("--out", type=Path, required=True, help="output directory")
     _add_model_args(demo)
+    _add_lift_args(demo)
     _add_output_args(demo)
     add_sampling_args(demo)
     demo.set_defaults(func=run_fit)
@@ -59,6 +71,7 @@ def register(sub) -> None:
     f.add_argument("--controls", default="", help="comma-separated control columns")
     f.add_argument("--out", type=Path, required=True, help="output directory")
     _add_model_args(f)
+    _add_lift_args(f)
     _add_output_args(f)
     add_sampling_args(f)
     f.set_defaults(func=run_fit)
@@ -95,6 +108,8 @@ def run_fit(args: argparse.Namespace) -> int:
             controls=names(args.controls),
             spec=spec,
         )
+    if args.lift_tests is not None:
+        data = data.with_lift_tests(args.lift_tests)
     weeks = args.holdout_weeks
     if weeks:
         if not 0 < weeks < data.n_dates:
