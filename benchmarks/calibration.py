@@ -16,10 +16,16 @@ always-on channel ROI is an extrapolation to zero spend, marginal ROI is not).
 truth with very tight priors (ROI, baseline, trend, seasonality, controls and noise stay free,
 with their default priors): how well ROI can be recovered when the response shapes are known.
 
+``--lift-tests always_on,growing`` (or ``all``) adds one simulated go-dark lift test per channel
+of those spend patterns, at the channel's on-week mean spend: the true lift plus noise of
+``--lift-sd`` (default 0.15) times it, that standard error given to the model
+(``MMMData.with_lift_tests``): how far experiments take ROI recovery where sales data alone
+cannot.
+
 Writes ``<out>/calibration_channels.csv`` (one row per data set x channel),
 ``<out>/calibration_datasets.csv`` (one row per data set), ``<out>/calibration.md`` and
 ``<out>/calibration.png`` (nominal vs empirical coverage). Every output names the study
-(``study`` column / key: ``default``, ``spec`` or ``oracle``).
+(``study`` column / key: ``default``, ``spec``, ``oracle``, with ``+lift`` for lift tests).
 """
 
 from __future__ import annotations
@@ -38,7 +44,8 @@ import bayes_mmm as bm
 from bayes_mmm import dims as D
 from bayes_mmm.analysis.mroi import mroi_values
 from bayes_mmm.budget.synthetic import truth_fit
-from bayes_mmm.data.scaling import allweek_to_onweek
+from bayes_mmm.data.scaling import allweek_to_onweek, onweek_mean
+from bayes_mmm.data.simulate import PATTERNS
 
 LEVELS = (0.5, 0.8, 0.9)
 PATTERN_MIX = ("always_on", "always_on", "flighted", "growing")
@@ -121,6 +128,25 @@ def oracle_spec(
     return base.replace(channel_priors={**base.channel_priors, **pins})
 
 
+def with_lift_tests(sim: bm.Simulation, sc: dict, patterns: set[str], rel_sd: float):
+    """The simulation's data with a go-dark test of every channel whose pattern is in
+    ``patterns``: measured lift = true steady-state lift (``lift_draws`` of the truth) plus
+    normal noise of ``rel_sd`` x its size, which is also the standard error given."""
+    data = sim.to_data()
+    chosen = [j for j, pat in enumerate(sc["patterns"]) if pat in patterns]
+    if not chosen:
+        return data, np.zeros(data.n_channels, dtype=bool)
+    spend = onweek_mean(data.spend)[chosen]
+    plan = pd.DataFrame(
+        {"channel": [data.channels[j] for j in chosen], "spend": spend, "delta_spend": -spend}
+    )
+    truth = bm.lift_draws(truth_fit(sim), plan).values.ravel()
+    sigma = rel_sd * np.abs(truth)
+    noise = np.random.default_rng([sc["seed"], 7]).normal(0.0, sigma)
+    tested = np.isin(np.arange(data.n_channels), chosen)
+    return data.with_lift_tests(plan.assign(lift=truth + noise, sigma=sigma)), tested
+
+
 def _covered(draws: np.ndarray, truth: float, level: float) -> tuple[bool, float]:
     """Whether the central ``level`` interval of ``draws`` holds ``truth``; its width / truth."""
     lo, hi = np.quantile(draws, [(1 - level) / 2, (1 + level) / 2])
@@ -135,11 +161,15 @@ def evaluate(
     spec: bm.ModelSpec | None,
     study: str = "default",
     oracle: dict | None = None,
+    lift: tuple[set[str], float] | None = None,
 ) -> list[dict]:
     """Fit one scenario and score it; ``oracle`` (keyword arguments of :func:`oracle_spec`):
     pin the true shapes on top of ``spec``."""
     sim = simulate(sc)
     data = sim.to_data()
+    tested = np.zeros(data.n_channels, dtype=bool)
+    if lift is not None:
+        data, tested = with_lift_tests(sim, sc, *lift)
     if oracle is not None:
         spec = oracle_spec(sim, spec, **oracle)
     t0 = time.perf_counter()
@@ -165,6 +195,7 @@ def evaluate(
             "study": study,
             "dataset": sc["id"],
             "channel": ch,
+            "lift_test": bool(tested[j]),
             "pattern": sc["patterns"][j],
             "n_weeks": sc["n_weeks"],
             "n_channels": len(data.channels),
@@ -276,6 +307,13 @@ def main(argv=None) -> int:
         default=ORACLE_SIGMA,
         help="LogNormal sigma of the pinned half-saturation and slope (default %(default)g)",
     )
+    p.add_argument(
+        "--lift-tests",
+        metavar="PATTERNS",
+        help="simulated go-dark lift tests for channels of these spend patterns "
+        "(comma-separated, or 'all')",
+    )
+    p.add_argument("--lift-sd", type=float, default=0.15, help="relative standard error")
     p.add_argument("--out", type=Path, default=Path("benchmarks/results/calibration"))
     a = p.parse_args(argv)
     if a.quick:
@@ -295,12 +333,24 @@ def main(argv=None) -> int:
             f"LogNormal sigma {a.oracle_sigma:g}); ROI, baseline, trend, seasonality, controls "
             f"and noise free, {'model spec ' + str(a.spec) if spec else 'default priors'}"
         )
+    lift = None
+    if a.lift_tests:
+        chosen = set(PATTERNS if a.lift_tests == "all" else a.lift_tests.split(","))
+        unknown = chosen - set(PATTERNS)
+        if unknown or not a.lift_sd > 0:
+            raise SystemExit(f"--lift-tests: unknown patterns {sorted(unknown)} or --lift-sd <= 0")
+        lift = (chosen, a.lift_sd)
+        study += "+lift"
+        title += (
+            f"; with a go-dark lift test of every {'/'.join(sorted(chosen))} channel "
+            f"(standard error {a.lift_sd:g} x the lift, measured with that noise)"
+        )
     a.out.mkdir(parents=True, exist_ok=True)
     rows = []
     t_all = time.perf_counter()
     for i in range(a.start, a.start + a.n):
         sc = scenario(i, a.seed)
-        rows += evaluate(sc, a.draws, a.tune, a.chains, spec, study, oracle)
+        rows += evaluate(sc, a.draws, a.tune, a.chains, spec, study, oracle, lift)
         last = pd.DataFrame(rows)
         cur = last[last.dataset == i]
         print(
