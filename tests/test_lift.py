@@ -136,10 +136,10 @@ def test_cli_fits_lift_tests(tmp_path, capsys):
     assert list(table["channel"]) == ["tv", "search"] and np.isfinite(table["z"]).all()
     DEMO_TESTS.assign(channel=["tv", "radio"]).to_csv(path, index=False)
     bad_out = tmp_path / "bad"
-    assert main(["demo", "--out", str(bad_out), "--lift-tests", str(path), *tiny]) == 2
+    args = ["demo", "--out", str(bad_out), "--lift-tests", str(path), *tiny]
+    assert main(args) == EXIT_BAD_INPUT
     assert "line 3 ('radio')" in capsys.readouterr().err
     assert not bad_out.exists()
-    assert EXIT_BAD_INPUT == 2
 
 
 # ---- statistics: a go-dark test pins the ROI the sales data leave to the prior ---------------

@@ -36,7 +36,7 @@ def lift_draws(fit: MMMFit, tests: LiftTests | pd.DataFrame | None = None) -> xr
         )
     idx = tests.channel_index(fit.data.channels)
     unit = fit.scales.spend[idx]
-    x = np.stack([tests.spend, tests.spend + tests.delta_spend])[:, :] / unit  # (2, test)
+    x = np.stack([tests.spend, tests.spend + tests.delta_spend]) / unit  # (2, test)
     p = fit.draws(D.HALF_SAT, D.SLOPE, "beta")
     response = hill(x, p[D.HALF_SAT][:, idx], p[D.SLOPE][:, idx])  # (sample, 2, test)
     values = p["beta"][:, idx] * (response[:, 1] - response[:, 0])
