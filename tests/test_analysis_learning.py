@@ -36,7 +36,13 @@ def test_prior_posterior_table(demo_fit, prior):
     table = bm.prior_posterior(demo_fit, prior=prior)
     columns = ["parameter", "item", "prior_mean", "prior_sd", "prior_lower", "prior_upper"]
     columns += ["posterior_mean", "posterior_sd", "posterior_lower", "posterior_upper"]
-    assert list(table.columns) == [*columns, "contraction", "shift", "width_ratio"]
+    assert list(table.columns) == [
+        *columns,
+        "contraction",
+        "shift",
+        "prior_quantile",
+        "width_ratio",
+    ]
     t = table.set_index(["parameter", "item"])
     assert t.loc[("decay", "tv"), "prior_sd"] == pytest.approx(
         float(prior["decay"].sel(channel="tv").std())
@@ -68,10 +74,33 @@ def test_uninformative_data_is_flagged(demo_fit, prior):
         assert any(f.startswith(f"{ch}: the data could not inform its carryover") for f in flags)
     informed = bm.learning_flags(table.assign(contraction=0.9), demo_fit.data.channels)
     assert not any("could not inform" in f for f in informed)
+    # a posterior drawn from the prior sits in the middle of it: no conflict
+    shapes = table[table.parameter.isin(["decay", "half_saturation", "slope"])]
+    assert shapes["prior_quantile"].between(0.35, 0.65).all()
+    assert not any(f.startswith(("decay[", "half_saturation[", "slope[")) for f in flags)
 
 
 def test_prior_conflict_is_flagged(demo_fit, prior):
     table = bm.prior_posterior(demo_fit, prior=prior)
-    table.loc[(table.parameter == "roi") & (table["item"] == "tv"), "shift"] = 3.2
+    table.loc[(table.parameter == "roi") & (table["item"] == "tv"), "prior_quantile"] = 0.998
+    table.loc[(table.parameter == "decay") & (table["item"] == "search"), "prior_quantile"] = 0.01
     flags = bm.learning_flags(table, demo_fit.data.channels)
-    assert any(f.startswith("roi[tv]: the posterior mean is +3.2 prior standard") for f in flags)
+    assert any(f.startswith("roi[tv]: the posterior median lies above 99.8% of the") for f in flags)
+    assert any(f.startswith("decay[search]: the posterior median lies below 99.0%") for f in flags)
+
+
+def test_prior_quantile_is_the_posterior_medians_place_in_the_prior(demo_fit, prior):
+    """Checked against the LogNormal prior's own CDF: scale-free, where ``shift`` is not."""
+    from scipy import stats
+
+    table = bm.prior_posterior(demo_fit, prior=prior).set_index(["parameter", "item"])
+    p = demo_fit.priors["half_saturation"].params
+    for ch in demo_fit.data.channels:
+        median = float(demo_fit.posterior["half_saturation"].sel(channel=ch).median())
+        mu, sigma = (
+            np.broadcast_to(p[k], (4,))[demo_fit.data.channels.index(ch)] for k in ("mu", "sigma")
+        )
+        exact = stats.norm.cdf((np.log(median) - mu) / sigma)
+        assert table.loc[("half_saturation", ch), "prior_quantile"] == pytest.approx(
+            exact, abs=0.02
+        )

@@ -8,6 +8,10 @@ to draw from; the intercept's prior is the one given). Per parameter and coordin
 - ``contraction = 1 - posterior_var / prior_var``: 0 when the data taught nothing, near 1
   when they pinned the parameter down;
 - ``shift = (posterior_mean - prior_mean) / prior_sd``: how far the data moved it;
+- ``prior_quantile``: the share of prior draws below the posterior median. Scale-free, so it
+  reads the same for LogNormal, Beta and Normal priors: below 0.025 or above 0.975 the data put
+  the parameter where the prior hardly expected it (a possible prior-data conflict; a shift
+  in natural-scale prior sds understates this for skewed priors);
 - ``width_ratio``: the posterior's ``ci_prob`` interval width over the prior's (robust to the
   heavy tails of LogNormal priors).
 """
@@ -24,7 +28,7 @@ from bayes_mmm.fit import MMMFit
 
 COMPARED = (*D.CHANNEL_PARAMS, D.INTERCEPT, D.TREND, D.SEASONALITY, D.CONTROL_COEF, D.SIGMA, D.NU)
 WEAK_CONTRACTION = 0.3  # below this the data removed less than 30% of the prior variance
-CONFLICT_SHIFT = 2.0  # posterior mean this many prior sds away from the prior mean
+CONFLICT_QUANTILE = 0.025  # posterior median beyond the prior's central 95%
 
 
 def prior_draws(fit: MMMFit, draws: int = 4000, seed: int | None = 0) -> xr.Dataset:
@@ -66,7 +70,7 @@ def prior_posterior(
 ) -> pd.DataFrame:
     """One row per parameter and coordinate: ``parameter, item, prior_mean, prior_sd,
     prior_lower, prior_upper, posterior_mean, posterior_sd, posterior_lower, posterior_upper,
-    contraction, shift, width_ratio`` (see the module docstring)."""
+    contraction, shift, prior_quantile, width_ratio`` (see the module docstring)."""
     prior = prior_draws(fit, seed=seed) if prior is None else prior
     tail = (1 - ci_prob) / 2
     rows = []
@@ -76,6 +80,7 @@ def prior_posterior(
         q_pr = np.quantile(pr, [tail, 1 - tail], axis=0)
         q_po = np.quantile(po, [tail, 1 - tail], axis=0)
         sd_pr, sd_po = pr.std(axis=0), po.std(axis=0)
+        quantile = (pr < np.median(po, axis=0)).mean(axis=0)
         for j, item in enumerate(items):
             rows.append(
                 {
@@ -91,6 +96,7 @@ def prior_posterior(
                     "posterior_upper": q_po[1, j],
                     "contraction": 1.0 - sd_po[j] ** 2 / sd_pr[j] ** 2,
                     "shift": (po[:, j].mean() - pr[:, j].mean()) / sd_pr[j],
+                    "prior_quantile": quantile[j],
                     "width_ratio": (q_po[1, j] - q_po[0, j]) / (q_pr[1, j] - q_pr[0, j]),
                 }
             )
@@ -122,12 +128,17 @@ def learning_flags(table: pd.DataFrame, channels: list[str] | tuple[str, ...]) -
                 f"{ch}: the data could not inform its carryover (decay: {_pct(d)} of the "
                 "prior variance removed); how long its effect lasts mostly reflects the prior"
             )
-    far = t[t["shift"].abs() > CONFLICT_SHIFT]
+    q = t["prior_quantile"]
+    far = t[(q < CONFLICT_QUANTILE) | (q > 1 - CONFLICT_QUANTILE)]
     for (param, item), row in far.iterrows():
         label = f"{param}[{item}]" if item else param
+        side = "below" if row["prior_quantile"] < 0.5 else "above"
+        share = min(row["prior_quantile"], 1 - row["prior_quantile"])
+        mass = "more than 99.9%" if share < 0.001 else f"{1 - share:.1%}"
         flags.append(
-            f"{label}: the posterior mean is {row['shift']:+.1f} prior standard deviations "
-            "from the prior mean; the prior may conflict with the data, check it"
+            f"{label}: the posterior median lies {side} {mass} of the prior's mass "
+            "(the data put it where the prior hardly expected it); the prior may conflict "
+            "with the data, check it"
         )
     return flags
 
