@@ -53,7 +53,8 @@ class Diagnostics:
         if self.divergences:
             out.append(
                 f"{self.divergences} divergent transitions: the posterior has regions the "
-                "sampler cannot follow; raise target_accept (e.g. 0.95) or tighten the priors"
+                "sampler cannot follow; raise target_accept (e.g. 0.95), and check "
+                "learning_flags for a prior the data contradict (widen it) or one too vague"
             )
         if self.chains > 1 and not self.max_r_hat <= MAX_R_HAT:
             out.append(
