@@ -120,6 +120,15 @@ def test_lift_table_and_planned_tests(lift_fit):
     assert planned.dims == (D.CHAIN, D.DRAW, D.LIFT_TEST) and (planned < 0).all()
 
 
+def test_lift_plot_and_cli_outputs(lift_fit, tmp_path):
+    fig = bm.plot_lift_tests(lift_fit)
+    assert fig.axes[0].get_title() and len(fig.axes[0].get_yticklabels()) == 2
+    assert "lift_tests" in bm.plots.all_figures(bm.analyse(lift_fit))
+    data, _ = bm.load_demo()
+    with pytest.raises(ValueError, match="no lift tests"):
+        bm.plot_lift_tests(bm.fit(data, sampler="laplace", draws=100, progress=False))
+
+
 def test_save_load_keeps_lift_tests(lift_fit, tmp_path):
     loaded = bm.load(bm.save(lift_fit, tmp_path / "m.nc"))
     assert loaded.data.lift_tests.to_frame().equals(lift_fit.data.lift_tests.to_frame())
@@ -130,8 +139,9 @@ def test_cli_fits_lift_tests(tmp_path, capsys):
     path = tmp_path / "lift.csv"
     DEMO_TESTS.to_csv(path, index=False)
     out = tmp_path / "out"
-    tiny = ["--chains", "2", "--draws", "100", "--tune", "150", "--quiet", "--no-plots"]
+    tiny = ["--chains", "2", "--draws", "100", "--tune", "150", "--quiet"]
     assert main(["demo", "--out", str(out), "--lift-tests", str(path), *tiny]) == 0
+    assert (out / "plots" / "lift_tests.png").read_bytes()[:4] == b"\x89PNG"
     table = pd.read_csv(out / "lift_tests.csv")
     assert list(table["channel"]) == ["tv", "search"] and np.isfinite(table["z"]).all()
     DEMO_TESTS.assign(channel=["tv", "radio"]).to_csv(path, index=False)

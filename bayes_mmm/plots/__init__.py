@@ -14,6 +14,7 @@ from bayes_mmm.plots.analysis import (
 from bayes_mmm.plots.budget import allocation as plot_allocation
 from bayes_mmm.plots.budget import frontier as plot_frontier
 from bayes_mmm.plots.budget import outcome_distributions as plot_outcome_distributions
+from bayes_mmm.plots.lift import plot_lift_tests
 
 __all__ = [
     "all_figures",
@@ -23,6 +24,7 @@ __all__ = [
     "plot_fit",
     "plot_frontier",
     "plot_holdout",
+    "plot_lift_tests",
     "plot_outcome_distributions",
     "plot_ppc",
     "plot_prior_posterior",

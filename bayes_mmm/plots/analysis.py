@@ -19,6 +19,7 @@ from bayes_mmm.analysis.checks import Holdout
 from bayes_mmm.analysis.overview import Analysis
 from bayes_mmm.fit import MMMFit
 from bayes_mmm.plots.curves import plot_adstock, plot_prior_posterior, plot_response_curves
+from bayes_mmm.plots.lift import plot_lift_tests
 from bayes_mmm.plots.style import (
     BASE_COLOR,
     FIT_COLOR,
@@ -297,8 +298,11 @@ PLOTS = {
 
 
 def all_figures(analysis: Analysis) -> dict[str, Figure]:
-    """Every figure of ``analysis`` by file stem (``holdout`` too when it has one)."""
+    """Every figure of ``analysis`` by file stem (``holdout`` and ``lift_tests`` too when it
+    has them)."""
     figs = {name: fn(analysis) for name, fn in PLOTS.items()}
     if analysis.holdout is not None:
         figs["holdout"] = plot_holdout(analysis.holdout, analysis.ci_prob)
+    if analysis.fit.data.lift_tests:
+        figs["lift_tests"] = plot_lift_tests(analysis)
     return figs

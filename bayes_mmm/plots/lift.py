@@ -1,0 +1,57 @@
+"""Lift tests: each experiment's measured lift against the lift the fitted model predicts."""
+
+from __future__ import annotations
+
+import numpy as np
+from matplotlib.figure import Figure
+
+from bayes_mmm.analysis.lift import lift_table
+from bayes_mmm.analysis.overview import Analysis
+from bayes_mmm.fit import MMMFit
+from bayes_mmm.plots.style import FIT_COLOR, NUMBER, OBS_COLOR, as_analysis, pct
+
+
+def plot_lift_tests(result: MMMFit | Analysis, ci_prob: float = 0.90) -> Figure:
+    """Per lift test: the measured lift with its 90% normal interval (1.645 sigma) and the
+    model's posterior mean with its credible interval, in outcome per period."""
+    a = as_analysis(result, ci_prob)
+    if not a.fit.data.lift_tests:
+        raise ValueError("this fit has no lift tests (MMMData.with_lift_tests)")
+    t = lift_table(a.fit, a.ci_prob)
+    fig = Figure(figsize=(8, 1.5 + 0.55 * len(t)), layout="constrained")
+    ax = fig.subplots()
+    y = np.arange(len(t))[::-1].astype(float)
+    half = 1.645 * t["sigma"].to_numpy()
+    ax.errorbar(
+        t["lift"],
+        y + 0.12,
+        xerr=half,
+        fmt="s",
+        color=OBS_COLOR,
+        capsize=3,
+        label="measured, 90% interval (1.645 sigma)",
+    )
+    mean = t["model_mean"].to_numpy()
+    err = [mean - t["model_lower"].to_numpy(), t["model_upper"].to_numpy() - mean]
+    ax.errorbar(
+        mean,
+        y - 0.12,
+        xerr=err,
+        fmt="o",
+        color=FIT_COLOR,
+        capsize=3,
+        label=f"model: posterior mean, {pct(a)} interval",
+    )
+    ax.axvline(0.0, color="0.4", lw=1)
+    labels = [
+        f"{row.lift_test}  ({row.delta_spend:+,.0f} from {row.spend:,.0f})"
+        for row in t.itertuples()
+    ]
+    ax.set_yticks(y, labels)
+    ax.set_ylim(-0.7, len(t) - 0.3)
+    ax.xaxis.set_major_formatter(NUMBER)
+    ax.set_xlabel(f"change in {a.fit.data.target_name} per period (steady state)")
+    ax.set_title("Lift tests: measured against the fitted model")
+    fig.legend(loc="outside lower center", ncols=2, fontsize="small", frameon=False)
+    ax.grid(axis="x", alpha=0.3)
+    return fig
