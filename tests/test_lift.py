@@ -120,13 +120,12 @@ def test_lift_table_and_planned_tests(lift_fit):
     assert planned.dims == (D.CHAIN, D.DRAW, D.LIFT_TEST) and (planned < 0).all()
 
 
-def test_lift_plot_and_cli_outputs(lift_fit, tmp_path):
+def test_lift_plot(lift_fit, demo_fit):
     fig = bm.plot_lift_tests(lift_fit)
     assert fig.axes[0].get_title() and len(fig.axes[0].get_yticklabels()) == 2
     assert "lift_tests" in bm.plots.all_figures(bm.analyse(lift_fit))
-    data, _ = bm.load_demo()
     with pytest.raises(ValueError, match="no lift tests"):
-        bm.plot_lift_tests(bm.fit(data, sampler="laplace", draws=100, progress=False))
+        bm.plot_lift_tests(demo_fit)
 
 
 def test_save_load_keeps_lift_tests(lift_fit, tmp_path):
