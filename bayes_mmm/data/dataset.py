@@ -13,7 +13,12 @@ import numpy as np
 import pandas as pd
 
 from bayes_mmm.data.lift import LiftTests, parse_lift_tests
-from bayes_mmm.data.validate import DataValidationError, check_columns, validate_frame
+from bayes_mmm.data.validate import (
+    DataValidationError,
+    check_columns,
+    read_text_csv,
+    validate_frame,
+)
 from bayes_mmm.spec import ModelSpec
 
 
@@ -180,7 +185,7 @@ def read_csv(
     problems = check_columns(header, date, target, list(channels), list(controls))
     if problems:
         raise DataValidationError(problems)
-    df = pd.read_csv(path, dtype=str, keep_default_na=False, na_values=["", "NA", "NaN", "nan"])
+    df = read_text_csv(path)
     # line numbers in the file (header is line 1), counting the blank lines pandas skips
     if len(line_numbers) == len(df):
         df.index = pd.Index(line_numbers)

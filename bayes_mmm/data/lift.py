@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from bayes_mmm.data.validate import DataValidationError, _check_numeric, _where
+from bayes_mmm.data.validate import DataValidationError, _check_numeric, _where, read_text_csv
 
 COLUMNS = ("channel", "spend", "delta_spend", "lift", "sigma")
 
@@ -85,7 +85,7 @@ def parse_lift_tests(
         path = Path(tests)
         if not path.is_file():
             raise DataValidationError([f"lift test file '{path}' does not exist"])
-        tests = pd.read_csv(path, dtype=str, keep_default_na=False, na_values=["", "NA", "NaN"])
+        tests = read_text_csv(path)
         tests.index = pd.RangeIndex(2, len(tests) + 2)  # line numbers (header is line 1)
         unit = "line"
     missing = [c for c in COLUMNS if c not in tests.columns]

@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 
 MAX_LISTED = 8
+NA_VALUES = ["", "NA", "NaN", "nan"]  # read as missing; nothing else is (e.g. "n/a" is text)
 PERIOD_NAMES = {7: "weekly", 1: "daily"}
 RESERVED = ("baseline", "trend", "seasonality")
 
@@ -20,6 +21,14 @@ class DataValidationError(ValueError):
         self.problems = list(problems)
         lines = "\n".join(f"  - {p}" for p in self.problems)
         super().__init__(f"{len(self.problems)} problem(s) found in the input data:\n{lines}")
+
+
+def read_text_csv(path) -> pd.DataFrame:
+    """A CSV file as strings (values are parsed and checked by the callers), ``NA_VALUES`` as
+    missing, a UTF-8 byte-order mark ignored."""
+    return pd.read_csv(
+        path, dtype=str, keep_default_na=False, na_values=NA_VALUES, encoding="utf-8-sig"
+    )
 
 
 class DataWarning(UserWarning):
