@@ -74,6 +74,22 @@ def test_truth_contributions_follow_the_transforms(sim):
     np.testing.assert_allclose(sat * np.array(t.beta), t.contributions[list(CHANNELS)], rtol=1e-10)
 
 
+def test_steady_response_is_what_constant_spend_settles_to():
+    """With the same spend every week, each channel's true contribution from week l_max on
+    is ``Truth.steady_response`` of that spend (and before it, carryover is still building);
+    ``Truth.lift`` is the difference of two such responses."""
+    t = bm.simulate(30, ["tv", "search"], spend_variability=0.0, seed=1).truth
+    for j, ch in enumerate(t.channels):
+        settled = t.contributions[ch].to_numpy()[t.l_max - 1 :]
+        steady = t.steady_response(ch, t.mean_spend[j])[0]
+        np.testing.assert_allclose(settled, steady, rtol=1e-12)
+        assert t.contributions[ch].iloc[0] < settled[0]
+        spend = np.array([t.mean_spend[j], 0.0])
+        lift = t.lift(ch, spend, [-t.mean_spend[j], 2 * t.mean_spend[j]])
+        np.testing.assert_allclose(lift[0], -settled[0], rtol=1e-12)
+        assert lift[1] == pytest.approx(t.steady_response(ch, 2 * t.mean_spend[j])[0])
+
+
 def test_outcome_is_components_plus_noise(sim):
     t = sim.truth
     resid = sim.frame["sales"].to_numpy() - t.contributions.sum(axis=1).to_numpy()

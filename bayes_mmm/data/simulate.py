@@ -47,6 +47,24 @@ class Truth:
     l_max: int
     contributions: pd.DataFrame  # index date, one column per component
 
+    def steady_response(self, channel: str, weekly_spend) -> np.ndarray:
+        """True weekly contribution of ``channel`` once ``weekly_spend`` (user units, array)
+        has been spent every week for ``l_max`` weeks, by the simulator's own equations."""
+        j = self.channels.index(channel)
+        x = np.asarray(weekly_spend, dtype=float).reshape(-1) / self.mean_spend[j]
+        n = len(x)
+        decay = np.full(n, self.decay[j])
+        adstocked = geometric_adstock(np.tile(x, (self.l_max, 1)), decay, self.l_max)[-1:]
+        k, s = np.full(n, self.half_saturation[j]), np.full(n, self.slope[j])
+        return self.beta[j] * hill(adstocked, k, s)[0]
+
+    def lift(self, channel: str, spend, delta_spend) -> np.ndarray:
+        """True steady-state lift of changing ``channel``'s weekly spend from ``spend`` by
+        ``delta_spend`` (what a lift test of :mod:`bayes_mmm.data.lift` measures)."""
+        spend = np.asarray(spend, dtype=float)
+        after = self.steady_response(channel, spend + delta_spend)
+        return after - self.steady_response(channel, spend)
+
     def roi_series(self) -> pd.Series:
         return pd.Series(self.roi, index=list(self.channels), name="roi")
 
