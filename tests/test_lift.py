@@ -118,6 +118,8 @@ def test_lift_table_and_planned_tests(lift_fit):
     plan = pd.DataFrame({"channel": ["social"], "spend": [600.0], "delta_spend": [-600.0]})
     planned = bm.lift_draws(lift_fit, plan)
     assert planned.dims == (D.CHAIN, D.DRAW, D.LIFT_TEST) and (planned < 0).all()
+    unmeasured = bm.lift_draws(lift_fit, plan.assign(lift=np.nan, sigma=np.nan))
+    np.testing.assert_array_equal(unmeasured, planned)  # nothing measured yet: ignored
 
 
 def test_lift_plot(lift_fit, demo_fit):
@@ -173,6 +175,22 @@ def saturated_design(seed: int) -> bm.Simulation:
     )
 
 
+def test_model_lift_of_the_truth_is_the_simulators_lift():
+    """``lift_draws`` on the simulation's true parameters (``truth_fit``: model units, on-week
+    spend scale, beta from ROI) equals the lift computed by the simulator's own equations, for
+    an always-on and a flighted channel, cuts and increases: the units of the lift term are
+    right, independently of the model code."""
+    sim = saturated_design(1)
+    fit = truth_fit(sim)
+    spend = np.array([800.0, 1500.0, 400.0, 0.0])
+    delta = np.array([-800.0, 300.0, 1000.0, 600.0])
+    for channel in ("tv", "social"):
+        plan = pd.DataFrame({"channel": channel, "spend": spend, "delta_spend": delta})
+        model = bm.lift_draws(fit, plan).values.ravel()
+        np.testing.assert_allclose(model, sim.truth.lift(channel, spend, delta), rtol=1e-10)
+        assert np.all(np.sign(model) == np.sign(delta))
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("seed", [1, 2])
 def test_go_dark_tests_recover_roi(seed):
@@ -186,7 +204,7 @@ def test_go_dark_tests_recover_roi(seed):
     data = sim.to_data()
     mean = data.spend.mean(axis=0)[:2]
     plan = pd.DataFrame({"channel": CHANNELS[:2], "spend": mean, "delta_spend": -mean})
-    truth = bm.lift_draws(truth_fit(sim), plan).values.ravel()
+    truth = np.array([sim.truth.lift(c, m, -m)[0] for c, m in zip(CHANNELS[:2], mean, strict=True)])
     tests = plan.assign(lift=truth, sigma=0.1 * np.abs(truth))
     fits = {}
     with warnings.catch_warnings():

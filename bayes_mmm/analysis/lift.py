@@ -13,8 +13,9 @@ import pandas as pd
 import xarray as xr
 
 from bayes_mmm import dims as D
-from bayes_mmm.analysis.summary import interval
+from bayes_mmm.analysis.summary import summarise
 from bayes_mmm.data.lift import LiftTests, parse_lift_tests
+from bayes_mmm.data.scaling import lift_design
 from bayes_mmm.fit import MMMFit
 from bayes_mmm.idata import unstack
 from bayes_mmm.transforms import hill
@@ -22,24 +23,20 @@ from bayes_mmm.transforms import hill
 
 def lift_draws(fit: MMMFit, tests: LiftTests | pd.DataFrame | None = None) -> xr.DataArray:
     """``(chain, draw, lift_test)``: the change in weekly outcome each test's spend change
-    would make at steady state. ``tests`` defaults to the fit's own lift tests; any table
-    with columns ``channel, spend, delta_spend`` (``lift`` and ``sigma`` optional) gives the
-    prediction of planned experiments."""
+    would make at steady state. ``tests`` defaults to the fit's own lift tests; a table with
+    columns ``channel, spend, delta_spend`` gives the prediction of planned experiments (any
+    ``lift``, ``sigma`` columns are ignored)."""
     if tests is None:
         tests = fit.data.lift_tests
         if not tests:
             raise ValueError("this fit has no lift tests; pass a table of tests to predict")
-    elif isinstance(tests, pd.DataFrame):
-        tests = parse_lift_tests(
-            tests.assign(**{c: tests.get(c, 1.0) for c in ("lift", "sigma")}),
-            fit.data.channels,
-        )
-    idx = tests.channel_index(fit.data.channels)
-    unit = fit.scales.spend[idx]
-    x = np.stack([tests.spend, tests.spend + tests.delta_spend]) / unit  # (2, test)
-    p = fit.draws(D.HALF_SAT, D.SLOPE, "beta")
-    response = hill(x, p[D.HALF_SAT][:, idx], p[D.SLOPE][:, idx])  # (sample, 2, test)
-    values = p["beta"][:, idx] * (response[:, 1] - response[:, 0])
+    elif isinstance(tests, pd.DataFrame):  # planned tests: nothing measured yet
+        tests = parse_lift_tests(tests.assign(lift=1.0, sigma=1.0), fit.data.channels)
+    design = lift_design(tests, fit.data.channels, fit.scales)
+    p = {k: v @ design.onehot.T for k, v in fit.draws(D.HALF_SAT, D.SLOPE, "beta").items()}
+    x = np.stack([design.x0, design.x1])  # (2, test), in the model's unit of spend
+    response = hill(x, p[D.HALF_SAT], p[D.SLOPE])  # (sample, 2, test)
+    values = p["beta"] * (response[:, 1] - response[:, 0])
     da = unstack(values, fit.posterior, (D.LIFT_TEST,), {D.LIFT_TEST: tests.labels()})
     da = da.assign_coords({D.CHANNEL: (D.LIFT_TEST, list(tests.channel))})
     da.attrs["units"] = f"{fit.data.target_name} per period"
@@ -51,11 +48,10 @@ def lift_table(fit: MMMFit, ci_prob: float = 0.90) -> pd.DataFrame:
     mean and interval, and ``z = (model mean - measured) / sigma`` (|z| well above 2: the
     model and the experiment disagree; look at the test or the model)."""
     tests = fit.data.lift_tests
-    draws = lift_draws(fit)
-    lo, hi = interval(draws, ci_prob)
-    mean = draws.mean(D.SAMPLE_DIMS).values
+    summary = summarise(lift_draws(fit), ci_prob)
     df = tests.to_frame()
     df.insert(0, D.LIFT_TEST, tests.labels())
-    df["model_mean"], df["model_lower"], df["model_upper"] = mean, lo.values, hi.values
-    df["z"] = (mean - tests.lift) / tests.sigma
+    for name in ("mean", "lower", "upper"):
+        df[f"model_{name}"] = summary[name].values
+    df["z"] = (df["model_mean"] - tests.lift) / tests.sigma
     return df

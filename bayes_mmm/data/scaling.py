@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 
 from bayes_mmm.data.dataset import MMMData
+from bayes_mmm.data.lift import LiftTests
 from bayes_mmm.spec import YEAR_DAYS, ModelSpec
 from bayes_mmm.transforms import lag_stack
 
@@ -120,14 +121,12 @@ class LiftDesign:
     labels: list[str]
 
 
-def lift_design(data: MMMData, scales: Scales) -> LiftDesign | None:
-    tests = data.lift_tests
-    if not tests:
-        return None
-    idx = tests.channel_index(data.channels)
+def lift_design(tests: LiftTests, channels: tuple[str, ...], scales: Scales) -> LiftDesign:
+    """Lift tests in the model's units (for the model's likelihood and its numpy twin)."""
+    idx = tests.channel_index(channels)
     unit = scales.spend[idx]
     return LiftDesign(
-        onehot=np.eye(data.n_channels)[idx],
+        onehot=np.eye(len(channels))[idx],
         x0=tests.spend / unit,
         x1=(tests.spend + tests.delta_spend) / unit,
         lift=tests.lift / scales.target,
@@ -168,5 +167,5 @@ def make_design(data: MMMData, spec: ModelSpec, scales: Scales | None = None) ->
         fourier=fourier_basis(data.dates, yearly, weekly),
         target=data.target / scales.target,
         fourier_names=fourier_names(yearly, weekly),
-        lift=lift_design(data, scales),
+        lift=lift_design(data.lift_tests, data.channels, scales) if data.lift_tests else None,
     )
