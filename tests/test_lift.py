@@ -194,12 +194,12 @@ def test_model_lift_of_the_truth_is_the_simulators_lift():
 @pytest.mark.slow
 @pytest.mark.parametrize("seed", [1, 2])
 def test_go_dark_tests_recover_roi(seed):
-    """Go-dark tests of tv and search at their mean spend, with the true lift as measured
-    value and a 10% standard error. Measured (4 x 1000 draws), tv / search ROI errors: sales
-    only 0.31 / 0.44 (seed 1) and 0.29 / 0.44 (seed 2); with the tests 0.03 / 0.01 and
-    0.01 / 0.00, and 90% intervals 2.6-7.8x narrower. Checked by hand: with the lift term's
-    sign flipped the errors are 0.95, with its mean scaled by 0.7 (a unit slip) 0.35-0.41 and
-    the true ROIs fall outside the intervals; both fail here."""
+    """Go-dark tests of tv and search at their mean spend, with the simulator's true lift
+    (``Truth.lift``) as measured value and a 10% standard error. Measured (4 x 1000 draws),
+    tv / search ROI errors: sales only 0.31 / 0.44 (seed 1) and 0.29 / 0.44 (seed 2); with
+    the tests 0.03 / 0.01 and 0.01 / 0.00, and 90% intervals 2.7-7.8x narrower. Checked by
+    hand: with the lift term's sign flipped the errors are 0.95, with its mean scaled by 0.7
+    (a unit slip) 0.35-0.41 and the true ROIs fall outside the intervals; both fail here."""
     sim = saturated_design(seed)
     data = sim.to_data()
     mean = data.spend.mean(axis=0)[:2]
