@@ -53,10 +53,12 @@ from bayes_mmm.data import (
     simulate,
 )
 from bayes_mmm.data.demo import load_advertising, load_demo
-from bayes_mmm.diagnostics import Diagnostics, SamplingWarning
-from bayes_mmm.fit import MMMFit, fit
+from bayes_mmm.inference.diagnostics import Diagnostics, SamplingWarning
+from bayes_mmm.inference.fit import MMMFit, fit
 from bayes_mmm.io import load, save
-from bayes_mmm.model import build_model
+from bayes_mmm.model.build import build_model
+from bayes_mmm.model.priors import Prior
+from bayes_mmm.model.spec import ModelSpec
 from bayes_mmm.plots import (
     plot_adstock,
     plot_allocation,
@@ -71,8 +73,6 @@ from bayes_mmm.plots import (
     plot_response_curves,
     plot_roi,
 )
-from bayes_mmm.priors import Prior
-from bayes_mmm.spec import ModelSpec
 
 __all__ = [
     "Analysis",

@@ -11,9 +11,9 @@ from collections.abc import Mapping
 
 import numpy as np
 
-from bayes_mmm import dims as D
 from bayes_mmm.data.scaling import Design, Scales
-from bayes_mmm.spec import ModelSpec
+from bayes_mmm.model import dims as D
+from bayes_mmm.model.spec import ModelSpec
 from bayes_mmm.transforms import geometric_adstock, hill
 
 

@@ -13,13 +13,13 @@ from pathlib import Path
 import pandas as pd
 import xarray as xr
 
-from bayes_mmm import dims as D
-from bayes_mmm.diagnostics import Diagnostics
-from bayes_mmm.fit import MMMFit
-from bayes_mmm.idata import data_from_idata
+from bayes_mmm.inference.diagnostics import Diagnostics
+from bayes_mmm.inference.fit import MMMFit
+from bayes_mmm.inference.idata import data_from_idata
 from bayes_mmm.legacy import upgrade
-from bayes_mmm.priors import Prior
-from bayes_mmm.spec import ModelSpec
+from bayes_mmm.model import dims as D
+from bayes_mmm.model.priors import Prior
+from bayes_mmm.model.spec import ModelSpec
 
 NETCDF_ENGINE = "h5netcdf"
 

@@ -16,10 +16,10 @@ import json
 import numpy as np
 import xarray as xr
 
-from bayes_mmm import dims as D
 from bayes_mmm.data.scaling import SPEND_UNIT, allweek_share, onweek_mean
-from bayes_mmm.idata import data_from_idata
-from bayes_mmm.priors import Prior
+from bayes_mmm.inference.idata import data_from_idata
+from bayes_mmm.model import dims as D
+from bayes_mmm.model.priors import Prior
 
 ALLWEEK_UNIT = "allweek_mean"  # the unit of files written without ATTR_SPEND_UNIT
 

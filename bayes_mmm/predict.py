@@ -12,12 +12,12 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from bayes_mmm import dims as D
 from bayes_mmm import equations as eq
 from bayes_mmm.data.dataset import MMMData
 from bayes_mmm.data.scaling import make_design
-from bayes_mmm.fit import MMMFit
-from bayes_mmm.idata import unstack
+from bayes_mmm.inference.fit import MMMFit
+from bayes_mmm.inference.idata import unstack
+from bayes_mmm.model import dims as D
 
 PARAMS = (*D.CHANNEL_PARAMS, "beta", D.INTERCEPT, D.TREND, D.SEASONALITY, D.CONTROL_COEF)
 

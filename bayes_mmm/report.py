@@ -7,10 +7,10 @@ import sys
 from pathlib import Path
 
 from bayes_mmm.analysis.checks import Holdout
-from bayes_mmm.analysis.lift import lift_table
 from bayes_mmm.analysis.overview import Analysis
 from bayes_mmm.analysis.params import parameter_summary
-from bayes_mmm.fit import MMMFit
+from bayes_mmm.experiments.lift import lift_table
+from bayes_mmm.inference.fit import MMMFit
 from bayes_mmm.io import atomic_path, save, write_csv, write_json
 
 DIAGNOSTIC_KEYS = ("max_r_hat", "min_ess_bulk", "divergences", "steps_per_draw", "sampling_seconds")

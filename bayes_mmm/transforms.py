@@ -94,7 +94,7 @@ def hill_pt(x, half_saturation, slope):
 
 def hill_logit_pt(x, logit_at_one, slope):
     """Hill saturation given by its logit at ``x = 1``, ``-slope * log(half_saturation)``
-    (the model's parametrisation, see :mod:`bayes_mmm.model`); exactly 0 at zero spend."""
+    (the model's parametrisation, see :mod:`bayes_mmm.model.build`); exactly 0 at zero spend."""
     log_x = pt.log(pt.maximum(x, LOG_FLOOR))
     h = pt.sigmoid(slope[None, :] * log_x + logit_at_one[None, :])
     return pt.switch(pt.gt(x, LOG_FLOOR), h, 0.0)

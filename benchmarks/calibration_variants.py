@@ -20,9 +20,9 @@ import numpy as np
 import pandas as pd
 
 import bayes_mmm as bm
-from bayes_mmm import dims as D
 from bayes_mmm.data.scaling import allweek_to_onweek, onweek_mean
 from bayes_mmm.data.simulate import PATTERNS
+from bayes_mmm.model import dims as D
 
 SHAPES = (D.DECAY, D.HALF_SAT, D.SLOPE)
 ORACLE_CONCENTRATION = 1e4  # Beta(m c, (1 - m) c) for the decay: sd about 0.005

@@ -48,13 +48,13 @@ LEVERS = (
 )
 
 
-# ---- model variants (patched into bayes_mmm.model inside a worker) ----------------------------
+# ---- model variants (patched into bayes_mmm.model.build inside a worker) ----------------
 def _patch_direct_form():
     """The direct form: intercept sampled, media enter with their window means."""
     import pymc as pm
 
-    from bayes_mmm import dims as D
     from bayes_mmm import model as M
+    from bayes_mmm.model import dims as D
 
     original = M.add_media
 
@@ -95,8 +95,8 @@ def _patch_adstock(form: str):
 def _patch_deterministics():
     import pymc as pm
 
-    from bayes_mmm import dims as D
     from bayes_mmm import model as M
+    from bayes_mmm.model import dims as D
 
     original = M.add_media
 
@@ -164,9 +164,9 @@ def worker(cfg: dict) -> dict:
     warnings.simplefilter("ignore")
     import nutpie
 
-    from bayes_mmm import samplers
-    from bayes_mmm.compile_cache import compile_nutpie
-    from bayes_mmm.model import build_model
+    from bayes_mmm.inference import samplers
+    from bayes_mmm.inference._compile.fast import compile_nutpie
+    from bayes_mmm.model.build import build_model
 
     out = {"t_import": time.perf_counter() - t0}
     variant = cfg.get("variant", "")

@@ -10,7 +10,7 @@ from bayes_mmm.budget.objectives import Objective
 from bayes_mmm.budget.response import build_response
 from bayes_mmm.budget.scenario import current_weekly, scenario, tail_weeks
 from bayes_mmm.budget.synthetic import synthetic_fit
-from bayes_mmm.spec import ModelSpec
+from bayes_mmm.model.spec import ModelSpec
 from bayes_mmm.transforms import hill, hill_derivative
 
 

@@ -13,7 +13,7 @@ import pytest
 
 import bayes_mmm as bm
 from bayes_mmm.cli import EXIT_BAD_INPUT, build_parser, main, spec_from_args
-from bayes_mmm.priors import Prior
+from bayes_mmm.model.priors import Prior
 
 OUTPUTS = [
     "contributions.csv",

@@ -1,4 +1,4 @@
-"""The fast nutpie compile path (bayes_mmm.compile_cache): same posterior as nutpie's own
+"""The fast nutpie compile path (bayes_mmm.inference._compile.fast): same posterior as nutpie's own
 compiler, and a disk cache that is safe when empty, corrupted, unusable or disabled."""
 
 from __future__ import annotations
@@ -15,9 +15,9 @@ import pymc as pm
 import pytest
 
 import bayes_mmm as bm
-from bayes_mmm import compile_cache as cc
-from bayes_mmm import trampolines as tr
-from bayes_mmm.model import build_model
+from bayes_mmm.inference._compile import fast as cc
+from bayes_mmm.inference._compile import trampolines as tr
+from bayes_mmm.model.build import build_model
 
 nutpie = pytest.importorskip("nutpie")
 
@@ -125,7 +125,7 @@ def test_fallback_to_nutpie_when_the_fast_path_fails(monkeypatch):
 SCRIPT = textwrap.dedent(
     """
     import json, sys
-    from bayes_mmm import trampolines as tr
+    from bayes_mmm.inference._compile import trampolines as tr
     logp, expand, status = tr.trampolines(tr.trampoline_source((1, 0), (2,), True, False))
     print(json.dumps({"status": status, "address": bool(logp.address and expand.address)}))
     """
@@ -198,7 +198,7 @@ def test_cache_dir_from_environment(monkeypatch, tmp_path):
         tr.trampoline_source((), (), True, True)  # no shared data: still valid source
 
 
-# ---- in-process reuse (bayes_mmm.compile_memo) -------------------------------------------------
+# ---- in-process reuse (inference._compile.memo) ----------------------------------------
 def _same_structure_models():
     """Two data sets of one structure (3 channels, 90 weeks), different data and names."""
     a = bm.simulate(90, channels=("tv", "search", "radio"), seed=21).to_data()
@@ -207,7 +207,7 @@ def _same_structure_models():
 
 
 def test_refit_of_a_structure_reuses_the_compiled_model_with_identical_draws():
-    from bayes_mmm import compile_memo
+    from bayes_mmm.inference._compile import memo as compile_memo
 
     data_a, data_b = _same_structure_models()  # same key: tests/test_graph_store.py
     compile_memo.clear()
@@ -225,7 +225,7 @@ def test_refit_of_a_structure_reuses_the_compiled_model_with_identical_draws():
 
 
 def test_fit_reports_reuse_and_other_structures_still_compile():
-    from bayes_mmm import compile_memo
+    from bayes_mmm.inference._compile import memo as compile_memo
 
     data_a, data_b = _same_structure_models()
     compile_memo.clear()
@@ -243,7 +243,7 @@ def test_fit_reports_reuse_and_other_structures_still_compile():
 def test_reused_model_pytensor_logp_is_the_new_models():
     """The laplace sampler evaluates ``logp_func`` (pytensor) directly: after reuse it must be
     the new model's logp, not the first model's."""
-    from bayes_mmm import compile_memo
+    from bayes_mmm.inference._compile import memo as compile_memo
 
     data_a, data_b = _same_structure_models()
     compile_memo.clear()

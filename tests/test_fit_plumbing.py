@@ -14,9 +14,9 @@ import pytest
 import xarray as xr
 
 import bayes_mmm as bm
-from bayes_mmm import dims as D
 from bayes_mmm.io import NETCDF_ENGINE
-from bayes_mmm.priors import Prior
+from bayes_mmm.model import dims as D
+from bayes_mmm.model.priors import Prior
 
 ROI_COLUMNS = ["channel", "spend", "contribution_mean", "roi_mean", "roi_median", "roi_lower"]
 ROI_COLUMNS += ["roi_upper", "mroi_mean", "mroi_lower", "mroi_upper"]

@@ -1,4 +1,4 @@
-"""The on-disk store of rewritten pytensor functions (bayes_mmm.graph_store): a later
+"""The on-disk store of rewritten pytensor functions (inference._compile.graph_store): a later
 compile of the same structure loads them, runs on its own data, gives the same draws as a
 fresh compile, stores no data, and a bad or untrusted entry is never used."""
 
@@ -9,9 +9,9 @@ import pytest
 from test_compile_cache import _call_trampoline, _model_logp, _posterior, _same_structure_models
 
 import bayes_mmm as bm
-from bayes_mmm import compile_cache as cc
-from bayes_mmm import graph_store
-from bayes_mmm.model import build_model
+from bayes_mmm.inference._compile import fast as cc
+from bayes_mmm.inference._compile import graph_store
+from bayes_mmm.model.build import build_model
 
 pytest.importorskip("nutpie")
 
@@ -27,7 +27,7 @@ def _data():
 
 
 def test_key_is_the_structure_not_the_data():
-    """One key for the in-process memo (bayes_mmm.compile_memo) and the store."""
+    """One key for the in-process memo (bayes_mmm.inference._compile.memo) and the store."""
     data_a, data_b = _same_structure_models()  # other data, other channel names
     a = graph_store.graph_key(build_model(data_a))
     assert a == graph_store.graph_key(build_model(data_b))

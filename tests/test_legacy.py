@@ -12,10 +12,10 @@ import pytest
 import xarray as xr
 
 import bayes_mmm as bm
-from bayes_mmm import dims as D
 from bayes_mmm.data.scaling import allweek_share, onweek_mean, onweek_to_allweek
 from bayes_mmm.legacy import rescale_prior
-from bayes_mmm.priors import Prior
+from bayes_mmm.model import dims as D
+from bayes_mmm.model.priors import Prior
 
 
 @pytest.mark.parametrize(

@@ -11,9 +11,9 @@ import pytensor
 import pytest
 
 import bayes_mmm as bm
-from bayes_mmm import dims as D
 from bayes_mmm.budget.synthetic import truth_fit
 from bayes_mmm.cli import EXIT_BAD_INPUT, main
+from bayes_mmm.model import dims as D
 
 DEMO_TESTS = pd.DataFrame(
     {

@@ -12,9 +12,9 @@ import numpy as np
 import pytest
 
 import bayes_mmm as bm
-from bayes_mmm import samplers
 from bayes_mmm.cli import main
-from bayes_mmm.model import build_model
+from bayes_mmm.inference import samplers
+from bayes_mmm.model.build import build_model
 
 SMALL = dict(chains=2, draws=100, tune=100, seed=3, progress=False)
 

@@ -13,9 +13,9 @@ import pytest
 from scipy import stats
 
 import bayes_mmm as bm
-from bayes_mmm.model import resolve_priors
-from bayes_mmm.priors import Prior
-from bayes_mmm.spec import ModelSpec
+from bayes_mmm.model.build import resolve_priors
+from bayes_mmm.model.priors import Prior
+from bayes_mmm.model.spec import ModelSpec
 
 CHANNELS = ("tv", "search")
 SPEND_SUMS = np.array([1000.0, 500.0])

@@ -24,12 +24,12 @@ from bayes_mmm.analysis.curves import (
     response_table,
 )
 from bayes_mmm.analysis.learning import learning_flags, prior_draws, prior_posterior
-from bayes_mmm.analysis.lift import lift_draws, lift_table
 from bayes_mmm.analysis.mroi import mroi_draws
 from bayes_mmm.analysis.overview import Analysis, analyse
 from bayes_mmm.analysis.params import parameter_summary, parameters
 from bayes_mmm.analysis.roi import roi_draws, roi_table
 from bayes_mmm.analysis.summary import pairwise_probabilities
+from bayes_mmm.experiments.lift import lift_draws, lift_table
 
 __all__ = [
     "Analysis",

@@ -15,14 +15,14 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from bayes_mmm import dims as D
 from bayes_mmm import predict
 from bayes_mmm.analysis.contributions import prediction
 from bayes_mmm.analysis.summary import interval
 from bayes_mmm.data.dataset import MMMData
-from bayes_mmm.fit import MMMFit
-from bayes_mmm.fit import fit as fit_model
-from bayes_mmm.spec import ModelSpec
+from bayes_mmm.inference.fit import MMMFit
+from bayes_mmm.inference.fit import fit as fit_model
+from bayes_mmm.model import dims as D
+from bayes_mmm.model.spec import ModelSpec
 
 
 # ---- metrics (numpy) -------------------------------------------------------------------------
@@ -172,7 +172,7 @@ def holdout(
     **fit_kwargs,
 ) -> Holdout:
     """Fit on all but the last ``weeks`` periods of ``data`` (``fit_kwargs`` go to
-    :func:`bayes_mmm.fit`), forecast those periods and score the forecast."""
+    :func:`bayes_mmm.inference.fit`), forecast those periods and score the forecast."""
     if not 0 < weeks < data.n_dates:
         raise ValueError(f"holdout weeks must be between 1 and {data.n_dates - 1}, got {weeks}")
     cut = data.n_dates - weeks

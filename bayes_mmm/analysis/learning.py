@@ -1,7 +1,7 @@
 """What the data taught: each parameter's prior against its posterior, and plain-words flags
 for channels whose saturation or carryover the data could not inform.
 
-Both are compared in the model's units (those of the priors, see :mod:`bayes_mmm.spec`).
+Both are compared in the model's units (those of the priors, see :mod:`bayes_mmm.model.spec`).
 Prior draws come from the resolved priors in numpy (the model's flat ``level`` has no prior
 to draw from; the intercept's prior is the one given). Per parameter and coordinate:
 
@@ -23,8 +23,8 @@ import pandas as pd
 import pymc as pm
 import xarray as xr
 
-from bayes_mmm import dims as D
-from bayes_mmm.fit import MMMFit
+from bayes_mmm.inference.fit import MMMFit
+from bayes_mmm.model import dims as D
 
 COMPARED = (*D.CHANNEL_PARAMS, D.INTERCEPT, D.TREND, D.SEASONALITY, D.CONTROL_COEF, D.SIGMA, D.NU)
 WEAK_CONTRACTION = 0.3  # below this the data removed less than 30% of the prior variance

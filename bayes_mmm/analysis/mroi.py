@@ -19,9 +19,9 @@ from __future__ import annotations
 import numpy as np
 import xarray as xr
 
-from bayes_mmm import dims as D
-from bayes_mmm.fit import MMMFit
-from bayes_mmm.idata import unstack
+from bayes_mmm.inference.fit import MMMFit
+from bayes_mmm.inference.idata import unstack
+from bayes_mmm.model import dims as D
 from bayes_mmm.transforms import geometric_adstock, hill_derivative
 
 

@@ -9,7 +9,6 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from bayes_mmm import dims as D
 from bayes_mmm.analysis import checks, curves, learning
 from bayes_mmm.analysis.contributions import (
     contributions,
@@ -21,7 +20,8 @@ from bayes_mmm.analysis.contributions import (
 from bayes_mmm.analysis.mroi import mroi_draws
 from bayes_mmm.analysis.roi import roi_table
 from bayes_mmm.analysis.summary import summarise
-from bayes_mmm.fit import MMMFit
+from bayes_mmm.inference.fit import MMMFit
+from bayes_mmm.model import dims as D
 
 
 class Analysis:

@@ -7,12 +7,12 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from bayes_mmm import dims as D
 from bayes_mmm.analysis.contributions import media_draws
 from bayes_mmm.analysis.mroi import mroi_draws
 from bayes_mmm.analysis.summary import summarise
-from bayes_mmm.fit import MMMFit
-from bayes_mmm.idata import unstack
+from bayes_mmm.inference.fit import MMMFit
+from bayes_mmm.inference.idata import unstack
+from bayes_mmm.model import dims as D
 
 
 def _per_channel(fit: MMMFit, values: np.ndarray, name: str) -> xr.DataArray:

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from bayes_mmm import dims as D
+from bayes_mmm.model import dims as D
 
 
 def interval(da: xr.DataArray, ci_prob: float = 0.90) -> tuple[xr.DataArray, xr.DataArray]:

@@ -15,7 +15,7 @@ import pandas as pd
 
 from bayes_mmm.budget.allocation import Allocation, report
 from bayes_mmm.budget.optimize import Allocator, Solution, optimize
-from bayes_mmm.fit import MMMFit
+from bayes_mmm.inference.fit import MMMFit
 
 BISECTION_STEPS = 12
 

@@ -29,7 +29,7 @@ from bayes_mmm.budget.bounds import resolve_bounds
 from bayes_mmm.budget.objectives import Objective
 from bayes_mmm.budget.response import Response, build_response
 from bayes_mmm.budget.scenario import check_horizon, current_weekly
-from bayes_mmm.fit import MMMFit
+from bayes_mmm.inference.fit import MMMFit
 
 EXTRAPOLATION_CAP = 5.0  # free budget: weekly spend at most this x the largest weekly spend seen
 GRID_DRAWS = 500

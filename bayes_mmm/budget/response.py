@@ -19,9 +19,9 @@ from __future__ import annotations
 import numpy as np
 from scipy.special import expit
 
-from bayes_mmm import dims as D
 from bayes_mmm.budget.scenario import check_horizon, tail_weeks
-from bayes_mmm.fit import MMMFit
+from bayes_mmm.inference.fit import MMMFit
+from bayes_mmm.model import dims as D
 from bayes_mmm.transforms import LOG_FLOOR, geometric_adstock, hill
 
 

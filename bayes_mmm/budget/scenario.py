@@ -21,10 +21,10 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from bayes_mmm import dims as D
 from bayes_mmm import predict
-from bayes_mmm.fit import MMMFit
-from bayes_mmm.idata import unstack
+from bayes_mmm.inference.fit import MMMFit
+from bayes_mmm.inference.idata import unstack
+from bayes_mmm.model import dims as D
 
 PLAN = "plan"
 TOTAL = "total"

@@ -5,14 +5,14 @@ from __future__ import annotations
 
 import numpy as np
 
-from bayes_mmm import dims as D
 from bayes_mmm import equations as eq
 from bayes_mmm.data.dataset import MMMData
 from bayes_mmm.data.scaling import Scales, allweek_to_onweek, make_design
 from bayes_mmm.data.simulate import Simulation
-from bayes_mmm.fit import MMMFit, from_draws
-from bayes_mmm.model import resolve_priors
-from bayes_mmm.spec import ModelSpec
+from bayes_mmm.inference.fit import MMMFit, from_draws
+from bayes_mmm.model import dims as D
+from bayes_mmm.model.build import resolve_priors
+from bayes_mmm.model.spec import ModelSpec
 
 
 def _draws(value, n_draws: int, tail: tuple[int, ...], name: str) -> np.ndarray:

@@ -10,12 +10,12 @@ import pandas as pd
 import xarray as xr
 from scipy import stats
 
-from bayes_mmm import dims as D
 from bayes_mmm.analysis.contributions import prediction
 from bayes_mmm.data.dataset import MMMData
-from bayes_mmm.diagnostics import SamplingWarning
-from bayes_mmm.fit import MMMFit, fit
-from bayes_mmm.spec import ModelSpec
+from bayes_mmm.inference.diagnostics import SamplingWarning
+from bayes_mmm.inference.fit import MMMFit, fit
+from bayes_mmm.model import dims as D
+from bayes_mmm.model.spec import ModelSpec
 
 
 def log_likelihood(result: MMMFit) -> xr.DataArray:

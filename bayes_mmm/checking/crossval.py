@@ -9,14 +9,14 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from bayes_mmm import dims as D
 from bayes_mmm import predict
 from bayes_mmm.analysis.roi import roi_draws
 from bayes_mmm.analysis.summary import interval
 from bayes_mmm.data.dataset import MMMData
-from bayes_mmm.diagnostics import SamplingWarning
-from bayes_mmm.fit import fit
-from bayes_mmm.spec import ModelSpec
+from bayes_mmm.inference.diagnostics import SamplingWarning
+from bayes_mmm.inference.fit import fit
+from bayes_mmm.model import dims as D
+from bayes_mmm.model.spec import ModelSpec
 
 
 def crps(draws: np.ndarray, observed: np.ndarray) -> np.ndarray:

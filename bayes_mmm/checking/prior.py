@@ -12,14 +12,14 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from bayes_mmm import dims as D
 from bayes_mmm import predict
 from bayes_mmm.data.dataset import MMMData
 from bayes_mmm.data.scaling import make_design
-from bayes_mmm.fit import MMMFit, from_draws
-from bayes_mmm.model import check_rows, resolve_priors
-from bayes_mmm.priors import draw_many
-from bayes_mmm.spec import ModelSpec
+from bayes_mmm.inference.fit import MMMFit, from_draws
+from bayes_mmm.model import dims as D
+from bayes_mmm.model.build import check_rows, resolve_priors
+from bayes_mmm.model.priors import draw_many
+from bayes_mmm.model.spec import ModelSpec
 
 
 def sample_prior(

@@ -25,7 +25,7 @@ from bayes_mmm.budget.scenario import (
     what_ifs,
 )
 from bayes_mmm.cli.common import add_model_arg, add_report_args, names, say
-from bayes_mmm.fit import MMMFit
+from bayes_mmm.inference.fit import MMMFit
 from bayes_mmm.io import atomic_path, load, write_csv, write_json
 from bayes_mmm.plots import budget as plots
 

@@ -9,8 +9,8 @@ from collections.abc import Callable
 from contextlib import contextmanager
 from pathlib import Path
 
-from bayes_mmm.diagnostics import SamplingWarning
-from bayes_mmm.fit import SAMPLERS
+from bayes_mmm.inference.diagnostics import SamplingWarning
+from bayes_mmm.inference.fit import SAMPLERS
 
 EXIT_BAD_INPUT = 2
 

@@ -11,11 +11,11 @@ from bayes_mmm.analysis.checks import holdout as fit_holdout
 from bayes_mmm.cli.common import add_sampling_args, names, sampling_warnings_to_stderr
 from bayes_mmm.data.dataset import read_csv
 from bayes_mmm.data.demo import demo_csv_path, load_demo
-from bayes_mmm.fit import fit
-from bayes_mmm.model import check_rows
-from bayes_mmm.priors import Prior
+from bayes_mmm.inference.fit import fit
+from bayes_mmm.model.build import check_rows
+from bayes_mmm.model.priors import Prior
+from bayes_mmm.model.spec import ModelSpec
 from bayes_mmm.report import write_fit_outputs
-from bayes_mmm.spec import ModelSpec
 
 
 def _add_model_args(p: argparse.ArgumentParser) -> None:

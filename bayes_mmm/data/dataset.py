@@ -19,7 +19,7 @@ from bayes_mmm.data.validate import (
     read_text_csv,
     validate_frame,
 )
-from bayes_mmm.spec import ModelSpec
+from bayes_mmm.model.spec import ModelSpec
 
 
 @dataclass(frozen=True, eq=False)

@@ -22,7 +22,7 @@ import pandas as pd
 
 from bayes_mmm.data.dataset import MMMData
 from bayes_mmm.data.lift import LiftTests
-from bayes_mmm.spec import YEAR_DAYS, ModelSpec
+from bayes_mmm.model.spec import YEAR_DAYS, ModelSpec
 from bayes_mmm.transforms import lag_stack
 
 EPOCH = pd.Timestamp("1970-01-01")
@@ -112,7 +112,7 @@ class LiftDesign:
     units of the channel's on-week mean spend, lift and its standard error / mean outcome."""
 
     # (lift_test, channel): 1 at the test's channel. A float matrix, not an integer index:
-    # all model data are float64, as the compiled fast path (bayes_mmm.compile_cache) needs
+    # all model data are float64, as the compiled fast path (inference._compile) needs
     onehot: np.ndarray
     x0: np.ndarray
     x1: np.ndarray

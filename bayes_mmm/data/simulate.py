@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from bayes_mmm.data.dataset import MMMData, from_frame
-from bayes_mmm.spec import YEAR_DAYS
+from bayes_mmm.model.spec import YEAR_DAYS
 from bayes_mmm.transforms import geometric_adstock, hill
 
 Pattern = Literal["always_on", "flighted", "growing"]

@@ -14,10 +14,10 @@ import numpy as np
 from matplotlib.figure import Figure
 from matplotlib.ticker import PercentFormatter
 
-from bayes_mmm import dims as D
 from bayes_mmm.analysis.checks import Holdout
 from bayes_mmm.analysis.overview import Analysis
-from bayes_mmm.fit import MMMFit
+from bayes_mmm.inference.fit import MMMFit
+from bayes_mmm.model import dims as D
 from bayes_mmm.plots.curves import plot_adstock, plot_prior_posterior, plot_response_curves
 from bayes_mmm.plots.lift import plot_lift_tests
 from bayes_mmm.plots.style import (

@@ -6,9 +6,9 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from bayes_mmm import dims as D
 from bayes_mmm.checking.crossval import CVResult
 from bayes_mmm.checking.prior import PriorCheck
+from bayes_mmm.model import dims as D
 
 
 def prior_predictive(check: PriorCheck, ci_probs: tuple[float, ...] = (0.5, 0.9)) -> Figure:

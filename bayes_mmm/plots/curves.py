@@ -7,11 +7,11 @@ import numpy as np
 from matplotlib.figure import Figure
 from matplotlib.ticker import PercentFormatter
 
-from bayes_mmm import dims as D
 from bayes_mmm.analysis.curves import WEEKLY_SPEND
 from bayes_mmm.analysis.learning import WEAK_CONTRACTION
 from bayes_mmm.analysis.overview import Analysis
-from bayes_mmm.fit import MMMFit
+from bayes_mmm.inference.fit import MMMFit
+from bayes_mmm.model import dims as D
 from bayes_mmm.plots.style import NUMBER, as_analysis, band, channel_colors, grid, pct
 
 

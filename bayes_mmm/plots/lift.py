@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 from matplotlib.figure import Figure
 
-from bayes_mmm.analysis.lift import lift_table
 from bayes_mmm.analysis.overview import Analysis
-from bayes_mmm.fit import MMMFit
+from bayes_mmm.experiments.lift import lift_table
+from bayes_mmm.inference.fit import MMMFit
 from bayes_mmm.plots.style import FIT_COLOR, NUMBER, OBS_COLOR, as_analysis, pct
 
 

@@ -11,10 +11,10 @@ from matplotlib import colormaps
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter
 
-from bayes_mmm import dims as D
 from bayes_mmm.analysis.overview import Analysis
 from bayes_mmm.analysis.summary import interval
-from bayes_mmm.fit import MMMFit
+from bayes_mmm.inference.fit import MMMFit
+from bayes_mmm.model import dims as D
 
 BASE_COLOR = "0.75"
 OBS_COLOR = "black"

@@ -1,6 +1,6 @@
 """Samplers behind ``fit(..., sampler=...)``: each takes a PyMC model and returns draws.
 
-- ``nutpie`` (default): NUTS in Rust on the model compiled by ``bayes_mmm.compile_cache``
+- ``nutpie`` (default): NUTS in Rust on the model compiled by ``bayes_mmm.inference._compile.fast``
   (cached numba code; nutpie's own compiler as the fallback), low-rank mass matrix
   adaptation (``NUTPIE_ADAPTATION``): with the model's saturation-logit parametrisation and
   target_accept 0.9 it gave 0 divergences and r_hat <= 1.006 over the 36 calibration data
@@ -69,7 +69,7 @@ def sample_nutpie(
 ) -> SamplerResult:
     import nutpie
 
-    from bayes_mmm.compile_memo import compile_reusing
+    from bayes_mmm.inference._compile.memo import compile_reusing
 
     compiled, info = compile_reusing(model, fast=fast_compile)
     t0 = time.perf_counter()
@@ -195,7 +195,7 @@ def sample_laplace(model, *, chains, draws, tune, seed, target_accept, progress)
     from scipy.optimize import minimize
     from scipy.special import logsumexp
 
-    from bayes_mmm.compile_memo import compile_reusing
+    from bayes_mmm.inference._compile.memo import compile_reusing
 
     compiled, info = compile_reusing(model)
     t0 = time.perf_counter()

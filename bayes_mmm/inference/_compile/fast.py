@@ -4,7 +4,7 @@
 ``numba.cfunc`` of its logp wrapper: the wrapper closes over pytensor's compiled function as a
 first-class constant, so numba can neither cache it nor avoid re-optimising all of pytensor's
 code into it. Here the two functions nutpie calls (logp+gradient and the expansion to the
-trace variables) are small *trampolines* instead (:mod:`bayes_mmm.trampolines`):
+trace variables) are small *trampolines* instead (:mod:`.trampolines`):
 
 - pytensor's own numba functions (``jit_fn`` of the compiled logp and expand functions) are
   compiled as usual and loaded from pytensor's on-disk numba cache when seen before;
@@ -17,16 +17,16 @@ trace variables) are small *trampolines* instead (:mod:`bayes_mmm.trampolines`):
   ``.py`` file in the cache directory and compiled with ``numba.cfunc(..., cache=True)``.
 
 With a warm cache (same model structure seen before: the data and the prior parameters are
-``pm.Data`` in ``bayes_mmm.model``, so data sets of the same structure share all compiled
+``pm.Data`` in ``bayes_mmm.model.build``, so data sets of the same structure share all compiled
 code) compilation takes ~1 s instead of 6-10 s. Everything here goes through private nutpie
 APIs; any failure falls back to ``nutpie.compile_pymc_model`` (``compile_nutpie`` never
 raises for a model nutpie itself can compile).
 
-On top of that, :mod:`bayes_mmm.graph_store` keeps the rewritten pytensor functions of each
+On top of that, :mod:`.graph_store` keeps the rewritten pytensor functions of each
 model structure on disk, so a new process skips building and rewriting the graphs (~1 s).
 
 This module assembles the compiled model from pytensor's functions and the trampolines;
-:mod:`bayes_mmm.trampolines` owns the trampolines and their disk cache (``$BAYES_MMM_CACHE_DIR``,
+:mod:`.trampolines` owns the trampolines and their disk cache (``$BAYES_MMM_CACHE_DIR``,
 else ``$XDG_CACHE_HOME/bayes_mmm``, else ``~/.cache/bayes_mmm``; ``off`` disables it).
 """
 
@@ -39,8 +39,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from bayes_mmm import graph_store
-from bayes_mmm.trampolines import HEADER, trampoline_source, trampolines
+from bayes_mmm.inference._compile import graph_store
+from bayes_mmm.inference._compile.trampolines import HEADER, trampoline_source, trampolines
 
 
 class FastPathUnsupported(RuntimeError):
@@ -55,7 +55,7 @@ class CompileInfo:
     seconds: float
     cache: str = "off"  # trampolines: "hit" | "miss" | "memory" | "off"; "process": reused
     reason: str = ""  # why the fast path was not used
-    graph: str = "off"  # pytensor functions from bayes_mmm.graph_store: "hit" | "miss" | "off"
+    graph: str = "off"  # pytensor functions from graph_store: "hit" | "miss" | "off"
 
 
 # ---- the compiled model ----------------------------------------------------------------------
@@ -131,7 +131,7 @@ def _compiled_class():
 
 def _functions(model, initial_point) -> tuple[tuple, str]:
     """nutpie's compiled pytensor functions of ``model`` (as ``_make_functions`` returns
-    them), from :mod:`bayes_mmm.graph_store` when this structure was compiled before, and
+    them), from :mod:`.graph_store` when this structure was compiled before, and
     whether they came from there (``"hit"``) or were compiled (``"miss"``, ``"off"``)."""
     from nutpie.compile_pymc import _make_functions, _rv_dict_to_flat_array_wrapper
 

@@ -26,8 +26,8 @@ SEASONALITY = "seasonality"
 CONTROL_COEF = "control_coef"
 SIGMA = "sigma"
 NU = "nu"
-SAT_LOGIT = "saturation_logit"  # sampled in place of half_saturation (see bayes_mmm.model)
-LEVEL = "level"  # sampled in place of the intercept (see bayes_mmm.model)
+SAT_LOGIT = "saturation_logit"  # sampled in place of half_saturation (see bayes_mmm.model.build)
+LEVEL = "level"  # sampled in place of the intercept (see bayes_mmm.model.build)
 
 CHANNEL_PARAMS = (ROI, DECAY, HALF_SAT, SLOPE)
 # the dimension of each vector-valued parameter (others are scalars per draw)

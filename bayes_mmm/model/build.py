@@ -25,7 +25,7 @@ matrix, target_accept 0.9) it is the combination with no divergences and r_hat <
 Every number that depends on the data (prior parameters such as the data-derived ROI prior,
 the outcome scale, the number of dates) enters the graph as ``pm.Data`` or through a shape,
 never as a constant: models of the same structure then compile to the same code, so the
-compiled logp of one fit is reused by the next (see ``bayes_mmm.compile_cache``).
+compiled logp of one fit is reused by the next (see ``bayes_mmm.inference._compile.fast``).
 """
 
 from __future__ import annotations
@@ -34,12 +34,12 @@ import numpy as np
 import pymc as pm
 import pytensor.tensor as pt
 
-from bayes_mmm import dims as D
 from bayes_mmm.data.dataset import MMMData
 from bayes_mmm.data.scaling import Design, LiftDesign, Scales, make_design
 from bayes_mmm.data.validate import DataValidationError
-from bayes_mmm.priors import Prior
-from bayes_mmm.spec import ModelSpec
+from bayes_mmm.model import dims as D
+from bayes_mmm.model.priors import Prior
+from bayes_mmm.model.spec import ModelSpec
 from bayes_mmm.transforms import geometric_adstock_pt, hill_logit_pt
 
 

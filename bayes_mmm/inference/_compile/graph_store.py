@@ -1,7 +1,7 @@
 """Rewritten pytensor functions of a model structure, kept on disk across processes.
 
 Building the logp-and-gradient graph of a PyMC model and running pytensor's rewrites on it
-takes ~1 s per process, although models of one structure (``bayes_mmm.model`` puts every
+takes ~1 s per process, although models of one structure (``bayes_mmm.model.build`` puts every
 data-dependent number in ``pm.Data``) always give the same rewritten graph. The first process
 to compile a structure stores nutpie's two compiled pytensor functions (logp+gradient and the
 expansion to the trace variables) here; a later process loads them and skips graph building
@@ -15,7 +15,7 @@ and rewriting, and pytensor finds the machine code in its own numba cache.
 - **No data on disk**: the shared variables are zeroed while pickling and set to the model's
   own data after loading (matched by name and shape, else the entry is not used).
 - **Trust**: entries are pickles, read only from the cache directory of
-  :mod:`bayes_mmm.trampolines` (the same trust as numba's and pytensor's own caches, which
+  :mod:`.trampolines` (the same trust as numba's and pytensor's own caches, which
   pickle too, and as the trampolines, which are imported from there), only when the file
   belongs to the current user and is not writable by others. Saved *fits* never unpickle:
   this is a compile cache only. A file that fails to load is removed; writes are atomic; at
@@ -34,7 +34,7 @@ from pathlib import Path
 
 import numpy as np
 
-from bayes_mmm.trampolines import _writable_dir, cache_dir
+from bayes_mmm.inference._compile.trampolines import _writable_dir, cache_dir
 
 FORMAT = 1
 MAX_ENTRIES = 64  # ~1 MB each; the least recently used beyond this are removed
@@ -59,7 +59,7 @@ def graph_key(model) -> str:
         if isinstance(var, Constant) and isinstance(var.data, np.ndarray):
             binary.update(np.ascontiguousarray(var.data).tobytes())
     # and how entries are made and read: a change to either module must not reuse old ones
-    for module in ("compile_cache.py", "graph_store.py"):
+    for module in ("fast.py", "graph_store.py"):
         binary.update((Path(__file__).parent / module).read_bytes())
     transforms = [type(model.rvs_to_transforms.get(v)).__name__ for v in model.free_RVs]
     shapes = [(v.name, np.shape(v.get_value())) for v in model.data_vars]

@@ -12,12 +12,12 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from bayes_mmm import dims as D
 from bayes_mmm.analysis.summary import summarise
 from bayes_mmm.data.lift import LiftTests, parse_lift_tests
 from bayes_mmm.data.scaling import lift_design
-from bayes_mmm.fit import MMMFit
-from bayes_mmm.idata import unstack
+from bayes_mmm.inference.fit import MMMFit
+from bayes_mmm.inference.idata import unstack
+from bayes_mmm.model import dims as D
 from bayes_mmm.transforms import hill
 
 

@@ -24,10 +24,10 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from bayes_mmm import dims as D
 from bayes_mmm.data.dataset import MMMData
 from bayes_mmm.data.lift import LiftTests
 from bayes_mmm.data.scaling import Scales
+from bayes_mmm.model import dims as D
 
 
 def data_groups(data: MMMData, scales: Scales) -> dict[str, xr.Dataset]:

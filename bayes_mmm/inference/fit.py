@@ -11,17 +11,17 @@ import numpy as np
 import pymc as pm
 import xarray as xr
 
-from bayes_mmm import dims as D
 from bayes_mmm import equations as eq
 from bayes_mmm.data.dataset import MMMData
 from bayes_mmm.data.scaling import SPEND_UNIT, Scales, make_design
-from bayes_mmm.diagnostics import Diagnostics, diagnose, warn_problems
-from bayes_mmm.idata import data_groups, stacked, unstack
-from bayes_mmm.model import build_model, check_rows, resolve_priors
-from bayes_mmm.priors import Prior
-from bayes_mmm.samplers import APPROXIMATE_SAMPLERS, SAMPLERS
-from bayes_mmm.samplers import run as run_sampler
-from bayes_mmm.spec import ModelSpec
+from bayes_mmm.inference.diagnostics import Diagnostics, diagnose, warn_problems
+from bayes_mmm.inference.idata import data_groups, stacked, unstack
+from bayes_mmm.inference.samplers import APPROXIMATE_SAMPLERS, SAMPLERS
+from bayes_mmm.inference.samplers import run as run_sampler
+from bayes_mmm.model import dims as D
+from bayes_mmm.model.build import build_model, check_rows, resolve_priors
+from bayes_mmm.model.priors import Prior
+from bayes_mmm.model.spec import ModelSpec
 
 
 @dataclass(frozen=True, eq=False)
@@ -155,7 +155,7 @@ def fit(
 ) -> MMMFit:
     """Sample the posterior of the MMM for ``data`` with NUTS.
 
-    ``sampler`` (see ``bayes_mmm.samplers``): ``"nutpie"`` (default; falls back to PyMC's
+    ``sampler`` (see ``bayes_mmm.inference.samplers``): ``"nutpie"`` (default; falls back to PyMC's
     NUTS if nutpie is not installed), ``"pymc"``, ``"numpyro"`` (needs numpyro), or the
     fast *approximate* ``"laplace"`` and ``"advi"`` (one chain of independent draws; the
     diagnostics say ``approximate``; for iterating, not for reporting). Diagnostics are

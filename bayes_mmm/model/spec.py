@@ -25,8 +25,8 @@ from typing import Literal
 
 import numpy as np
 
-from bayes_mmm import dims as D
-from bayes_mmm.priors import Prior, check_support, stack_channel_priors
+from bayes_mmm.model import dims as D
+from bayes_mmm.model.priors import Prior, check_support, stack_channel_priors
 
 DEFAULT_PRIORS: dict[str, Prior] = {
     D.DECAY: Prior("Beta", alpha=2.0, beta=2.0),

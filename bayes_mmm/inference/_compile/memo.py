@@ -2,17 +2,17 @@
 
 Models of the same structure (same channels and controls count, seasonality, priors' families,
 number of dates) build the same pytensor graphs and differ only in the values of their
-``pm.Data`` (see ``bayes_mmm.model``). The first fit of a structure compiles it
+``pm.Data`` (see ``bayes_mmm.model.build``). The first fit of a structure compiles it
 (:func:`bayes_mmm.compile_cache.compile_nutpie`); a later fit of the same structure in the
 same process takes that compiled model and swaps in its own data, initial-point function and
 coordinates (~0.2 s instead of 1.2-1.9 s). The draws are identical to a fresh compilation's
 (tested): the compiled code is the same and every input is the new model's. A memo entry's
 pytensor functions always hold the data of its latest use (so use one compiled model at a
-time per structure, as ``bayes_mmm.fit`` does).
+time per structure, as ``bayes_mmm.inference.fit`` does).
 
 The key is :func:`bayes_mmm.graph_store.graph_key`, the one that also names the structure's
 compiled graphs on disk (~5 ms: the printed model graph, its constants and data shapes; the
-logp graph is not built): ``bayes_mmm.model`` builds one graph per structure, with every
+logp graph is not built): ``bayes_mmm.model.build`` builds one graph per structure, with every
 data-dependent number in ``pm.Data``. Any failure in reuse falls back to compiling.
 """
 
@@ -25,8 +25,13 @@ from collections import OrderedDict
 
 import numpy as np
 
-from bayes_mmm.compile_cache import CompileInfo, FastPathUnsupported, compile_nutpie, self_check
-from bayes_mmm.graph_store import graph_key
+from bayes_mmm.inference._compile.fast import (
+    CompileInfo,
+    FastPathUnsupported,
+    compile_nutpie,
+    self_check,
+)
+from bayes_mmm.inference._compile.graph_store import graph_key
 
 MEMO_SIZE = 4
 _MEMO: OrderedDict[str, object] = OrderedDict()

@@ -1,0 +1,1 @@
+"""Experiments: lift tests after the fit (measured against the model's prediction)."""

@@ -1,0 +1,1 @@
+"""Fast compilation of PyMC models for nutpie (private nutpie/pytensor/numba APIs)."""
