@@ -16,7 +16,7 @@ import xarray as xr
 from bayes_mmm.inference.diagnostics import Diagnostics
 from bayes_mmm.inference.fit import MMMFit
 from bayes_mmm.inference.idata import data_from_idata
-from bayes_mmm.legacy import upgrade
+from bayes_mmm.data.scaling import SPEND_UNIT
 from bayes_mmm.model import dims as D
 from bayes_mmm.model.priors import Prior
 from bayes_mmm.model.spec import ModelSpec
@@ -76,11 +76,16 @@ def save(fit: MMMFit, path: str | Path) -> Path:
 
 def from_idata(tree: xr.DataTree) -> MMMFit:
     """Rebuild an MMMFit from a DataTree written by :func:`save` (or made by ``fit``); files
-    of earlier versions in another spend unit are converted (:mod:`bayes_mmm.legacy`)."""
+    in another unit of spend (unreleased development versions) are refused."""
     missing = [a for a in (D.ATTR_SPEC, D.ATTR_DATA, D.ATTR_PRIORS) if a not in tree.attrs]
     if missing:
         raise ValueError(f"not a bayes_mmm model file: attributes {missing} are missing")
-    tree = upgrade(tree)
+    unit = tree.attrs.get(D.ATTR_SPEND_UNIT)
+    if unit != SPEND_UNIT:
+        raise ValueError(
+            f"this model file measures spend in {unit!r}, not {SPEND_UNIT!r}: it was written by "
+            "another version of bayes_mmm; fit the model again"
+        )
     priors = {k: Prior.from_dict(v) for k, v in json.loads(tree.attrs[D.ATTR_PRIORS]).items()}
     return MMMFit(
         idata=tree,

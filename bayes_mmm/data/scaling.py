@@ -26,7 +26,7 @@ from bayes_mmm.model.spec import YEAR_DAYS, ModelSpec
 from bayes_mmm.transforms import lag_stack
 
 EPOCH = pd.Timestamp("1970-01-01")
-SPEND_UNIT = "onweek_mean"  # stored with every fit (dims.ATTR_SPEND_UNIT); see bayes_mmm.legacy
+SPEND_UNIT = "onweek_mean"  # stored with every fit (dims.ATTR_SPEND_UNIT), checked on loading
 
 
 def onweek_mean(spend: np.ndarray) -> np.ndarray:

@@ -9,8 +9,7 @@ Groups (all with named dims):
   units; the scales (``target_scale``, ``spend_scale``, ``control_mean``, ``control_sd``).
 - root attributes: the model spec, the resolved priors and the data's column names (and its
   lift tests, if any) as JSON;
-  the unit of scaled spend (``bayes_mmm_spend_unit``; files without it are converted on
-  loading, see ``bayes_mmm.legacy``).
+  the unit of scaled spend (``bayes_mmm_spend_unit``; files in another unit are refused).
 
 Everything needed to recompute any analysis is in the tree: no pickles.
 """
