@@ -13,10 +13,10 @@ from pathlib import Path
 import pandas as pd
 import xarray as xr
 
+from bayes_mmm.data.scaling import SPEND_UNIT
 from bayes_mmm.inference.diagnostics import Diagnostics
 from bayes_mmm.inference.fit import MMMFit
 from bayes_mmm.inference.idata import data_from_idata
-from bayes_mmm.data.scaling import SPEND_UNIT
 from bayes_mmm.model import dims as D
 from bayes_mmm.model.priors import Prior
 from bayes_mmm.model.spec import ModelSpec

@@ -10,9 +10,9 @@ import pandas as pd
 import pytest
 
 import bayes_mmm as bm
-from bayes_mmm import predict
+from bayes_mmm.analysis import draws as predict
 from bayes_mmm.analysis.checks import mape, metrics, r2_score
-from bayes_mmm.data.scaling import fourier_basis
+from bayes_mmm.model.design import fourier_basis
 
 HORIZON = 6
 

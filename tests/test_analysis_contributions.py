@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 import bayes_mmm as bm
-from bayes_mmm import predict
+from bayes_mmm.analysis import draws as predict
 
 
 @pytest.fixture(scope="module")

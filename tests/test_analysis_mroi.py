@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 import bayes_mmm as bm
-from bayes_mmm import predict
+from bayes_mmm.analysis import draws as predict
 from bayes_mmm.analysis.mroi import carryover_weeks, extend, mroi_values
 
 

@@ -7,7 +7,7 @@ import pytest
 from matplotlib.figure import Figure
 
 import bayes_mmm as bm
-from bayes_mmm import predict
+from bayes_mmm.analysis import draws as predict
 from bayes_mmm.plots import all_figures
 from bayes_mmm.plots.analysis import PLOTS as PLOT_NAMES
 from bayes_mmm.report import write_plots

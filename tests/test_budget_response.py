@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from reference import hill, hill_derivative
 
 from bayes_mmm.budget.bounds import parse_bound, resolve_bounds
 from bayes_mmm.budget.objectives import Objective
@@ -11,7 +12,6 @@ from bayes_mmm.budget.response import build_response
 from bayes_mmm.budget.scenario import current_weekly, scenario, tail_weeks
 from bayes_mmm.budget.synthetic import synthetic_fit
 from bayes_mmm.model.spec import ModelSpec
-from bayes_mmm.transforms import hill, hill_derivative
 
 
 def _flat(fit, totals, horizon):
@@ -54,13 +54,21 @@ def test_gradient_matches_finite_differences(demo_fit):
         np.testing.assert_allclose(grad[:, c], numeric, rtol=1e-5)
 
 
-def test_fused_hill_equals_transforms(demo_fit):
+def test_fused_view_equals_the_component_and_the_textbook_hill(demo_fit):
+    """The in-place evaluation of the fast path is the saturation component's numpy pass."""
     resp = build_response(demo_fit, 4)
     totals = np.array([5000.0, 0.0, 100.0, 3000.0])
-    h, d = resp._hill(totals, derivative=True)
+    h, d = resp._h(totals, derivative=True)
     a = resp.a0 + totals * resp.g
-    np.testing.assert_allclose(h, hill(a, resp.half_saturation, resp.slope), rtol=1e-12)
-    np.testing.assert_allclose(d, hill_derivative(a, resp.half_saturation, resp.slope), rtol=1e-12)
+    params = {k: v[:, None, :] for k, v in resp.params.items()}
+    np.testing.assert_allclose(h, resp.saturation.forward(a, params), rtol=1e-12)
+    np.testing.assert_allclose(d, resp.saturation.derivative(a, params), rtol=1e-12)
+    k, s = params["half_saturation"], params["slope"]
+    np.testing.assert_allclose(h, hill(a, k, s), rtol=1e-10, atol=1e-9)  # 0 below the floor
+    on = a > 1e-6  # the textbook derivative is unbounded at zero spend when the slope is < 1
+    np.testing.assert_allclose(
+        d[on], np.broadcast_to(hill_derivative(a, k, s), a.shape)[on], rtol=1e-8
+    )
 
 
 def test_response_without_adstock(demo_fit):
@@ -68,7 +76,6 @@ def test_response_without_adstock(demo_fit):
     fit = synthetic_fit(
         data,
         roi=[1.5, 2.0, 1.0, 0.5],
-        decay=[0.5] * 4,
         half_saturation=[1.0, 0.8, 1.2, 1.5],
         slope=[1.5, 1.0, 2.0, 0.7],
         spec=ModelSpec(adstock=False),

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from bayes_mmm import predict
+from bayes_mmm.analysis import draws as predict
 from bayes_mmm.budget import (
     best_budget,
     current_plan,

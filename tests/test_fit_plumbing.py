@@ -120,7 +120,7 @@ def test_attrs_hold_spec_data_and_priors(demo_fit):
     }
     priors = {k: Prior.from_dict(v) for k, v in json.loads(attrs[D.ATTR_PRIORS]).items()}
     assert priors == demo_fit.priors
-    assert set(D.CHANNEL_PARAMS) <= set(priors)
+    assert set(demo_fit.spec.channel_params) <= set(priors)
     assert bm.Diagnostics.from_json(attrs[D.ATTR_DIAGNOSTICS]) == demo_fit.diagnostics
     assert attrs[D.ATTR_VERSION]
 

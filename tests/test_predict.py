@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 import bayes_mmm as bm
-from bayes_mmm import predict
+from bayes_mmm.analysis import draws as predict
 
 
 def test_split_window_equals_whole_window(demo_fit):

@@ -5,17 +5,17 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from reference import geometric_adstock, hill
 
 import bayes_mmm as bm
 from bayes_mmm.budget.synthetic import truth_fit
 from bayes_mmm.data.scaling import (
     Scales,
     allweek_to_onweek,
-    make_design,
     onweek_mean,
     onweek_to_allweek,
 )
-from bayes_mmm.transforms import geometric_adstock, hill
+from bayes_mmm.model.design import make_design
 
 FLIGHTED = ["always_on", "flighted", "growing"]
 
@@ -53,8 +53,12 @@ def test_conversion_round_trips_and_keeps_the_curve(sim):
     assert (k_model[:, 1] < 0.6 * k[:, 1]).all()  # flighted: on in fewer than 60% of weeks
     slope = np.array([[1.5, 2.0, 0.8], [1.0, 2.5, 1.2]])
     decay = np.full((2, 3), 0.4)
-    old = hill(geometric_adstock(spend / spend.mean(axis=0), decay, 8), k, slope)
-    new = hill(geometric_adstock(spend / onweek_mean(spend), decay, 8), k_model, slope)
+    old = hill(
+        geometric_adstock(spend / spend.mean(axis=0), decay[0], 8), k[:, None], slope[:, None]
+    )
+    new = hill(
+        geometric_adstock(spend / onweek_mean(spend), decay[0], 8), k_model[:, None], slope[:, None]
+    )
     np.testing.assert_allclose(new, old, rtol=1e-10)
 
 
@@ -62,6 +66,6 @@ def test_truth_fit_reproduces_the_true_contributions(sim):
     """The truth (all-week units) as a one-draw fit (model units): same beta, same weeks."""
     fit = truth_fit(sim)
     np.testing.assert_allclose(fit.draws("beta")["beta"][0], sim.truth.beta, rtol=1e-9)
-    media = bm.predict.media(fit, fit.data.spend)[0]
+    media = bm.analysis.draws.media(fit, fit.data.spend)[0]
     truth = sim.truth.contributions[list(sim.channels)].to_numpy()
     np.testing.assert_allclose(media, truth, rtol=1e-9, atol=1e-9 * truth.max())

@@ -7,10 +7,10 @@ import json
 import numpy as np
 import pandas as pd
 import pytest
+from reference import geometric_adstock, hill
 
 import bayes_mmm as bm
 from bayes_mmm.data.demo import DEMO_CHANNELS, demo_frame, demo_truth
-from bayes_mmm.transforms import geometric_adstock, hill
 
 CHANNELS = ("tv", "search", "social")
 PATTERNS = ("always_on", "flighted", "growing")

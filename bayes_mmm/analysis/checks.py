@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from bayes_mmm import predict
+from bayes_mmm.analysis import draws as predict
 from bayes_mmm.analysis.contributions import prediction
 from bayes_mmm.analysis.summary import interval
 from bayes_mmm.data.dataset import MMMData

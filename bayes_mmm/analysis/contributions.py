@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from bayes_mmm import predict
+from bayes_mmm.analysis import draws as predict
 from bayes_mmm.analysis.summary import summarise, to_frame
 from bayes_mmm.inference.fit import MMMFit
 from bayes_mmm.model import dims as D

@@ -3,9 +3,9 @@ weight curves, per posterior draw, with their summaries.
 
 With normalised adstock weights, spending ``x`` every week gives adstocked spend ``x`` once
 ``l_max`` weeks have passed, so the steady-state weekly contribution of a channel is
-``beta * hill(x / onweek_mean; half_saturation, slope)`` (``onweek_mean``: the model's unit of
-spend, ``Scales.spend``). "Current spend" is the channel's mean weekly spend over all weeks of
-the fit window (``Scales.spend_mean``, multiple 1): for a flighted channel, the constant
+``beta * h(x / onweek_mean)`` (``h``: the saturation component; ``onweek_mean``: the model's
+unit of spend, ``Scales.spend``). "Current spend" is the channel's mean weekly spend over all
+weeks of the fit window (``Scales.spend_mean``, multiple 1): for a flighted channel, the constant
 weekly spend with the same total as its flights.
 """
 
@@ -19,7 +19,6 @@ from bayes_mmm.analysis.summary import summarise
 from bayes_mmm.inference.fit import MMMFit
 from bayes_mmm.inference.idata import unstack
 from bayes_mmm.model import dims as D
-from bayes_mmm.transforms import adstock_weights, hill
 
 WEEKLY_SPEND = "weekly_spend"
 
@@ -31,13 +30,10 @@ def response_curves(fit: MMMFit, max_multiple: float = 3.0, n_points: int = 61) 
     ``weekly_spend`` ``(spend_multiple, channel)`` holds the spend in the user's units."""
     if max_multiple <= 0 or n_points < 2:
         raise ValueError("max_multiple must be positive and n_points at least 2")
-    params = fit.draws(D.HALF_SAT, D.SLOPE, "beta")
     multiples = np.linspace(0.0, max_multiple, n_points)
     scales = fit.scales
     spend = multiples[:, None] * scales.spend_mean[None, :]  # (spend_multiple, channel)
-    values = params["beta"][:, None, :] * hill(
-        spend / scales.spend, params[D.HALF_SAT], params[D.SLOPE]
-    )
+    values = fit.forward().response(spend / scales.spend)
     channels = list(fit.data.channels)
     coords = {D.SPEND_MULTIPLE: multiples, D.CHANNEL: channels}
     da = unstack(values, fit.posterior, (D.SPEND_MULTIPLE, D.CHANNEL), coords)
@@ -49,10 +45,9 @@ def response_curves(fit: MMMFit, max_multiple: float = 3.0, n_points: int = 61) 
 def current_response(fit: MMMFit) -> xr.DataArray:
     """``(chain, draw, channel)``: steady-state weekly contribution at the current mean spend
     (over all weeks) spent every week."""
-    params = fit.draws(D.HALF_SAT, D.SLOPE, "beta")
     scales = fit.scales
     current = (scales.spend_mean / scales.spend)[None, :]  # in the model's unit of spend
-    values = params["beta"] * hill(current, params[D.HALF_SAT], params[D.SLOPE])[:, 0, :]
+    values = fit.forward().response(current)[:, 0, :]
     da = unstack(values, fit.posterior, (D.CHANNEL,), {D.CHANNEL: list(fit.data.channels)})
     return da.rename("response")
 
@@ -78,12 +73,8 @@ def response_table(
 
 def adstock_curves(fit: MMMFit) -> xr.DataArray:
     """``(chain, draw, lag, channel)``: the share of a week's spend effect felt ``lag``
-    weeks later (normalised geometric weights; lag 0 only when the model has no adstock)."""
+    weeks later (the adstock component's normalised weights; lag 0 only without adstock)."""
     channels = list(fit.data.channels)
-    if fit.spec.adstock:
-        weights = adstock_weights(fit.draws(D.DECAY)[D.DECAY], fit.spec.l_max)
-    else:
-        n = fit.posterior.sizes[D.CHAIN] * fit.posterior.sizes[D.DRAW]
-        weights = np.ones((n, 1, len(channels)))
+    weights = fit.forward().weights()
     coords = {D.LAG: np.arange(weights.shape[1]), D.CHANNEL: channels}
     return unstack(weights, fit.posterior, (D.LAG, D.CHANNEL), coords).rename("adstock_weight")

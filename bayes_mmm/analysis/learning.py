@@ -25,8 +25,9 @@ import xarray as xr
 
 from bayes_mmm.inference.fit import MMMFit
 from bayes_mmm.model import dims as D
+from bayes_mmm.model.spec import ModelSpec
 
-COMPARED = (*D.CHANNEL_PARAMS, D.INTERCEPT, D.TREND, D.SEASONALITY, D.CONTROL_COEF, D.SIGMA, D.NU)
+BASELINE_PARAMS = (D.INTERCEPT, D.TREND, D.SEASONALITY, D.CONTROL_COEF, D.SIGMA, D.NU)
 WEAK_CONTRACTION = 0.3  # below this the data removed less than 30% of the prior variance
 CONFLICT_QUANTILE = 0.025  # posterior median beyond the prior's central 95%
 
@@ -35,7 +36,8 @@ def prior_draws(fit: MMMFit, draws: int = 4000, seed: int | None = 0) -> xr.Data
     """Prior draws ``(chain=1, draw, ...)`` of every sampled parameter, in model units, with
     the posterior's dims and coordinates (hand it to ArviZ as the ``prior`` group)."""
     post = fit.posterior
-    names = [n for n in COMPARED if n in post and n in fit.priors]
+    compared = (*fit.spec.channel_params, *BASELINE_PARAMS)
+    names = [n for n in compared if n in post and n in fit.priors]
     rvs = []
     for name in names:
         prior = fit.priors[name]
@@ -103,30 +105,38 @@ def prior_posterior(
     return pd.DataFrame(rows)
 
 
-def learning_flags(table: pd.DataFrame, channels: list[str] | tuple[str, ...]) -> list[str]:
+def learning_flags(
+    table: pd.DataFrame, channels: list[str] | tuple[str, ...], spec: ModelSpec | None = None
+) -> list[str]:
     """Plain-words warnings from a :func:`prior_posterior` table: channels whose saturation
-    (half-saturation and slope) or carryover (decay) the data could not inform, and
-    parameters whose posterior sits far from the prior (a possible prior-data conflict)."""
+    (the saturation component's parameters) or carryover (the adstock's) the data could not
+    inform, and parameters whose posterior sits far from the prior (a possible prior-data
+    conflict). ``spec`` names the components (default: the default model's)."""
+    spec = spec or ModelSpec()
     t = table.set_index(["parameter", "item"])
 
     def contraction(param: str, ch: str) -> float:
         return float(t.loc[(param, ch), "contraction"]) if (param, ch) in t.index else np.nan
 
+    saturation = [p.name for p in spec.saturation_component.params]
+    carryover = [p.name for p in spec.adstock_component.params]
     flags = []
     for ch in channels:
-        k, s = contraction(D.HALF_SAT, ch), contraction(D.SLOPE, ch)
-        if max(k, s) < WEAK_CONTRACTION:
+        sat = {name: contraction(name, ch) for name in saturation}
+        if max(sat.values()) < WEAK_CONTRACTION:
+            parts = [f"{_pct(v)} of {k.replace('_', '-')}" for k, v in sat.items()]
+            parts[0] = parts[0].replace(" of ", " of the prior variance of ", 1)
             flags.append(
                 f"{ch}: the data could not inform its saturation (the data removed only "
-                f"{_pct(k)} of the prior variance of half-saturation and {_pct(s)} of slope); "
-                "its response curve away from current spend, and its marginal ROI, mostly "
-                "reflect the prior"
+                f"{' and '.join(parts)}); its response curve away from current spend, and its "
+                "marginal ROI, mostly reflect the prior"
             )
-        d = contraction(D.DECAY, ch)
-        if d < WEAK_CONTRACTION:
+        ads = {name: contraction(name, ch) for name in carryover}
+        if ads and max(ads.values()) < WEAK_CONTRACTION:
+            removed = ", ".join(f"{k}: {_pct(v)}" for k, v in ads.items())
             flags.append(
-                f"{ch}: the data could not inform its carryover (decay: {_pct(d)} of the "
-                "prior variance removed); how long its effect lasts mostly reflects the prior"
+                f"{ch}: the data could not inform its carryover ({removed} of the prior "
+                "variance removed); how long its effect lasts mostly reflects the prior"
             )
     q = t["prior_quantile"]
     far = t[(q < CONFLICT_QUANTILE) | (q > 1 - CONFLICT_QUANTILE)]

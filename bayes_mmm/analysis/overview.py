@@ -112,7 +112,7 @@ class Analysis:
 
     @cached_property
     def learning_flags(self) -> list[str]:
-        return learning.learning_flags(self.prior_posterior, self.fit.data.channels)
+        return learning.learning_flags(self.prior_posterior, self.fit.data.channels, self.fit.spec)
 
     @cached_property
     def fit_quality(self) -> dict:

@@ -13,9 +13,6 @@ from bayes_mmm.model import dims as D
 UNITS = {
     D.ROI: "outcome per unit of spend",
     "beta": "outcome per period at full saturation",
-    D.DECAY: "weekly carryover rate (0-1)",
-    D.HALF_SAT: "adstocked spend per period at half saturation",
-    D.SLOPE: "Hill shape",
     D.BASELINE: "outcome per period at the first date, controls at zero",
     D.TREND: "change of the outcome per period over the data window",
     D.SEASONALITY: "outcome per period (Fourier coefficient)",
@@ -31,13 +28,13 @@ def parameters(fit: MMMFit) -> xr.Dataset:
     sc = fit.scales
     y = sc.target
     out = {D.ROI: post[D.ROI], "beta": post["beta"]}
-    if D.DECAY in post:
-        out[D.DECAY] = post[D.DECAY]
     spend_scale = xr.DataArray(
         sc.spend, dims=D.CHANNEL, coords={D.CHANNEL: list(fit.data.channels)}
     )
-    out[D.HALF_SAT] = post[D.HALF_SAT] * spend_scale
-    out[D.SLOPE] = post[D.SLOPE]
+    units = dict(UNITS)
+    for p in fit.spec.media_params:  # in the user's units of spend where measured in spend
+        out[p.name] = post[p.name] * spend_scale**p.spend_power
+        units[p.name] = p.unit
     level = post[D.INTERCEPT]
     if D.TREND in post:
         level = level - 0.5 * post[D.TREND]
@@ -57,7 +54,7 @@ def parameters(fit: MMMFit) -> xr.Dataset:
         out[D.NU] = post[D.NU]
     ds = xr.Dataset(out)
     for name, da in ds.data_vars.items():
-        da.attrs["units"] = UNITS.get(name, "")
+        da.attrs["units"] = units.get(name, "")
     return ds
 
 

@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from bayes_mmm import predict
+from bayes_mmm.analysis import draws as predict
 from bayes_mmm.inference.fit import MMMFit
 from bayes_mmm.inference.idata import unstack
 from bayes_mmm.model import dims as D
@@ -43,7 +43,7 @@ QUANTITIES = (
 # ---- plans ----------------------------------------------------------------------------------
 def tail_weeks(fit: MMMFit) -> int:
     """Zero-spend periods appended after a horizon to collect its carryover (``l_max - 1``)."""
-    return fit.spec.l_max - 1 if fit.spec.adstock else 0
+    return fit.spec.carryover_weeks
 
 
 def current_weekly(fit: MMMFit, horizon: int) -> np.ndarray:

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from bayes_mmm import predict
+from bayes_mmm.analysis import draws as predict
 from bayes_mmm.analysis.roi import roi_draws
 from bayes_mmm.analysis.summary import interval
 from bayes_mmm.data.dataset import MMMData

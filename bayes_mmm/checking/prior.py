@@ -12,12 +12,12 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from bayes_mmm import predict
+from bayes_mmm.analysis import draws as predict
 from bayes_mmm.data.dataset import MMMData
-from bayes_mmm.data.scaling import make_design
 from bayes_mmm.inference.fit import MMMFit, from_draws
 from bayes_mmm.model import dims as D
 from bayes_mmm.model.build import check_rows, resolve_priors
+from bayes_mmm.model.design import make_design
 from bayes_mmm.model.priors import draw_many
 from bayes_mmm.model.spec import ModelSpec
 
@@ -31,34 +31,19 @@ def sample_prior(
     priors = resolve_priors(data, spec)
     design = make_design(data, spec)
     n_ch, n_ctrl, n_four = data.n_channels, len(data.control_names), design.fourier.shape[1]
-    sizes = {
-        D.ROI: n_ch,
-        D.DECAY: n_ch,
-        D.HALF_SAT: n_ch,
-        D.SLOPE: n_ch,
-        D.INTERCEPT: 0,
-        D.TREND: 0,
-        D.SEASONALITY: n_four,
-        D.CONTROL_COEF: n_ctrl,
-        D.SIGMA: 0,
-    }
-    dims = D.PARAM_DIMS
-    if not spec.adstock:
-        sizes.pop(D.DECAY)
-    if not spec.trend:
-        sizes.pop(D.TREND)
-    if spec.saturation != "hill":
-        sizes.pop(D.SLOPE)
+    sizes = dict.fromkeys(spec.channel_params, n_ch)
+    sizes.update({D.INTERCEPT: 0, D.SEASONALITY: n_four, D.CONTROL_COEF: n_ctrl, D.SIGMA: 0})
+    if spec.trend:
+        sizes[D.TREND] = 0
     if spec.likelihood == "studentt":
         sizes[D.NU] = 0
+    dims = D.PARAM_DIMS
     wanted = {
         name: (priors[name], (draws, size) if name in dims else (draws,))
         for name, size in sizes.items()
         if not (name in dims and size == 0)
     }
     values = draw_many(wanted, seed)
-    if spec.saturation != "hill":
-        values[D.SLOPE] = np.ones((draws, n_ch))  # fixed, as in the model
     return from_draws(values, data, spec, priors, sampler="prior")
 
 

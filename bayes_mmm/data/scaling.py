@@ -1,4 +1,4 @@
-"""Internal scaling and model inputs (design arrays) computed from MMMData.
+"""The units the model works in, computed from MMMData, and conversions between them.
 
 The model works in scaled units (outcome / mean outcome, spend / the channel's on-week mean
 spend, centred-and-standardised controls, time in [0, 1] over the fit window); the scales are
@@ -21,11 +21,7 @@ import numpy as np
 import pandas as pd
 
 from bayes_mmm.data.dataset import MMMData
-from bayes_mmm.data.lift import LiftTests
-from bayes_mmm.model.spec import YEAR_DAYS, ModelSpec
-from bayes_mmm.transforms import lag_stack
 
-EPOCH = pd.Timestamp("1970-01-01")
 SPEND_UNIT = "onweek_mean"  # stored with every fit (dims.ATTR_SPEND_UNIT), checked on loading
 
 
@@ -80,92 +76,3 @@ class Scales:
             start=pd.Timestamp(data.dates[0]),
             span_days=float(max((data.dates[-1] - data.dates[0]).days, 1)),
         )
-
-
-def time_index(dates: pd.DatetimeIndex, scales: Scales) -> np.ndarray:
-    """Time in units of the fit window: 0 at its first date, 1 at its last."""
-    return np.asarray((dates - scales.start).days, dtype=float) / scales.span_days
-
-
-def fourier_names(yearly: int, weekly: int) -> list[str]:
-    names = []
-    for prefix, order in (("year", yearly), ("week", weekly)):
-        for k in range(1, order + 1):
-            names += [f"{prefix}_sin_{k}", f"{prefix}_cos_{k}"]
-    return names
-
-
-def fourier_basis(dates: pd.DatetimeIndex, yearly: int, weekly: int) -> np.ndarray:
-    """``(date, fourier)`` sine/cosine pairs of the calendar (same for any window)."""
-    days = np.asarray((dates - EPOCH).days, dtype=float)
-    cols = []
-    for period, order in ((YEAR_DAYS, yearly), (7.0, weekly)):
-        for k in range(1, order + 1):
-            angle = 2 * np.pi * k * days / period
-            cols += [np.sin(angle), np.cos(angle)]
-    return np.column_stack(cols) if cols else np.zeros((len(dates), 0))
-
-
-@dataclass(frozen=True)
-class LiftDesign:
-    """Lift tests in the model's units: spend before (``x0``) and during (``x1``) the test in
-    units of the channel's on-week mean spend, lift and its standard error / mean outcome."""
-
-    # (lift_test, channel): 1 at the test's channel. A float matrix, not an integer index:
-    # all model data are float64, as the compiled fast path (inference._compile) needs
-    onehot: np.ndarray
-    x0: np.ndarray
-    x1: np.ndarray
-    lift: np.ndarray
-    sigma: np.ndarray
-    labels: list[str]
-
-
-def lift_design(tests: LiftTests, channels: tuple[str, ...], scales: Scales) -> LiftDesign:
-    """Lift tests in the model's units (for the model's likelihood and its numpy twin)."""
-    idx = tests.channel_index(channels)
-    unit = scales.spend[idx]
-    return LiftDesign(
-        onehot=np.eye(len(channels))[idx],
-        x0=tests.spend / unit,
-        x1=(tests.spend + tests.delta_spend) / unit,
-        lift=tests.lift / scales.target,
-        sigma=tests.sigma / scales.target,
-        labels=tests.labels(),
-    )
-
-
-@dataclass(frozen=True)
-class Design:
-    """Arrays the PyMC model reads, all in scaled units."""
-
-    x_lagged: np.ndarray  # (lag, date, channel) spend / on-week mean spend
-    spend_total: np.ndarray  # (channel,) total spend of the fit window, user units
-    controls: np.ndarray  # (date, control) centred and standardised
-    time: np.ndarray  # (date,) in [0, 1]
-    fourier: np.ndarray  # (date, fourier)
-    target: np.ndarray  # (date,) outcome / mean outcome
-    fourier_names: list[str]
-    lift: LiftDesign | None = None
-
-
-def make_design(data: MMMData, spec: ModelSpec, scales: Scales | None = None) -> Design:
-    """Model inputs for ``data``; ``scales`` defaults to the data's own (a fit window).
-
-    With the scales of a fit window, ``data`` may be any other dates (e.g. a forecast): the
-    seasonality terms are those of the fit window.
-    """
-    scales = scales or Scales.from_data(data)
-    window_days = scales.span_days + data.period_days
-    yearly, weekly = spec.fourier_orders(window_days, data.period_days)
-    sd = np.where(scales.control_sd > 0, scales.control_sd, 1.0)
-    return Design(
-        x_lagged=lag_stack(data.spend / scales.spend, spec.l_max),
-        spend_total=data.spend.sum(axis=0),
-        controls=(data.controls - scales.control_mean) / sd,
-        time=time_index(data.dates, scales),
-        fourier=fourier_basis(data.dates, yearly, weekly),
-        target=data.target / scales.target,
-        fourier_names=fourier_names(yearly, weekly),
-        lift=lift_design(data.lift_tests, data.channels, scales) if data.lift_tests else None,
-    )

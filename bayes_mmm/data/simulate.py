@@ -8,15 +8,17 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from typing import Literal
 
 import numpy as np
 import pandas as pd
 
 from bayes_mmm.data.dataset import MMMData, from_frame
+from bayes_mmm.model import components
+from bayes_mmm.model import dims as D
+from bayes_mmm.model.components.base import expand
 from bayes_mmm.model.spec import YEAR_DAYS
-from bayes_mmm.transforms import geometric_adstock, hill
 
 Pattern = Literal["always_on", "flighted", "growing"]
 PATTERNS: tuple[str, ...] = ("always_on", "flighted", "growing")
@@ -26,18 +28,17 @@ PATTERNS: tuple[str, ...] = ("always_on", "flighted", "growing")
 class Truth:
     """True parameters (per channel in the order of ``channels``) and contributions.
 
-    ``half_saturation`` is in units of the channel's mean spend over all weeks (the model
-    measures it in on-week mean spend: convert with ``data.scaling.allweek_to_onweek``; the
-    two agree for channels that spend every week); ``beta`` is the weekly contribution at
-    full saturation, in outcome units.
+    ``media_params`` holds the parameters of the simulated ``adstock`` and ``saturation``
+    components by name (e.g. ``decay``, ``half_saturation``, ``slope``; also readable as
+    attributes); those measured in spend (``half_saturation``, ``lam``) are in units of the
+    channel's mean spend over all weeks (the model measures spend in on-week mean spend:
+    ``budget.synthetic.truth_fit`` converts; the two agree for channels that spend every
+    week); ``beta`` is the weekly contribution at full saturation, in outcome units.
     """
 
     channels: tuple[str, ...]
     patterns: tuple[str, ...]
     roi: tuple[float, ...]
-    decay: tuple[float, ...]
-    half_saturation: tuple[float, ...]
-    slope: tuple[float, ...]
     beta: tuple[float, ...]
     mean_spend: tuple[float, ...]
     baseline: float
@@ -46,17 +47,31 @@ class Truth:
     sigma: float
     l_max: int
     contributions: pd.DataFrame  # index date, one column per component
+    adstock: str = "geometric"
+    saturation: str = "hill"
+    media_params: dict[str, tuple[float, ...]] = field(default_factory=dict)
+
+    def __getattr__(self, name: str):  # truth.decay, truth.half_saturation, ...
+        params = self.__dict__.get("media_params", {})
+        if name in params:
+            return params[name]
+        raise AttributeError(f"{type(self).__name__} has no attribute {name!r}")
+
+    def _params(self, j: int, n: int) -> dict[str, np.ndarray]:
+        return {k: expand(np.full(n, v[j]), (D.CHANNEL,)) for k, v in self.media_params.items()}
 
     def steady_response(self, channel: str, weekly_spend) -> np.ndarray:
         """True weekly contribution of ``channel`` once ``weekly_spend`` (user units, array)
         has been spent every week for ``l_max`` weeks, by the simulator's own equations."""
         j = self.channels.index(channel)
         x = np.asarray(weekly_spend, dtype=float).reshape(-1) / self.mean_spend[j]
-        n = len(x)
-        decay = np.full(n, self.decay[j])
-        adstocked = geometric_adstock(np.tile(x, (self.l_max, 1)), decay, self.l_max)[-1:]
-        k, s = np.full(n, self.half_saturation[j]), np.full(n, self.slope[j])
-        return self.beta[j] * hill(adstocked, k, s)[0]
+        adstock = components.adstock(self.adstock)
+        n_lags = adstock.n_lags(self.l_max)
+        p = self._params(j, len(x))
+        lagged = expand(np.tile(x, (n_lags, 1)), (D.DATE, D.CHANNEL))
+        settled = adstock.forward(lagged, p, n_lags, D.FORWARD_LAYOUT.index(D.DATE))
+        h = components.saturation(self.saturation).forward(settled[:, :, -1:], p)
+        return self.beta[j] * np.ravel(h)
 
     def lift(self, channel: str, spend, delta_spend) -> np.ndarray:
         """True steady-state lift of changing ``channel``'s weekly spend from ``spend`` by
@@ -84,6 +99,11 @@ class Truth:
     def from_dict(cls, d: dict) -> Truth:
         d = dict(d)
         c = dict(d.pop("contributions"))
+        d.setdefault("media_params", {})
+        for name in (D.DECAY, D.HALF_SAT, D.SLOPE):  # files written before media_params
+            if name in d:
+                d["media_params"][name] = d.pop(name)
+        d["media_params"] = {k: tuple(v) for k, v in d["media_params"].items()}
         dates = pd.DatetimeIndex(pd.to_datetime(c.pop("dates")), name="date")
         tuples = {k: tuple(v) if isinstance(v, list) else v for k, v in d.items()}
         return cls(**tuples, contributions=pd.DataFrame(c, index=dates))
@@ -166,9 +186,6 @@ def simulate(
     patterns: Sequence[str] | None = None,
     *,
     roi: Sequence[float] | float | None = None,
-    decay: Sequence[float] | float | None = None,
-    half_saturation: Sequence[float] | float | None = None,
-    slope: Sequence[float] | float | None = None,
     mean_spend: Sequence[float] | float | None = None,
     media_share: float = 0.35,
     noise: float = 0.05,
@@ -181,11 +198,19 @@ def simulate(
     period_days: int = 7,
     start: str = "2022-01-03",
     seed: int = 0,
+    adstock: str = "geometric",
+    saturation: str = "hill",
+    **media_params: Sequence[float] | float | None,
 ) -> Simulation:
     """Simulate weekly (or daily) data with known truth.
 
-    Unset per-channel parameters are drawn from the ranges of the calibration study: ROI
-    0.3-3, decay 0.1-0.8, half-saturation 0.5-1.8 x mean spend (over all weeks), slope 0.8-2.5.
+    ``adstock`` and ``saturation`` name the components that generate the media effects
+    (``bayes_mmm.model.components``); ``media_params`` set their parameters per channel by
+    name (e.g. ``decay``, ``half_saturation``, ``slope``; ``lam`` for logistic saturation,
+    ``peak`` for delayed adstock), in units of each channel's mean spend over all weeks.
+    Unset per-channel parameters are drawn from each parameter's ``sim_range``, the ranges of
+    the calibration study for the defaults: ROI 0.3-3, decay 0.1-0.8, half-saturation 0.5-1.8
+    x mean spend (over all weeks), slope 0.8-2.5.
     ``spend_variability`` is the log-scale standard deviation of weekly spend around its
     pattern (0.5: spend typically within about x0.6-x1.6 of its level) and ``spend_correlation``
     the correlation of those moves across channels.
@@ -199,10 +224,16 @@ def simulate(
     patterns = tuple(patterns or ["always_on"] * n_ch)
     if len(patterns) != n_ch:
         raise ValueError(f"{len(patterns)} patterns given for {n_ch} channels")
+    ads, sat = components.adstock(adstock), components.saturation(saturation)
+    params = ads.params + sat.params
+    unknown = sorted(set(media_params) - {p.name for p in params})
+    if unknown:
+        raise ValueError(
+            f"unknown parameters {unknown} for adstock={adstock!r}, saturation={saturation!r}; "
+            f"they take {[p.name for p in params]}"
+        )
     roi_ = _per_channel(roi, n_ch, rng, 0.3, 3.0)
-    decay_ = _per_channel(decay, n_ch, rng, 0.1, 0.8)
-    k_ = _per_channel(half_saturation, n_ch, rng, 0.5, 1.8)
-    s_ = _per_channel(slope, n_ch, rng, 0.8, 2.5)
+    true = {p.name: _per_channel(media_params.get(p.name), n_ch, rng, *p.sim_range) for p in params}
     means = _per_channel(mean_spend, n_ch, rng, 200.0, 2000.0)
 
     dates = pd.date_range(start, periods=n_weeks, freq=f"{period_days}D", name="date")
@@ -221,10 +252,12 @@ def simulate(
             for i in range(n_ch)
         ]
     )
-    relative = spend / spend.mean(axis=0)
-    sat = hill(geometric_adstock(relative, decay_, l_max), k_, s_)
-    beta = roi_ * spend.sum(axis=0) / sat.sum(axis=0)
-    media = sat * beta
+    relative = expand(spend / spend.mean(axis=0), (D.DATE, D.CHANNEL))
+    p = {k: expand(v, (D.CHANNEL,)) for k, v in true.items()}
+    n_lags = ads.n_lags(l_max)
+    h = sat.forward(ads.forward(relative, p, n_lags, D.FORWARD_LAYOUT.index(D.DATE)), p)[0, 0]
+    beta = roi_ * spend.sum(axis=0) / h.sum(axis=0)
+    media = h * beta
 
     media_mean = float(media.sum(axis=1).mean())
     base = media_mean * (1 - media_share) / media_share
@@ -264,9 +297,6 @@ def simulate(
         channels=channels,
         patterns=patterns,
         roi=tuple(float(v) for v in media.sum(axis=0) / spend.sum(axis=0)),
-        decay=tuple(map(float, decay_)),
-        half_saturation=tuple(map(float, k_)),
-        slope=tuple(map(float, s_)),
         beta=tuple(map(float, beta)),
         mean_spend=tuple(map(float, spend.mean(axis=0))),
         baseline=float(base),
@@ -275,5 +305,8 @@ def simulate(
         sigma=float(sigma),
         l_max=l_max,
         contributions=pd.DataFrame(comps, index=dates),
+        adstock=adstock,
+        saturation=saturation,
+        media_params={k: tuple(map(float, v)) for k, v in true.items()},
     )
     return Simulation(frame=frame, truth=truth)

@@ -2,23 +2,21 @@
 draw, against what was measured; and the predicted lift of planned experiments.
 
 The predicted lift of a test on channel ``c`` is the steady-state response difference
-``beta_c * (hill(x1) - hill(x0))`` of :mod:`bayes_mmm.data.lift` (the model's likelihood term
-for the test, in numpy), in outcome per period.
+``beta_c * (h(x1) - h(x0))`` of :mod:`bayes_mmm.data.lift` (the model's likelihood term for
+the test, :meth:`bayes_mmm.model.forward.Forward.lift`), in outcome per period.
 """
 
 from __future__ import annotations
 
-import numpy as np
 import pandas as pd
 import xarray as xr
 
 from bayes_mmm.analysis.summary import summarise
 from bayes_mmm.data.lift import LiftTests, parse_lift_tests
-from bayes_mmm.data.scaling import lift_design
 from bayes_mmm.inference.fit import MMMFit
 from bayes_mmm.inference.idata import unstack
 from bayes_mmm.model import dims as D
-from bayes_mmm.transforms import hill
+from bayes_mmm.model.design import lift_design
 
 
 def lift_draws(fit: MMMFit, tests: LiftTests | pd.DataFrame | None = None) -> xr.DataArray:
@@ -33,10 +31,8 @@ def lift_draws(fit: MMMFit, tests: LiftTests | pd.DataFrame | None = None) -> xr
     elif isinstance(tests, pd.DataFrame):  # planned tests: nothing measured yet
         tests = parse_lift_tests(tests.assign(lift=1.0, sigma=1.0), fit.data.channels)
     design = lift_design(tests, fit.data.channels, fit.scales)
-    p = {k: v @ design.onehot.T for k, v in fit.draws(D.HALF_SAT, D.SLOPE, "beta").items()}
-    x = np.stack([design.x0, design.x1])  # (2, test), in the model's unit of spend
-    response = hill(x, p[D.HALF_SAT], p[D.SLOPE])  # (sample, 2, test)
-    values = p["beta"] * (response[:, 1] - response[:, 0])
+    channel = tests.channel_index(fit.data.channels)
+    values = fit.forward().lift(design.x0, design.x1, channel)  # model's unit of spend
     da = unstack(values, fit.posterior, (D.LIFT_TEST,), {D.LIFT_TEST: tests.labels()})
     da = da.assign_coords({D.CHANNEL: (D.LIFT_TEST, list(tests.channel))})
     da.attrs["units"] = f"{fit.data.target_name} per period"

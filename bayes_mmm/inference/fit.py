@@ -5,21 +5,23 @@ from __future__ import annotations
 import dataclasses
 import sys
 from dataclasses import dataclass
+from functools import cached_property
 from importlib.metadata import version
 
 import numpy as np
 import pymc as pm
 import xarray as xr
 
-from bayes_mmm import equations as eq
 from bayes_mmm.data.dataset import MMMData
-from bayes_mmm.data.scaling import SPEND_UNIT, Scales, make_design
+from bayes_mmm.data.scaling import SPEND_UNIT, Scales
 from bayes_mmm.inference.diagnostics import Diagnostics, diagnose, warn_problems
 from bayes_mmm.inference.idata import data_groups, stacked, unstack
 from bayes_mmm.inference.samplers import APPROXIMATE_SAMPLERS, SAMPLERS
 from bayes_mmm.inference.samplers import run as run_sampler
 from bayes_mmm.model import dims as D
 from bayes_mmm.model.build import build_model, check_rows, resolve_priors
+from bayes_mmm.model.design import make_design
+from bayes_mmm.model.forward import BETA, Forward
 from bayes_mmm.model.priors import Prior
 from bayes_mmm.model.spec import ModelSpec
 
@@ -46,6 +48,14 @@ class MMMFit:
         """Posterior draws as ``(sample, ...)`` numpy arrays."""
         return stacked(self.posterior, names)
 
+    def forward(self) -> Forward:
+        """The numpy forward model at this fit's draws (``bayes_mmm.model.forward``)."""
+        return self._forward
+
+    @cached_property
+    def _forward(self) -> Forward:
+        return Forward(self.spec, self.scales, self.draws(*self.posterior.data_vars))
+
     def model(self) -> pm.Model:
         """The PyMC model (rebuilt; identical to the one that was sampled)."""
         return build_model(self.data, self.spec, self.priors)
@@ -65,11 +75,11 @@ def _say(msg: str, progress: bool) -> None:
 
 def _with_beta(posterior: xr.Dataset, data: MMMData, spec: ModelSpec) -> xr.Dataset:
     """Add ``beta`` (weekly contribution at saturation, outcome units) to the posterior."""
-    params = stacked(posterior, (D.ROI, D.DECAY, D.HALF_SAT, D.SLOPE))
-    sat = eq.saturation(data.spend, Scales.from_data(data), params, spec)
-    b = eq.beta(params, sat, data.spend.sum(axis=0))
+    params = stacked(posterior, spec.channel_params)
+    params[BETA] = np.zeros_like(params[D.ROI])
+    b = Forward(spec, Scales.from_data(data), params).beta(data.spend)
     da = unstack(b, posterior, (D.CHANNEL,), {D.CHANNEL: list(data.channels)})
-    return posterior.assign(beta=da)
+    return posterior.assign({BETA: da})
 
 
 def from_draws(

@@ -29,7 +29,7 @@ NU = "nu"
 SAT_LOGIT = "saturation_logit"  # sampled in place of half_saturation (see bayes_mmm.model.build)
 LEVEL = "level"  # sampled in place of the intercept (see bayes_mmm.model.build)
 
-CHANNEL_PARAMS = (ROI, DECAY, HALF_SAT, SLOPE)
+CHANNEL_PARAMS = (ROI, DECAY, HALF_SAT, SLOPE, "peak", "lam")  # of every component
 # the dimension of each vector-valued parameter (others are scalars per draw)
 PARAM_DIMS = {**dict.fromkeys(CHANNEL_PARAMS, CHANNEL), SEASONALITY: FOURIER, CONTROL_COEF: CONTROL}
 GLOBAL_PARAMS = (INTERCEPT, TREND, SEASONALITY, CONTROL_COEF, SIGMA, NU)
@@ -58,3 +58,11 @@ ATTR_SPEND_UNIT = "bayes_mmm_spend_unit"  # unit of scaled spend (data.scaling.S
 
 # contribution components other than channels
 BASELINE = "baseline"
+
+# parameters of the other media components (bayes_mmm.model.components)
+PEAK = "peak"  # delayed adstock: the lag (periods) of the peak effect
+LAM = "lam"  # logistic saturation: steepness, per unit of on-week mean spend
+SAMPLE = "sample"  # chain x draw flattened (numpy forward model)
+GEO = "geo"  # region; national data are one geo (numpy forward model)
+# the numpy forward model's array layout (bayes_mmm.model.forward): axes by name
+FORWARD_LAYOUT = (SAMPLE, GEO, DATE, CHANNEL)

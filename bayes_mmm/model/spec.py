@@ -5,12 +5,10 @@ Units of the priors (see docs/defaults.md for the reasons behind each default):
 - ``roi``: outcome per unit of spend over the data window (the user's units). When not set,
   it is LogNormal centred on the ROI at which media would explain ``roi_media_share`` of
   the outcome, with every channel equally efficient.
-- ``decay``: geometric adstock rate in (0, 1).
-- ``half_saturation``: adstocked weekly spend at half the maximum effect, in units of the
-  channel's on-week mean spend (its mean over the weeks with spend; the mean over all weeks
-  for an always-on channel).
-- ``slope``: Hill shape (> 1 gives an S-curve). With ``saturation="michaelis_menten"`` the
-  slope is fixed at 1 (a concave curve, one parameter fewer per channel).
+- adstock and saturation parameters: defined, with their default priors and units, by the
+  chosen components (``bayes_mmm/model/components/``): e.g. ``decay`` (geometric adstock,
+  in (0, 1)), ``half_saturation`` and ``slope`` (Hill; spend in units of the channel's
+  on-week mean spend), ``lam`` (logistic), ``peak`` (delayed adstock, periods).
 - ``intercept``, ``trend``, ``seasonality``, ``control_coef``, ``sigma``: in units of the mean
   outcome (1.0 = the average week). ``trend`` is the change over the whole data window;
   ``control_coef`` is per standard deviation of the control.
@@ -25,13 +23,12 @@ from typing import Literal
 
 import numpy as np
 
+from bayes_mmm.model import components
 from bayes_mmm.model import dims as D
 from bayes_mmm.model.priors import Prior, check_support, stack_channel_priors
 
+# priors of the baseline and noise (those of media components live with each component)
 DEFAULT_PRIORS: dict[str, Prior] = {
-    D.DECAY: Prior("Beta", alpha=2.0, beta=2.0),
-    D.HALF_SAT: Prior("LogNormal", mu=0.0, sigma=0.4),
-    D.SLOPE: Prior("LogNormal", mu=0.35, sigma=0.35),
     D.INTERCEPT: Prior("Normal", mu=0.5, sigma=0.5),
     D.TREND: Prior("Normal", mu=0.0, sigma=0.2),
     D.SEASONALITY: Prior("Normal", mu=0.0, sigma=0.2),
@@ -41,17 +38,9 @@ DEFAULT_PRIORS: dict[str, Prior] = {
 }
 ROI_PRIOR_SIGMA = 0.85
 
-SUPPORT = {
-    D.ROI: (0.0, None),
-    D.DECAY: (0.0, 1.0),
-    D.HALF_SAT: (0.0, None),
-    D.SLOPE: (0.0, None),
-    D.SIGMA: (0.0, None),
-    D.NU: (0.0, None),
-}
+SUPPORT = {D.ROI: (0.0, None), D.SIGMA: (0.0, None), D.NU: (0.0, None)}
 
 YEAR_DAYS = 365.25
-SATURATIONS = ("hill", "michaelis_menten")
 
 
 @dataclass(frozen=True)
@@ -63,49 +52,92 @@ class ModelSpec:
     """
 
     l_max: int = 8
-    adstock: bool = True
+    adstock: str = "geometric"  # a name in components.ADSTOCKS; True/False: geometric/none
     trend: bool = True
     yearly_seasonality: int | None = None  # Fourier order; None: 2 when data span >= 1 year
     weekly_seasonality: int | None = None  # day-of-week Fourier order; None: 2 for daily data
     likelihood: Literal["normal", "studentt"] = "normal"
-    saturation: Literal["hill", "michaelis_menten"] = "hill"
+    saturation: str = "hill"  # a name in components.SATURATIONS
     roi_media_share: float = 0.3
     roi_prior_sigma: float = ROI_PRIOR_SIGMA
     priors: Mapping[str, Prior] = field(default_factory=dict)
     channel_priors: Mapping[str, Mapping[str, Prior]] = field(default_factory=dict)
 
     def __post_init__(self):
+        if isinstance(self.adstock, bool):  # spec files and code of earlier versions
+            object.__setattr__(self, "adstock", "geometric" if self.adstock else "none")
         if self.l_max < 1:
             raise ValueError(f"l_max must be at least 1, got {self.l_max}")
         if self.likelihood not in ("normal", "studentt"):
             raise ValueError(f"likelihood must be 'normal' or 'studentt', got {self.likelihood!r}")
-        if self.saturation not in SATURATIONS:
-            raise ValueError(f"saturation must be one of {SATURATIONS}, got {self.saturation!r}")
-        fixed_slope = self.saturation != "hill"
-        if fixed_slope and (
-            D.SLOPE in self.priors or any(D.SLOPE in ps for ps in self.channel_priors.values())
-        ):
-            raise ValueError(
-                f"saturation={self.saturation!r} fixes the Hill slope at 1; "
-                "a slope prior applies only with saturation='hill'"
-            )
+        components.adstock(self.adstock), components.saturation(self.saturation)
         if not 0 < self.roi_media_share < 1:
             raise ValueError(f"roi_media_share must be in (0, 1), got {self.roi_media_share}")
         if not self.roi_prior_sigma > 0:
             raise ValueError(f"roi_prior_sigma must be positive, got {self.roi_prior_sigma}")
-        known = set(D.ALL_PARAMS)
+        self._check_priors()
+
+    def _check_priors(self) -> None:
+        known, per_channel = self.parameter_names(), self.channel_params
+        what = f"adstock={self.adstock!r}, saturation={self.saturation!r}"
         for name, p in self.priors.items():
             if name not in known:
-                raise ValueError(f"unknown parameter '{name}' in priors; known: {sorted(known)}")
+                raise ValueError(
+                    f"unknown parameter '{name}' in priors: the model ({what}) has {sorted(known)}"
+                )
             if not isinstance(p, Prior):
                 raise TypeError(f"prior for '{name}' must be a Prior, got {type(p).__name__}")
         for ch, ps in self.channel_priors.items():
             for name in ps:
-                if name not in D.CHANNEL_PARAMS:
+                if name not in per_channel:
                     raise ValueError(
-                        f"per-channel prior '{name}' for '{ch}' is not a channel parameter; "
-                        f"choose from {list(D.CHANNEL_PARAMS)}"
+                        f"per-channel prior '{name}' for '{ch}' is not a channel parameter of "
+                        f"the model ({what}); choose from {list(per_channel)}"
                     )
+
+    # ---- components ------------------------------------------------------------------
+    @property
+    def adstock_component(self) -> components.Adstock:
+        return components.adstock(self.adstock)
+
+    @property
+    def saturation_component(self) -> components.Saturation:
+        return components.saturation(self.saturation)
+
+    @property
+    def media_params(self) -> tuple[components.Param, ...]:
+        """Parameters of the adstock, then the saturation."""
+        return self.adstock_component.params + self.saturation_component.params
+
+    @property
+    def channel_params(self) -> tuple[str, ...]:
+        """Names of the per-channel parameters: ``roi``, then the media components'."""
+        return (D.ROI, *(p.name for p in self.media_params))
+
+    @property
+    def n_lags(self) -> int:
+        """Lags of the adstock (``l_max``, or 1 without adstock)."""
+        return self.adstock_component.n_lags(self.l_max)
+
+    @property
+    def carryover_weeks(self) -> int:
+        """Periods after the last spend that it still reaches: ``n_lags - 1``."""
+        return self.n_lags - 1
+
+    def parameter_names(self) -> set[str]:
+        return {*self.channel_params, *DEFAULT_PRIORS}
+
+    def with_components(self, adstock: str | None = None, saturation: str | None = None):
+        """The same spec with other media components, without the priors that do not apply."""
+        other = replace(self, priors={}, channel_priors={}, adstock=adstock or self.adstock)
+        other = replace(other, saturation=saturation or self.saturation)
+        known, per_channel = other.parameter_names(), other.channel_params
+        priors = {k: v for k, v in self.priors.items() if k in known}
+        channel_priors = {
+            ch: {k: v for k, v in ps.items() if k in per_channel}
+            for ch, ps in self.channel_priors.items()
+        }
+        return replace(other, priors=priors, channel_priors=channel_priors)
 
     # ---- structure -------------------------------------------------------------------
     def fourier_orders(self, span_days: float | None, period_days: int) -> tuple[int, int]:
@@ -122,7 +154,7 @@ class ModelSpec:
         self, n_channels: int, n_controls: int, span_days: float | None, period_days: int = 7
     ) -> int:
         yearly, weekly = self.fourier_orders(span_days, period_days)
-        per_channel = 2 + int(self.adstock) + int(self.saturation == "hill")
+        per_channel = len(self.channel_params)
         extra = 1 + int(self.trend) + 1 + int(self.likelihood == "studentt")
         return per_channel * n_channels + n_controls + 2 * (yearly + weekly) + extra
 
@@ -146,13 +178,13 @@ class ModelSpec:
             )
         ref = self.roi_media_share * abs(target_sum) / float(np.sum(spend_sums))
         base = {D.ROI: Prior("LogNormal", mu=float(np.log(ref)), sigma=self.roi_prior_sigma)}
+        base.update({p.name: p.prior for p in self.media_params})
         base.update(DEFAULT_PRIORS)
         base.update(self.priors)
-        if self.saturation != "hill":
-            base.pop(D.SLOPE)  # fixed at 1, not sampled
+        support = {**SUPPORT, **{p.name: p.support for p in self.media_params}}
         out = {}
         for name, prior in base.items():
-            if name in D.CHANNEL_PARAMS:
+            if name in self.channel_params:
                 overrides = {ch: ps[name] for ch, ps in self.channel_priors.items() if name in ps}
                 prior = stack_channel_priors(prior, overrides, channels, name)
                 if prior.n_values() not in (1, len(channels)):
@@ -160,8 +192,8 @@ class ModelSpec:
                         f"prior for '{name}' has {prior.n_values()} values; "
                         f"give 1 or one per channel ({len(channels)})"
                     )
-            if name in SUPPORT:
-                check_support(prior, name, *SUPPORT[name])
+            if name in support:
+                check_support(prior, name, *support[name])
             out[name] = prior
         return out
 
@@ -193,6 +225,8 @@ class ModelSpec:
         unknown = set(d) - set(cls.__dataclass_fields__)
         if unknown:
             raise ValueError(f"unknown model spec fields: {sorted(unknown)}")
+        if isinstance(d.get("adstock"), bool):
+            d["adstock"] = "geometric" if d["adstock"] else "none"
         d["priors"] = {k: Prior.from_dict(v) for k, v in d.get("priors", {}).items()}
         d["channel_priors"] = {
             ch: {k: Prior.from_dict(v) for k, v in ps.items()}

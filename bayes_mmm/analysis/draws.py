@@ -1,9 +1,10 @@
-"""The fitted model's components for any dates and spend (numpy, every posterior draw).
+"""The forward model (:mod:`bayes_mmm.model.forward`) evaluated for a fit, as named xarray:
+components over any dates and spend, channel contributions, and predictive noise.
 
-``components(fit, rows, history)`` is the single forward computation behind in-sample
-contributions, holdout forecasts and budget scenarios: media use the fit's parameters
-(including ``beta``, fixed by the fit window) with adstock carried over from ``history``;
-trend, seasonality and controls use the fit window's scales.
+``components(fit, rows, history)`` is the single computation behind in-sample contributions,
+holdout forecasts and budget scenarios: media use the fit's parameters (including ``beta``,
+fixed by the fit window) with adstock carried over from ``history``; trend, seasonality and
+controls use the fit window's scales. Internally the date dimension is always ``date``.
 """
 
 from __future__ import annotations
@@ -12,14 +13,12 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from bayes_mmm import equations as eq
 from bayes_mmm.data.dataset import MMMData
-from bayes_mmm.data.scaling import make_design
 from bayes_mmm.inference.fit import MMMFit
 from bayes_mmm.inference.idata import unstack
 from bayes_mmm.model import dims as D
-
-PARAMS = (*D.CHANNEL_PARAMS, "beta", D.INTERCEPT, D.TREND, D.SEASONALITY, D.CONTROL_COEF)
+from bayes_mmm.model.components.likelihood import noise
+from bayes_mmm.model.design import make_design
 
 
 def rows(
@@ -52,9 +51,7 @@ def future_dates(fit: MMMFit, horizon: int) -> pd.DatetimeIndex:
     """``horizon`` periods following the last date of the fit window."""
     data = fit.data
     step = pd.Timedelta(days=data.period_days)
-    return pd.DatetimeIndex(
-        [data.dates[-1] + step * (i + 1) for i in range(horizon)], name=data.date_name
-    )
+    return pd.DatetimeIndex([data.dates[-1] + step * (i + 1) for i in range(horizon)], name=D.DATE)
 
 
 def component_names(fit: MMMFit) -> list[str]:
@@ -71,11 +68,7 @@ def media(fit: MMMFit, spend: np.ndarray, history: np.ndarray | None = None) -> 
 
     ``history``: spend of the periods just before (adstock carries over from it; default none).
     """
-    params = fit.draws(*D.CHANNEL_PARAMS, "beta")
-    n_hist = 0 if history is None else len(history)
-    full = spend if history is None else np.concatenate([history, spend], axis=0)
-    sat = eq.saturation(full, fit.scales, params, fit.spec)[:, n_hist:, :]
-    return eq.media_contributions(sat, params["beta"])
+    return fit.forward().media(spend, history)
 
 
 def components(fit: MMMFit, new: MMMData, history: np.ndarray | None = None) -> xr.DataArray:
@@ -84,18 +77,18 @@ def components(fit: MMMFit, new: MMMData, history: np.ndarray | None = None) -> 
     Components: baseline, trend, seasonality, each control, each channel (as in the model);
     their sum is the model's mean prediction, draw by draw.
     """
-    params = fit.draws(*PARAMS)
-    design = make_design(new, fit.spec, fit.scales)
-    base = eq.baseline_components(params, design, fit.scales, fit.spec)
+    forward = fit.forward()
+    base = forward.baseline(make_design(new, fit.spec, fit.scales))
     parts = [base[D.BASELINE][..., None]]
     for name in (D.TREND, D.SEASONALITY):
         if name in base:
             parts.append(base[name][..., None])
     if D.CONTROL in base:
         parts.append(base[D.CONTROL])
-    parts.append(media(fit, new.spend, history))
+    parts.append(forward.media(new.spend, history))
     values = np.concatenate(parts, axis=-1)
-    coords = {D.DATE: new.dates, D.COMPONENT: component_names(fit)}
+    dates = pd.DatetimeIndex(new.dates, name=D.DATE)  # whatever the user's column is called
+    coords = {D.DATE: dates, D.COMPONENT: component_names(fit)}
     da = unstack(values, fit.posterior, (D.DATE, D.COMPONENT), coords)
     da.name = "contribution"
     da.attrs["units"] = fit.data.target_name
@@ -106,8 +99,6 @@ def noise_draws(fit: MMMFit, mean: xr.DataArray, seed: int | None = 0) -> xr.Dat
     """Posterior predictive draws: ``mean`` (chain, draw, date) plus the likelihood's noise."""
     rng = np.random.default_rng(seed)
     sigma = fit.posterior[D.SIGMA] * fit.scales.target
-    if fit.spec.likelihood == "studentt":
-        eps = rng.standard_t(fit.posterior[D.NU].values[..., None], size=mean.shape)
-    else:
-        eps = rng.standard_normal(mean.shape)
+    nu = fit.posterior[D.NU].values[..., None] if fit.spec.likelihood == "studentt" else None
+    eps = noise(fit.spec, rng, mean.shape, nu)
     return (mean + sigma * xr.DataArray(eps, dims=mean.dims, coords=mean.coords)).rename("y")

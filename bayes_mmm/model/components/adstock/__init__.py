@@ -1,0 +1,1 @@
+"""Adstock (carryover) components, one per module; registered in ``components/__init__.py``."""

@@ -1,0 +1,1 @@
+"""Saturation components, one per module; registered in ``components/__init__.py``."""
