@@ -53,7 +53,7 @@ from bayes_mmm.data import (
     simulate,
 )
 from bayes_mmm.data.demo import load_advertising, load_demo
-from bayes_mmm.inference.diagnostics import Diagnostics, SamplingWarning
+from bayes_mmm.inference.diagnostics import CompileWarning, Diagnostics, SamplingWarning
 from bayes_mmm.inference.fit import MMMFit, fit
 from bayes_mmm.io import load, save
 from bayes_mmm.model.build import build_model
@@ -76,6 +76,7 @@ from bayes_mmm.plots import (
 
 __all__ = [
     "Analysis",
+    "CompileWarning",
     "DataValidationError",
     "DataWarning",
     "Diagnostics",

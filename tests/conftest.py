@@ -1,7 +1,14 @@
-"""Shared fixtures: one small fit of the bundled demo, and a small valid input table."""
+"""Shared fixtures: one small fit of the bundled demo, and a small valid input table.
+
+The whole session uses a compile cache of its own (``BAYES_MMM_CACHE_DIR`` set to a temporary
+directory before any test runs, inherited by subprocesses and notebook kernels): tests never
+read or write the user's cache, and fits elsewhere on the machine cannot disturb them.
+"""
 
 from __future__ import annotations
 
+import os
+import tempfile
 import warnings
 from collections.abc import Callable
 from functools import cache
@@ -10,6 +17,9 @@ import pandas as pd
 import pytest
 
 import bayes_mmm as bm
+
+_CACHE = tempfile.TemporaryDirectory(prefix="bayes_mmm_test_cache_")
+os.environ["BAYES_MMM_CACHE_DIR"] = _CACHE.name
 
 # column roles of the small table built by ``make_frame``
 FRAME_COLUMNS = dict(date="date", target="sales", channels=["tv", "search"], controls=["promo"])

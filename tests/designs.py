@@ -25,8 +25,9 @@ def four_channels(roi: list[float], seed: int, **changes) -> bm.Simulation:
     return bm.simulate(156, CHANNELS, PATTERNS, roi=roi, seed=seed, **{**DESIGN, **changes})
 
 
-def full_fit(data: bm.MMMData, seed: int = 1) -> bm.MMMFit:
-    """The default model at 4 chains x 1000 draws (what the statistical claims are about)."""
+def full_fit(data: bm.MMMData, seed: int = 1, spec: bm.ModelSpec | None = None) -> bm.MMMFit:
+    """The model (default: the default one) at 4 chains x 1000 draws (what the statistical
+    claims are about)."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", bm.SamplingWarning)
-        return bm.fit(data, chains=4, draws=1000, tune=1000, seed=seed, progress=False)
+        return bm.fit(data, spec, chains=4, draws=1000, tune=1000, seed=seed, progress=False)

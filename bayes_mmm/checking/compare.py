@@ -8,13 +8,14 @@ from collections.abc import Mapping
 import arviz as az
 import pandas as pd
 import xarray as xr
-from scipy import stats
 
 from bayes_mmm.analysis.contributions import prediction
 from bayes_mmm.data.dataset import MMMData
 from bayes_mmm.inference.diagnostics import SamplingWarning
 from bayes_mmm.inference.fit import MMMFit, fit
+from bayes_mmm.model import components
 from bayes_mmm.model import dims as D
+from bayes_mmm.model.components.likelihood import logpdf
 from bayes_mmm.model.spec import ModelSpec
 
 
@@ -23,11 +24,8 @@ def log_likelihood(result: MMMFit) -> xr.DataArray:
     mu = prediction(result)
     sigma = result.posterior[D.SIGMA] * result.scales.target
     y = xr.DataArray(result.data.target, dims=D.DATE, coords={D.DATE: mu[D.DATE]})
-    if result.spec.likelihood == "studentt":
-        nu = result.posterior[D.NU]
-        values = stats.t.logpdf(y.values, nu.values[..., None], mu.values, sigma.values[..., None])
-    else:
-        values = stats.norm.logpdf(y.values, mu.values, sigma.values[..., None])
+    nu = result.posterior[D.NU].values[..., None] if D.NU in result.posterior else None
+    values = logpdf(result.spec, y.values, mu.values, sigma.values[..., None], nu)
     return xr.DataArray(values, dims=mu.dims, coords=mu.coords, name=D.OBS)
 
 
@@ -54,19 +52,29 @@ def compare(fits: Mapping[str, MMMFit]) -> pd.DataFrame:
 
 
 def default_variants(spec: ModelSpec | None = None) -> dict[str, ModelSpec]:
-    """Variants worth comparing: saturation type (S-shaped Hill vs concave Michaelis-Menten),
-    adstock length, no adstock, no trend, Student-t noise."""
+    """Variants worth comparing: every other registered saturation (e.g. S-shaped Hill vs
+    concave Michaelis-Menten and logistic) and adstock (e.g. delayed, none), adstock length,
+    no trend, Student-t noise. Priors that do not apply to a variant's components are dropped."""
     base = spec or ModelSpec()
-    other = "michaelis_menten" if base.saturation == "hill" else "hill"
-    return {
-        "default": base,
-        other: base.replace(saturation=other),
-        f"l_max={max(2, base.l_max // 2)}": base.replace(l_max=max(2, base.l_max // 2)),
-        f"l_max={base.l_max + 4}": base.replace(l_max=base.l_max + 4),
-        "no_adstock": base.replace(adstock=False),
-        "no_trend": base.replace(trend=False),
-        "student_t": base.replace(likelihood="studentt"),
-    }
+    out = {"default": base}
+    for name in components.SATURATIONS:
+        if name != base.saturation:
+            out[name] = base.with_components(saturation=name)
+    for name in components.ADSTOCKS:
+        if name != base.adstock:
+            out["no_adstock" if name == "none" else f"{name}_adstock"] = base.with_components(
+                adstock=name
+            )
+    short = max(2, base.l_max // 2)
+    out.update(
+        {
+            f"l_max={short}": base.replace(l_max=short),
+            f"l_max={base.l_max + 4}": base.replace(l_max=base.l_max + 4),
+            "no_trend": base.replace(trend=False),
+            "student_t": base.replace(likelihood="studentt"),
+        }
+    )
+    return out
 
 
 def compare_variants(

@@ -12,6 +12,7 @@ from bayes_mmm.cli.common import add_sampling_args, names, sampling_warnings_to_
 from bayes_mmm.data.dataset import read_csv
 from bayes_mmm.data.demo import demo_csv_path, load_demo
 from bayes_mmm.inference.fit import fit
+from bayes_mmm.model import components
 from bayes_mmm.model.build import check_rows
 from bayes_mmm.model.priors import Prior
 from bayes_mmm.model.spec import ModelSpec
@@ -21,6 +22,16 @@ from bayes_mmm.report import write_fit_outputs
 def _add_model_args(p: argparse.ArgumentParser) -> None:
     g = p.add_argument_group("model")
     g.add_argument("--spec", type=Path, help="model spec as JSON (see README: 'Model spec')")
+    g.add_argument(
+        "--adstock",
+        choices=sorted(components.ADSTOCKS),
+        help="carryover form (default geometric; overrides the spec file's)",
+    )
+    g.add_argument(
+        "--saturation",
+        choices=sorted(components.SATURATIONS),
+        help="saturation curve (default hill; overrides the spec file's)",
+    )
     g.add_argument(
         "--prior",
         action="append",
@@ -80,6 +91,9 @@ def register(sub) -> None:
 def spec_from_args(args: argparse.Namespace) -> ModelSpec:
     """The spec file (if any) with ``--prior`` overrides applied."""
     base = ModelSpec.from_json(args.spec.read_text()) if args.spec else ModelSpec()
+    for name in ("adstock", "saturation"):
+        if getattr(args, name, None):
+            base = base.replace(**{name: getattr(args, name)})
     priors, per_channel = dict(base.priors), {k: dict(v) for k, v in base.channel_priors.items()}
     for item in args.prior:
         name, sep, text = item.partition("=")

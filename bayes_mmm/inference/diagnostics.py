@@ -19,6 +19,10 @@ class SamplingWarning(UserWarning):
     """The sampler reported problems; the warning text says what to try."""
 
 
+class CompileWarning(UserWarning):
+    """The fast compile path (``inference._compile``) was not used; the text says why."""
+
+
 @dataclass(frozen=True)
 class Diagnostics:
     max_r_hat: float
@@ -31,6 +35,8 @@ class Diagnostics:
     draws: int = 0
     sampler: str = "nutpie"
     approximate: bool = False  # Laplace/ADVI draws, not MCMC: for iterating, not reporting
+    compile_path: str = ""  # nutpie: "fast" (bayes_mmm's cached path) or "nutpie" (fallback)
+    compile_fallback: str = ""  # why the fast path was not used (empty when it was)
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -101,6 +107,8 @@ def diagnose(
     compile_seconds: float = 0.0,
     sampler: str = "nutpie",
     warn: bool = True,
+    compile_path: str = "",
+    compile_fallback: str = "",
 ) -> Diagnostics:
     """Summarise convergence of the sampled parameters; warn with advice when it is poor."""
     n_chain, n_draw = posterior.sizes["chain"], posterior.sizes["draw"]
@@ -126,6 +134,8 @@ def diagnose(
         chains=int(n_chain),
         draws=int(n_draw),
         sampler=sampler,
+        compile_path=compile_path,
+        compile_fallback=compile_fallback,
     )
     if warn:
         warn_problems(d, stacklevel=4)

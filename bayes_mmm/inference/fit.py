@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import sys
+import warnings
 from dataclasses import dataclass
 from functools import cached_property
 from importlib.metadata import version
@@ -14,7 +15,12 @@ import xarray as xr
 
 from bayes_mmm.data.dataset import MMMData
 from bayes_mmm.data.scaling import SPEND_UNIT, Scales
-from bayes_mmm.inference.diagnostics import Diagnostics, diagnose, warn_problems
+from bayes_mmm.inference.diagnostics import (
+    CompileWarning,
+    Diagnostics,
+    diagnose,
+    warn_problems,
+)
 from bayes_mmm.inference.idata import data_groups, stacked, unstack
 from bayes_mmm.inference.samplers import APPROXIMATE_SAMPLERS, SAMPLERS
 from bayes_mmm.inference.samplers import run as run_sampler
@@ -204,6 +210,15 @@ def fit(
         sampler = "pymc"
         result = run_sampler(sampler, model, **kwargs)
     post, stats = result.posterior, result.sample_stats
+    compile_path = result.info.get("compile_path", "")
+    fallback = result.info.get("fallback_reason", "") if compile_path == "nutpie" else ""
+    if fallback and fallback != "disabled":
+        warnings.warn(
+            f"bayes_mmm's fast compile path was not used ({fallback}); nutpie's own compiler "
+            f"took {result.compile_seconds:.1f} s. Please report this with the reason.",
+            CompileWarning,
+            stacklevel=2,
+        )
     diag = diagnose(
         post,
         stats,
@@ -211,6 +226,8 @@ def fit(
         compile_seconds=result.compile_seconds,
         sampler=sampler,
         warn=not result.approximate,
+        compile_path=compile_path,
+        compile_fallback=fallback,
     )
     if result.approximate:
         ess = min(diag.min_ess_bulk, result.info.get("importance_ess", np.inf))

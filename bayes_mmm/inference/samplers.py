@@ -234,7 +234,12 @@ def sample_laplace(model, *, chains, draws, tune, seed, target_accept, progress)
         info.seconds,
         sample_s,
         approximate=True,
-        info={"compile_path": info.path, "importance_ess": ess, "optima_spread": spread},
+        info={
+            "compile_path": info.path,
+            "fallback_reason": info.reason,
+            "importance_ess": ess,
+            "optima_spread": spread,
+        },
     )
 
 
