@@ -8,6 +8,10 @@ Typical use::
     bm.roi_table(fit)
 """
 
+import logging
+
+from arviz_base import rcParams as _rcParams
+
 from bayes_mmm import budget, checking
 from bayes_mmm.analysis import (
     Analysis,
@@ -40,6 +44,7 @@ from bayes_mmm.analysis import (
     share_draws,
     shares_table,
 )
+from bayes_mmm.analysis.summary import DEFAULT_CI_PROB
 from bayes_mmm.data import (
     DataValidationError,
     DataWarning,
@@ -73,6 +78,9 @@ from bayes_mmm.plots import (
     plot_response_curves,
     plot_roi,
 )
+
+logging.getLogger("bayes_mmm").addHandler(logging.NullHandler())  # quiet unless configured
+_rcParams["stats.ci_prob"] = DEFAULT_CI_PROB  # interval probability of every summary (overridable)
 
 __all__ = [
     "Analysis",

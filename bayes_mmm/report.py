@@ -3,7 +3,6 @@ atomically."""
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 from bayes_mmm.analysis.checks import Holdout
@@ -12,6 +11,7 @@ from bayes_mmm.analysis.params import parameter_summary
 from bayes_mmm.experiments.lift import lift_table
 from bayes_mmm.inference.fit import MMMFit
 from bayes_mmm.io import atomic_path, save, write_csv, write_json
+from bayes_mmm.logs import log
 
 DIAGNOSTIC_KEYS = ("max_r_hat", "min_ess_bulk", "divergences", "steps_per_draw", "sampling_seconds")
 PLOT_DPI = 110
@@ -25,16 +25,12 @@ def diagnostics_dict(fit: MMMFit) -> dict:
     return out
 
 
-def _say(msg: str, progress: bool) -> None:
-    if progress:
-        print(f"[bayes_mmm] {msg}", file=sys.stderr, flush=True)
-
-
 def write_plots(analysis: Analysis, out_dir: str | Path, progress: bool = True) -> list[Path]:
     """Every figure of :func:`bayes_mmm.plots.all_figures` as ``out_dir/<name>.png``."""
     from bayes_mmm.plots import all_figures
 
-    _say("drawing plots", progress)
+    if progress:
+        log.info("drawing plots")
     written = []
     for name, fig in all_figures(analysis).items():
         path = Path(out_dir) / f"{name}.png"
@@ -47,7 +43,7 @@ def write_plots(analysis: Analysis, out_dir: str | Path, progress: bool = True) 
 def write_fit_outputs(
     fit: MMMFit,
     out_dir: str | Path,
-    ci_prob: float = 0.90,
+    ci_prob: float | None = None,
     progress: bool = True,
     holdout: Holdout | None = None,
     plots: bool = True,
@@ -58,7 +54,8 @@ def write_fit_outputs(
     ``plots/*.png`` and, for a fit with lift tests, ``lift_tests.csv`` to ``out_dir``."""
     out = Path(out_dir)
     a = Analysis(fit, ci_prob, holdout=holdout)
-    _say("analysing the posterior: contributions, ROI, marginal ROI, curves, fit checks", progress)
+    if progress:
+        log.info("analysing the posterior: contributions, ROI, marginal ROI, curves, fit checks")
     written = [
         write_csv(parameter_summary(fit, ci_prob), out / "summary.csv", index=True),
         write_csv(a.roi_table, out / "roi.csv"),
@@ -76,7 +73,7 @@ def write_fit_outputs(
         written += write_plots(a, out / "plots", progress)
     if progress:
         for p in written:
-            print(f"[bayes_mmm] wrote {p}", file=sys.stderr)
+            log.info("wrote %s", p)
         for flag in a.learning_flags:
-            print(f"[bayes_mmm] note: {flag}", file=sys.stderr)
+            log.info("note: %s", flag)
     return written

@@ -8,7 +8,6 @@ inside the equal-tailed ``ci_prob`` interval of the posterior predictive (mean +
 
 from __future__ import annotations
 
-import sys
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -17,10 +16,11 @@ import xarray as xr
 
 from bayes_mmm.analysis import draws as predict
 from bayes_mmm.analysis.contributions import prediction
-from bayes_mmm.analysis.summary import interval
+from bayes_mmm.analysis.summary import ci, eti_bounds, interval
 from bayes_mmm.data.dataset import MMMData
 from bayes_mmm.inference.fit import MMMFit
 from bayes_mmm.inference.fit import fit as fit_model
+from bayes_mmm.logs import log
 from bayes_mmm.model import dims as D
 from bayes_mmm.model.spec import ModelSpec
 
@@ -38,9 +38,10 @@ def mape(y: np.ndarray, y_hat: np.ndarray) -> float:
     return float(np.mean(np.abs((y[ok] - y_hat[ok]) / y[ok]))) if ok.any() else float("nan")
 
 
-def metrics(y: np.ndarray, mu: xr.DataArray, y_rep: xr.DataArray, ci_prob: float) -> dict:
+def metrics(y: np.ndarray, mu: xr.DataArray, y_rep: xr.DataArray, ci_prob: float | None) -> dict:
     """``r2``, ``mape``, ``coverage`` (of the ``ci_prob`` predictive interval), ``rmse``, ``n``."""
     y = np.asarray(y, dtype=float)
+    ci_prob = ci(ci_prob)
     y_hat = mu.mean(D.SAMPLE_DIMS).values
     lo, hi = interval(y_rep, ci_prob)
     inside = (lo.values <= y) & (y <= hi.values)
@@ -62,7 +63,7 @@ def predictive(fit: MMMFit, mu: xr.DataArray | None = None, seed: int | None = 0
 
 def fit_quality(
     fit: MMMFit,
-    ci_prob: float = 0.90,
+    ci_prob: float | None = None,
     seed: int | None = 0,
     mu: xr.DataArray | None = None,
     y_rep: xr.DataArray | None = None,
@@ -81,7 +82,7 @@ def _acf1(x: np.ndarray) -> np.ndarray:
 
 def ppc(
     fit: MMMFit,
-    ci_prob: float = 0.90,
+    ci_prob: float | None = None,
     seed: int | None = 0,
     mu: xr.DataArray | None = None,
     y_rep: xr.DataArray | None = None,
@@ -108,18 +109,19 @@ def ppc(
     }
     pairs = {name: (np.full(len(m), f(y)), f(rep)) for name, f in plain.items()}
     pairs["residual_acf1"] = (_acf1(y[None, :] - m), _acf1(rep - m))
-    tail = (1 - ci_prob) / 2
-    rows = [
-        {
-            "statistic": name,
-            "observed": float(obs.mean()),
-            "replicated_mean": float(rep_stat.mean()),
-            "replicated_lower": float(np.quantile(rep_stat, tail)),
-            "replicated_upper": float(np.quantile(rep_stat, 1 - tail)),
-            "p_value": float(np.mean(rep_stat >= obs)),
-        }
-        for name, (obs, rep_stat) in pairs.items()
-    ]
+    rows = []
+    for name, (obs, rep_stat) in pairs.items():
+        lo, hi = eti_bounds(rep_stat, ci_prob)
+        rows.append(
+            {
+                "statistic": name,
+                "observed": float(obs.mean()),
+                "replicated_mean": float(rep_stat.mean()),
+                "replicated_lower": float(lo),
+                "replicated_upper": float(hi),
+                "p_value": float(np.mean(rep_stat >= obs)),
+            }
+        )
     return pd.DataFrame(rows)
 
 
@@ -150,7 +152,7 @@ def forecast(train_fit: MMMFit, test: MMMData) -> xr.DataArray:
 
 
 def holdout_check(
-    train_fit: MMMFit, test: MMMData, ci_prob: float = 0.90, seed: int | None = 0
+    train_fit: MMMFit, test: MMMData, ci_prob: float | None = None, seed: int | None = 0
 ) -> Holdout:
     """Forecast ``test`` with ``train_fit`` (no refit) and score it: r2, mape, coverage."""
     comp = forecast(train_fit, test)
@@ -166,7 +168,7 @@ def holdout(
     weeks: int,
     spec: ModelSpec | None = None,
     *,
-    ci_prob: float = 0.90,
+    ci_prob: float | None = None,
     seed: int | None = 0,
     progress: bool = False,
     **fit_kwargs,
@@ -176,12 +178,7 @@ def holdout(
     if not 0 < weeks < data.n_dates:
         raise ValueError(f"holdout weeks must be between 1 and {data.n_dates - 1}, got {weeks}")
     cut = data.n_dates - weeks
-    if progress:
-        print(
-            f"[bayes_mmm] holdout: fitting the first {cut} periods to forecast the last {weeks}",
-            file=sys.stderr,
-            flush=True,
-        )
+    log.info("holdout: fitting the first %d periods to forecast the last %d", cut, weeks)
     fit_kwargs.setdefault("seed", seed)
     train_fit = fit_model(data.slice(0, cut), spec, progress=progress, **fit_kwargs)
     return holdout_check(train_fit, data.slice(cut), ci_prob=ci_prob, seed=seed)

@@ -31,7 +31,7 @@ def prediction(fit: MMMFit, contrib: xr.DataArray | None = None) -> xr.DataArray
 
 
 def contributions_table(
-    fit: MMMFit, ci_prob: float = 0.90, contrib: xr.DataArray | None = None
+    fit: MMMFit, ci_prob: float | None = None, contrib: xr.DataArray | None = None
 ) -> pd.DataFrame:
     """Long table ``date, component, mean, lower, upper``."""
     contrib = contributions(fit) if contrib is None else contrib
@@ -59,7 +59,7 @@ def share_draws(fit: MMMFit, contrib: xr.DataArray | None = None) -> xr.Dataset:
 
 
 def shares_table(
-    fit: MMMFit, ci_prob: float = 0.90, contrib: xr.DataArray | None = None
+    fit: MMMFit, ci_prob: float | None = None, contrib: xr.DataArray | None = None
 ) -> pd.DataFrame:
     """One row per component: window ``total`` and ``share_of_total``, and for channels
     ``share_of_media``, each as ``*_mean, *_lower, *_upper`` (probability ``ci_prob``);

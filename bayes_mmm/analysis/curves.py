@@ -53,7 +53,7 @@ def current_response(fit: MMMFit) -> xr.DataArray:
 
 
 def response_table(
-    fit: MMMFit, ci_prob: float = 0.90, curves: xr.DataArray | None = None
+    fit: MMMFit, ci_prob: float | None = None, curves: xr.DataArray | None = None
 ) -> pd.DataFrame:
     """Long table ``channel, spend_multiple, weekly_spend, mean, lower, upper``."""
     curves = response_curves(fit) if curves is None else curves

@@ -23,6 +23,7 @@ import pandas as pd
 import pymc as pm
 import xarray as xr
 
+from bayes_mmm.analysis.summary import eti_bounds
 from bayes_mmm.inference.fit import MMMFit
 from bayes_mmm.model import dims as D
 from bayes_mmm.model.spec import ModelSpec
@@ -68,19 +69,18 @@ def _flat(da: xr.DataArray) -> tuple[np.ndarray, list[str]]:
 
 
 def prior_posterior(
-    fit: MMMFit, ci_prob: float = 0.90, prior: xr.Dataset | None = None, seed: int | None = 0
+    fit: MMMFit, ci_prob: float | None = None, prior: xr.Dataset | None = None, seed: int | None = 0
 ) -> pd.DataFrame:
     """One row per parameter and coordinate: ``parameter, item, prior_mean, prior_sd,
     prior_lower, prior_upper, posterior_mean, posterior_sd, posterior_lower, posterior_upper,
     contraction, shift, prior_quantile, width_ratio`` (see the module docstring)."""
     prior = prior_draws(fit, seed=seed) if prior is None else prior
-    tail = (1 - ci_prob) / 2
     rows = []
     for name in prior.data_vars:
         pr, items = _flat(prior[name])
         po, _ = _flat(fit.posterior[name])
-        q_pr = np.quantile(pr, [tail, 1 - tail], axis=0)
-        q_po = np.quantile(po, [tail, 1 - tail], axis=0)
+        q_pr = eti_bounds(pr, ci_prob)
+        q_po = eti_bounds(po, ci_prob)
         sd_pr, sd_po = pr.std(axis=0), po.std(axis=0)
         quantile = (pr < np.median(po, axis=0)).mean(axis=0)
         for j, item in enumerate(items):

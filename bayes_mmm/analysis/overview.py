@@ -19,7 +19,7 @@ from bayes_mmm.analysis.contributions import (
 )
 from bayes_mmm.analysis.mroi import mroi_draws
 from bayes_mmm.analysis.roi import roi_table
-from bayes_mmm.analysis.summary import summarise
+from bayes_mmm.analysis.summary import ci, summarise
 from bayes_mmm.inference.fit import MMMFit
 from bayes_mmm.model import dims as D
 
@@ -34,12 +34,11 @@ class Analysis:
     def __init__(
         self,
         fit: MMMFit,
-        ci_prob: float = 0.90,
+        ci_prob: float | None = None,
         seed: int | None = 0,
         holdout: checks.Holdout | None = None,
     ):
-        if not 0 < ci_prob < 1:
-            raise ValueError(f"ci_prob must be in (0, 1), got {ci_prob}")
+        ci_prob = ci(ci_prob)
         self.fit, self.ci_prob, self.seed, self.holdout = fit, ci_prob, seed, holdout
 
     def __repr__(self) -> str:
@@ -151,7 +150,7 @@ def _plain(obj):
 
 def analyse(
     fit: MMMFit,
-    ci_prob: float = 0.90,
+    ci_prob: float | None = None,
     seed: int | None = 0,
     holdout: checks.Holdout | None = None,
 ) -> Analysis:

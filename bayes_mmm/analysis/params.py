@@ -7,6 +7,7 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
+from bayes_mmm.analysis.summary import ci
 from bayes_mmm.inference.fit import MMMFit
 from bayes_mmm.model import dims as D
 
@@ -58,8 +59,8 @@ def parameters(fit: MMMFit) -> xr.Dataset:
     return ds
 
 
-def parameter_summary(fit: MMMFit, ci_prob: float = 0.90) -> pd.DataFrame:
+def parameter_summary(fit: MMMFit, ci_prob: float | None = None) -> pd.DataFrame:
     """az.summary of :func:`parameters` (mean, sd, equal-tailed interval, ESS, r_hat, MCSE)."""
-    table = az.summary(parameters(fit), ci_prob=ci_prob, ci_kind="eti", round_to="none")
+    table = az.summary(parameters(fit), ci_prob=ci(ci_prob), ci_kind="eti", round_to="none")
     table.index.name = "parameter"
     return table

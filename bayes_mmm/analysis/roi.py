@@ -33,7 +33,7 @@ def contribution_totals(fit: MMMFit) -> xr.DataArray:
 
 def roi_table(
     fit: MMMFit,
-    ci_prob: float = 0.90,
+    ci_prob: float | None = None,
     mroi: xr.DataArray | None = None,
     contrib: xr.DataArray | None = None,
 ) -> pd.DataFrame:

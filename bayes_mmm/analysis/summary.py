@@ -1,25 +1,44 @@
-"""Summaries of posterior draws: mean and equal-tailed credible intervals over (chain, draw)."""
+"""Summaries of posterior draws: mean and equal-tailed credible intervals over (chain, draw),
+computed by ArviZ (``arviz_stats.eti``). The interval probability defaults to ArviZ's
+``rcParams["stats.ci_prob"]``, which bayes_mmm sets to 0.9 when imported (set it to change
+every default at once, or pass ``ci_prob``)."""
 
 from __future__ import annotations
 
+import arviz_stats as azs
 import numpy as np
 import pandas as pd
 import xarray as xr
+from arviz_base import rcParams
 
 from bayes_mmm.model import dims as D
 
+DEFAULT_CI_PROB = 0.9  # set as rcParams["stats.ci_prob"] by bayes_mmm/__init__.py
 
-def interval(da: xr.DataArray, ci_prob: float = 0.90) -> tuple[xr.DataArray, xr.DataArray]:
+
+def ci(ci_prob: float | None = None) -> float:
+    """``ci_prob``, or ArviZ's default when None; checked to be in (0, 1)."""
+    prob = rcParams["stats.ci_prob"] if ci_prob is None else ci_prob
+    if not 0 < prob < 1:
+        raise ValueError(f"ci_prob must be in (0, 1), got {prob}")
+    return float(prob)
+
+
+def interval(da: xr.DataArray, ci_prob: float | None = None) -> tuple[xr.DataArray, xr.DataArray]:
     """Equal-tailed interval bounds over the sample dims."""
-    if not 0 < ci_prob < 1:
-        raise ValueError(f"ci_prob must be in (0, 1), got {ci_prob}")
-    tail = (1 - ci_prob) / 2
-    q = da.quantile([tail, 1 - tail], dim=list(D.SAMPLE_DIMS))
-    return q.isel(quantile=0, drop=True), q.isel(quantile=1, drop=True)
+    bounds = azs.eti(da, prob=ci(ci_prob), dim=list(D.SAMPLE_DIMS))
+    return bounds.sel(ci_bound="lower", drop=True), bounds.sel(ci_bound="upper", drop=True)
 
 
-def summarise(da: xr.DataArray, ci_prob: float = 0.90, median: bool = False) -> xr.Dataset:
+def eti_bounds(x, ci_prob: float | None = None, axis: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """Equal-tailed interval ``(lower, upper)`` of draws ``x`` along ``axis`` (numpy)."""
+    bounds = azs.eti(np.asarray(x, dtype=float), ci(ci_prob), axis=axis)
+    return bounds[..., 0], bounds[..., 1]
+
+
+def summarise(da: xr.DataArray, ci_prob: float | None = None, median: bool = False) -> xr.Dataset:
     """``mean`` (and ``median``), ``lower``, ``upper`` over the sample dims."""
+    ci_prob = ci(ci_prob)
     lo, hi = interval(da, ci_prob)
     out = {"mean": da.mean(D.SAMPLE_DIMS)}
     if median:

@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
+from bayes_mmm.analysis.summary import ci, eti_bounds
 from bayes_mmm.budget.objectives import Objective
 from bayes_mmm.budget.scenario import plan_frame, scenarios, summarize
 
@@ -63,7 +64,7 @@ def _plan(alloc: Allocator, total: np.ndarray) -> pd.DataFrame:
     return plan_frame(alloc.fit, shape / shape.sum(axis=0) * total)
 
 
-def report(alloc: Allocator, sol: Solution, ci_prob: float = 0.90, seconds: float = 0.0):
+def report(alloc: Allocator, sol: Solution, ci_prob: float | None = None, seconds: float = 0.0):
     """Compare the solution with the current plan: an :class:`Allocation`."""
     obj, cur, rec = alloc.objective, alloc.current, sol.total
     plans = {"current": _plan(alloc, cur), "recommended": _plan(alloc, rec)}
@@ -72,8 +73,8 @@ def report(alloc: Allocator, sol: Solution, ci_prob: float = 0.90, seconds: floa
     y_rec, dy_rec = alloc.resp.incremental_and_grad(rec)
     s_cur, s_rec = obj.score(y_cur.sum(1), cur.sum()), obj.score(y_rec.sum(1), rec.sum())
     p_beats = float((s_rec > s_cur).mean())
-    tail = (1 - ci_prob) / 2
-    lo_q, hi_q = np.quantile(y_rec, [tail, 1 - tail], axis=0)
+    ci_prob = ci(ci_prob)
+    lo_q, hi_q = eti_bounds(y_rec, ci_prob)
     tol = 1e-6 * max(rec.sum(), 1.0)
     weeks_seen = alloc.fit.data.spend.max(axis=0)
     rec_weekly = plans["recommended"].to_numpy().max(axis=0)

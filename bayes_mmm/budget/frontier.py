@@ -7,15 +7,16 @@ and every budget is optimally allocated (:class:`~bayes_mmm.budget.optimize.Allo
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
 
+from bayes_mmm.analysis.summary import ci, eti_bounds
 from bayes_mmm.budget.allocation import Allocation, report
 from bayes_mmm.budget.optimize import Allocator, Solution, optimize
 from bayes_mmm.inference.fit import MMMFit
+from bayes_mmm.logs import log
 
 BISECTION_STEPS = 12
 
@@ -45,7 +46,7 @@ def frontier(
     budgets: Sequence[float] | None = None,
     *,
     objective: str = "mean",
-    ci_prob: float = 0.90,
+    ci_prob: float | None = None,
     n_points: int = 15,
     include: Sequence[float] = (),
     progress: bool = False,
@@ -65,16 +66,16 @@ def frontier(
     grid = np.unique(np.append(grid, include))
     if not (np.isfinite(grid).all() and (grid >= 0).all()):
         raise ValueError("frontier budgets must be finite and >= 0")
-    tail = (1 - ci_prob) / 2
+    ci_prob = ci(ci_prob)
     rows, prev = [], None
     for i, b in enumerate(grid):
         if progress:
-            print(f"[bayes_mmm] frontier {i + 1}/{len(grid)}: budget {b:,.0f}", file=sys.stderr)
+            log.info("frontier %d/%d: budget %s", i + 1, len(grid), f"{b:,.0f}")
         warm = [] if prev is None else [prev * b / max(prev.sum(), 1e-12)]
         sol = alloc.solve(float(b), starts=warm, from_current=prev is None)
         prev = sol.total
         y = alloc.draws(sol.total)
-        lo, hi = np.quantile(y, [tail, 1 - tail])
+        lo, hi = eti_bounds(y, ci_prob)
         row = {
             "budget": float(b),
             "objective": sol.value,
@@ -84,7 +85,7 @@ def frontier(
             "incremental_upper": hi,
         }
         roi = y / b if b > 0 else np.full_like(y, np.nan)
-        r_lo, r_hi = np.quantile(roi, [tail, 1 - tail]) if b > 0 else (np.nan, np.nan)
+        r_lo, r_hi = eti_bounds(roi, ci_prob) if b > 0 else (np.nan, np.nan)
         row.update(roi_mean=roi.mean(), roi_lower=r_lo, roi_upper=r_hi)
         row.update({f"{c}_spend": v for c, v in zip(alloc.channels, sol.total, strict=True)})
         rows.append(row)
@@ -98,7 +99,7 @@ def frontier(
 
 
 def best_budget(
-    fit: MMMFit, horizon: int, value: float, *, ci_prob: float = 0.90, **constraints
+    fit: MMMFit, horizon: int, value: float, *, ci_prob: float | None = None, **constraints
 ) -> Allocation:
     """The budget and allocation that maximise expected profit, ``value`` x incremental
     outcome - spend (the marginal ROI of every channel that is not at a bound is 1 / value)."""
@@ -123,7 +124,7 @@ def budget_for_target(
     outcome: float | None = None,
     roi: float | None = None,
     objective: str = "mean",
-    ci_prob: float = 0.90,
+    ci_prob: float | None = None,
     **constraints,
 ) -> Allocation:
     """The least budget whose optimal plan reaches ``outcome`` (incremental, on the

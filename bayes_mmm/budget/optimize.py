@@ -16,7 +16,6 @@ equality, from that start and from the current plan; the best result wins.
 from __future__ import annotations
 
 import copy
-import sys
 import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
@@ -30,6 +29,7 @@ from bayes_mmm.budget.objectives import Objective
 from bayes_mmm.budget.response import Response, build_response
 from bayes_mmm.budget.scenario import check_horizon, current_weekly
 from bayes_mmm.inference.fit import MMMFit
+from bayes_mmm.logs import log
 
 EXTRAPOLATION_CAP = 5.0  # free budget: weekly spend at most this x the largest weekly spend seen
 GRID_DRAWS = 500
@@ -237,7 +237,7 @@ class Allocator:
 # ---- public ---------------------------------------------------------------------------------
 def _say(msg: str, progress: bool) -> None:
     if progress:
-        print(f"[bayes_mmm] {msg}", file=sys.stderr, flush=True)
+        log.info(msg)
 
 
 def optimize(
@@ -251,7 +251,7 @@ def optimize(
     fixed: Iterable[str] | Mapping[str, float] | None = None,
     shape: np.ndarray | None = None,
     free_budget: bool = False,
-    ci_prob: float = 0.90,
+    ci_prob: float | None = None,
     progress: bool = False,
 ) -> Allocation:
     """Allocate ``budget`` (total spend over the next ``horizon`` periods; default: the current

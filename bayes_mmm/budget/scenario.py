@@ -22,6 +22,7 @@ import pandas as pd
 import xarray as xr
 
 from bayes_mmm.analysis import draws as predict
+from bayes_mmm.analysis.summary import ci, eti_bounds
 from bayes_mmm.inference.fit import MMMFit
 from bayes_mmm.inference.idata import unstack
 from bayes_mmm.model import dims as D
@@ -264,13 +265,12 @@ def _evaluate(fit, frame, dates, controls, zero, current_effect) -> xr.Dataset:
     return ds
 
 
-def _stats(x: np.ndarray, ci_prob: float) -> dict[str, float]:
-    tail = (1 - ci_prob) / 2
-    lo, hi = np.quantile(x, [tail, 1 - tail])
+def _stats(x: np.ndarray, ci_prob: float | None) -> dict[str, float]:
+    lo, hi = eti_bounds(x, ci_prob)
     return {"mean": x.mean(), "median": np.median(x), "lower": lo, "upper": hi}
 
 
-def summarize(ds: xr.Dataset, ci_prob: float = 0.90) -> pd.DataFrame:
+def summarize(ds: xr.Dataset, ci_prob: float | None = None) -> pd.DataFrame:
     """Tidy summary of :func:`scenario`: one row per quantity and channel (``total`` = sum).
 
     Columns ``quantity, channel, spend, mean, median, lower, upper, prob_positive`` with an
@@ -278,8 +278,7 @@ def summarize(ds: xr.Dataset, ci_prob: float = 0.90) -> pd.DataFrame:
     is the posterior probability that the plan beats the current plan. ``roi`` is
     ``incremental / spend``.
     """
-    if not 0 < ci_prob < 1:
-        raise ValueError(f"ci_prob must be in (0, 1), got {ci_prob}")
+    ci_prob = ci(ci_prob)
     channels = list(ds[D.CHANNEL].values)
     spend = ds["spend"].values
     rows = []
@@ -309,7 +308,7 @@ def what_ifs(
     fit: MMMFit,
     horizon: int,
     changes: Sequence[float] = (-0.2, 0.2),
-    ci_prob: float = 0.90,
+    ci_prob: float | None = None,
 ) -> pd.DataFrame:
     """One channel at a time, spend changed by each fraction in ``changes`` (e.g. ±20%)
     from the current plan: the change in outcome versus the current plan, with uncertainty.

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 import warnings
 from dataclasses import dataclass
 
@@ -11,10 +10,11 @@ import pandas as pd
 
 from bayes_mmm.analysis import draws as predict
 from bayes_mmm.analysis.roi import roi_draws
-from bayes_mmm.analysis.summary import interval
+from bayes_mmm.analysis.summary import eti_bounds, interval
 from bayes_mmm.data.dataset import MMMData
 from bayes_mmm.inference.diagnostics import SamplingWarning
 from bayes_mmm.inference.fit import fit
+from bayes_mmm.logs import log
 from bayes_mmm.model import dims as D
 from bayes_mmm.model.spec import ModelSpec
 
@@ -39,11 +39,11 @@ class CVResult:
     forecasts: pd.DataFrame  # one row per fold x forecast date: actual, mean, lower, upper
 
 
-def _forecast(result, test: MMMData, history: np.ndarray, seed: int, ci_prob: float):
+def _forecast(result, test: MMMData, history: np.ndarray, seed: int, ci_prob: float | None):
     mu = predict.components(result, test, history=history).sum(D.COMPONENT)
     y = predict.noise_draws(result, mu, seed=seed)
     flat = y.values.reshape(-1, y.sizes[D.DATE])
-    lo, hi = np.quantile(flat, [(1 - ci_prob) / 2, (1 + ci_prob) / 2], axis=0)
+    lo, hi = eti_bounds(flat, ci_prob)
     return mu.mean((D.CHAIN, D.DRAW)).values, lo, hi, flat
 
 
@@ -53,7 +53,7 @@ def time_slice_cv(
     *,
     folds: int = 4,
     horizon: int = 8,
-    ci_prob: float = 0.90,
+    ci_prob: float | None = None,
     progress: bool = True,
     **fit_kwargs,
 ) -> CVResult:
@@ -72,12 +72,7 @@ def time_slice_cv(
     for k in range(folds):
         cut = first_cut + k * horizon
         train, test = data.slice(0, cut), data.slice(cut, cut + horizon)
-        if progress:
-            print(
-                f"[bayes_mmm] CV fold {k + 1}/{folds}: train {cut} rows, test {test.n_dates}",
-                file=sys.stderr,
-                flush=True,
-            )
+        log.info("CV fold %d/%d: train %d rows, test %d", k + 1, folds, cut, test.n_dates)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", SamplingWarning)
             result = fit(train, spec, progress=False, **fit_kwargs)

@@ -13,6 +13,7 @@ import pandas as pd
 import xarray as xr
 
 from bayes_mmm.analysis import draws as predict
+from bayes_mmm.analysis.summary import eti_bounds
 from bayes_mmm.data.dataset import MMMData
 from bayes_mmm.inference.fit import MMMFit, from_draws
 from bayes_mmm.model import dims as D
@@ -87,8 +88,6 @@ def prior_predictive_check(
     return PriorCheck(prior=prior, outcome=y, summary=summary)
 
 
-def _inside(y: xr.DataArray, obs: np.ndarray, prob: float = 0.90) -> float:
-    lo, hi = np.quantile(
-        y.values.reshape(-1, y.sizes[D.DATE]), [(1 - prob) / 2, (1 + prob) / 2], axis=0
-    )
+def _inside(y: xr.DataArray, obs: np.ndarray, prob: float = 0.9) -> float:
+    lo, hi = eti_bounds(y.values.reshape(-1, y.sizes[D.DATE]), prob)
     return float(np.mean((obs >= lo) & (obs <= hi)))

@@ -15,6 +15,7 @@ from bayes_mmm.cli import fit as _fit
 from bayes_mmm.cli.common import EXIT_BAD_INPUT
 from bayes_mmm.cli.fit import spec_from_args
 from bayes_mmm.data.validate import DataValidationError
+from bayes_mmm.logs import configure_cli
 
 COMMAND_MODULES = (_fit, _budget)
 
@@ -33,6 +34,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    configure_cli(quiet=getattr(args, "quiet", False))
     try:
         return args.func(args)
     except (DataValidationError, ValueError, FileNotFoundError) as err:

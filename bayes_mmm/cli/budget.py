@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from bayes_mmm.analysis.summary import ci
 from bayes_mmm.budget.bounds import parse_bound
 from bayes_mmm.budget.frontier import frontier
 from bayes_mmm.budget.objectives import Objective
@@ -122,10 +123,10 @@ def _load(path: Path) -> MMMFit:
         raise ValueError(f"cannot read model file '{path}': {err}") from None
 
 
-def _ci(p: float) -> float:
-    if not 0 < p < 1:
+def _ci(p: float | None) -> float:
+    if p is not None and not 0 < p < 1:
         raise ValueError(f"--ci-prob must be in (0, 1), got {p}")
-    return p
+    return ci(p)
 
 
 def _save_png(fig, path: Path) -> Path:

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from bayes_mmm.inference.diagnostics import SamplingWarning
 from bayes_mmm.inference.fit import SAMPLERS
+from bayes_mmm.logs import log
 
 EXIT_BAD_INPUT = 2
 
@@ -36,7 +37,12 @@ def add_sampling_args(p: argparse.ArgumentParser) -> None:
         help="nutpie (default, NUTS), pymc or numpyro (NUTS; numpyro needs bayes-mmm[jax]); "
         "laplace or advi: fast APPROXIMATE posteriors for iterating, not for reporting",
     )
-    g.add_argument("--ci-prob", type=float, default=0.90, help="credible interval probability")
+    g.add_argument(
+        "--ci-prob",
+        type=float,
+        default=None,
+        help="credible interval probability (default: ArviZ's stats.ci_prob, 0.9)",
+    )
     g.add_argument("--quiet", action="store_true", help="no progress output")
 
 
@@ -46,14 +52,19 @@ def add_model_arg(p: argparse.ArgumentParser) -> None:
 
 def add_report_args(p: argparse.ArgumentParser) -> None:
     """``--ci-prob``, ``--quiet`` and the required ``--out`` of the commands that read a model."""
-    p.add_argument("--ci-prob", type=float, default=0.90, help="credible interval probability")
+    p.add_argument(
+        "--ci-prob",
+        type=float,
+        default=None,
+        help="credible interval probability (default: ArviZ's stats.ci_prob, 0.9)",
+    )
     p.add_argument("--quiet", action="store_true", help="no progress output")
     p.add_argument("--out", type=Path, required=True, help="output directory")
 
 
 def say(args: argparse.Namespace, msg: str) -> None:
-    if not getattr(args, "quiet", False):
-        print(f"[bayes_mmm] {msg}", file=sys.stderr, flush=True)
+    """Progress for the user (stderr, ``[bayes_mmm] ...``; silenced by ``--quiet``)."""
+    log.info("%s", msg)
 
 
 @contextmanager

@@ -39,7 +39,7 @@ def lift_draws(fit: MMMFit, tests: LiftTests | pd.DataFrame | None = None) -> xr
     return da.rename("lift")
 
 
-def lift_table(fit: MMMFit, ci_prob: float = 0.90) -> pd.DataFrame:
+def lift_table(fit: MMMFit, ci_prob: float | None = None) -> pd.DataFrame:
     """One row per lift test of the fit: the test, the measured lift, the model's posterior
     mean and interval, and ``z = (model mean - measured) / sigma`` (|z| well above 2: the
     model and the experiment disagree; look at the test or the model)."""

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-import sys
 import warnings
 from dataclasses import dataclass
 from functools import cached_property
@@ -24,6 +23,7 @@ from bayes_mmm.inference.diagnostics import (
 from bayes_mmm.inference.idata import data_groups, stacked, unstack
 from bayes_mmm.inference.samplers import APPROXIMATE_SAMPLERS, SAMPLERS
 from bayes_mmm.inference.samplers import run as run_sampler
+from bayes_mmm.logs import log
 from bayes_mmm.model import dims as D
 from bayes_mmm.model.build import build_model, check_rows, resolve_priors
 from bayes_mmm.model.design import make_design
@@ -72,11 +72,6 @@ class MMMFit:
             f"MMMFit({d.n_dates} {'weeks' if d.period_days == 7 else 'days'}, "
             f"channels={list(d.channels)}, controls={list(d.control_names)}; {self.diagnostics})"
         )
-
-
-def _say(msg: str, progress: bool) -> None:
-    if progress:
-        print(f"[bayes_mmm] {msg}", file=sys.stderr, flush=True)
 
 
 def _with_beta(posterior: xr.Dataset, data: MMMData, spec: ModelSpec) -> xr.Dataset:
@@ -198,15 +193,15 @@ def fit(
         progress=progress,
     )
     if sampler in APPROXIMATE_SAMPLERS:
-        _say(f"APPROXIMATE posterior ({sampler}): {chains * draws} independent draws", progress)
+        log.info("APPROXIMATE posterior (%s): %d independent draws", sampler, chains * draws)
     else:
-        _say(f"sampling {chains} chains x {draws} draws (+{tune} tune) with {sampler}", progress)
+        log.info("sampling %d chains x %d draws (+%d tune) with %s", chains, draws, tune, sampler)
     try:
         result = run_sampler(sampler, model, **kwargs)
     except ImportError as err:
         if sampler != "nutpie":  # e.g. numpyro not installed: a usage error, said plainly
             raise ValueError(str(err)) from err
-        _say(f"nutpie unavailable ({err}); falling back to PyMC's NUTS", True)
+        log.warning("nutpie unavailable (%s); falling back to PyMC's NUTS", err)
         sampler = "pymc"
         result = run_sampler(sampler, model, **kwargs)
     post, stats = result.posterior, result.sample_stats
@@ -233,5 +228,5 @@ def fit(
         ess = min(diag.min_ess_bulk, result.info.get("importance_ess", np.inf))
         diag = dataclasses.replace(diag, approximate=True, min_ess_bulk=float(ess))
         warn_problems(diag)
-    _say(str(diag), progress)
+    log.info("%s", diag)
     return assemble(post, stats, data, spec, priors, diag)

@@ -16,6 +16,7 @@ from matplotlib.ticker import PercentFormatter
 
 from bayes_mmm.analysis.checks import Holdout
 from bayes_mmm.analysis.overview import Analysis
+from bayes_mmm.analysis.summary import eti_bounds
 from bayes_mmm.inference.fit import MMMFit
 from bayes_mmm.model import dims as D
 from bayes_mmm.plots.curves import plot_adstock, plot_prior_posterior, plot_response_curves
@@ -54,7 +55,7 @@ def _mean_and_predictive(ax, dates, mu, rep, ci_prob: float, color, label: str) 
     ax.plot(dates, mean, color=color, lw=1.6, label=label)
 
 
-def plot_fit(result: MMMFit | Analysis, ci_prob: float = 0.90) -> Figure:
+def plot_fit(result: MMMFit | Analysis, ci_prob: float | None = None) -> Figure:
     """Observed outcome against the posterior mean prediction, with the credible band of the
     mean and the (wider) posterior predictive band; R², MAPE and coverage in the title."""
     a = as_analysis(result, ci_prob)
@@ -75,12 +76,15 @@ def plot_fit(result: MMMFit | Analysis, ci_prob: float = 0.90) -> Figure:
     return fig
 
 
-def plot_holdout(holdout: Holdout, ci_prob: float = 0.90, context: int | None = None) -> Figure:
+def plot_holdout(
+    holdout: Holdout, ci_prob: float | None = None, context: int | None = None
+) -> Figure:
     """The holdout model's forecast of the held-out weeks (adstock carried across the cut)
     after its fit of the last ``context`` training weeks (default: max(52, 3 x held out)),
     against the observed outcome; bands of the mean and of the predictive distribution."""
     train, test = holdout.train_fit.data, holdout.test
     a = Analysis(holdout.train_fit, ci_prob)
+    ci_prob = a.ci_prob
     context = min(train.n_dates, context or max(52, 3 * test.n_dates))
     shown = slice(train.n_dates - context, None)
     m = holdout.metrics
@@ -120,7 +124,9 @@ def plot_holdout(holdout: Holdout, ci_prob: float = 0.90, context: int | None = 
     return fig
 
 
-def plot_ppc(result: MMMFit | Analysis, ci_prob: float = 0.90, n_replicates: int = 500) -> Figure:
+def plot_ppc(
+    result: MMMFit | Analysis, ci_prob: float | None = None, n_replicates: int = 500
+) -> Figure:
     """Posterior predictive check: histogram of the observed outcome over replicated data
     sets, and the observed statistics against their replicated distributions."""
     a = as_analysis(result, ci_prob)
@@ -132,7 +138,7 @@ def plot_ppc(result: MMMFit | Analysis, ci_prob: float = 0.90, n_replicates: int
     idx = np.clip(np.searchsorted(bins, rep, side="right") - 1, 0, len(width) - 1)
     counts = np.stack([np.bincount(row, minlength=len(width)) for row in idx])
     density = counts / (len(y) * width)
-    lo, hi = np.quantile(density, [(1 - a.ci_prob) / 2, (1 + a.ci_prob) / 2], axis=0)
+    lo, hi = eti_bounds(density, a.ci_prob)
     fig = Figure(figsize=(12, 4.4), layout="constrained")
     ax, ax2 = fig.subplots(1, 2, width_ratios=[1.4, 1])
     edges = np.repeat(bins, 2)[1:-1]
@@ -184,7 +190,7 @@ def plot_ppc(result: MMMFit | Analysis, ci_prob: float = 0.90, n_replicates: int
 
 
 # ---- contributions -----------------------------------------------------------------------
-def plot_contributions(result: MMMFit | Analysis, ci_prob: float = 0.90) -> Figure:
+def plot_contributions(result: MMMFit | Analysis, ci_prob: float | None = None) -> Figure:
     """Stacked posterior-mean contributions over time (non-media components together as the
     base, channels on top) with the observed outcome; beside it, each channel's share of
     the modeled outcome over the window with its credible interval."""
@@ -239,7 +245,7 @@ def plot_contributions(result: MMMFit | Analysis, ci_prob: float = 0.90) -> Figu
 
 
 # ---- ROI -------------------------------------------------------------------------------------
-def plot_roi(result: MMMFit | Analysis, ci_prob: float = 0.90) -> Figure:
+def plot_roi(result: MMMFit | Analysis, ci_prob: float | None = None) -> Figure:
     """ROI (average return over the window) and marginal ROI (return of the next unit of
     spend per week at current spend) per channel, posterior means with credible intervals."""
     a = as_analysis(result, ci_prob)

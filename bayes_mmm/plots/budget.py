@@ -10,6 +10,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter
 
+from bayes_mmm.analysis.summary import DEFAULT_CI_PROB, eti_bounds
 from bayes_mmm.budget.allocation import Allocation
 
 CURRENT, RECOMMENDED, BAND = "#8c8c8c", "#1f6fb4", "#9ecae1"
@@ -75,7 +76,7 @@ def _hist(ax, x: np.ndarray, color: str, label: str, bins: np.ndarray) -> None:
 def outcome_distributions(alloc: Allocation) -> Figure:
     """Posterior of the incremental outcome of the current and recommended plans, and of
     their paired difference with P(recommended beats current)."""
-    ci = alloc.outcome.attrs.get("ci_prob", 0.90)
+    ci = alloc.outcome.attrs.get("ci_prob", DEFAULT_CI_PROB)
     units = alloc.scenarios["current"].attrs.get("units", "outcome")
     y = {k: np.ravel(ds["incremental"].sum("channel").values) for k, ds in alloc.scenarios.items()}
     fig = Figure(figsize=(11, 4.2), layout="constrained")
@@ -90,8 +91,7 @@ def outcome_distributions(alloc: Allocation) -> Figure:
     left.xaxis.set_major_formatter(AMOUNT)
     left.legend(fontsize=9)
     diff = y["recommended"] - y["current"]
-    tail = (1 - ci) / 2
-    lo, hi = np.quantile(diff, [tail, 1 - tail])
+    lo, hi = eti_bounds(diff, ci)
     right.hist(diff, bins=50, color=RECOMMENDED, alpha=0.7)
     right.axvline(0, color="black", lw=1)
     right.axvspan(lo, hi, color=BAND, alpha=0.3, label=f"{ci:.0%} interval")
@@ -112,7 +112,7 @@ def frontier(
     """Optimal incremental outcome against total budget with its credible band (top) and
     ROI / marginal ROI (bottom); marks the current and recommended plans and, with
     ``value`` (per unit of outcome), the budget of highest expected profit."""
-    ci = table.attrs.get("ci_prob", 0.90)
+    ci = table.attrs.get("ci_prob", DEFAULT_CI_PROB)
     b = table.budget.to_numpy()
     fig = Figure(figsize=(8, 7), layout="constrained")
     top, bottom = fig.subplots(2, 1, sharex=True, height_ratios=(2, 1))

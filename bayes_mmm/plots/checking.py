@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
+from bayes_mmm.analysis.summary import eti_bounds
 from bayes_mmm.checking.crossval import CVResult
 from bayes_mmm.checking.prior import PriorCheck
 from bayes_mmm.model import dims as D
@@ -18,7 +19,7 @@ def prior_predictive(check: PriorCheck, ci_probs: tuple[float, ...] = (0.5, 0.9)
     fig = Figure(figsize=(10, 4.2), layout="constrained")
     ax = fig.subplots()
     for prob, alpha in zip(sorted(ci_probs, reverse=True), (0.25, 0.45), strict=False):
-        lo, hi = np.quantile(y, [(1 - prob) / 2, (1 + prob) / 2], axis=0)
+        lo, hi = eti_bounds(y, prob)
         ax.fill_between(
             data.dates, lo, hi, color="C1", alpha=alpha, lw=0, label=f"prior predictive {prob:.0%}"
         )

@@ -15,7 +15,7 @@ from bayes_mmm.model import dims as D
 from bayes_mmm.plots.style import NUMBER, as_analysis, band, channel_colors, grid, pct
 
 
-def plot_response_curves(result: MMMFit | Analysis, ci_prob: float = 0.90) -> Figure:
+def plot_response_curves(result: MMMFit | Analysis, ci_prob: float | None = None) -> Figure:
     """Per channel: steady-state weekly contribution against constant weekly spend (0 to 3x
     the current mean), posterior mean and band, with the current spend marked."""
     a = as_analysis(result, ci_prob)
@@ -56,7 +56,7 @@ def plot_response_curves(result: MMMFit | Analysis, ci_prob: float = 0.90) -> Fi
     return fig
 
 
-def plot_adstock(result: MMMFit | Analysis, ci_prob: float = 0.90) -> Figure:
+def plot_adstock(result: MMMFit | Analysis, ci_prob: float | None = None) -> Figure:
     """Per channel: the share of a period's spend effect felt ``lag`` periods later
     (adstock weights), posterior mean with credible band."""
     a = as_analysis(result, ci_prob)
@@ -92,7 +92,7 @@ PARAM_LABELS = {
 }
 
 
-def plot_prior_posterior(result: MMMFit | Analysis, ci_prob: float = 0.90) -> Figure:
+def plot_prior_posterior(result: MMMFit | Analysis, ci_prob: float | None = None) -> Figure:
     """Per channel parameter: the prior's and the posterior's credible intervals side by
     side, with the share of the prior variance the data removed (``contraction``)."""
     a = as_analysis(result, ci_prob)

@@ -11,7 +11,7 @@ from bayes_mmm.inference.fit import MMMFit
 from bayes_mmm.plots.style import FIT_COLOR, NUMBER, OBS_COLOR, as_analysis, pct
 
 
-def plot_lift_tests(result: MMMFit | Analysis, ci_prob: float = 0.90) -> Figure:
+def plot_lift_tests(result: MMMFit | Analysis, ci_prob: float | None = None) -> Figure:
     """Per lift test: the measured lift with its 90% normal interval (1.645 sigma) and the
     model's posterior mean with its credible interval, in outcome per period."""
     a = as_analysis(result, ci_prob)
