@@ -48,66 +48,76 @@ LEVERS = (
 )
 
 
-# ---- model variants (patched into bayes_mmm.model.build inside a worker) ----------------
+# ---- model variants ---------------------------------------------------------------------------
+def _register_adstock_forms() -> None:
+    """The geometric adstock computed two other ways, registered as components of their own
+    (``ModelSpec(adstock="geometric_einsum")``): the registry, not a patch, picks the form."""
+    import pytensor.tensor as pt
+
+    from bayes_mmm.model import components
+    from bayes_mmm.model.components.adstock.geometric import GeometricAdstock
+
+    class EinsumGeometric(GeometricAdstock):
+        name = "geometric_einsum"
+
+        def forward_pt(self, x_lagged, p, n_lags):
+            return pt.einsum("ltc,lc->tc", x_lagged, self.weights_pt(p, n_lags))
+
+    class SlicesGeometric(GeometricAdstock):
+        name = "geometric_slices"
+
+        def forward_pt(self, x_lagged, p, n_lags):
+            w = self.weights_pt(p, n_lags)
+            x = x_lagged[0]
+            n = x.shape[0]
+            out = w[0][None, :] * x
+            for lag in range(1, n_lags):
+                shifted = pt.concatenate([pt.zeros((lag, x.shape[1])), x[: n - lag]], axis=0)
+                out = out + w[lag][None, :] * shifted
+            return out
+
+    components.register(EinsumGeometric())
+    components.register(SlicesGeometric())
+
+
 def _patch_direct_form():
-    """The direct form: intercept sampled, media enter with their window means."""
+    """The direct form: intercept sampled, media enter with their window means (a change of
+    the builder's wiring, not a component: patched into ``bayes_mmm.model.build``)."""
     import pymc as pm
 
-    from bayes_mmm import model as M
+    from bayes_mmm.model import build as B
     from bayes_mmm.model import dims as D
 
-    original = M.add_media
+    original = B.add_media
 
-    def add_media(design, spec, priors, target_scale):
-        media, media_mean = original(design, spec, priors, target_scale)
+    def add_media(ctx, design, spec, target_scale):
+        media, media_mean = original(ctx, design, spec, target_scale)
         return media + media_mean[None, :], media_mean * 0.0
 
-    def add_level(priors, media_mean):
-        intercept = M.add_prior(priors, D.INTERCEPT)
+    def add_level(ctx, media_mean):
+        intercept = ctx.add_prior(D.INTERCEPT)
         pm.Deterministic("level", intercept + media_mean.sum())
         return intercept
 
-    M.add_media, M.add_level = add_media, add_level
-
-
-def _patch_adstock(form: str):
-    import pytensor.tensor as pt
-
-    from bayes_mmm import model as M
-    from bayes_mmm.transforms import adstock_weights_pt
-
-    def einsum(x_lagged, decay, l_max):
-        return pt.einsum("ltc,lc->tc", x_lagged, adstock_weights_pt(decay, l_max))
-
-    def slices(x_lagged, decay, l_max):
-        w = adstock_weights_pt(decay, l_max)
-        x = x_lagged[0]
-        n = x.shape[0]
-        out = w[0][None, :] * x
-        for lag in range(1, l_max):
-            shifted = pt.concatenate([pt.zeros((lag, x.shape[1])), x[: n - lag]], axis=0)
-            out = out + w[lag][None, :] * shifted
-        return out
-
-    M.geometric_adstock_pt = {"einsum": einsum, "slices": slices}[form]
+    B.add_media, B.add_level = add_media, add_level
 
 
 def _patch_deterministics():
     import pymc as pm
 
-    from bayes_mmm import model as M
+    from bayes_mmm.model import build as B
     from bayes_mmm.model import dims as D
 
-    original = M.add_media
+    original = B.add_media
 
-    def add_media(design, spec, priors, target_scale):
-        media, media_mean = original(design, spec, priors, target_scale)
+    def add_media(ctx, design, spec, target_scale):
+        media, media_mean = original(ctx, design, spec, target_scale)
         pm.Deterministic(
             "channel_contribution", media + media_mean[None, :], dims=(D.DATE, D.CHANNEL)
         )
         return media, media_mean
 
-    M.add_media = add_media
+    B.add_media = add_media
 
 
 # ---- worker ------------------------------------------------------------------------------------
@@ -167,18 +177,21 @@ def worker(cfg: dict) -> dict:
     from bayes_mmm.inference import samplers
     from bayes_mmm.inference._compile.fast import compile_nutpie
     from bayes_mmm.model.build import build_model
+    from bayes_mmm.model.spec import ModelSpec
 
     out = {"t_import": time.perf_counter() - t0}
     variant = cfg.get("variant", "")
+    spec = ModelSpec()
     if variant == "direct":
         _patch_direct_form()
     elif variant in ("einsum", "slices"):
-        _patch_adstock(variant)
+        _register_adstock_forms()
+        spec = ModelSpec(adstock=f"geometric_{variant}")
     elif variant == "deterministics":
         _patch_deterministics()
     data = _data(cfg["dataset"])
     t1 = time.perf_counter()
-    model = build_model(data)
+    model = build_model(data, spec)
     kind = cfg.get("kind", "nutpie")
     common = dict(chains=4, draws=1000, tune=cfg.get("tune", 1000), seed=cfg["seed"])
     if kind in ("pymc", "numpyro", "laplace", "advi"):

@@ -255,3 +255,64 @@ def test_reused_model_pytensor_logp_is_the_new_models():
     expected = _model_logp(model_b, reused, x)
     assert float(reused.logp_func(x)[0]) == pytest.approx(expected, rel=1e-10)
     assert _call_trampoline(reused, x) == pytest.approx(expected, rel=1e-10)
+
+
+# ---- concurrent writers ------------------------------------------------------------------------
+FIT_SCRIPT = textwrap.dedent(
+    """
+    import hashlib, json, sys, warnings
+    warnings.simplefilter("ignore")
+    import nutpie
+    import bayes_mmm as bm
+    from bayes_mmm.inference._compile import fast
+    from bayes_mmm.model.build import build_model
+
+    data = bm.load_demo()[0]
+    out = {}
+    for name, spec in (("shared", bm.ModelSpec()), ("own", bm.ModelSpec(l_max=int(sys.argv[1])))):
+        compiled, info = fast.compile_nutpie(build_model(data, spec))
+        trace = nutpie.sample(compiled, draws=30, tune=30, chains=1, seed=3, progress_bar=False)
+        roi = trace["posterior"]["roi"].values
+        digest = hashlib.sha256(roi.tobytes()).hexdigest()
+        out[name] = {"path": info.path, "reason": info.reason, "roi": digest}
+    print(json.dumps(out))
+    """
+)
+
+
+def _run_fits(cache_dir, l_maxes) -> list[dict]:
+    env = dict(os.environ, BAYES_MMM_CACHE_DIR=str(cache_dir))
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-c", FIT_SCRIPT, str(lag)],
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for lag in l_maxes
+    ]
+    outs = []
+    for p in procs:
+        stdout, stderr = p.communicate(timeout=900)
+        assert p.returncode == 0, stderr[-3000:]
+        outs.append(json.loads(stdout.strip().splitlines()[-1]))
+    return outs
+
+
+@pytest.mark.slow
+def test_concurrent_fits_do_not_disturb_each_others_cache_entries(tmp_path):
+    """Three processes compile the same structure and one of their own into one empty cache
+    at once: each uses the fast path, draws the same as a process alone with the cache off,
+    and the cache they leave serves a later process (hits, same draws)."""
+    together = _run_fits(tmp_path, (4, 5, 6))
+    alone = _run_fits("off", (4,))[0]
+    for out in together:
+        for name in ("shared", "own"):
+            assert out[name]["path"] == "fast", out[name]["reason"]
+        assert out["shared"]["roi"] == alone["shared"]["roi"]
+    assert together[0]["own"]["roi"] == alone["own"]["roi"]
+    assert not list(tmp_path.rglob("*.tmp"))
+    later = _run_fits(tmp_path, (5,))[0]
+    assert later["shared"]["roi"] == alone["shared"]["roi"]
+    assert later["own"]["roi"] == together[1]["own"]["roi"]

@@ -79,8 +79,8 @@ def prior_posterior(
     for name in prior.data_vars:
         pr, items = _flat(prior[name])
         po, _ = _flat(fit.posterior[name])
-        q_pr = eti_bounds(pr, ci_prob)
-        q_po = eti_bounds(po, ci_prob)
+        q_pr = np.stack(eti_bounds(pr, ci_prob))
+        q_po = np.stack(eti_bounds(po, ci_prob))
         sd_pr, sd_po = pr.std(axis=0), po.std(axis=0)
         quantile = (pr < np.median(po, axis=0)).mean(axis=0)
         for j, item in enumerate(items):
