@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pytest
 
 import bayes_mmm as bm
@@ -81,3 +82,22 @@ def test_analysis_is_lazy_and_json_ready(demo_fit):
     assert "r2" in text and "NaN" not in text
     with pytest.raises(ValueError, match="ci_prob"):
         bm.analyse(demo_fit, ci_prob=1.0)
+
+
+def test_analysis_never_depends_on_the_users_date_column_name(demo_fit):
+    """The user's date column may be called anything (here 'Week Start'): every analysis uses
+    the internal dimension ``date`` (issue 12 fixed the crash this caused after sampling)."""
+    import dataclasses
+
+    data = demo_fit.data
+    renamed = dataclasses.replace(
+        data, dates=data.dates.rename("Week Start"), date_name="Week Start"
+    )
+    fit = dataclasses.replace(demo_fit, data=renamed)
+    a = bm.analyse(fit)
+    assert a.contributions.dims == ("chain", "draw", "date", "component")
+    assert list(a.contributions_table.columns[:2]) == ["date", "component"]
+    pd.testing.assert_frame_equal(a.roi_table, bm.analyse(demo_fit).roi_table)
+    assert a.summary()["r2"] == bm.analyse(demo_fit).summary()["r2"]
+    ds = bm.budget.scenario(fit, horizon=4, scale={"tv": 1.1})
+    assert ds["weekly"].dims == ("chain", "draw", "date")

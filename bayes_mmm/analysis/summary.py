@@ -30,9 +30,11 @@ def interval(da: xr.DataArray, ci_prob: float | None = None) -> tuple[xr.DataArr
     return bounds.sel(ci_bound="lower", drop=True), bounds.sel(ci_bound="upper", drop=True)
 
 
-def eti_bounds(x, ci_prob: float | None = None, axis: int = 0) -> tuple[np.ndarray, np.ndarray]:
+def eti_bounds(x, ci_prob: float | None = None, axis: int = 0) -> tuple:
     """Equal-tailed interval ``(lower, upper)`` of draws ``x`` along ``axis`` (numpy)."""
-    bounds = azs.eti(np.asarray(x, dtype=float), ci(ci_prob), axis=axis)
+    bounds = np.asarray(azs.eti(np.asarray(x, dtype=float), ci(ci_prob), axis=axis))
+    if bounds.ndim == 1:  # draws of one quantity: two numbers
+        return float(bounds[0]), float(bounds[1])
     return bounds[..., 0], bounds[..., 1]
 
 

@@ -225,58 +225,19 @@ def simulate(
     if len(patterns) != n_ch:
         raise ValueError(f"{len(patterns)} patterns given for {n_ch} channels")
     ads, sat = components.adstock(adstock), components.saturation(saturation)
-    params = ads.params + sat.params
-    unknown = sorted(set(media_params) - {p.name for p in params})
-    if unknown:
-        raise ValueError(
-            f"unknown parameters {unknown} for adstock={adstock!r}, saturation={saturation!r}; "
-            f"they take {[p.name for p in params]}"
-        )
-    roi_ = _per_channel(roi, n_ch, rng, 0.3, 3.0)
-    true = {p.name: _per_channel(media_params.get(p.name), n_ch, rng, *p.sim_range) for p in params}
+    roi_, true = _draw_media_params(ads, sat, roi, media_params, n_ch, rng)
     means = _per_channel(mean_spend, n_ch, rng, 200.0, 2000.0)
-
     dates = pd.date_range(start, periods=n_weeks, freq=f"{period_days}D", name="date")
-    common = rng.normal(size=n_weeks)
-    rho = float(spend_correlation)
-    spend = np.column_stack(
-        [
-            means[i]
-            * spend_pattern(
-                patterns[i],
-                n_weeks,
-                rng,
-                shock=np.sqrt(rho) * common + np.sqrt(1 - rho) * rng.normal(size=n_weeks),
-                variability=spend_variability,
-            )
-            for i in range(n_ch)
-        ]
-    )
+    spend = _spend(means, patterns, n_weeks, rng, spend_correlation, spend_variability)
     relative = expand(spend / spend.mean(axis=0), (D.DATE, D.CHANNEL))
     p = {k: expand(v, (D.CHANNEL,)) for k, v in true.items()}
     n_lags = ads.n_lags(l_max)
     h = sat.forward(ads.forward(relative, p, n_lags, D.FORWARD_LAYOUT.index(D.DATE)), p)[0, 0]
     beta = roi_ * spend.sum(axis=0) / h.sum(axis=0)
     media = h * beta
-
     media_mean = float(media.sum(axis=1).mean())
     base = media_mean * (1 - media_share) / media_share
-    time = np.arange(n_weeks) / max(n_weeks - 1, 1)
-    days = np.asarray((dates - pd.Timestamp("1970-01-01")).days, dtype=float)
-    phase = rng.uniform(0, 2 * np.pi)
-    season = (
-        base
-        * seasonality
-        * (
-            np.sin(2 * np.pi * days / YEAR_DAYS + phase)
-            + 0.3 * np.cos(4 * np.pi * days / YEAR_DAYS + phase)
-        )
-    )
-    comps = {
-        "baseline": np.full(n_weeks, base),
-        "trend": base * trend * time,
-        "seasonality": season,
-    }
+    comps = _baseline(dates, base, trend, seasonality, rng)
     control_cols, coefs = {}, []
     if promo:
         control_cols["promo"] = (rng.random(n_weeks) < 0.15).astype(float)
@@ -284,10 +245,8 @@ def simulate(
         comps["promo"] = control_cols["promo"] * coefs[-1]
     for i, ch in enumerate(channels):
         comps[ch] = media[:, i]
-    mean_y = sum(v.mean() for v in comps.values())
-    sigma = noise * mean_y
+    sigma = noise * sum(v.mean() for v in comps.values())
     y = sum(comps.values()) + rng.normal(0, sigma, size=n_weeks)
-
     frame = pd.DataFrame({"date": dates, "sales": y})
     for i, ch in enumerate(channels):
         frame[ch] = spend[:, i]
@@ -310,3 +269,47 @@ def simulate(
         media_params={k: tuple(map(float, v)) for k, v in true.items()},
     )
     return Simulation(frame=frame, truth=truth)
+
+
+def _draw_media_params(ads, sat, roi, given: dict, n_ch: int, rng: np.random.Generator):
+    """ROI and the components' parameters per channel: given, or drawn from ``sim_range``."""
+    params = ads.params + sat.params
+    unknown = sorted(set(given) - {p.name for p in params})
+    if unknown:
+        raise ValueError(
+            f"unknown parameters {unknown} for adstock={ads.name!r}, saturation={sat.name!r}; "
+            f"they take {[p.name for p in params]}"
+        )
+    roi_ = _per_channel(roi, n_ch, rng, 0.3, 3.0)
+    true = {p.name: _per_channel(given.get(p.name), n_ch, rng, *p.sim_range) for p in params}
+    return roi_, true
+
+
+def _spend(means, patterns, n_weeks: int, rng, correlation: float, variability: float):
+    """``(date, channel)`` spend: each channel's mean times its pattern, moves correlated."""
+    common = rng.normal(size=n_weeks)
+    rho = float(correlation)
+    return np.column_stack(
+        [
+            means[i]
+            * spend_pattern(
+                patterns[i],
+                n_weeks,
+                rng,
+                shock=np.sqrt(rho) * common + np.sqrt(1 - rho) * rng.normal(size=n_weeks),
+                variability=variability,
+            )
+            for i in range(len(means))
+        ]
+    )
+
+
+def _baseline(dates, base: float, trend: float, seasonality: float, rng) -> dict:
+    """Baseline, linear trend and a yearly cycle (outcome units) over ``dates``."""
+    n = len(dates)
+    time = np.arange(n) / max(n - 1, 1)
+    days = np.asarray((dates - pd.Timestamp("1970-01-01")).days, dtype=float)
+    phase = rng.uniform(0, 2 * np.pi)
+    year = 2 * np.pi * days / YEAR_DAYS
+    season = base * seasonality * (np.sin(year + phase) + 0.3 * np.cos(2 * year + phase))
+    return {"baseline": np.full(n, base), "trend": base * trend * time, "seasonality": season}

@@ -166,57 +166,26 @@ def fit(
 ) -> MMMFit:
     """Sample the posterior of the MMM for ``data`` with NUTS.
 
-    ``sampler`` (see ``bayes_mmm.inference.samplers``): ``"nutpie"`` (default; falls back to PyMC's
-    NUTS if nutpie is not installed), ``"pymc"``, ``"numpyro"`` (needs numpyro), or the
+    ``sampler`` (see ``bayes_mmm.inference.samplers``): ``"nutpie"`` (default; falls back to
+    PyMC's NUTS if nutpie is not installed), ``"pymc"``, ``"numpyro"`` (needs numpyro), or the
     fast *approximate* ``"laplace"`` and ``"advi"`` (one chain of independent draws; the
     diagnostics say ``approximate``; for iterating, not for reporting). Diagnostics are
     computed after sampling and a ``SamplingWarning`` with advice is raised when they are poor.
     """
-    if sampler not in SAMPLERS:
-        raise ValueError(f"sampler must be one of {SAMPLERS}, got {sampler!r}")
-    if chains < 1 or draws < 1 or tune < 0:
-        raise ValueError("chains and draws must be positive and tune non-negative")
-    if not 0 < target_accept < 1:
-        raise ValueError(f"target_accept must be in (0, 1), got {target_accept}")
+    _check_arguments(sampler, chains, draws, tune, target_accept)
     spec = spec or ModelSpec()
     check_rows(data, spec)
     priors = resolve_priors(data, spec)
     model = build_model(data, spec, priors)
     if seed is None:
         seed = int(np.random.SeedSequence().entropy % 2**31)
-    kwargs = dict(
-        chains=chains,
-        draws=draws,
-        tune=tune,
-        seed=seed,
-        target_accept=target_accept,
-        progress=progress,
-    )
-    if sampler in APPROXIMATE_SAMPLERS:
-        log.info("APPROXIMATE posterior (%s): %d independent draws", sampler, chains * draws)
-    else:
-        log.info("sampling %d chains x %d draws (+%d tune) with %s", chains, draws, tune, sampler)
-    try:
-        result = run_sampler(sampler, model, **kwargs)
-    except ImportError as err:
-        if sampler != "nutpie":  # e.g. numpyro not installed: a usage error, said plainly
-            raise ValueError(str(err)) from err
-        log.warning("nutpie unavailable (%s); falling back to PyMC's NUTS", err)
-        sampler = "pymc"
-        result = run_sampler(sampler, model, **kwargs)
-    post, stats = result.posterior, result.sample_stats
-    compile_path = result.info.get("compile_path", "")
-    fallback = result.info.get("fallback_reason", "") if compile_path == "nutpie" else ""
-    if fallback and fallback != "disabled":
-        warnings.warn(
-            f"bayes_mmm's fast compile path was not used ({fallback}); nutpie's own compiler "
-            f"took {result.compile_seconds:.1f} s. Please report this with the reason.",
-            CompileWarning,
-            stacklevel=2,
-        )
+    kwargs = dict(chains=chains, draws=draws, tune=tune, seed=seed)
+    kwargs.update(target_accept=target_accept, progress=progress)
+    sampler, result = _sample(sampler, model, kwargs)
+    compile_path, fallback = _compile_report(result)
     diag = diagnose(
-        post,
-        stats,
+        result.posterior,
+        result.sample_stats,
         sampling_seconds=result.sampling_seconds,
         compile_seconds=result.compile_seconds,
         sampler=sampler,
@@ -229,4 +198,44 @@ def fit(
         diag = dataclasses.replace(diag, approximate=True, min_ess_bulk=float(ess))
         warn_problems(diag)
     log.info("%s", diag)
-    return assemble(post, stats, data, spec, priors, diag)
+    return assemble(result.posterior, result.sample_stats, data, spec, priors, diag)
+
+
+def _check_arguments(sampler: str, chains: int, draws: int, tune: int, target_accept: float):
+    if sampler not in SAMPLERS:
+        raise ValueError(f"sampler must be one of {SAMPLERS}, got {sampler!r}")
+    if chains < 1 or draws < 1 or tune < 0:
+        raise ValueError("chains and draws must be positive and tune non-negative")
+    if not 0 < target_accept < 1:
+        raise ValueError(f"target_accept must be in (0, 1), got {target_accept}")
+
+
+def _sample(sampler: str, model: pm.Model, kwargs: dict):
+    """``(sampler used, SamplerResult)``: nutpie falls back to PyMC's NUTS when missing."""
+    chains, draws, tune = kwargs["chains"], kwargs["draws"], kwargs["tune"]
+    if sampler in APPROXIMATE_SAMPLERS:
+        log.info("APPROXIMATE posterior (%s): %d independent draws", sampler, chains * draws)
+    else:
+        log.info("sampling %d chains x %d draws (+%d tune) with %s", chains, draws, tune, sampler)
+    try:
+        return sampler, run_sampler(sampler, model, **kwargs)
+    except ImportError as err:
+        if sampler != "nutpie":  # e.g. numpyro not installed: a usage error, said plainly
+            raise ValueError(str(err)) from err
+        log.warning("nutpie unavailable (%s); falling back to PyMC's NUTS", err)
+        return "pymc", run_sampler("pymc", model, **kwargs)
+
+
+def _compile_report(result) -> tuple[str, str]:
+    """How the model was compiled, and why the fast path was not used (with a warning:
+    nutpie's own compiler costs ~15 s per fit)."""
+    compile_path = result.info.get("compile_path", "")
+    fallback = result.info.get("fallback_reason", "") if compile_path == "nutpie" else ""
+    if fallback and fallback != "disabled":
+        warnings.warn(
+            f"bayes_mmm's fast compile path was not used ({fallback}); nutpie's own compiler "
+            f"took {result.compile_seconds:.1f} s. Please report this with the reason.",
+            CompileWarning,
+            stacklevel=4,
+        )
+    return compile_path, fallback

@@ -32,21 +32,16 @@ LEVEL = "level"  # sampled in place of the intercept (see bayes_mmm.model.build)
 CHANNEL_PARAMS = (ROI, DECAY, HALF_SAT, SLOPE, "peak", "lam")  # of every component
 # the dimension of each vector-valued parameter (others are scalars per draw)
 PARAM_DIMS = {**dict.fromkeys(CHANNEL_PARAMS, CHANNEL), SEASONALITY: FOURIER, CONTROL_COEF: CONTROL}
-GLOBAL_PARAMS = (INTERCEPT, TREND, SEASONALITY, CONTROL_COEF, SIGMA, NU)
-ALL_PARAMS = CHANNEL_PARAMS + GLOBAL_PARAMS
 
 # observed variable and constant data
 OBS = "y"
 LIFT_OBS = "lift"  # measured lifts of the lift tests (scaled outcome)
 SPEND = "spend"
 CONTROLS = "controls"
-TARGET = "target"
 Y_SCALE = "target_scale"
 SPEND_SCALE = "spend_scale"
 CONTROL_MEAN = "control_mean"
 CONTROL_SD = "control_sd"
-TIME = "time"
-FOURIER_BASIS = "fourier_basis"
 
 # attributes stored on the DataTree root
 ATTR_SPEC = "bayes_mmm_spec"

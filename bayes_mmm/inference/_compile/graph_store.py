@@ -10,7 +10,8 @@ and rewriting, and pytensor finds the machine code in its own numba cache.
 - **Key**: the printed graphs of every random variable, deterministic and potential (so the
   whole model, with data as named shared variables) and the values of their constants, the
   data shapes, coordinate sizes, the versions of python, numpy, pytensor, pymc, nutpie, numba
-  and bayes_mmm, and the source of this module and ``compile_cache``. A change to any
+  and bayes_mmm, pytensor's compile settings (floatX, optimizer, fastmath, ...), and the
+  source of this module and ``fast.py``. A change to any
   of them is a new entry; entries are never updated in place.
 - **No data on disk**: the shared variables are zeroed while pickling and set to the model's
   own data after loading (matched by name and shape, else the entry is not used).
@@ -64,10 +65,21 @@ def graph_key(model) -> str:
     transforms = [type(model.rvs_to_transforms.get(v)).__name__ for v in model.free_RVs]
     shapes = [(v.name, np.shape(v.get_value())) for v in model.data_vars]
     sizes = {k: len(v) if v is not None else None for k, v in model.coords.items()}
-    versions = [sys.version, *(version(p) for p in _PACKAGES)]
+    versions = [sys.version, *(version(p) for p in _PACKAGES), _pytensor_config()]
     text = f"{FORMAT}|{versions}|{model.check_bounds}|{transforms}|{shapes}|{sizes}|{printed}"
     text += binary.hexdigest()
     return hashlib.sha256(text.encode()).hexdigest()[:32]
+
+
+def _pytensor_config() -> str:
+    """The pytensor settings that change the compiled functions (a process with other flags,
+    e.g. float32 in a benchmark, must not share entries with this one)."""
+    import pytensor
+
+    c = pytensor.config
+    names = ("floatX", "optimizer", "optimizer_including", "optimizer_excluding")
+    names += ("optimizer_requiring", "numba__fastmath", "cast_policy", "mode", "linker")
+    return repr([(n, str(getattr(c, n, None))) for n in names])
 
 
 def _shared(functions) -> list:

@@ -245,6 +245,16 @@ def _remove_cached(directory: Path, name: str) -> None:
             pass
 
 
+def _remove_if_wrong(path: Path, source: str) -> None:
+    """Remove a generated file that does not hold ``source``; a correct one stays (another
+    process may be importing it: removing it would break that process's compilation)."""
+    try:
+        if path.read_text() != source:
+            path.unlink()
+    except OSError:
+        pass
+
+
 def _compile_cfuncs(module, cache: bool):
     import numba
 
@@ -280,10 +290,7 @@ def trampolines(source: str) -> tuple[object, object, str]:
                 except Exception:  # a corrupted or unusable cache entry
                     sys.modules.pop(name, None)
                     _remove_cached(directory, name)
-                    try:
-                        (directory / f"{name}.py").unlink()
-                    except OSError:
-                        pass
+                    _remove_if_wrong(directory / f"{name}.py", source)
         if result is None:
             module = _load_module(name, source, None)
             result = (*_compile_cfuncs(module, cache=False), "off")
