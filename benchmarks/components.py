@@ -54,7 +54,8 @@ def run(seed: int, forms: dict, truth_spec: dict) -> list[dict]:
                          max_r_hat=d.max_r_hat, wall_s=time.perf_counter() - t0))  # fmt: skip
     loo = checking.compare(fits)
     for row in rows:
-        row["elpd"] = float(loo.loc[row["model"], "elpd"])
+        for col in ("elpd_diff", "dse", "weight"):
+            row[col] = float(loo.loc[row["model"], col])
         row["loo_rank"] = int(list(loo.index).index(row["model"]) + 1)
     return rows
 
