@@ -36,7 +36,7 @@ def rows(
     if controls is None:
         controls = np.tile(data.controls.mean(axis=0), (n, 1))
     return MMMData(
-        dates=pd.DatetimeIndex(dates, name=data.date_name),
+        dates=pd.DatetimeIndex(dates, name=D.DATE),
         target=np.full(n, np.nan) if target is None else np.asarray(target, dtype=float),
         spend=spend,
         controls=np.asarray(controls, dtype=float).reshape(n, len(data.control_names)),
@@ -52,9 +52,7 @@ def future_dates(fit: MMMFit, horizon: int) -> pd.DatetimeIndex:
     """``horizon`` periods following the last date of the fit window."""
     data = fit.data
     step = pd.Timedelta(days=data.period_days)
-    return pd.DatetimeIndex(
-        [data.dates[-1] + step * (i + 1) for i in range(horizon)], name=data.date_name
-    )
+    return pd.DatetimeIndex([data.dates[-1] + step * (i + 1) for i in range(horizon)], name=D.DATE)
 
 
 def component_names(fit: MMMFit) -> list[str]:
