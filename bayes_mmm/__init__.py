@@ -55,7 +55,7 @@ from bayes_mmm.data import (
 from bayes_mmm.data.demo import load_advertising, load_demo
 from bayes_mmm.diagnostics import Diagnostics, SamplingWarning
 from bayes_mmm.fit import MMMFit, fit
-from bayes_mmm.io import load, save
+from bayes_mmm.io import ModelFileError, load, save
 from bayes_mmm.model import build_model
 from bayes_mmm.plots import (
     plot_adstock,
@@ -83,6 +83,7 @@ __all__ = [
     "LiftTests",
     "MMMData",
     "MMMFit",
+    "ModelFileError",
     "ModelSpec",
     "Prior",
     "SamplingWarning",

@@ -73,7 +73,7 @@ def sample_nutpie(
 
     compiled, info = compile_reusing(model, fast=fast_compile)
     t0 = time.perf_counter()
-    trace = nutpie.sample(
+    sampler = nutpie.sample(
         compiled,
         draws=draws,
         tune=tune,
@@ -84,7 +84,13 @@ def sample_nutpie(
         save_warmup=False,
         cores=_cores(chains),
         adaptation=adaptation,
+        blocking=False,
     )
+    try:  # nutpie's blocking sample() returns the draws so far on Ctrl-C; we stop instead
+        trace = sampler.wait()
+    except BaseException:
+        sampler.cancel()
+        raise
     sample_s = time.perf_counter() - t0
     return SamplerResult(
         trace["posterior"].to_dataset(),

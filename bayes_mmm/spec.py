@@ -51,6 +51,29 @@ SUPPORT = {
 }
 
 YEAR_DAYS = 365.25
+# the JSON type of each spec field (checked before any work: "l_max": "8" is refused)
+JSON_TYPES = {
+    "l_max": ((int,), "a whole number"),
+    "adstock": ((bool,), "true or false"),
+    "trend": ((bool,), "true or false"),
+    "yearly_seasonality": ((int, type(None)), "a whole number or null"),
+    "weekly_seasonality": ((int, type(None)), "a whole number or null"),
+    "likelihood": ((str,), "a string"),
+    "saturation": ((str,), "a string"),
+    "roi_media_share": ((int, float), "a number"),
+    "roi_prior_sigma": ((int, float), "a number"),
+    "priors": ((dict,), "an object"),
+    "channel_priors": ((dict,), "an object"),
+    "categorical": ((list, tuple), "a list of column names"),
+}
+
+
+def _json_type_ok(value, types: tuple) -> bool:
+    if isinstance(value, bool) and bool not in types:
+        return False  # true is not a number here
+    return isinstance(value, types)
+
+
 SATURATIONS = ("hill", "michaelis_menten")
 
 
@@ -73,8 +96,10 @@ class ModelSpec:
     roi_prior_sigma: float = ROI_PRIOR_SIGMA
     priors: Mapping[str, Prior] = field(default_factory=dict)
     channel_priors: Mapping[str, Mapping[str, Prior]] = field(default_factory=dict)
+    categorical: tuple[str, ...] = ()  # controls one-hot encoded (bayes_mmm.data.categorical)
 
     def __post_init__(self):
+        object.__setattr__(self, "categorical", tuple(self.categorical))
         if self.l_max < 1:
             raise ValueError(f"l_max must be at least 1, got {self.l_max}")
         if self.likelihood not in ("normal", "studentt"):
@@ -182,6 +207,7 @@ class ModelSpec:
                 ch: {k: p.to_dict() for k, p in ps.items()}
                 for ch, ps in self.channel_priors.items()
             },
+            "categorical": list(self.categorical),
         }
 
     def to_json(self) -> str:
@@ -193,6 +219,13 @@ class ModelSpec:
         unknown = set(d) - set(cls.__dataclass_fields__)
         if unknown:
             raise ValueError(f"unknown model spec fields: {sorted(unknown)}")
+        wrong = [
+            f"'{k}' must be {JSON_TYPES[k][1]}, got {v!r}"
+            for k, v in d.items()
+            if not _json_type_ok(v, JSON_TYPES[k][0])
+        ]
+        if wrong:
+            raise ValueError("model spec: " + "; ".join(wrong))
         d["priors"] = {k: Prior.from_dict(v) for k, v in d.get("priors", {}).items()}
         d["channel_priors"] = {
             ch: {k: Prior.from_dict(v) for k, v in ps.items()}

@@ -16,6 +16,7 @@ from bayes_mmm.cli import EXIT_BAD_INPUT, build_parser, main, spec_from_args
 from bayes_mmm.priors import Prior
 
 OUTPUTS = [
+    ".bayes_mmm",
     "contributions.csv",
     "diagnostics.json",
     "fit.json",
