@@ -194,7 +194,8 @@ def negative_target_some_weeks(c):
 @case
 def negative_target_all_weeks(c):
     df = c.frame.assign(sales=-c.frame["sales"])
-    return c.fit(c.frame_file(df)), ["target column 'sales' is negative in lines 2 (", "and 52 more"]
+    expected = ["target column 'sales' is negative in lines 2 (", "and 52 more"]
+    return c.fit(c.frame_file(df)), expected
 
 
 @case
