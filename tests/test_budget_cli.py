@@ -106,7 +106,7 @@ def test_model_file_errors(tmp_path, capsys):
     bad = tmp_path / "bad.nc"
     bad.write_text("not a model")
     assert main(["scenario", str(bad), "--scale", "tv=1.1", "--horizon", "4", "--out", str(out)])
-    assert "cannot read model file" in capsys.readouterr().err
+    assert "bad.nc' is not a netCDF model file" in capsys.readouterr().err
     assert not out.exists()
 
 

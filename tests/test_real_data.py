@@ -235,3 +235,21 @@ def test_python_api_with_hostile_names(tmp_path):
     assert list(a.contributions.dims) == ["chain", "draw", "date", "component"]
     assert list(a.roi_table["channel"]) == roles["channels"]
     assert math.isfinite(a.fit_quality["r2"])
+
+
+def test_budget_commands_with_a_channel_called_date(tmp_path, capsys):
+    """optimize writes plan.csv with the data's date column (a channel is called 'date') and
+    scenario --plan reads it back without dropping that channel."""
+    frame, roles = hostile_frame("wk_strt_dt")
+    path = tmp_path / "data.csv"
+    frame.to_csv(path, index=False)
+    fit_out, plan_out, scen_out = tmp_path / "fit", tmp_path / "plan", tmp_path / "scen"
+    assert main(_fit_argv(path, roles, fit_out, "--no-plots")) == 0, capsys.readouterr().err
+    model = str(fit_out / "model.nc")
+    argv = ["optimize", model, "--horizon", "8", "--frontier-points", "0", "--out", str(plan_out)]
+    assert main([*argv, "--quiet"]) == 0, capsys.readouterr().err
+    plan = pd.read_csv(plan_out / "plan.csv")
+    assert list(plan.columns) == ["wk_strt_dt", *roles["channels"]]
+    argv = ["scenario", model, "--plan", str(plan_out / "plan.csv"), "--out", str(scen_out)]
+    assert main([*argv, "--quiet"]) == 0, capsys.readouterr().err
+    assert len(pd.read_csv(scen_out / "scenario.csv")) > 0

@@ -115,7 +115,9 @@ def as_plan(fit: MMMFit, plan: pd.DataFrame | np.ndarray) -> pd.DataFrame:
     by the future dates. Non-channel columns are refused; a date index or column is ignored."""
     channels = list(fit.data.channels)
     if isinstance(plan, pd.DataFrame):
-        frame = plan.drop(columns=[fit.data.date_name, "date"], errors="ignore")
+        names = {*fit.data.channels, *fit.data.control_names}  # a channel may be called 'date'
+        dates = [c for c in (fit.data.date_name, "date") if c not in names]
+        frame = plan.drop(columns=dates, errors="ignore")
         missing = [c for c in channels if c not in frame.columns]
         extra = [c for c in frame.columns if c not in channels]
         if missing or extra:

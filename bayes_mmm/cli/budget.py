@@ -114,12 +114,7 @@ def register(sub) -> None:
 
 # ---- helpers --------------------------------------------------------------------------------
 def _load(path: Path) -> MMMFit:
-    if not path.is_file():
-        raise FileNotFoundError(f"model file '{path}' does not exist")
-    try:
-        return load(path)
-    except (OSError, KeyError, ValueError) as err:
-        raise ValueError(f"cannot read model file '{path}': {err}") from None
+    return load(path)  # ModelFileError (bad input) naming the file
 
 
 def _ci(p: float) -> float:
@@ -186,7 +181,7 @@ def run_optimize(args: argparse.Namespace) -> int:
         write_csv(alloc.table.round(4), out / "allocation.csv"),
         write_csv(alloc.outcome.round(4), out / "outcome.csv"),
         write_json(alloc.to_dict(), out / "optimize.json"),
-        write_csv(_weekly(alloc), out / "plan.csv"),
+        write_csv(_weekly(alloc, fit), out / "plan.csv"),
         _save_png(plots.allocation(alloc), out / "plots" / "allocation.png"),
         _save_png(plots.outcome_distributions(alloc), out / "plots" / "outcome.png"),
     ]
@@ -201,10 +196,17 @@ def run_optimize(args: argparse.Namespace) -> int:
     return 0
 
 
-def _weekly(alloc) -> pd.DataFrame:
+def _weekly(alloc, fit: MMMFit) -> pd.DataFrame:
     """The recommended weekly plan (usable as ``bayes-mmm scenario --plan``)."""
     plan = alloc.plans["recommended"]
-    return plan.rename_axis("date").reset_index()
+    return plan.rename_axis(_date_label(fit)).reset_index()
+
+
+def _date_label(fit: MMMFit) -> str:
+    """The date column of plan.csv: 'date', or the data's own date column when a channel or
+    control is called 'date'."""
+    roles = {*fit.data.channels, *fit.data.control_names}
+    return fit.data.date_name if "date" in roles else "date"
 
 
 # ---- scenario -------------------------------------------------------------------------------
@@ -212,7 +214,10 @@ def _read_plan(path: Path, fit: MMMFit) -> tuple[pd.DataFrame, pd.DataFrame | No
     if not path.is_file():
         raise FileNotFoundError(f"plan file '{path}' does not exist")
     frame = pd.read_csv(path)
-    frame = frame.drop(columns=[c for c in ("date", fit.data.date_name) if c in frame])
+    roles = {*fit.data.channels, *fit.data.control_names}  # a channel may be called 'date'
+    frame = frame.drop(
+        columns=[c for c in ("date", fit.data.date_name) if c in frame and c not in roles]
+    )
     controls = [c for c in frame.columns if c in fit.data.control_names]
     bad = [c for c in frame.columns if frame[c].dtype == object]
     if bad:
@@ -250,7 +255,7 @@ def run_scenario(args: argparse.Namespace) -> int:
     )
     written = [
         write_csv(summarize(ds, ci).round(4), args.out / "scenario.csv"),
-        write_csv(weekly.rename_axis("date").reset_index(), args.out / "plan.csv"),
+        write_csv(weekly.rename_axis(_date_label(fit)).reset_index(), args.out / "plan.csv"),
     ]
     _report(args, written)
     return 0
