@@ -8,6 +8,7 @@ from __future__ import annotations
 import gzip
 import json
 import pickle
+from importlib.util import find_spec
 from collections.abc import Callable
 from pathlib import Path
 
@@ -428,6 +429,13 @@ def several_argument_problems_together(c):
         "--seed",
         "--chains",
     ]
+
+
+if find_spec("numpyro") is None:
+
+    @case
+    def sampler_not_installed(c):
+        return c.fit(None, "--sampler", "numpyro"), ["--sampler numpyro is not installed"]
 
 
 @case

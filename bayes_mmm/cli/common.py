@@ -122,6 +122,13 @@ def sampling_problems(args: argparse.Namespace) -> list[str]:
         out.append(f"--seed must be a whole number from 0 to {2**32 - 1}, got {args.seed}")
     if not 0 < args.target_accept < 1:
         out.append(f"--target-accept must be between 0 and 1, got {args.target_accept}")
+    from bayes_mmm.samplers import available_samplers
+
+    if args.sampler not in available_samplers():
+        out.append(
+            f"--sampler {args.sampler} is not installed: pip install 'bayes-mmm[jax]' "
+            "(or use the default, nutpie)"
+        )
     return out + ci_problems(args)
 
 
