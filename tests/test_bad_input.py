@@ -8,8 +8,8 @@ from __future__ import annotations
 import gzip
 import json
 import pickle
-from importlib.util import find_spec
 from collections.abc import Callable
+from importlib.util import find_spec
 from pathlib import Path
 
 import numpy as np
