@@ -88,6 +88,9 @@ def sample_nutpie(
     )
     try:  # nutpie's blocking sample() returns the draws so far on Ctrl-C; we stop instead
         trace = sampler.wait()
+    except KeyboardInterrupt as err:
+        err.partial_trace = sampler.abort()  # the draws so far, for a caller that keeps them
+        raise
     except BaseException:
         sampler.cancel()
         raise

@@ -49,7 +49,9 @@ def _tree(folder: Path) -> dict[str, bytes]:
             if p.is_file()}  # fmt: skip
 
 
-def _run_and_interrupt(argv: list[str], phase: str, sig: int) -> tuple[int, str, float]:
+def _run_and_interrupt(
+    argv: list[str], phase: str, sig: int, wait: float = 1.5
+) -> tuple[int, str, float]:
     proc = subprocess.Popen(
         [sys.executable, "-c", WRAPPER, *argv],
         stderr=subprocess.PIPE,
@@ -69,7 +71,7 @@ def _run_and_interrupt(argv: list[str], phase: str, sig: int) -> tuple[int, str,
     reader.start()
     try:
         assert started.wait(240), "".join(lines)
-        time.sleep(1.5)  # well inside the phase
+        time.sleep(wait)  # well inside the phase
         t0 = time.perf_counter()
         proc.send_signal(sig)
         code = proc.wait(60)
@@ -108,3 +110,21 @@ def test_interrupt_while_writing_leaves_out_untouched_and_keeps_the_fit(sig, tmp
     kept = tmp_path / "out.partial" / "model.nc"
     assert f"The fitted model is kept in {kept}" in err and kept.is_file()
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out", "out.partial"]
+
+
+def test_keep_interrupted_keeps_the_draws_so_far_marked(tmp_path):
+    import bayes_mmm as bm
+
+    out = tmp_path / "out"
+    argv = ["demo", "--out", str(out), *SAMPLING, "--keep-interrupted"]
+    code, err, _ = _run_and_interrupt(argv, "sampling", signal.SIGINT, wait=4.0)
+    assert code == EXIT_INTERRUPTED, err
+    assert f"interrupted: nothing was written to {out}" in err
+    kept = tmp_path / "out.interrupted" / "model.nc"
+    assert f"the draws so far are kept in {kept}" in err and "not a finished fit" in err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out.interrupted"]
+    fit = bm.load(kept)
+    draws = fit.diagnostics.draws
+    assert 0 < draws < 500000 and fit.diagnostics.chains == 2
+    assert f"interrupted after {draws} of 500000 draws" in fit.idata.attrs["bayes_mmm_interrupted"]
+    assert fit.posterior["roi"].notnull().all()  # whole draws only, no NaN padding

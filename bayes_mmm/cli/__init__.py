@@ -101,7 +101,8 @@ def _run(args: argparse.Namespace) -> int:
     except KeyboardInterrupt as err:
         out = getattr(args, "out", None)
         where = f" to {out}" if out is not None else ""
-        print(f"interrupted: nothing was written{where}{_kept(err, args)}", file=sys.stderr)
+        note = f"\n{err.note}" if getattr(err, "note", None) else ""
+        print(f"interrupted: nothing was written{where}{_kept(err, args)}{note}", file=sys.stderr)
         return EXIT_INTERRUPTED
     except Bug as err:
         return _report_bug(err, args)

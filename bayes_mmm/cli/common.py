@@ -110,6 +110,12 @@ def add_sampling_args(p: argparse.ArgumentParser) -> None:
     )
     g.add_argument("--ci-prob", type=float, default=0.90, help="credible interval probability")
     g.add_argument("--quiet", action="store_true", help="no progress output")
+    g.add_argument(
+        "--keep-interrupted",
+        action="store_true",
+        help="on Ctrl-C during sampling, keep the draws so far in <out>.interrupted/model.nc "
+        "(marked: not a finished fit); by default nothing is written",
+    )
 
 
 def sampling_problems(args: argparse.Namespace) -> list[str]:

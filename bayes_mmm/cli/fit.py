@@ -28,6 +28,7 @@ from bayes_mmm.cli.common import (
     sampling_warnings_to_stderr,
     say,
 )
+from bayes_mmm.cli.interrupted import keep_draws
 from bayes_mmm.cli.outputs import out_problems, staged
 from bayes_mmm.data.dataset import read_csv
 from bayes_mmm.data.demo import demo_csv_path, load_demo
@@ -245,7 +246,12 @@ def run_fit(args: argparse.Namespace) -> int:
     )
     held = None
     with sampling_warnings_to_stderr(), checked_work():
-        result = fit(data, spec, **sampling)
+        try:
+            result = fit(data, spec, **sampling)
+        except KeyboardInterrupt as err:
+            if args.keep_interrupted:
+                err.note = keep_draws(err, args.out, data, spec, args)
+            raise
         raise_if_interrupted()  # a sampler that swallowed Ctrl-C returned what it had
         if args.holdout_weeks:
             held = fit_holdout(data, args.holdout_weeks, spec, ci_prob=args.ci_prob, **sampling)
