@@ -42,5 +42,6 @@ def keep_draws(err: BaseException, out, data: MMMData, spec: ModelSpec, args) ->
     result = assemble(posterior, stats, data, spec, resolve_priors(data, spec), diag)
     note = f"interrupted after {n} of {args.draws} draws per chain: not a finished fit"
     result.idata.attrs[ATTR_INTERRUPTED] = note
+    out = out.absolute()
     path = save(result, out.with_name(out.name + ".interrupted") / "model.nc")
     return f"the draws so far are kept in {path} ({note}; {diag})"

@@ -30,6 +30,7 @@ EARLIER_OUTPUTS = {
 
 
 def partial_path(out: Path) -> Path:
+    out = Path(out).absolute()
     return out.with_name(out.name + ".partial")
 
 
@@ -78,11 +79,9 @@ class Staging:
     """A staging folder for the outputs of one run into ``out``."""
 
     def __init__(self, out: Path, command: str):
-        self.out, self.command = Path(out), command
-        self.out.absolute().parent.mkdir(parents=True, exist_ok=True)
-        self.path = Path(
-            tempfile.mkdtemp(prefix=f".{self.out.name}.staging-", dir=self.out.absolute().parent)
-        )
+        self.out, self.command = Path(out).absolute(), command  # '.' has no name to stage by
+        self.out.parent.mkdir(parents=True, exist_ok=True)
+        self.path = Path(tempfile.mkdtemp(prefix=f".{self.out.name}.staging-", dir=self.out.parent))
 
     def _mark(self, folder: Path, complete: bool) -> None:
         files = sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file())
