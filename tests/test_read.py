@@ -140,3 +140,9 @@ def test_load_never_unpickles_and_names_the_file(tmp_path, monkeypatch):
         bm.load(path)
     with pytest.raises(bm.ModelFileError, match="is a directory"):
         bm.load(tmp_path)
+
+
+def test_yyyymmdd_integers_in_a_frame_are_dates(table):
+    dates = pd.to_datetime(table["date"])
+    data = bm.from_frame(table.assign(date=dates.dt.strftime("%Y%m%d").astype(int)), **ROLES)
+    assert data.periods is None and (data.dates == pd.DatetimeIndex(dates)).all()

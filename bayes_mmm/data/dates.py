@@ -67,7 +67,7 @@ def parse_time(
     text = values.astype(str).str.strip()
     numeric = pd.api.types.is_numeric_dtype(raw) and not pd.api.types.is_bool_dtype(raw)
     if date_format is None and (numeric or (len(text) and text.str.match(_NUMBER).all())):
-        if not numeric and text.str.match(_YYYYMMDD).all():
+        if text.str.match(_YYYYMMDD).all():  # 20240107: a date, not period 20 million
             parsed = pd.to_datetime(text, format="%Y%m%d", errors="coerce")
             if parsed.notna().all():
                 return TimeIndex(parsed.reindex(raw.index), problems)
