@@ -464,6 +464,15 @@ def out_holds_other_files(c):
 
 
 @case
+def out_holds_another_commands_outputs(c):
+    c.out = c.tmp / "plan"
+    c.out.mkdir()
+    (c.out / ".bayes_mmm").write_text('{"family": "optimize", "complete": true}')
+    (c.out / "allocation.csv").write_text("keep me")
+    return c.fit(), ["plan' holds the outputs of 'bayes-mmm optimize'"]
+
+
+@case
 def out_below_a_file(c):
     (c.tmp / "afile").write_text("x")
     c.out = c.tmp / "afile" / "results"

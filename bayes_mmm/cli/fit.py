@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 from pathlib import Path
 
 from bayes_mmm.analysis.checks import holdout as fit_holdout
@@ -180,7 +179,7 @@ def spec_from_args(args: argparse.Namespace) -> ModelSpec:
 
 
 def _argument_problems(args: argparse.Namespace) -> tuple[ModelSpec | None, list[str]]:
-    problems = sampling_problems(args) + out_problems(args.out)
+    problems = sampling_problems(args) + out_problems(args.out, args.command)
     if args.holdout_weeks < 0:
         problems.append(f"--holdout-weeks must be 0 or more, got {args.holdout_weeks}")
     spec = None
@@ -262,7 +261,7 @@ def run_fit(args: argparse.Namespace) -> int:
 def write_outputs(args: argparse.Namespace, result: MMMFit, held=None) -> int:
     """Write the whole output set through a staging folder, then print the result table."""
     progress = not args.quiet
-    with staged(args.out, " ".join(sys.argv[1:]) or args.command) as tmp, checked_work():
+    with staged(args.out, args.command) as tmp, checked_work():
         a = Analysis(result, args.ci_prob, holdout=held)
         written = write_fit_outputs(
             result, tmp, progress=progress, plots=not args.no_plots, analysis=a
@@ -277,7 +276,7 @@ def write_outputs(args: argparse.Namespace, result: MMMFit, held=None) -> int:
 
 
 def run_report(args: argparse.Namespace) -> int:
-    problems = ci_problems(args) + out_problems(args.out)
+    problems = ci_problems(args) + out_problems(args.out, args.command)
     if problems:
         raise InputError(problems)
     result = load(args.model)  # ModelFileError (bad input) naming the file

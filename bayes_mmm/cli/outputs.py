@@ -14,6 +14,7 @@ import json
 import os
 import shutil
 import signal
+import sys
 import tempfile
 from contextlib import contextmanager
 from importlib.metadata import version
@@ -29,6 +30,22 @@ EARLIER_OUTPUTS = {
 }  # fmt: skip
 
 
+FAMILY = {"demo": "fit", "fit": "fit", "report": "fit"}  # commands writing the same set
+
+
+def _family(command: str | None) -> str | None:
+    return FAMILY.get(command, command) if command else None
+
+
+def written_by(folder: Path) -> str | None:
+    """The command family of an earlier output folder ('fit', 'optimize', ...)."""
+    try:
+        info = json.loads((folder / MARKER).read_text())
+    except (OSError, ValueError):
+        return "fit"  # unmarked: the files 'bayes-mmm fit' wrote before the marker existed
+    return info.get("family") if isinstance(info, dict) else None
+
+
 def partial_path(out: Path) -> Path:
     out = Path(out).absolute()
     return out.with_name(out.name + ".partial")
@@ -42,8 +59,10 @@ def is_ours(folder: Path) -> bool:
     return bool(names) and names <= EARLIER_OUTPUTS
 
 
-def out_problems(out: Path, flag: str = "--out") -> list[str]:
-    """What stops writing a result set to ``out`` (checked before any work)."""
+def out_problems(out: Path, command: str | None = None, flag: str = "--out") -> list[str]:
+    """What stops writing a result set of ``command`` to ``out`` (checked before any work):
+    ``out`` is a file, holds other files, holds another command's outputs, or cannot be
+    written."""
     if out.exists() and not out.is_dir():
         return [f"{flag} '{out}' is a file; give a folder for the outputs"]
     if out.is_dir():
@@ -53,6 +72,12 @@ def out_problems(out: Path, flag: str = "--out") -> list[str]:
             return [
                 f"{flag} '{out}' holds files that are not bayes_mmm outputs ({shown}); give "
                 "a new or empty folder (an earlier bayes_mmm output folder is replaced whole)"
+            ]
+        family, earlier = _family(command), written_by(out) if entries else None
+        if family and earlier and earlier != family:
+            return [
+                f"{flag} '{out}' holds the outputs of 'bayes-mmm {earlier}', which "
+                f"'bayes-mmm {command}' would replace; give another folder"
             ]
     parent = out.absolute().parent
     while not parent.exists():
@@ -87,7 +112,8 @@ class Staging:
         files = sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file())
         info = {
             "written_by": f"bayes_mmm {version('bayes-mmm')}",
-            "command": self.command,
+            "command": " ".join(["bayes-mmm", *sys.argv[1:]]) if sys.argv[1:] else self.command,
+            "family": _family(self.command),
             "complete": complete,
             "files": files,
         }
