@@ -10,13 +10,14 @@ import argparse
 import sys
 from collections.abc import Sequence
 
+from bayes_mmm.cli import batch as _batch
 from bayes_mmm.cli import budget as _budget
 from bayes_mmm.cli import fit as _fit
 from bayes_mmm.cli.common import EXIT_BAD_INPUT
 from bayes_mmm.cli.fit import spec_from_args
 from bayes_mmm.data.validate import DataValidationError
 
-COMMAND_MODULES = (_fit, _budget)
+COMMAND_MODULES = (_fit, _budget, _batch)
 
 __all__ = ["EXIT_BAD_INPUT", "build_parser", "main", "spec_from_args"]
 
