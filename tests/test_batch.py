@@ -182,3 +182,24 @@ def test_time_slice_cv_on_the_engine_matches_one_by_one():
     there = bm.checking.time_slice_cv(data, engine=2, **kw)
     pd.testing.assert_frame_equal(here.folds, there.folds)
     pd.testing.assert_frame_equal(here.roi, there.roi)
+
+
+def test_cli_batch_resumes_and_forces(tmp_path, capsys):
+    _data(tmp_path, 0, date="date")
+    jobs = tmp_path / "jobs.csv"
+    jobs.write_text(
+        "name,data,date,target,channels,sampler,draws,plots\n"
+        "one,d0.csv,date,sales,tv;search,laplace,100,false\n"
+    )
+    out = tmp_path / "out"
+    assert main(["batch", str(jobs), "--out", str(out), "--workers", "1"]) == 0
+    assert "[1/1] one: done in" in capsys.readouterr().err
+    assert (out / "one" / "model.nc").is_file()
+    assert not (out / "one" / "plots").exists()  # plots=false
+    stamp = (out / "one" / ".done").stat().st_mtime_ns
+    assert main(["batch", str(jobs), "--out", str(out)]) == 0  # nothing to do: no cluster
+    assert "all 1 jobs finished before" in capsys.readouterr().err
+    assert pd.read_csv(out / "batch_summary.csv").status.tolist() == ["skipped"]
+    assert main(["batch", str(jobs), "--out", str(out), "--workers", "1", "--force"]) == 0
+    assert (out / "one" / ".done").stat().st_mtime_ns != stamp
+    assert sorted(p.name for p in out.iterdir()) == ["batch.json", "batch_summary.csv", "one"]

@@ -3,8 +3,8 @@
 - Default: an embedded ``LocalCluster`` on this machine, one single-threaded worker process
   per core (``threads_per_worker=1``; each fit runs its chains one after another, see
   ``bayes_mmm.samplers``), each worker's memory bounded by ``memory_limit`` (Dask's nanny
-  restarts a worker that passes 95% of it) and a task whose worker dies failed at once
-  (``allowed-failures`` 0) rather than retried.
+  restarts a worker that passes 95% of it; no pausing or spilling at lower levels) and a
+  task whose worker dies failed at once (``allowed-failures`` 0) rather than retried.
 - ``scheduler="tcp://host:8786"`` (or ``$DASK_SCHEDULER_ADDRESS``, Dask's own setting): the
   same jobs on an existing cluster; its workers need bayes_mmm installed and must see the
   data and output folders at the same paths. Its own ``allowed-failures`` applies there.
@@ -27,6 +27,14 @@ from bayes_mmm.batch.run import SINGLE_THREAD_ENV, single_threaded
 
 logger = logging.getLogger(__name__)
 ADDRESS_ENV = "DASK_SCHEDULER_ADDRESS"
+LOCAL_CONFIG = {
+    "distributed.scheduler.allowed-failures": 0,  # a job whose worker died is failed, not rerun
+    # a fit holds no Dask data to spill, and a worker paused at 80% of its limit by the memory
+    # its compiled models keep would never take another job: only the 95% limit applies
+    "distributed.worker.memory.target": False,
+    "distributed.worker.memory.spill": False,
+    "distributed.worker.memory.pause": False,
+}
 
 
 def scheduler_address(scheduler: str | None = None) -> str | None:
@@ -60,7 +68,7 @@ def open_engine(
     import dask
 
     n = workers or os.cpu_count() or 1
-    with dask.config.set({"distributed.scheduler.allowed-failures": 0}):
+    with dask.config.set(LOCAL_CONFIG):
         cluster = LocalCluster(
             n_workers=n,
             threads_per_worker=1,
