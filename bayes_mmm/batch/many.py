@@ -67,7 +67,7 @@ def fit_many(
 
         def on_done(name: str, row: dict | None, error: BaseException | None) -> None:
             if error is not None:
-                row = summary.failed_row(name, error)
+                row = summary.failed_row(name, error, engine["memory_limit_mb_per_worker"])
                 clear_stale(out, name)
             rows[name] = row
             summary.say(summary.line(row, len(rows) - skipped, len(todo)), progress)

@@ -39,12 +39,13 @@ def finished_row(out_dir: Path, name: str) -> dict:
     return {**row, "status": "skipped"}
 
 
-def failed_row(name: str, error: BaseException) -> dict:
+def failed_row(name: str, error: BaseException, limit_mb: float | None = None) -> dict:
     """The row of a job whose task raised outside ``run_job`` (its worker died, ...)."""
     if type(error).__name__ == "KilledWorker":
+        limit = f" of {limit_mb:.0f} MB" if limit_mb else ""
         reason = (
-            "worker died while running this job (memory past the worker's limit, or a crash "
-            f"in native code); Dask: {error}"
+            f"worker died while running this job (KilledWorker): its memory passed the "
+            f"worker's limit{limit}, or native code crashed; the worker's log says which"
         )
     else:
         reason = f"engine error ({type(error).__name__}): {error}"
@@ -68,7 +69,9 @@ def line(row: dict, k: int, n: int) -> str:
     """One progress line for a finished job."""
     head = f"[{k}/{n}] {row['name']}: "
     if row["status"] == "failed":
-        return head + f"FAILED after {row.get('wall_seconds', float('nan')):.1f} s: {row['reason']}"
+        wall = row.get("wall_seconds")
+        after = f" after {wall:.1f} s" if wall is not None and wall == wall else ""
+        return head + f"FAILED{after}: {row['reason']}"
     return head + (
         f"{row['status']} in {row['wall_seconds']:.1f} s | max r_hat {row['max_r_hat']:.3f} | "
         f"min ESS {row['min_ess_bulk']:.0f} | {row['divergences']} divergences | compile "
