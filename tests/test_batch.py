@@ -97,6 +97,10 @@ def test_job_options_and_relative_paths(tmp_path):
     assert a.fit_kwargs() == dict(draws=50, chains=1, seed=7, sampler="laplace", tune=1000,
                                   target_accept=0.9)  # fmt: skip
     assert b.fit_kwargs()["draws"] == 1000 and b.where == (("brand", "x"), ("geo", "y"))
+    # the same jobs as a table built in Python (an int column with a gap turns float)
+    table = pd.read_csv(tmp_path / "jobs.csv")
+    same = bm.batch.jobs.as_jobs(table, base=tmp_path)
+    assert [j.fit_kwargs() for j in same] == [a.fit_kwargs(), b.fit_kwargs()]
 
 
 def _check_outputs(folder: Path) -> None:

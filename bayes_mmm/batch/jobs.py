@@ -32,6 +32,7 @@ OPTIONAL = ("controls", "where", "sampler", "plots", *PATHS, *INTS, *FLOATS)
 COLUMNS = (*REQUIRED, *OPTIONAL)
 FIT_DEFAULTS = {"draws": 1000, "tune": 1000, "chains": 4, "seed": 0, "target_accept": 0.9}
 SAFE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.=+-]*$")
+RESERVED = ("batch_summary.csv", "batch.json")
 TRUE, FALSE = {"true", "yes", "1"}, {"false", "no", "0"}
 
 
@@ -103,6 +104,8 @@ def _job(row: Mapping[str, str], base: Path, say) -> Job | None:
     name = row.get("name", "")
     if name and not SAFE_NAME.match(name):
         say(f"name {name!r} is not a folder name (letters, digits, _ . = + -; no '/')")
+    elif name in RESERVED:
+        say(f"name {name!r} is taken by the batch's own files")
     options: dict = {}
     for col, minimum in INTS.items():
         if row.get(col):
@@ -189,6 +192,8 @@ def jobs_from_rows(
 def _text(value) -> str:
     if value is None or (isinstance(value, float) and pd.isna(value)):
         return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))  # a DataFrame's int column with a gap in it is float
     if isinstance(value, list | tuple):
         return ";".join(map(str, value))
     return str(value).strip()
