@@ -40,6 +40,7 @@ from bayes_mmm.analysis import (
     share_draws,
     shares_table,
 )
+from bayes_mmm.batch import fit_many
 from bayes_mmm.data import (
     DataValidationError,
     DataWarning,
@@ -98,6 +99,7 @@ __all__ = [
     "contributions_table",
     "current_response",
     "fit",
+    "fit_many",
     "fit_quality",
     "forecast",
     "from_frame",

@@ -31,6 +31,8 @@ class Diagnostics:
     draws: int = 0
     sampler: str = "nutpie"
     approximate: bool = False  # Laplace/ADVI draws, not MCMC: for iterating, not reporting
+    compile_path: str = ""  # "fast" | "nutpie" (bayes_mmm.compile_cache); "" if not compiled
+    compile_cache: str = ""  # "process" (reused in this process) | "hit" | "miss" | "off"
 
     def to_dict(self) -> dict:
         return asdict(self)

@@ -202,6 +202,8 @@ def fit(
         sampler=sampler,
         warn=not result.approximate,
     )
+    compiled = {k: result.info[k] for k in ("compile_path", "compile_cache") if k in result.info}
+    diag = dataclasses.replace(diag, **compiled)
     if result.approximate:
         ess = min(diag.min_ess_bulk, result.info.get("importance_ess", np.inf))
         diag = dataclasses.replace(diag, approximate=True, min_ess_bulk=float(ess))

@@ -93,7 +93,7 @@ def components(fit: MMMFit, new: MMMData, history: np.ndarray | None = None) -> 
         parts.append(base[D.CONTROL])
     parts.append(media(fit, new.spend, history))
     values = np.concatenate(parts, axis=-1)
-    coords = {D.DATE: new.dates, D.COMPONENT: component_names(fit)}
+    coords = {D.DATE: new.dates.values, D.COMPONENT: component_names(fit)}  # unnamed index
     da = unstack(values, fit.posterior, (D.DATE, D.COMPONENT), coords)
     da.name = "contribution"
     da.attrs["units"] = fit.data.target_name

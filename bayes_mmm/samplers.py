@@ -51,7 +51,10 @@ def available_samplers() -> list[str]:
 
 
 def _cores(chains: int) -> int:
-    return max(1, min(chains, os.cpu_count() or 1))
+    """Chains run in parallel: one per core, at most ``$BAYES_MMM_CORES`` (a batch worker
+    sets it to 1: one fit per core, chains one after another)."""
+    limit = int(os.environ.get("BAYES_MMM_CORES") or 0) or os.cpu_count() or 1
+    return max(1, min(chains, limit))
 
 
 # ---- NUTS ------------------------------------------------------------------------------------
@@ -243,7 +246,12 @@ def sample_laplace(model, *, chains, draws, tune, seed, target_accept, progress)
         info.seconds,
         sample_s,
         approximate=True,
-        info={"compile_path": info.path, "importance_ess": ess, "optima_spread": spread},
+        info={
+            "compile_path": info.path,
+            "compile_cache": info.cache,
+            "importance_ess": ess,
+            "optima_spread": spread,
+        },
     )
 
 

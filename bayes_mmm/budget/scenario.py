@@ -251,7 +251,8 @@ def _evaluate(fit, frame, dates, controls, zero, current_effect) -> xr.Dataset:
     ch = {D.CHANNEL: channels}
     data = {k: unstack(v, fit.posterior, (D.CHANNEL,), ch) for k, v in per_channel.items()}
     weekly_outcome = base[:, :h] + media[:, :h].sum(axis=2)
-    data["weekly"] = unstack(weekly_outcome, fit.posterior, (D.DATE,), {D.DATE: dates[:h]})
+    weeks = {D.DATE: np.asarray(dates[:h])}
+    data["weekly"] = unstack(weekly_outcome, fit.posterior, (D.DATE,), weeks)
     data["outcome"] = data["weekly"].sum(D.DATE)
     data["baseline"] = unstack(base[:, :h].sum(axis=1), fit.posterior, (), {})
     data["spend"] = xr.DataArray(weekly.sum(axis=0), dims=D.CHANNEL, coords=ch)

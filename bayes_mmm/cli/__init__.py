@@ -17,6 +17,7 @@ import traceback
 from collections.abc import Sequence
 from pathlib import Path
 
+from bayes_mmm.cli import batch as _batch
 from bayes_mmm.cli import budget as _budget
 from bayes_mmm.cli import fit as _fit
 from bayes_mmm.cli.common import (
@@ -31,7 +32,7 @@ from bayes_mmm.cli.common import (
 from bayes_mmm.cli.fit import spec_from_args
 from bayes_mmm.data.validate import DataValidationError
 
-COMMAND_MODULES = (_fit, _budget)
+COMMAND_MODULES = (_fit, _budget, _batch)
 
 __all__ = [
     "EXIT_BAD_INPUT",
