@@ -11,6 +11,7 @@ from bayes_mmm.analysis.lift import lift_table
 from bayes_mmm.analysis.overview import Analysis
 from bayes_mmm.analysis.params import parameter_summary
 from bayes_mmm.fit import MMMFit
+from bayes_mmm.htmlreport import write_html_report
 from bayes_mmm.io import atomic_path, save, write_csv, write_json
 
 DIAGNOSTIC_KEYS = ("max_r_hat", "min_ess_bulk", "divergences", "steps_per_draw", "sampling_seconds")
@@ -51,11 +52,13 @@ def write_fit_outputs(
     progress: bool = True,
     holdout: Holdout | None = None,
     plots: bool = True,
+    html: bool = True,
 ) -> list[Path]:
     """Write ``summary.csv``, ``roi.csv`` (with marginal ROI), ``contributions.csv``,
     ``shares.csv``, ``response_curves.csv``, ``prior_posterior.csv``, ``fit.json`` (fit
     quality, holdout, what the data could not inform), ``diagnostics.json``, ``model.nc``,
-    ``plots/*.png`` and, for a fit with lift tests, ``lift_tests.csv`` to ``out_dir``."""
+    ``plots/*.png``, ``report.html`` (unless ``html=False``) and, for a fit with lift tests,
+    ``lift_tests.csv`` to ``out_dir``."""
     out = Path(out_dir)
     a = Analysis(fit, ci_prob, holdout=holdout)
     _say("analysing the posterior: contributions, ROI, marginal ROI, curves, fit checks", progress)
@@ -74,6 +77,9 @@ def write_fit_outputs(
         written.append(write_csv(lift_table(fit, ci_prob), out / "lift_tests.csv"))
     if plots:
         written += write_plots(a, out / "plots", progress)
+    if html:  # the HTML report (bayes_mmm.htmlreport), from the same Analysis
+        _say("writing report.html", progress)
+        written.append(write_html_report(a, out / "report.html"))
     if progress:
         for p in written:
             print(f"[bayes_mmm] wrote {p}", file=sys.stderr)

@@ -53,6 +53,7 @@ def _add_output_args(p: argparse.ArgumentParser) -> None:
         "(R², MAPE, interval coverage in fit.json, plots/holdout.png); default 0: none",
     )
     g.add_argument("--no-plots", action="store_true", help="do not draw plots/*.png")
+    g.add_argument("--no-report", action="store_true", help="do not write report.html")
 
 
 def register(sub) -> None:
@@ -139,6 +140,7 @@ def run_fit(args: argparse.Namespace) -> int:
         progress=progress,
         holdout=held,
         plots=not args.no_plots,
+        html=not args.no_report,
     )
     if progress:
         print(json.dumps(result.diagnostics.to_dict()), file=sys.stderr)

@@ -176,8 +176,9 @@ class Browser:
         return self.call(method, timeout, _session=True, **params)
 
     # ---- page ------------------------------------------------------------------------------
-    def open(self, url: str, timeout: float = 60.0) -> None:
+    def open(self, url: str | Path, timeout: float = 60.0) -> None:
         """Navigate to ``url`` (a path is turned into a file URL) and wait for its load event."""
+        url = str(url)
         if "://" not in url:
             url = Path(url).resolve().as_uri()
         self._events.clear()

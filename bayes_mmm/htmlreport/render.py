@@ -24,6 +24,8 @@ def number(x, digits: int = 3) -> str:
     if _missing(x):
         return "–"
     x = float(x)
+    if abs(x) < 1e-6:  # a solver's zero (1e-12) reads as zero
+        return "0"
     return f"{x:,.0f}" if abs(x) >= 10 ** (digits - 1) else f"{x:.{digits}g}"
 
 

@@ -135,13 +135,16 @@ def specification(a: Analysis) -> dict:
                 {
                     "parameter": name,
                     "item": item if per_item else "",
-                    "prior": f"{prior.dist}("
-                    + ", ".join(f"{k}={_short(v)}" for k, v in params.items())
-                    + ")",
+                    "prior": prior_text(prior.dist, params),
                     **(records(row.drop(columns=["parameter", "item"]))[0] if len(row) else {}),
                 }
             )
     return {"spec": spec, "priors": priors, "diagnostics": fit.diagnostics.to_dict()}
+
+
+def prior_text(dist: str, params: dict) -> str:
+    """``LogNormal(mu=0.0877, sigma=0.85)``: the prior with 4 significant figures."""
+    return f"{dist}(" + ", ".join(f"{k}={_short(v)}" for k, v in params.items()) + ")"
 
 
 def _short(v) -> str:
