@@ -94,7 +94,7 @@ def test_headline_probabilities_come_from_pairwise_probabilities(demo_fit, demo_
     assert len(found) == len(demo_fit.data.channels) - 1
     for best, other, p in found:
         assert float(p) == pytest.approx(prob.loc[best, other], abs=1e-12)
-    assert "script" not in text.lower()  # a static page: nothing runs in it
+    assert "<script" not in text.lower()  # a static page: nothing runs in it
 
 
 @pytest.fixture(scope="module")
@@ -184,7 +184,37 @@ def test_fit_writes_report_unless_no_report(tmp_path):
 
 
 def test_bm_report_is_the_function_after_the_writer_module_is_imported():
-    import bayes_mmm.cli  # noqa: F401  imports bayes_mmm.report, the output writer
-    import bayes_mmm.report as writer
+    import sys
 
-    assert callable(bm.report) and bm.report is not writer
+    import bayes_mmm.cli  # noqa: F401  imports bayes_mmm.report, the output writer
+    from bayes_mmm.report import write_fit_outputs
+
+    assert callable(bm.report) and bm.report is not sys.modules["bayes_mmm.report"]
+    assert write_fit_outputs.__module__ == "bayes_mmm.report"
+
+
+@pytest.mark.parametrize(
+    ("change", "name", "status"),
+    [
+        ({"max_r_hat": 1.005}, "Convergence (r_hat)", "pass"),
+        ({"max_r_hat": 1.03}, "Convergence (r_hat)", "review"),
+        ({"max_r_hat": 1.2}, "Convergence (r_hat)", "fail"),
+        ({"max_r_hat": float("nan")}, "Convergence (r_hat)", "fail"),
+        ({"min_ess_bulk": 1000.0}, "Effective sample size", "pass"),
+        ({"min_ess_bulk": 250.0}, "Effective sample size", "review"),
+        ({"min_ess_bulk": 40.0}, "Effective sample size", "fail"),
+        ({"divergences": 2}, "Divergent transitions", "review"),
+        ({"divergences": 20}, "Divergent transitions", "fail"),
+        ({"steps_per_draw": 400.0}, "Posterior geometry", "review"),
+    ],
+)
+def test_sampler_thresholds(demo_fit, change, name, status):
+    import dataclasses
+
+    from bayes_mmm.htmlreport.health import convergence
+
+    diag = dataclasses.replace(demo_fit.diagnostics, chains=4, draws=250, **change)
+    fit = dataclasses.replace(demo_fit, diagnostics=diag)
+    (check,) = [c for c in convergence(bm.analyse(fit)) if c.name == name]
+    assert check.status == status
+    assert bool(check.advice) == (status != "pass")

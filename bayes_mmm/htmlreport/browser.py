@@ -219,3 +219,16 @@ class Browser:
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(base64.b64decode(data))
         return path
+
+    def pdf(self, path: str | Path) -> Path:
+        """The page printed to PDF (A4, the page's print stylesheet, backgrounds kept)."""
+        data = self.send(
+            "Page.printToPDF",
+            120.0,
+            printBackground=True,
+            preferCSSPageSize=True,
+        )["data"]
+        path = Path(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(base64.b64decode(data))
+        return path

@@ -20,7 +20,7 @@ from bayes_mmm import dims as D
 from bayes_mmm.analysis.learning import CONFLICT_QUANTILE, WEAK_CONTRACTION
 from bayes_mmm.analysis.lift import lift_table
 from bayes_mmm.analysis.overview import Analysis
-from bayes_mmm.diagnostics import MAX_R_HAT, MAX_STEPS, MIN_ESS
+from bayes_mmm.diagnostics import MAX_R_HAT, MAX_STEPS, MIN_ESS, Diagnostics
 
 STATUSES = ("pass", "review", "fail")
 NOT_RUN = "not run"  # a check without the inputs it needs (no holdout, no lift tests)
@@ -55,11 +55,56 @@ def worst(statuses) -> str:
     return STATUSES[max(ranked, default=0)]
 
 
-def _grade(value: float, review: bool, fail: bool) -> str:
+def _grade(review: bool, fail: bool) -> str:
     return "fail" if fail else "review" if review else "pass"
 
 
 # ---- sampler ------------------------------------------------------------------------------
+def _r_hat(d: Diagnostics) -> Check:
+    if d.chains < 2:
+        return Check(
+            "Convergence (r_hat)",
+            "review",
+            "one chain: r_hat cannot be computed",
+            "run at least 2 chains (4 is the default)",
+        )
+    r = d.max_r_hat
+    return Check(
+        "Convergence (r_hat)",
+        _grade(not r <= MAX_R_HAT, not r <= R_HAT_FAIL),
+        f"largest r_hat {r:.3f} over {d.chains} chains (pass: <= {MAX_R_HAT})",
+        ""
+        if r <= MAX_R_HAT
+        else "the chains disagree: run more tuning and draws (e.g. --tune 2000 --draws 2000); "
+        "if it persists, look for two modes in the trace plots and make the priors on decay "
+        "and saturation more informative",
+    )
+
+
+def _ess(d: Diagnostics) -> Check:
+    e = d.min_ess_bulk
+    return Check(
+        "Effective sample size",
+        _grade(not e >= MIN_ESS, not e >= ESS_FAIL),
+        f"smallest bulk ESS {e:.0f} ({d.chains} x {d.draws} draws; pass: >= {MIN_ESS})",
+        "" if e >= MIN_ESS else "intervals are imprecise: run more draws (--draws)",
+    )
+
+
+def _divergences(d: Diagnostics) -> Check:
+    n, total = d.divergences, max(d.chains * d.draws, 1)
+    return Check(
+        "Divergent transitions",
+        _grade(n > 0, n / total > DIVERGENCE_FAIL_SHARE),
+        f"{n} of {total} draws diverged ({n / total:.1%})",
+        ""
+        if n == 0
+        else "the sampler could not follow parts of the posterior: raise target_accept "
+        "(e.g. 0.95) and look at the prior-data conflicts below (widen a prior the data "
+        "contradict)",
+    )
+
+
 def convergence(a: Analysis) -> list[Check]:
     """r_hat, bulk ESS, divergences and steps per draw of the sampler; approximate posteriors."""
     d = a.fit.diagnostics
@@ -73,52 +118,7 @@ def convergence(a: Analysis) -> list[Check]:
                 "refit with the default sampler (nutpie) before deciding anything on it",
             )
         ]
-    out = []
-    if d.chains > 1:
-        r = d.max_r_hat
-        out.append(
-            Check(
-                "Convergence (r_hat)",
-                _grade(r, not r <= MAX_R_HAT, not r <= R_HAT_FAIL),
-                f"largest r_hat {r:.3f} over {d.chains} chains (pass: <= {MAX_R_HAT})",
-                ""
-                if r <= MAX_R_HAT
-                else "the chains disagree: run more tuning and draws (e.g. --tune 2000 "
-                "--draws 2000); if it persists, look for two modes in the trace plots and "
-                "make the priors on decay and saturation more informative",
-            )
-        )
-    else:
-        out.append(
-            Check(
-                "Convergence (r_hat)",
-                "review",
-                "one chain: r_hat cannot be computed",
-                "run at least 2 chains (4 is the default)",
-            )
-        )
-    e = d.min_ess_bulk
-    out.append(
-        Check(
-            "Effective sample size",
-            _grade(e, not e >= MIN_ESS, not e >= ESS_FAIL),
-            f"smallest bulk ESS {e:.0f} ({d.chains} x {d.draws} draws; pass: >= {MIN_ESS})",
-            "" if e >= MIN_ESS else "intervals are imprecise: run more draws (--draws)",
-        )
-    )
-    n, total = d.divergences, max(d.chains * d.draws, 1)
-    out.append(
-        Check(
-            "Divergent transitions",
-            _grade(n, n > 0, n / total > DIVERGENCE_FAIL_SHARE),
-            f"{n} of {total} draws diverged ({n / total:.1%})",
-            ""
-            if n == 0
-            else "the sampler could not follow parts of the posterior: raise target_accept "
-            "(e.g. 0.95) and look at the prior-data conflicts below (widen a prior the "
-            "data contradict)",
-        )
-    )
+    out = [_r_hat(d), _ess(d), _divergences(d)]
     if d.steps_per_draw > MAX_STEPS:
         out.append(
             Check(
@@ -135,7 +135,7 @@ def convergence(a: Analysis) -> list[Check]:
 def goodness_of_fit(a: Analysis) -> Check:
     q = a.fit_quality
     low = q["coverage"] < q["ci_prob"] - COVERAGE_SLACK
-    status = _grade(0, low, not q["r2"] > 0)
+    status = _grade(low, not q["r2"] > 0)
     advice = ""
     if q["r2"] <= 0:
         advice = "the model predicts worse than the mean: check the data and relax the priors"
@@ -167,7 +167,7 @@ def predictive_checks(a: Analysis) -> Check:
     p = t.set_index("statistic")["p_value"]
     tail = np.minimum(p, 1 - p)
     bad = tail[tail < PPC_REVIEW]
-    status = _grade(0, len(bad) > 0, bool((tail < PPC_FAIL).any()))
+    status = _grade(len(bad) > 0, bool((tail < PPC_FAIL).any()))
     finding = "posterior predictive p-values: " + ", ".join(f"{k} {v:.2f}" for k, v in p.items())
     return Check(
         "Posterior predictive check",
@@ -189,7 +189,7 @@ def holdout_accuracy(a: Analysis) -> Check:
         )
     m = h.metrics
     low = m["coverage"] < m["ci_prob"] - COVERAGE_SLACK
-    status = _grade(0, low or not m["r2"] > 0, m["coverage"] < m["ci_prob"] - 2 * COVERAGE_SLACK)
+    status = _grade(low or not m["r2"] > 0, m["coverage"] < m["ci_prob"] - 2 * COVERAGE_SLACK)
     return Check(
         "Holdout accuracy",
         status,
@@ -213,7 +213,7 @@ def prior_conflicts(a: Analysis) -> Check:
     q = t["prior_quantile"]
     tail = np.minimum(q, 1 - q)
     far = t[tail < CONFLICT_QUANTILE]
-    status = _grade(0, len(far) > 0, bool((tail < CONFLICT_FAIL).any()))
+    status = _grade(len(far) > 0, bool((tail < CONFLICT_FAIL).any()))
     details = [
         f"{_label(r.parameter, r.item)}: posterior median at the prior's {r.prior_quantile:.1%} "
         f"quantile (prior {r.prior_lower:.3g} to {r.prior_upper:.3g}, posterior "
@@ -263,7 +263,7 @@ def uninformed_channels(a: Analysis) -> Check:
         )
     return Check(
         "What the data could inform",
-        _grade(0, bool(details), False),
+        _grade(bool(details), False),
         "every channel's ROI, carryover and saturation learned from the data (each removed "
         f">= {WEAK_CONTRACTION:.0%} of the prior variance)"
         if not details
@@ -276,7 +276,7 @@ def uninformed_channels(a: Analysis) -> Check:
 def implausible_roi(a: Analysis) -> Check:
     p = (a.roi > ROI_MAX).mean(D.SAMPLE_DIMS).to_series()
     high = p[p > IMPLAUSIBLE_REVIEW]
-    status = _grade(0, len(high) > 0, bool((p > IMPLAUSIBLE_FAIL).any()))
+    status = _grade(len(high) > 0, bool((p > IMPLAUSIBLE_FAIL).any()))
     return Check(
         "Implausible ROI",
         status,
@@ -300,7 +300,7 @@ def negative_baseline(a: Analysis) -> Check:
     worst_week = int(np.argmax(p_week.values))
     p_worst = float(p_week[worst_week])
     review = p_total > BASELINE_REVIEW or p_worst > BASELINE_WEEK_REVIEW
-    status = _grade(0, review, p_total > BASELINE_FAIL)
+    status = _grade(review, p_total > BASELINE_FAIL)
     when = str(np.datetime_as_string(p_week[D.DATE].values[worst_week], unit="D"))
     return Check(
         "Negative baseline",
@@ -325,7 +325,7 @@ def lift_agreement(a: Analysis) -> Check:
         )
     t = lift_table(a.fit, a.ci_prob)
     z = t["z"].abs()
-    status = _grade(0, bool((z > LIFT_REVIEW).any()), bool((z > LIFT_FAIL).any()))
+    status = _grade(bool((z > LIFT_REVIEW).any()), bool((z > LIFT_FAIL).any()))
     return Check(
         "Lift tests",
         status,
