@@ -218,3 +218,36 @@ def test_sampler_thresholds(demo_fit, change, name, status):
     (check,) = [c for c in convergence(bm.analyse(fit)) if c.name == name]
     assert check.status == status
     assert bool(check.advice) == (status != "pass")
+
+
+def test_lift_tests_and_holdout_in_the_report():
+    """A go-dark test on tv that 'measured' a gain when tv stopped: no monotone response curve
+    can agree, so the lift-test check fails; the holdout fills its check and figure."""
+    data, _ = bm.load_demo()
+    tests = pd.DataFrame(
+        {
+            "channel": ["tv", "search"],
+            "spend": [1500.0, 800.0],
+            "delta_spend": [-1500.0, 400.0],
+            "lift": [2000.0, 350.0],  # tv: +2000 going dark, the wrong sign
+            "sigma": [200.0, 60.0],
+        }
+    )
+    sampling = dict(chains=2, draws=150, tune=250, seed=2, progress=False)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", bm.SamplingWarning)
+        fit = bm.fit(data.with_lift_tests(tests), **sampling)
+        held = bm.holdout(data, 13, **sampling)
+    a = bm.analyse(fit, holdout=held)
+    checks = {c.name: c for c in health_checks(a)}
+    lift = checks["Lift tests"]
+    assert lift.status == "fail" and lift.advice
+    table = bm.lift_table(fit).set_index("lift_test")
+    assert any(f"z = {z:+.1f}" in " ".join(lift.details) for z in table["z"])
+    assert table["z"].abs().max() > 3
+    holdout = checks["Holdout accuracy"]
+    assert holdout.status != "not run" and f"last {held.weeks} periods" in holdout.finding
+    page = html(a)
+    assert 'id="lift"' in page and page.count("<img") == 8  # + holdout, lift tests figures
+    for r in table.itertuples():
+        assert f"{r.model_mean:,.0f}</span>" in page
