@@ -69,9 +69,11 @@ class Browser:
         self._from_chrome, from_chrome_w = os.pipe()
 
         def wire_fds():  # in the child: its descriptors 3 and 4 are the protocol pipe
-            a, b = os.dup(to_chrome_r), os.dup(from_chrome_w)
-            os.dup2(a, 3)
+            a, b = os.dup(to_chrome_r), os.dup(from_chrome_w)  # b > a: the lowest free numbers
+            os.dup2(a, 3)  # a no-op when a is 3 already: hence set_inheritable below
             os.dup2(b, 4)
+            os.set_inheritable(3, True)
+            os.set_inheritable(4, True)
 
         args = [self.binary, *FLAGS, f"--user-data-dir={self._profile}"]
         args += [f"--window-size={self.size[0]},{self.size[1]}", "about:blank"]

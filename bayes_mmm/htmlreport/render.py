@@ -38,7 +38,8 @@ def fixed(x, digits: int = 2) -> str:
 def percent(x, digits: int = 0) -> str:
     if _missing(x):
         return "–"
-    return f"{100 * float(x):.{digits}f}%"
+    text = f"{100 * float(x):.{digits}f}"
+    return (text.lstrip("-") if float(text) == 0 else text) + "%"  # no "-0%"
 
 
 def png(fig: Figure, dpi: int = DPI) -> dict:

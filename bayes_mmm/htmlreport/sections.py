@@ -122,6 +122,8 @@ def specification(a: Analysis) -> dict:
     table = a.prior_posterior
     priors = []
     for name, prior in fit.priors.items():
+        if name not in fit.posterior:  # e.g. nu, with a normal likelihood
+            continue
         rows = table[table["parameter"] == name]
         per_item = len(rows) > 1 or any(isinstance(v, list) for v in prior.params.values())
         items = list(rows["item"]) if len(rows) else [""]
