@@ -251,3 +251,20 @@ def test_lift_tests_and_holdout_in_the_report():
     assert 'id="lift"' in page and page.count("<img") == 8  # + holdout, lift tests figures
     for r in table.itertuples():
         assert f"{r.model_mean:,.0f}</span>" in page
+
+
+def test_an_roi_prior_of_25_fails_implausible_roi_and_negative_baseline():
+    """tv's ROI held near 25 by a tight prior: tv alone would explain three times the sales
+    (25 x 234,000 spend against 1.87M), so the baseline must go negative to fit the data."""
+    data, _ = bm.load_demo()
+    tight = bm.Prior("LogNormal", mu=float(np.log(25)), sigma=0.05)
+    spec = bm.ModelSpec(channel_priors={"tv": {"roi": tight}})
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", bm.SamplingWarning)
+        fit = bm.fit(data, spec, chains=2, draws=100, tune=200, seed=1, progress=False)
+    checks = {c.name: c for c in health_checks(bm.analyse(fit))}
+    roi, baseline = checks["Implausible ROI"], checks["Negative baseline"]
+    assert roi.status == "fail" and roi.advice
+    assert int(re.search(r"tv (\d+)%", roi.finding).group(1)) > 50
+    assert baseline.status == "fail" and baseline.advice
+    assert "P(baseline over the window < 0) = 1.00" in baseline.finding

@@ -236,10 +236,16 @@ def prior_conflicts(a: Analysis) -> Check:
 
 
 def uninformed_channels(a: Analysis) -> Check:
-    t = a.prior_posterior.set_index(["parameter", "item"])["contraction"]
+    t = a.prior_posterior.set_index(["parameter", "item"])
 
     def weak(param: str, ch: str) -> bool:
-        return bool(t.get((param, ch), np.inf) < WEAK_CONTRACTION)
+        """Little prior variance removed, and not because the data contradict the prior
+        (that is a conflict, the check above)."""
+        if (param, ch) not in t.index:
+            return False
+        row = t.loc[(param, ch)]
+        q = row["prior_quantile"]
+        return bool(row["contraction"] < WEAK_CONTRACTION and min(q, 1 - q) >= CONFLICT_QUANTILE)
 
     details, roi_weak = [], []
     for ch in a.fit.data.channels:
@@ -302,11 +308,15 @@ def negative_baseline(a: Analysis) -> Check:
     review = p_total > BASELINE_REVIEW or p_worst > BASELINE_WEEK_REVIEW
     status = _grade(review, p_total > BASELINE_FAIL)
     when = str(np.datetime_as_string(p_week[D.DATE].values[worst_week], unit="D"))
+    weekly = (
+        f"worst period {when}: P(baseline < 0) = {p_worst:.2f}"
+        if p_worst > 0
+        else "P(baseline < 0) = 0 in every period"
+    )
     return Check(
         "Negative baseline",
         status,
-        f"P(baseline over the window < 0) = {p_total:.2f}; worst week {when}: "
-        f"P(baseline < 0) = {p_worst:.2f}",
+        f"P(baseline over the window < 0) = {p_total:.2f}; {weekly}",
         ""
         if status == "pass"
         else "the model may credit media with more than the outcome allows: look at the "
