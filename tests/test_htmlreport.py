@@ -268,3 +268,11 @@ def test_an_roi_prior_of_25_fails_implausible_roi_and_negative_baseline():
     assert int(re.search(r"tv (\d+)%", roi.finding).group(1)) > 50
     assert baseline.status == "fail" and baseline.advice
     assert "P(baseline over the window < 0) = 1.00" in baseline.finding
+
+
+def test_write_html_report_makes_the_plan_it_is_asked_for(demo_fit, tmp_path):
+    path = write_html_report(demo_fit, tmp_path / "r.html", budget=40_000, horizon=8)
+    page = path.read_text()
+    assert 'id="budget"' in page and "budget 40,000 over the next 8 weeks" in page
+    assert 'id="budget"' not in write_html_report(demo_fit, tmp_path / "s.html").read_text()
+    assert not list(tmp_path.glob("*.tmp"))

@@ -247,7 +247,7 @@ def uninformed_channels(a: Analysis) -> Check:
         q = row["prior_quantile"]
         return bool(row["contraction"] < WEAK_CONTRACTION and min(q, 1 - q) >= CONFLICT_QUANTILE)
 
-    details, roi_weak = [], []
+    details, roi_weak, shape_weak = [], [], []
     for ch in a.fit.data.channels:
         names = [p for p in (D.ROI, D.DECAY) if weak(p, ch)]
         if weak(D.HALF_SAT, ch) and weak(D.SLOPE, ch):
@@ -256,17 +256,20 @@ def uninformed_channels(a: Analysis) -> Check:
             details.append(f"{ch}: the data could not inform its {' and '.join(names)}")
         if D.ROI in names:
             roi_weak.append(ch)
-    advice = ""
+        if set(names) - {D.ROI}:
+            shape_weak.append(ch)
+    advice = []
     if roi_weak:
-        advice = (
-            f"the ROI of {', '.join(roi_weak)} mostly reflects its prior, which is not "
-            "evidence: run a lift test (geo or go-dark experiment) there; "
+        advice.append(
+            f"the ROI of {', '.join(roi_weak)} mostly reflects the prior, which is not "
+            "evidence: run a lift test (geo or go-dark experiment) there"
         )
-    if details:
-        advice += (
-            "curves away from current spend reflect the prior: vary spend more, or "
-            "calibrate with an experiment"
+    if shape_weak:
+        advice.append(
+            f"the response curves of {', '.join(shape_weak)} away from current spend reflect "
+            "the prior: vary their spend more (a flighted test), or calibrate with an experiment"
         )
+    advice = "; ".join(advice)
     return Check(
         "What the data could inform",
         _grade(bool(details), False),
