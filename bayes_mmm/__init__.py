@@ -8,7 +8,11 @@ Typical use::
     bm.roi_table(fit)
 """
 
+# The output writer ``bayes_mmm.report`` is loaded before the HTML ``report`` function is bound
+# below: a submodule becomes its package's attribute only when first imported, so ``bm.report``
+# stays the function whatever imports the writer later.
 from bayes_mmm import budget, checking
+from bayes_mmm import report as _outputs  # noqa: F401
 from bayes_mmm.analysis import (
     Analysis,
     Holdout,
@@ -56,6 +60,7 @@ from bayes_mmm.data import (
 from bayes_mmm.data.demo import load_advertising, load_demo
 from bayes_mmm.diagnostics import Diagnostics, SamplingWarning
 from bayes_mmm.fit import MMMFit, fit
+from bayes_mmm.htmlreport import report
 from bayes_mmm.io import ModelFileError, load, save
 from bayes_mmm.model import build_model
 from bayes_mmm.plots import (
@@ -134,6 +139,7 @@ __all__ = [
     "prior_draws",
     "prior_posterior",
     "read_csv",
+    "report",
     "response_curves",
     "response_table",
     "roi_draws",

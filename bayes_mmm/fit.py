@@ -57,6 +57,11 @@ class MMMFit:
             f"channels={list(d.channels)}, controls={list(d.control_names)}; {self.diagnostics})"
         )
 
+    def _repr_html_(self) -> str:  # Jupyter: data, sampler health, priors
+        from bayes_mmm.htmlreport.views import fit_html
+
+        return fit_html(self)
+
 
 def _say(msg: str, progress: bool) -> None:
     if progress:

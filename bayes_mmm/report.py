@@ -13,6 +13,7 @@ from bayes_mmm.analysis.lift import lift_table
 from bayes_mmm.analysis.overview import Analysis
 from bayes_mmm.analysis.params import parameter_summary
 from bayes_mmm.fit import MMMFit
+from bayes_mmm.htmlreport import write_html_report
 from bayes_mmm.io import atomic_path, save, write_csv, write_json
 
 DIAGNOSTIC_KEYS = ("max_r_hat", "min_ess_bulk", "divergences", "steps_per_draw", "sampling_seconds")
@@ -107,12 +108,14 @@ def write_fit_outputs(
     holdout: Holdout | None = None,
     plots: bool = True,
     analysis: Analysis | None = None,
+    html: bool = True,
 ) -> list[Path]:
     """Write ``model.nc`` (first), ``summary.csv``, ``roi.csv`` (with marginal ROI),
     ``contributions.csv``, ``shares.csv``, ``response_curves.csv``, ``prior_posterior.csv``,
     ``fit.json`` (fit quality, holdout, what the data could not inform, how the data were
-    read), ``diagnostics.json``, ``plots/*.png`` and, for a fit with lift tests,
-    ``lift_tests.csv`` to ``out_dir``. ``analysis``: an :class:`Analysis` of ``fit`` to reuse.
+    read), ``diagnostics.json``, ``plots/*.png``, ``report.html`` (unless ``html=False``) and,
+    for a fit with lift tests, ``lift_tests.csv`` to ``out_dir``. ``analysis``: an
+    :class:`Analysis` of ``fit`` to reuse.
     """
     out = Path(out_dir)
     written = [save(fit, out / "model.nc")]  # first: the fit survives a failure below
@@ -132,4 +135,7 @@ def write_fit_outputs(
         written.append(write_csv(lift_table(fit, a.ci_prob), out / "lift_tests.csv"))
     if plots:
         written += write_plots(a, out / "plots", progress)
+    if html:  # the HTML report (bayes_mmm.htmlreport), from the same Analysis
+        _say("writing report.html", progress)
+        written.append(write_html_report(a, out / "report.html"))
     return written

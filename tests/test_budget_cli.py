@@ -45,7 +45,7 @@ def test_optimize_writes_tables_and_plots(model_file, demo_fit, tmp_path, capsys
     files = sorted(p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file())
     assert files == [
         ".bayes_mmm", "allocation.csv", "frontier.csv", "optimize.json", "outcome.csv", "plan.csv",
-        "plots/allocation.png", "plots/frontier.png", "plots/outcome.png",
+        "plots/allocation.png", "plots/frontier.png", "plots/outcome.png", "report.html",
     ]  # fmt: skip
     alloc = pd.read_csv(out / "allocation.csv")
     assert list(alloc.columns[:3]) == ALLOCATION_COLUMNS

@@ -23,6 +23,7 @@ OUTPUTS = [
     "model.nc",
     "plots",
     "prior_posterior.csv",
+    "report.html",
     "response_curves.csv",
     "roi.csv",
     "shares.csv",

@@ -27,6 +27,7 @@ from bayes_mmm.budget.scenario import (
 from bayes_mmm.cli.common import InputError, add_model_arg, add_report_args, names, say
 from bayes_mmm.cli.outputs import out_problems, staged
 from bayes_mmm.fit import MMMFit
+from bayes_mmm.htmlreport import write_html_report
 from bayes_mmm.io import atomic_path, load, write_csv, write_json
 from bayes_mmm.plots import budget as plots
 
@@ -84,6 +85,7 @@ def register(sub) -> None:
         help="budgets on the efficient frontier (default 15; 0: no frontier)",
     )
     add_report_args(o)
+    o.add_argument("--no-report", action="store_true", help="do not write report.html")
     o.set_defaults(func=run_optimize)
 
     s = sub.add_parser(
@@ -201,6 +203,9 @@ def run_optimize(args: argparse.Namespace) -> int:
                 write_csv(table.round(4), out / "frontier.csv"),
                 _save_png(figure, out / "plots" / "frontier.png"),
             ]
+        if not args.no_report:  # the HTML report with this plan (bayes_mmm.htmlreport)
+            html = write_html_report(fit, out / "report.html", allocation=alloc, ci_prob=ci)
+            written.append(html)
     _report(args, written)
     return 0
 

@@ -75,6 +75,7 @@ def _add_output_args(p: argparse.ArgumentParser, holdout: bool = True) -> None:
             "them (R², MAPE, interval coverage in fit.json, plots/holdout.png); default 0",
         )
     g.add_argument("--no-plots", action="store_true", help="do not draw plots/*.png")
+    g.add_argument("--no-report", action="store_true", help="do not write report.html")
 
 
 def _add_data_args(f: argparse.ArgumentParser) -> None:
@@ -264,7 +265,12 @@ def write_outputs(args: argparse.Namespace, result: MMMFit, held=None) -> int:
     with staged(args.out, args.command) as tmp, checked_work():
         a = Analysis(result, args.ci_prob, holdout=held)
         written = write_fit_outputs(
-            result, tmp, progress=progress, plots=not args.no_plots, analysis=a
+            result,
+            tmp,
+            progress=progress,
+            plots=not args.no_plots,
+            analysis=a,
+            html=not getattr(args, "no_report", False),
         )
         table = result_table(a)
     say(args, f"wrote {len(written)} files to {args.out}")
