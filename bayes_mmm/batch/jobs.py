@@ -20,7 +20,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from bayes_mmm.data.validate import DataValidationError, read_text_csv
+from bayes_mmm.data.read import read_table
+from bayes_mmm.data.validate import DataValidationError
 from bayes_mmm.samplers import SAMPLERS
 from bayes_mmm.spec import ModelSpec
 
@@ -204,7 +205,7 @@ def read_jobs(path: str | Path) -> list[Job]:
     path = Path(path)
     if not path.is_file():
         raise JobsError([f"jobs file '{path}' does not exist"])
-    frame = read_text_csv(path)
+    frame = read_table(path, what="jobs file")
     rows = frame.to_dict("records")
     return jobs_from_rows(rows, base=path.resolve().parent, source=path.name)
 

@@ -75,7 +75,7 @@ class PeakMemory:
 def read_job_data(job: Job, spec=None):
     """The job's :class:`MMMData` (only the ``where`` rows of its file when it has one)."""
     from bayes_mmm.data.dataset import from_frame, read_csv
-    from bayes_mmm.data.validate import read_text_csv
+    from bayes_mmm.data.read import read_table
 
     if not job.where:
         return read_csv(
@@ -87,8 +87,7 @@ def read_job_data(job: Job, spec=None):
             spec=spec,
             lift_tests=job.lift_tests,
         )
-    df = read_text_csv(job.data)
-    df.index = pd.RangeIndex(2, len(df) + 2)  # file lines (header is line 1)
+    df = read_table(job.data)  # index: the file's line numbers
     missing = [c for c, _ in job.where if c not in df.columns]
     if missing:
         raise DataValidationError([f"where: column(s) {missing} not in '{job.data}'"])
