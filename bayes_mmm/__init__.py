@@ -8,11 +8,7 @@ Typical use::
     bm.roi_table(fit)
 """
 
-# The output writer ``bayes_mmm.report`` is loaded before the HTML ``report`` function is bound
-# below: a submodule becomes its package's attribute only when first imported, so ``bm.report``
-# stays the function whatever imports the writer later.
 from bayes_mmm import budget, checking
-from bayes_mmm import report as _outputs  # noqa: F401
 from bayes_mmm.analysis import (
     Analysis,
     Holdout,

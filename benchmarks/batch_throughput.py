@@ -42,7 +42,7 @@ import pandas as pd
 from bayes_mmm.batch.jobs import read_jobs
 from bayes_mmm.batch.run import read_job_data
 from bayes_mmm.fit import fit
-from bayes_mmm.report import write_fit_outputs
+from bayes_mmm.export import write_fit_outputs
 warnings.simplefilter("ignore")
 for job in read_jobs(sys.argv[1]):
     result = fit(read_job_data(job), progress=False, **job.fit_kwargs())

@@ -13,7 +13,7 @@ import pytest
 import xarray as xr
 
 import bayes_mmm as bm
-import bayes_mmm.report as report
+import bayes_mmm.export as report
 from bayes_mmm.analysis.overview import Analysis
 from bayes_mmm.cli import EXIT_BUG, EXIT_FAILED, main
 

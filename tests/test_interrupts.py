@@ -21,7 +21,7 @@ from bayes_mmm.cli import EXIT_INTERRUPTED
 WRAPPER = """
 import sys, time
 import nutpie
-import bayes_mmm.report as report
+import bayes_mmm.export as report
 from bayes_mmm.cli import main
 
 original_sample, original_json = nutpie.sample, report.write_json

@@ -44,6 +44,7 @@ def check_run(out: Path, *, date: str, target: str, channels: list[str], control
     """Every output of a fit: present (nothing else), well formed, in the user's names."""
     files = sorted(p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file())
     expected = [".bayes_mmm", *CSV_OUTPUTS, "diagnostics.json", "fit.json", "model.nc"]
+    expected += ["report.html"]
     expected += [f"plots/{p}.png" for p in PLOTS] if plots else []
     assert files == sorted(expected)
     marker = _strict_json(out / ".bayes_mmm")

@@ -117,8 +117,8 @@ def _fit_and_write(job: Job, stage: Path) -> tuple[object, list[str]]:
     """Fit ``job`` and write its outputs to ``stage``; returns the fit and its warnings."""
     from bayes_mmm.analysis.checks import holdout as fit_holdout
     from bayes_mmm.diagnostics import SamplingWarning
+    from bayes_mmm.export import write_fit_outputs
     from bayes_mmm.fit import fit
-    from bayes_mmm.report import write_fit_outputs
 
     spec = _spec(job)
     data = read_job_data(job, spec)

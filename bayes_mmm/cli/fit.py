@@ -31,11 +31,11 @@ from bayes_mmm.cli.interrupted import keep_draws
 from bayes_mmm.cli.outputs import out_problems, staged
 from bayes_mmm.data.dataset import read_csv
 from bayes_mmm.data.demo import demo_csv_path, load_demo
+from bayes_mmm.export import result_table, write_fit_outputs
 from bayes_mmm.fit import MMMFit, fit
 from bayes_mmm.io import load
 from bayes_mmm.model import check_rows, resolve_priors
 from bayes_mmm.priors import Prior
-from bayes_mmm.report import result_table, write_fit_outputs
 from bayes_mmm.spec import ModelSpec
 
 

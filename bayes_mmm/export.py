@@ -1,4 +1,4 @@
-"""Write a fitted model's outputs to a directory (model file first, then tables, JSON, plots),
+"""Write a fitted model's outputs to a directory (model file first, then tables, JSON, plots,
 each atomically, and the short result table the command line prints."""
 
 from __future__ import annotations
