@@ -45,6 +45,7 @@ from bayes_mmm.analysis import (
     shares_table,
 )
 from bayes_mmm.analysis.summary import DEFAULT_CI_PROB
+from bayes_mmm.batch import fit_many
 from bayes_mmm.data import (
     DataValidationError,
     DataWarning,
@@ -58,9 +59,10 @@ from bayes_mmm.data import (
     simulate,
 )
 from bayes_mmm.data.demo import load_advertising, load_demo
+from bayes_mmm.htmlreport import report
 from bayes_mmm.inference.diagnostics import CompileWarning, Diagnostics, SamplingWarning
 from bayes_mmm.inference.fit import MMMFit, fit
-from bayes_mmm.io import load, save
+from bayes_mmm.io import ModelFileError, load, save
 from bayes_mmm.model.build import build_model
 from bayes_mmm.model.priors import Prior
 from bayes_mmm.model.spec import ModelSpec
@@ -92,6 +94,7 @@ __all__ = [
     "LiftTests",
     "MMMData",
     "MMMFit",
+    "ModelFileError",
     "ModelSpec",
     "Prior",
     "SamplingWarning",
@@ -106,6 +109,7 @@ __all__ = [
     "contributions_table",
     "current_response",
     "fit",
+    "fit_many",
     "fit_quality",
     "forecast",
     "from_frame",
@@ -140,6 +144,7 @@ __all__ = [
     "prior_draws",
     "prior_posterior",
     "read_csv",
+    "report",
     "response_curves",
     "response_table",
     "roi_draws",

@@ -4,6 +4,7 @@ atomic writes of exported tables: every file is written under a temporary name a
 from __future__ import annotations
 
 import json
+import math
 import os
 import tempfile
 from collections.abc import Callable, Iterator
@@ -22,6 +23,12 @@ from bayes_mmm.model.priors import Prior
 from bayes_mmm.model.spec import ModelSpec
 
 NETCDF_ENGINE = "h5netcdf"
+HDF5_SIGNATURE = b"\x89HDF\r\n\x1a\n"
+
+
+class ModelFileError(ValueError):
+    """A model file cannot be loaded (missing, not a bayes_mmm model, damaged); the message
+    names the file."""
 
 
 @contextmanager
@@ -52,8 +59,27 @@ def write_csv(df: pd.DataFrame, path: str | Path, index: bool = False) -> Path:
     return write_atomic(path, lambda p: df.to_csv(p, index=index))
 
 
+def json_ready(obj):
+    """``obj`` with numbers as plain floats/ints and NaN/inf as ``None`` (JSON ``null``)."""
+    if isinstance(obj, dict):
+        return {str(k): json_ready(v) for k, v in obj.items()}
+    if isinstance(obj, list | tuple):
+        return [json_ready(v) for v in obj]
+    if obj is None or isinstance(obj, bool | str | int):
+        return obj
+    try:
+        value = float(obj)
+    except (TypeError, ValueError):
+        return str(obj)
+    if hasattr(obj, "dtype") and getattr(obj.dtype, "kind", "") in "iub":
+        return int(obj) if obj.dtype.kind != "b" else bool(obj)
+    return value if math.isfinite(value) else None
+
+
 def write_json(obj: dict, path: str | Path) -> Path:
-    return write_atomic(path, lambda p: p.write_text(json.dumps(obj, indent=2, default=float)))
+    """Strict JSON (``null`` for NaN, never the non-standard ``NaN``), written atomically."""
+    text = json.dumps(json_ready(obj), indent=2, allow_nan=False)
+    return write_atomic(path, lambda p: p.write_text(text))
 
 
 def _netcdf_safe(tree: xr.DataTree) -> xr.DataTree:
@@ -97,10 +123,31 @@ def from_idata(tree: xr.DataTree) -> MMMFit:
 
 
 def load(path: str | Path) -> MMMFit:
-    """Load a model saved with :func:`save` (netCDF + JSON; nothing is unpickled)."""
+    """Load a model saved with :func:`save` (netCDF + JSON; nothing is unpickled).
+
+    Raises :class:`ModelFileError` naming the file when it is missing, a directory, not a
+    netCDF file (a pickle is never read), or not a complete bayes_mmm model.
+    """
     path = Path(path)
+    if not path.exists():
+        raise ModelFileError(f"model file '{path}' does not exist")
     if not path.is_file():
-        raise FileNotFoundError(f"model file '{path}' does not exist")
-    with xr.open_datatree(path, engine=NETCDF_ENGINE) as tree:
-        tree = tree.load()
-    return from_idata(tree)
+        raise ModelFileError(f"model file '{path}' is a directory, not a model file (model.nc)")
+    try:
+        with path.open("rb") as fh:
+            head = fh.read(8)
+    except OSError as err:
+        raise ModelFileError(f"model file '{path}' cannot be read: {err.strerror}") from None
+    if head != HDF5_SIGNATURE:
+        raise ModelFileError(
+            f"model file '{path}' is not a netCDF model file (as written by bayes_mmm.save or "
+            "'bayes-mmm fit'); nothing else is read (in particular no pickle)"
+        )
+    try:
+        with xr.open_datatree(path, engine=NETCDF_ENGINE) as tree:
+            tree = tree.load()
+        return from_idata(tree)
+    except (OSError, KeyError, ValueError, TypeError, json.JSONDecodeError) as err:
+        raise ModelFileError(
+            f"model file '{path}' is not a complete bayes_mmm model ({type(err).__name__}: {err})"
+        ) from None

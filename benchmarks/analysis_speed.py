@@ -23,9 +23,9 @@ from pathlib import Path
 import numpy as np
 
 import bayes_mmm as bm
+from bayes_mmm.export import PLOT_DPI
 from bayes_mmm.io import write_atomic
 from bayes_mmm.plots.analysis import PLOTS
-from bayes_mmm.report import PLOT_DPI
 
 N_WEEKS, N_CHANNELS = 208, 8
 

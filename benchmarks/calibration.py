@@ -218,6 +218,8 @@ def main(argv=None) -> int:
     p.add_argument("--quick", action="store_true", help="6 data sets, 500 draws")
     add_arguments(p)
     p.add_argument("--out", type=Path, default=Path("benchmarks/results/calibration"))
+    p.add_argument("--workers", type=int, help="fit the data sets in parallel on N Dask workers")
+    p.add_argument("--scheduler", metavar="ADDRESS", help="... or on this Dask cluster")
     a = p.parse_args(argv)
     if a.quick:
         a.n, a.draws, a.tune = 6, 500, 500
@@ -225,9 +227,14 @@ def main(argv=None) -> int:
     a.out.mkdir(parents=True, exist_ok=True)
     rows = []
     t_all = time.perf_counter()
-    for i in range(a.start, a.start + a.n):
-        sc = scenario(i, a.seed)
-        rows += evaluate(sc, a.draws, a.tune, a.chains, variant)
+    scenarios = [scenario(i, a.seed) for i in range(a.start, a.start + a.n)]
+    tasks = [(sc, a.draws, a.tune, a.chains, variant) for sc in scenarios]
+    if a.scheduler or a.workers:  # the batch engine (bayes_mmm.batch): all fits in parallel
+        results = bm.batch.map_tasks(evaluate, tasks, engine=a.scheduler or a.workers)
+    else:
+        results = (evaluate(*t) for t in tasks)  # one by one, a line as each finishes
+    for i, (sc, result) in enumerate(zip(scenarios, results, strict=True), start=a.start):
+        rows += result
         last = pd.DataFrame(rows)
         cur = last[last.dataset == i]
         print(

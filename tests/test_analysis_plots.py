@@ -8,9 +8,9 @@ from matplotlib.figure import Figure
 
 import bayes_mmm as bm
 from bayes_mmm.analysis import draws as predict
+from bayes_mmm.export import write_plots
 from bayes_mmm.plots import all_figures
 from bayes_mmm.plots.analysis import PLOTS as PLOT_NAMES
-from bayes_mmm.report import write_plots
 
 PLOTS = [
     bm.plot_fit,

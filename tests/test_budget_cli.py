@@ -44,8 +44,8 @@ def test_optimize_writes_tables_and_plots(model_file, demo_fit, tmp_path, capsys
     assert code == 0
     files = sorted(p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file())
     assert files == [
-        "allocation.csv", "frontier.csv", "optimize.json", "outcome.csv", "plan.csv",
-        "plots/allocation.png", "plots/frontier.png", "plots/outcome.png",
+        ".bayes_mmm", "allocation.csv", "frontier.csv", "optimize.json", "outcome.csv", "plan.csv",
+        "plots/allocation.png", "plots/frontier.png", "plots/outcome.png", "report.html",
     ]  # fmt: skip
     alloc = pd.read_csv(out / "allocation.csv")
     assert list(alloc.columns[:3]) == ALLOCATION_COLUMNS
@@ -106,7 +106,7 @@ def test_model_file_errors(tmp_path, capsys):
     bad = tmp_path / "bad.nc"
     bad.write_text("not a model")
     assert main(["scenario", str(bad), "--scale", "tv=1.1", "--horizon", "4", "--out", str(out)])
-    assert "cannot read model file" in capsys.readouterr().err
+    assert "bad.nc' is not a netCDF model file" in capsys.readouterr().err
     assert not out.exists()
 
 
@@ -171,3 +171,22 @@ def test_scenario_bad_plan_file(model_file, tmp_path, capsys):
     err = capsys.readouterr().err
     assert re.search(r"not numeric|missing", err)
     assert not out.exists()
+
+
+def test_out_is_all_or_nothing_and_never_a_fit_folder(model_file, tmp_path, capsys):
+    """optimize into a fit's output folder is refused (it would replace the fit's outputs);
+    a rerun into its own earlier output replaces it whole."""
+    fit_out = tmp_path / "fit"
+    fit_out.mkdir()
+    (fit_out / "model.nc").write_bytes(model_file.read_bytes())
+    (fit_out / "roi.csv").write_text("the fit's table")
+    args = ["optimize", str(fit_out / "model.nc"), "--horizon", "4", "--frontier-points", "0"]
+    assert main([*args, "--out", str(fit_out), "--quiet"]) == 2
+    assert "holds the outputs of 'bayes-mmm fit'" in capsys.readouterr().err
+    assert (fit_out / "roi.csv").read_text() == "the fit's table"
+    out = tmp_path / "plan"
+    assert main([*args, "--out", str(out), "--quiet"]) == 0
+    (out / "stale.csv").write_text("from an older version")
+    assert main([*args, "--out", str(out), "--quiet"]) == 0
+    assert not (out / "stale.csv").exists() and (out / "allocation.csv").exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["fit", "plan"]  # nothing staged left

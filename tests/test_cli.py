@@ -16,12 +16,14 @@ from bayes_mmm.cli import EXIT_BAD_INPUT, build_parser, main, spec_from_args
 from bayes_mmm.model.priors import Prior
 
 OUTPUTS = [
+    ".bayes_mmm",
     "contributions.csv",
     "diagnostics.json",
     "fit.json",
     "model.nc",
     "plots",
     "prior_posterior.csv",
+    "report.html",
     "response_curves.csv",
     "roi.csv",
     "shares.csv",

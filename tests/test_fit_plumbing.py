@@ -326,7 +326,7 @@ def test_save_creates_parent_directories_and_overwrites(demo_fit, tmp_path):
 
 
 def test_load_errors(tmp_path):
-    with pytest.raises(FileNotFoundError, match="does not exist"):
+    with pytest.raises(bm.ModelFileError, match=r"missing\.nc' does not exist"):
         bm.load(tmp_path / "missing.nc")
     other = tmp_path / "other.nc"
     xr.DataTree.from_dict({"posterior": xr.Dataset({"a": ("x", [1.0])})}).to_netcdf(

@@ -290,21 +290,35 @@ def test_empty_dates(make_frame):
     assert any("date column 'date' is empty in rows 6, 9" in p for p in probs)
 
 
-def test_dates_given_as_numbers(make_frame):
+def test_whole_numbers_are_period_numbers_laid_out_weekly(make_frame):
     df = make_frame()
-    df["date"] = np.arange(1, 61)
+    df["date"] = np.arange(101, 161)  # periods 101..160, no calendar
+    data = bm.from_frame(df, **FRAME_COLUMNS)
+    assert data.period_days == 7
+    assert data.periods == {"first": 101, "freq": "W", "start": "2000-01-03"}
+    assert data.dates[0] == pd.Timestamp("2000-01-03")
+    assert (np.diff(data.dates.values).astype("timedelta64[D]") == np.timedelta64(7, "D")).all()
+    daily = bm.from_frame(df, **FRAME_COLUMNS, freq="D", start_date="2024-03-01")
+    assert daily.period_days == 1 and daily.dates[-1] == pd.Timestamp("2024-03-01") + pd.Timedelta(
+        days=59
+    )
+
+
+def test_dates_given_as_fractional_numbers(make_frame):
+    df = make_frame()
+    df["date"] = np.arange(1, 61) + 0.5
     p = only(frame_problems(df))
-    assert "date column 'date' holds numbers, not dates" in p
-    assert "rows 0 (1), 1 (2)" in p  # row labels and the numbers found there
+    assert "date column 'date' holds numbers that are not whole period numbers" in p
+    assert "rows 0 (1.5), 1 (2.5)" in p  # row labels and the numbers found there
     assert "np." not in p  # plain values, not numpy reprs
 
 
-def test_dates_given_as_numbers_in_csv(make_frame, tmp_path):
+def test_dates_given_as_fractional_numbers_in_csv(make_frame, tmp_path):
     df = make_frame()
-    df["date"] = np.arange(1, 61)
+    df["date"] = np.arange(1, 61) + 0.25
     p = only(csv_problems(write_csv(df, tmp_path / "in.csv")))
-    assert "date column 'date' holds numbers, not dates" in p
-    assert "lines 2 ('1'), 3 ('2')" in p
+    assert "date column 'date' holds numbers that are not whole period numbers" in p
+    assert "lines 2 ('1.25'), 3 ('2.25')" in p
 
 
 def test_duplicate_dates(make_frame):

@@ -35,7 +35,7 @@ def rows(
     if controls is None:
         controls = np.tile(data.controls.mean(axis=0), (n, 1))
     return MMMData(
-        dates=pd.DatetimeIndex(dates, name=data.date_name),
+        dates=pd.DatetimeIndex(dates, name=D.DATE),
         target=np.full(n, np.nan) if target is None else np.asarray(target, dtype=float),
         spend=spend,
         controls=np.asarray(controls, dtype=float).reshape(n, len(data.control_names)),

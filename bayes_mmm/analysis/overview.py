@@ -45,6 +45,11 @@ class Analysis:
         done = [k for k in self.__dict__ if k not in ("fit", "ci_prob", "seed", "holdout")]
         return f"Analysis({self.fit!r}, ci_prob={self.ci_prob}, computed={done})"
 
+    def _repr_html_(self) -> str:  # Jupyter: ROI and marginal ROI with intervals, health card
+        from bayes_mmm.htmlreport.views import analysis_html
+
+        return analysis_html(self)
+
     # ---- draws -------------------------------------------------------------------------
     @cached_property
     def contributions(self) -> xr.DataArray:

@@ -55,6 +55,11 @@ class Allocation:
             **self.info,
         }
 
+    def _repr_html_(self) -> str:  # Jupyter: the plan next to the current one
+        from bayes_mmm.htmlreport.views import allocation_html
+
+        return allocation_html(self)
+
 
 # ---- solver ---------------------------------------------------------------------------------
 

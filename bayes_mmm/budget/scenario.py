@@ -4,9 +4,9 @@ A *plan* is the weekly spend per channel over a horizon that starts the period a
 date of the data. The *current plan* spends, every week of the horizon, each channel's mean
 weekly spend over the last ``horizon`` periods of the data.
 
-Everything is computed by :mod:`bayes_mmm.predict` (the one forward model) with the full spend
-history, so adstock carries over from past spend into the horizon, and ``l_max - 1`` zero-spend
-weeks are appended after the horizon to collect the carryover of the plan's own spend.
+Everything is computed by :mod:`bayes_mmm.analysis.draws` (the one forward model) with the full
+spend history, so adstock carries over from past spend into the horizon, and ``l_max - 1``
+zero-spend weeks are appended after the horizon to collect the carryover of the plan's own spend.
 Future inputs: seasonality comes from the calendar through the model's Fourier terms, the
 linear trend is extrapolated, and controls default to their mean over the fit window (pass
 ``controls`` to set them). Outcomes are expected values (the model's mean): the week-to-week
@@ -116,7 +116,9 @@ def as_plan(fit: MMMFit, plan: pd.DataFrame | np.ndarray) -> pd.DataFrame:
     by the future dates. Non-channel columns are refused; a date index or column is ignored."""
     channels = list(fit.data.channels)
     if isinstance(plan, pd.DataFrame):
-        frame = plan.drop(columns=[fit.data.date_name, "date"], errors="ignore")
+        names = {*fit.data.channels, *fit.data.control_names}  # a channel may be called 'date'
+        dates = [c for c in (fit.data.date_name, "date") if c not in names]
+        frame = plan.drop(columns=dates, errors="ignore")
         missing = [c for c in channels if c not in frame.columns]
         extra = [c for c in frame.columns if c not in channels]
         if missing or extra:
@@ -250,7 +252,8 @@ def _evaluate(fit, frame, dates, controls, zero, current_effect) -> xr.Dataset:
     ch = {D.CHANNEL: channels}
     data = {k: unstack(v, fit.posterior, (D.CHANNEL,), ch) for k, v in per_channel.items()}
     weekly_outcome = base[:, :h] + media[:, :h].sum(axis=2)
-    data["weekly"] = unstack(weekly_outcome, fit.posterior, (D.DATE,), {D.DATE: dates[:h]})
+    weeks = {D.DATE: np.asarray(dates[:h])}
+    data["weekly"] = unstack(weekly_outcome, fit.posterior, (D.DATE,), weeks)
     data["outcome"] = data["weekly"].sum(D.DATE)
     data["baseline"] = unstack(base[:, :h].sum(axis=1), fit.posterior, (), {})
     data["spend"] = xr.DataArray(weekly.sum(axis=0), dims=D.CHANNEL, coords=ch)

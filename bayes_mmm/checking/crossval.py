@@ -47,6 +47,50 @@ def _forecast(result, test: MMMData, history: np.ndarray, seed: int, ci_prob: fl
     return mu.mean((D.CHAIN, D.DRAW)).values, lo, hi, flat
 
 
+def _fold(data: MMMData, spec, k: int, cut: int, horizon: int, ci_prob: float | None, fit_kwargs):
+    """Fit rows ``:cut`` and score the forecast of the next ``horizon``: the fold's rows."""
+    train, test = data.slice(0, cut), data.slice(cut, cut + horizon)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", SamplingWarning)
+        result = fit(train, spec, progress=False, **fit_kwargs)
+    mean, lo, hi, flat = _forecast(result, test, train.spend, seed=k, ci_prob=ci_prob)
+    actual = test.target
+    fold_row = {
+        "fold": k + 1,
+        "train_end": train.dates[-1],
+        "train_rows": cut,
+        "mape": float(np.mean(np.abs(mean - actual) / np.abs(actual))),
+        "crps": float(crps(flat, actual).mean()),
+        "coverage": float(np.mean((actual >= lo) & (actual <= hi))),
+        "divergences": result.diagnostics.divergences,
+        "max_r_hat": result.diagnostics.max_r_hat,
+    }
+    roi = roi_draws(result)
+    r_lo, r_hi = interval(roi, ci_prob)
+    roi_rows = [
+        {
+            "fold": k + 1,
+            "channel": ch,
+            "roi_mean": float(roi.sel(channel=ch).mean()),
+            "roi_lower": float(r_lo.sel(channel=ch)),
+            "roi_upper": float(r_hi.sel(channel=ch)),
+        }
+        for ch in data.channels
+    ]
+    fc_rows = [
+        {
+            "fold": k + 1,
+            "date": date,
+            "actual": actual[i],
+            "mean": mean[i],
+            "lower": lo[i],
+            "upper": hi[i],
+        }
+        for i, date in enumerate(test.dates)
+    ]
+    return fold_row, roi_rows, fc_rows
+
+
 def time_slice_cv(
     data: MMMData,
     spec: ModelSpec | None = None,
@@ -55,6 +99,7 @@ def time_slice_cv(
     horizon: int = 8,
     ci_prob: float | None = None,
     progress: bool = True,
+    engine=None,
     **fit_kwargs,
 ) -> CVResult:
     """Refit on growing windows and forecast the next ``horizon`` periods after each.
@@ -62,55 +107,31 @@ def time_slice_cv(
     Fold ``k`` trains on all rows before ``T - (folds - k) * horizon`` and is scored on the
     ``horizon`` rows after it (adstock carried across the cut): MAPE of the mean forecast,
     CRPS of the predictive distribution, coverage of its ``ci_prob`` interval; ROI per fold
-    shows how stable the estimates are as data accumulate.
+    shows how stable the estimates are as data accumulate. ``engine``: run the folds in
+    parallel on Dask (a number of local workers, a scheduler address or a
+    ``distributed.Client``; see :func:`bayes_mmm.batch.map_tasks`); default one by one here.
     """
     n = data.n_dates
     first_cut = n - folds * horizon
     if first_cut < 1:
         raise ValueError(f"{folds} folds of {horizon} periods need more than {n} rows")
-    fold_rows, roi_rows, fc_rows = [], [], []
-    for k in range(folds):
-        cut = first_cut + k * horizon
-        train, test = data.slice(0, cut), data.slice(cut, cut + horizon)
-        log.info("CV fold %d/%d: train %d rows, test %d", k + 1, folds, cut, test.n_dates)
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", SamplingWarning)
-            result = fit(train, spec, progress=False, **fit_kwargs)
-        mean, lo, hi, flat = _forecast(result, test, train.spend, seed=k, ci_prob=ci_prob)
-        actual = test.target
-        fold_rows.append(
-            {
-                "fold": k + 1,
-                "train_end": train.dates[-1],
-                "train_rows": cut,
-                "mape": float(np.mean(np.abs(mean - actual) / np.abs(actual))),
-                "crps": float(crps(flat, actual).mean()),
-                "coverage": float(np.mean((actual >= lo) & (actual <= hi))),
-                "divergences": result.diagnostics.divergences,
-                "max_r_hat": result.diagnostics.max_r_hat,
-            }
-        )
-        roi = roi_draws(result)
-        r_lo, r_hi = interval(roi, ci_prob)
-        for ch in data.channels:
-            roi_rows.append(
-                {
-                    "fold": k + 1,
-                    "channel": ch,
-                    "roi_mean": float(roi.sel(channel=ch).mean()),
-                    "roi_lower": float(r_lo.sel(channel=ch)),
-                    "roi_upper": float(r_hi.sel(channel=ch)),
-                }
+    args = [
+        (data, spec, k, first_cut + k * horizon, horizon, ci_prob, fit_kwargs) for k in range(folds)
+    ]
+    if engine is not None:
+        from bayes_mmm.batch.engine import map_tasks
+
+        log.info("CV: %d folds on the engine", folds)
+        outs = map_tasks(_fold, args, engine=engine)
+    else:
+        outs = []
+        for a in args:
+            k, cut = a[2], a[3]
+            log.info(
+                "CV fold %d/%d: train %d rows, test %d", k + 1, folds, cut, min(horizon, n - cut)
             )
-        for i, date in enumerate(test.dates):
-            fc_rows.append(
-                {
-                    "fold": k + 1,
-                    "date": date,
-                    "actual": actual[i],
-                    "mean": mean[i],
-                    "lower": lo[i],
-                    "upper": hi[i],
-                }
-            )
+            outs.append(_fold(*a))
+    fold_rows = [o[0] for o in outs]
+    roi_rows = [r for o in outs for r in o[1]]
+    fc_rows = [r for o in outs for r in o[2]]
     return CVResult(pd.DataFrame(fold_rows), pd.DataFrame(roi_rows), pd.DataFrame(fc_rows))

@@ -1,7 +1,7 @@
 """``bayes-mmm optimize`` and ``bayes-mmm scenario``: budget decisions from a saved model.
 
-Every input is checked and every result computed before anything is written; each file is
-written under a temporary name and renamed when complete.
+Every input is checked and every result computed before anything is written; the files go
+to a staging folder that replaces ``--out`` whole at the end (``bayes_mmm.cli.outputs``).
 """
 
 from __future__ import annotations
@@ -25,7 +25,9 @@ from bayes_mmm.budget.scenario import (
     summarize,
     what_ifs,
 )
-from bayes_mmm.cli.common import add_model_arg, add_report_args, names, say
+from bayes_mmm.cli.common import InputError, add_model_arg, add_report_args, names, say
+from bayes_mmm.cli.outputs import out_problems, staged
+from bayes_mmm.htmlreport import write_html_report
 from bayes_mmm.inference.fit import MMMFit
 from bayes_mmm.io import atomic_path, load, write_csv, write_json
 from bayes_mmm.plots import budget as plots
@@ -84,6 +86,7 @@ def register(sub) -> None:
         help="budgets on the efficient frontier (default 15; 0: no frontier)",
     )
     add_report_args(o)
+    o.add_argument("--no-report", action="store_true", help="do not write report.html")
     o.set_defaults(func=run_optimize)
 
     s = sub.add_parser(
@@ -115,12 +118,7 @@ def register(sub) -> None:
 
 # ---- helpers --------------------------------------------------------------------------------
 def _load(path: Path) -> MMMFit:
-    if not path.is_file():
-        raise FileNotFoundError(f"model file '{path}' does not exist")
-    try:
-        return load(path)
-    except (OSError, KeyError, ValueError) as err:
-        raise ValueError(f"cannot read model file '{path}': {err}") from None
+    return load(path)  # ModelFileError (bad input) naming the file
 
 
 def _ci(p: float | None) -> float:
@@ -136,12 +134,19 @@ def _save_png(fig, path: Path) -> Path:
 
 
 def _report(args, written: list[Path]) -> None:
-    for p in written:
-        say(args, f"wrote {p}")
+    say(args, f"wrote {len(written)} files to {args.out}")
+
+
+def _check_out(args) -> None:
+    """--out checked before any work (a file, other files, another command's outputs)."""
+    problems = out_problems(args.out, args.command)
+    if problems:
+        raise InputError(problems)
 
 
 # ---- optimize -------------------------------------------------------------------------------
 def run_optimize(args: argparse.Namespace) -> int:
+    _check_out(args)
     horizon, ci = check_horizon(args.horizon), _ci(args.ci_prob)
     objective = Objective.parse(args.objective)
     fit = _load(args.model)
@@ -182,30 +187,41 @@ def run_optimize(args: argparse.Namespace) -> int:
             progress=not args.quiet,
             **constraints,
         )
-    out = args.out
-    written = [
-        write_csv(alloc.table.round(4), out / "allocation.csv"),
-        write_csv(alloc.outcome.round(4), out / "outcome.csv"),
-        write_json(alloc.to_dict(), out / "optimize.json"),
-        write_csv(_weekly(alloc), out / "plan.csv"),
-        _save_png(plots.allocation(alloc), out / "plots" / "allocation.png"),
-        _save_png(plots.outcome_distributions(alloc), out / "plots" / "outcome.png"),
-    ]
-    if table is not None:
-        value = objective.value if objective.kind == "profit" else None
-        units = fit.data.target_name
-        written += [
-            write_csv(table.round(4), out / "frontier.csv"),
-            _save_png(plots.frontier(table, alloc, value, units), out / "plots" / "frontier.png"),
+    with staged(args.out, args.command) as out:  # all files or none
+        written = [
+            write_csv(alloc.table.round(4), out / "allocation.csv"),
+            write_csv(alloc.outcome.round(4), out / "outcome.csv"),
+            write_json(alloc.to_dict(), out / "optimize.json"),
+            write_csv(_weekly(alloc, fit), out / "plan.csv"),
+            _save_png(plots.allocation(alloc), out / "plots" / "allocation.png"),
+            _save_png(plots.outcome_distributions(alloc), out / "plots" / "outcome.png"),
         ]
+        if table is not None:
+            value = objective.value if objective.kind == "profit" else None
+            units = fit.data.target_name
+            figure = plots.frontier(table, alloc, value, units)
+            written += [
+                write_csv(table.round(4), out / "frontier.csv"),
+                _save_png(figure, out / "plots" / "frontier.png"),
+            ]
+        if not args.no_report:  # the HTML report with this plan (bayes_mmm.htmlreport)
+            html = write_html_report(fit, out / "report.html", allocation=alloc, ci_prob=ci)
+            written.append(html)
     _report(args, written)
     return 0
 
 
-def _weekly(alloc) -> pd.DataFrame:
+def _weekly(alloc, fit: MMMFit) -> pd.DataFrame:
     """The recommended weekly plan (usable as ``bayes-mmm scenario --plan``)."""
     plan = alloc.plans["recommended"]
-    return plan.rename_axis("date").reset_index()
+    return plan.rename_axis(_date_label(fit)).reset_index()
+
+
+def _date_label(fit: MMMFit) -> str:
+    """The date column of plan.csv: 'date', or the data's own date column when a channel or
+    control is called 'date'."""
+    roles = {*fit.data.channels, *fit.data.control_names}
+    return fit.data.date_name if "date" in roles else "date"
 
 
 # ---- scenario -------------------------------------------------------------------------------
@@ -213,7 +229,10 @@ def _read_plan(path: Path, fit: MMMFit) -> tuple[pd.DataFrame, pd.DataFrame | No
     if not path.is_file():
         raise FileNotFoundError(f"plan file '{path}' does not exist")
     frame = pd.read_csv(path)
-    frame = frame.drop(columns=[c for c in ("date", fit.data.date_name) if c in frame])
+    roles = {*fit.data.channels, *fit.data.control_names}  # a channel may be called 'date'
+    frame = frame.drop(
+        columns=[c for c in ("date", fit.data.date_name) if c in frame and c not in roles]
+    )
     controls = [c for c in frame.columns if c in fit.data.control_names]
     bad = [c for c in frame.columns if frame[c].dtype == object]
     if bad:
@@ -222,6 +241,7 @@ def _read_plan(path: Path, fit: MMMFit) -> tuple[pd.DataFrame, pd.DataFrame | No
 
 
 def run_scenario(args: argparse.Namespace) -> int:
+    _check_out(args)
     ci = _ci(args.ci_prob)
     fit = _load(args.model)
     horizon = None if args.horizon is None else check_horizon(args.horizon)
@@ -236,7 +256,9 @@ def run_scenario(args: argparse.Namespace) -> int:
             raise ValueError(f"--what-if {args.what_if!r}: give fractions in (0, 1], e.g. 0.2")
         changes = sorted({sign * x for x in sizes for sign in (-1, 1)})
         table = what_ifs(fit, horizon, changes, ci)
-        _report(args, [write_csv(table.round(4), args.out / "what_ifs.csv")])
+        with staged(args.out, args.command) as out:
+            written = [write_csv(table.round(4), out / "what_ifs.csv")]
+        _report(args, written)
         return 0
     if args.plan is not None:
         plan, controls = _read_plan(args.plan, fit)
@@ -249,9 +271,10 @@ def run_scenario(args: argparse.Namespace) -> int:
         args,
         f"scenario {ds.attrs['start']} to {ds.attrs['end']}, {ds.attrs['horizon']} weeks",
     )
-    written = [
-        write_csv(summarize(ds, ci).round(4), args.out / "scenario.csv"),
-        write_csv(weekly.rename_axis("date").reset_index(), args.out / "plan.csv"),
-    ]
+    with staged(args.out, args.command) as out:
+        written = [
+            write_csv(summarize(ds, ci).round(4), out / "scenario.csv"),
+            write_csv(weekly.rename_axis(_date_label(fit)).reset_index(), out / "plan.csv"),
+        ]
     _report(args, written)
     return 0

@@ -1,22 +1,43 @@
-"""``bayes-mmm demo`` and ``bayes-mmm fit``: fit a model and write its outputs."""
+"""``bayes-mmm demo``, ``bayes-mmm fit`` and ``bayes-mmm report``: fit a model (or load a saved
+one) and write its outputs.
+
+Every argument, the spec, the data and the priors are checked before any work; outputs are
+written into a staging folder that replaces ``--out`` at the end (``bayes_mmm.cli.outputs``),
+``model.nc`` first, so that a failure later keeps the fit in ``<out>.partial/model.nc``.
+"""
 
 from __future__ import annotations
 
 import argparse
 import json
-import sys
 from pathlib import Path
 
 from bayes_mmm.analysis.checks import holdout as fit_holdout
-from bayes_mmm.cli.common import add_sampling_args, names, sampling_warnings_to_stderr
+from bayes_mmm.analysis.overview import Analysis
+from bayes_mmm.cli.common import (
+    InputError,
+    add_debug_arg,
+    add_sampling_args,
+    checked_work,
+    ci_problems,
+    data_notes_to_stderr,
+    names,
+    raise_if_interrupted,
+    sampling_problems,
+    sampling_warnings_to_stderr,
+    say,
+)
+from bayes_mmm.cli.interrupted import keep_draws
+from bayes_mmm.cli.outputs import out_problems, staged
 from bayes_mmm.data.dataset import read_csv
 from bayes_mmm.data.demo import demo_csv_path, load_demo
-from bayes_mmm.inference.fit import fit
+from bayes_mmm.export import result_table, write_fit_outputs
+from bayes_mmm.inference.fit import MMMFit, fit
+from bayes_mmm.io import load
 from bayes_mmm.model import components
-from bayes_mmm.model.build import check_rows
+from bayes_mmm.model.build import check_rows, resolve_priors
 from bayes_mmm.model.priors import Prior
 from bayes_mmm.model.spec import ModelSpec
-from bayes_mmm.report import write_fit_outputs
 
 
 def _add_model_args(p: argparse.ArgumentParser) -> None:
@@ -53,17 +74,53 @@ def _add_lift_args(p: argparse.ArgumentParser) -> None:
     )
 
 
-def _add_output_args(p: argparse.ArgumentParser) -> None:
+def _add_output_args(p: argparse.ArgumentParser, holdout: bool = True) -> None:
     g = p.add_argument_group("analysis")
-    g.add_argument(
-        "--holdout-weeks",
-        type=int,
-        default=0,
-        metavar="H",
-        help="also fit a model on all but the last H periods and score its forecast of them "
-        "(R², MAPE, interval coverage in fit.json, plots/holdout.png); default 0: none",
-    )
+    if holdout:
+        g.add_argument(
+            "--holdout-weeks",
+            type=int,
+            default=0,
+            metavar="H",
+            help="also fit a model on all but the last H periods and score its forecast of "
+            "them (R², MAPE, interval coverage in fit.json, plots/holdout.png); default 0",
+        )
     g.add_argument("--no-plots", action="store_true", help="do not draw plots/*.png")
+    g.add_argument("--no-report", action="store_true", help="do not write report.html")
+
+
+def _add_data_args(f: argparse.ArgumentParser) -> None:
+    f.add_argument("data", type=Path, help="CSV file (or .csv.gz), one row per week (or day)")
+    f.add_argument("--date", required=True, help="date column (dates, or period numbers 1, 2, 3)")
+    f.add_argument("--target", required=True, help="outcome column (e.g. sales)")
+    f.add_argument("--channels", required=True, help="comma-separated spend columns")
+    f.add_argument("--controls", default="", help="comma-separated control columns")
+    g = f.add_argument_group("reading the data")
+    g.add_argument(
+        "--categorical",
+        default="",
+        metavar="COLUMNS",
+        help="comma-separated controls to one-hot encode against their most frequent level "
+        "(text controls with few levels are detected anyway)",
+    )
+    g.add_argument(
+        "--date-format",
+        metavar="FORMAT",
+        help="how dates are written when it cannot be told, e.g. '%%d.%%m.%%Y' or '%%m/%%d/%%Y'",
+    )
+    g.add_argument(
+        "--freq",
+        choices=("W", "D"),
+        help="for period numbers in the date column: W weekly (default) or D daily",
+    )
+    g.add_argument(
+        "--start-date", help="for period numbers: the date of the first period (default 2000-01-03)"
+    )
+    g.add_argument(
+        "--allow-negative-target",
+        action="store_true",
+        help="accept negative outcome values (e.g. profit); refused by default",
+    )
 
 
 def register(sub) -> None:
@@ -73,24 +130,56 @@ def register(sub) -> None:
     _add_lift_args(demo)
     _add_output_args(demo)
     add_sampling_args(demo)
+    add_debug_arg(demo)
     demo.set_defaults(func=run_fit)
     f = sub.add_parser("fit", help="fit a CSV of dates, outcome, channel spend and controls")
-    f.add_argument("data", type=Path, help="CSV file, one row per week (or day)")
-    f.add_argument("--date", required=True, help="date column")
-    f.add_argument("--target", required=True, help="outcome column (e.g. sales)")
-    f.add_argument("--channels", required=True, help="comma-separated spend columns")
-    f.add_argument("--controls", default="", help="comma-separated control columns")
+    _add_data_args(f)
     f.add_argument("--out", type=Path, required=True, help="output directory")
     _add_model_args(f)
     _add_lift_args(f)
     _add_output_args(f)
     add_sampling_args(f)
+    add_debug_arg(f)
     f.set_defaults(func=run_fit)
+    r = sub.add_parser(
+        "report",
+        help="write every output again from a saved model (model.nc)",
+        description="Rewrite the whole output set (tables, fit.json, plots, model.nc) from a "
+        "model saved by 'bayes-mmm fit', e.g. the <out>.partial/model.nc a failed run kept. "
+        "A holdout score is not stored in the model: refit with --holdout-weeks for it.",
+    )
+    r.add_argument("model", type=Path, help="model file saved by 'bayes-mmm fit' (model.nc)")
+    r.add_argument("--out", type=Path, required=True, help="output directory")
+    r.add_argument(
+        "--ci-prob",
+        type=float,
+        default=None,
+        help="credible interval probability (default: ArviZ's stats.ci_prob, 0.9)",
+    )
+    r.add_argument("--quiet", action="store_true", help="no progress output")
+    _add_output_args(r, holdout=False)
+    add_debug_arg(r)
+    r.set_defaults(func=run_report)
+
+
+def _read_spec(path: Path) -> ModelSpec:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ValueError(f"spec file '{path}' does not exist") from None
+    except (OSError, UnicodeDecodeError) as err:
+        raise ValueError(f"spec file '{path}' cannot be read ({err})") from None
+    try:
+        return ModelSpec.from_json(text)
+    except json.JSONDecodeError as err:
+        raise ValueError(f"spec file '{path}' is not valid JSON: {err}") from None
+    except (ValueError, TypeError, KeyError) as err:
+        raise ValueError(f"spec file '{path}': {err}") from None
 
 
 def spec_from_args(args: argparse.Namespace) -> ModelSpec:
     """The spec file (if any) with ``--prior`` overrides applied."""
-    base = ModelSpec.from_json(args.spec.read_text()) if args.spec else ModelSpec()
+    base = _read_spec(args.spec) if args.spec else ModelSpec()
     for name in ("adstock", "saturation"):
         if getattr(args, name, None):
             base = base.replace(**{name: getattr(args, name)})
@@ -109,8 +198,19 @@ def spec_from_args(args: argparse.Namespace) -> ModelSpec:
     return base.replace(priors=priors, channel_priors=per_channel)
 
 
-def run_fit(args: argparse.Namespace) -> int:
-    spec = spec_from_args(args)
+def _argument_problems(args: argparse.Namespace) -> tuple[ModelSpec | None, list[str]]:
+    problems = sampling_problems(args) + out_problems(args.out, args.command)
+    if args.holdout_weeks < 0:
+        problems.append(f"--holdout-weeks must be 0 or more, got {args.holdout_weeks}")
+    spec = None
+    try:
+        spec = spec_from_args(args)
+    except (ValueError, TypeError) as err:
+        problems.append(str(err))
+    return spec, problems
+
+
+def _read_data(args: argparse.Namespace, spec: ModelSpec):
     if args.command == "demo":
         data, _ = load_demo()
     else:
@@ -121,9 +221,23 @@ def run_fit(args: argparse.Namespace) -> int:
             channels=names(args.channels),
             controls=names(args.controls),
             spec=spec,
+            categorical=names(args.categorical),
+            date_format=args.date_format,
+            freq=args.freq,
+            start_date=args.start_date,
+            allow_negative_target=args.allow_negative_target,
         )
     if args.lift_tests is not None:
         data = data.with_lift_tests(args.lift_tests)
+    return data
+
+
+def _prepare(args: argparse.Namespace):
+    """Every check before any work: arguments, spec, data, priors, rows."""
+    spec, problems = _argument_problems(args)
+    if problems:
+        raise InputError(problems)
+    data = _read_data(args, spec)
     weeks = args.holdout_weeks
     if weeks:
         if not 0 < weeks < data.n_dates:
@@ -131,6 +245,14 @@ def run_fit(args: argparse.Namespace) -> int:
                 f"--holdout-weeks must be between 1 and {data.n_dates - 1}, got {weeks}"
             )
         check_rows(data.slice(0, data.n_dates - weeks), spec)  # the holdout model's rows
+    check_rows(data, spec)
+    resolve_priors(data, spec)  # unknown channels in per-channel priors, bad supports
+    return data, spec
+
+
+def run_fit(args: argparse.Namespace) -> int:
+    with data_notes_to_stderr(args):
+        data, spec = _prepare(args)
     progress = not args.quiet
     sampling = dict(
         chains=args.chains,
@@ -142,18 +264,45 @@ def run_fit(args: argparse.Namespace) -> int:
         progress=progress,
     )
     held = None
-    with sampling_warnings_to_stderr():
-        result = fit(data, spec, **sampling)
-        if weeks:
-            held = fit_holdout(data, weeks, spec, ci_prob=args.ci_prob, **sampling)
-    write_fit_outputs(
-        result,
-        args.out,
-        ci_prob=args.ci_prob,
-        progress=progress,
-        holdout=held,
-        plots=not args.no_plots,
-    )
+    with sampling_warnings_to_stderr(), checked_work():
+        try:
+            result = fit(data, spec, **sampling)
+        except KeyboardInterrupt as err:
+            if args.keep_interrupted:
+                err.note = keep_draws(err, args.out, data, spec, args)
+            raise
+        raise_if_interrupted()  # a sampler that swallowed Ctrl-C returned what it had
+        if args.holdout_weeks:
+            held = fit_holdout(data, args.holdout_weeks, spec, ci_prob=args.ci_prob, **sampling)
+            raise_if_interrupted()
+    return write_outputs(args, result, held)
+
+
+def write_outputs(args: argparse.Namespace, result: MMMFit, held=None) -> int:
+    """Write the whole output set through a staging folder, then print the result table."""
+    progress = not args.quiet
+    with staged(args.out, args.command) as tmp, checked_work():
+        a = Analysis(result, args.ci_prob, holdout=held)
+        written = write_fit_outputs(
+            result,
+            tmp,
+            progress=progress,
+            plots=not args.no_plots,
+            analysis=a,
+            html=not getattr(args, "no_report", False),
+        )
+        table = result_table(a)
+    say(args, f"wrote {len(written)} files to {args.out}")
+    for flag in a.learning_flags:
+        say(args, f"note: {flag}")
     if progress:
-        print(json.dumps(result.diagnostics.to_dict()), file=sys.stderr)
+        print(table, flush=True)
     return 0
+
+
+def run_report(args: argparse.Namespace) -> int:
+    problems = ci_problems(args) + out_problems(args.out, args.command)
+    if problems:
+        raise InputError(problems)
+    result = load(args.model)  # ModelFileError (bad input) naming the file
+    return write_outputs(args, result)

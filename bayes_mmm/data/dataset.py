@@ -2,29 +2,32 @@
 
 from __future__ import annotations
 
-import csv
 import dataclasses
 import json
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from bayes_mmm.data.lift import LiftTests, parse_lift_tests
-from bayes_mmm.data.validate import (
-    DataValidationError,
-    check_columns,
-    read_text_csv,
-    validate_frame,
-)
+from bayes_mmm.data.read import MAX_FILE_BYTES, read_table
+from bayes_mmm.data.validate import DataValidationError, check_columns, validate_frame
+from bayes_mmm.model import dims as D
 from bayes_mmm.model.spec import ModelSpec
 
 
 @dataclass(frozen=True, eq=False)
 class MMMData:
-    """Validated model input. Build it with :func:`from_frame` or :func:`read_csv`."""
+    """Validated model input. Build it with :func:`from_frame` or :func:`read_csv`.
+
+    ``dates`` is always named ``date`` (the package's dimension name); ``date_name`` is the
+    user's column. ``control_names`` are the controls as modeled: a categorical control
+    appears as one 0/1 control per non-reference level (``events[event1]``), described in
+    ``categorical`` (``{column: {"reference", "levels", "columns"}}``). ``periods`` is set
+    when the time index was period numbers (``{"first", "freq", "start"}``).
+    """
 
     dates: pd.DatetimeIndex
     target: np.ndarray  # (date,)
@@ -36,6 +39,8 @@ class MMMData:
     date_name: str
     period_days: int = 7
     lift_tests: LiftTests | None = None  # experiments' measured lifts (bayes_mmm.data.lift)
+    categorical: Mapping[str, dict] = field(default_factory=dict)
+    periods: dict | None = None
 
     @property
     def n_dates(self) -> int:
@@ -72,6 +77,8 @@ class MMMData:
             date_name=self.date_name,
             period_days=self.period_days,
             lift_tests=self.lift_tests,
+            categorical=self.categorical,
+            periods=self.periods,
         )
 
     def with_lift_tests(self, tests: LiftTests | pd.DataFrame | str | Path | None) -> MMMData:
@@ -92,6 +99,10 @@ class MMMData:
         }
         if self.lift_tests:
             meta["lift_tests"] = self.lift_tests.to_records()
+        if self.categorical:
+            meta["categorical"] = {k: dict(v) for k, v in self.categorical.items()}
+        if self.periods:
+            meta["periods"] = dict(self.periods)
         return meta
 
     def meta_json(self) -> str:
@@ -109,21 +120,33 @@ def from_frame(
     min_rows: int | None = None,
     unit: str = "row",
     lift_tests: LiftTests | pd.DataFrame | str | Path | None = None,
+    categorical: Sequence[str] = (),
+    date_format: str | None = None,
+    freq: str | None = None,
+    start_date: str | None = None,
+    allow_negative_target: bool = False,
 ) -> MMMData:
     """Validate a DataFrame and build :class:`MMMData`.
 
+    ``date`` names the time column: dates in any common format (``date_format``, e.g.
+    ``"%d.%m.%Y"``, when they are ambiguous), or whole period numbers 1, 2, 3 ... laid out
+    weekly (``freq="D"``: daily) from ``start_date`` (default 2000-01-03).
+    ``categorical``: controls to one-hot encode against their most frequent level (also the
+    spec's ``categorical``; text columns with few levels are detected, with a DataWarning).
+    A negative target is refused unless ``allow_negative_target``.
     ``min_rows`` defaults to what the model of ``spec`` (default spec if None) needs for this
     many channels and controls; ``lift_tests``: see :meth:`MMMData.with_lift_tests`. Raises
     :class:`DataValidationError` listing every problem.
     """
     channels, controls = list(channels), list(controls)
+    model_spec = spec or ModelSpec()
+    declared = list(dict.fromkeys([*categorical, *getattr(model_spec, "categorical", ())]))
     if min_rows is None:
-        model_spec = spec or ModelSpec()
 
-        def min_rows(span, period):
-            return model_spec.required_rows(len(channels), len(controls), span, period)
+        def min_rows(span, period, n_controls):
+            return model_spec.required_rows(len(channels), n_controls, span, period)
 
-    clean, period = validate_frame(
+    checked = validate_frame(
         df,
         date=date,
         target=target,
@@ -131,7 +154,13 @@ def from_frame(
         controls=controls,
         min_rows=min_rows,
         unit=unit,
+        categorical=declared,
+        date_format=date_format,
+        freq=freq,
+        start_date=start_date,
+        allow_negative_target=allow_negative_target,
     )
+    clean = checked.frame
     n = len(clean)
 
     def matrix(names: list[str]) -> np.ndarray:
@@ -139,28 +168,18 @@ def from_frame(
         return np.ascontiguousarray(clean[names].to_numpy(float).reshape(n, len(names)))
 
     return MMMData(
-        dates=pd.DatetimeIndex(clean[date], name=date),
+        dates=pd.DatetimeIndex(clean[date], name=D.DATE),
         target=clean[target].to_numpy(float),
         spend=matrix(channels),
-        controls=matrix(controls),
+        controls=matrix(checked.controls),
         channels=tuple(channels),
-        control_names=tuple(controls),
+        control_names=tuple(checked.controls),
         target_name=target,
         date_name=date,
-        period_days=period,
+        period_days=checked.period_days,
+        categorical=checked.categorical,
+        periods=checked.periods,
     ).with_lift_tests(lift_tests)
-
-
-def _record_lines(reader) -> list[int]:
-    """Line on which each data record starts, skipping blank lines as ``pd.read_csv`` does."""
-    lines = []
-    previous = reader.line_num
-    for row in reader:
-        blank = not row or (len(row) == 1 and not row[0].strip())
-        if not blank:
-            lines.append(previous + 1)
-        previous = reader.line_num
-    return lines
 
 
 def read_csv(
@@ -173,24 +192,21 @@ def read_csv(
     spec: ModelSpec | None = None,
     min_rows: int | None = None,
     lift_tests: LiftTests | pd.DataFrame | str | Path | None = None,
+    categorical: Sequence[str] = (),
+    date_format: str | None = None,
+    freq: str | None = None,
+    start_date: str | None = None,
+    allow_negative_target: bool = False,
+    max_bytes: int = MAX_FILE_BYTES,
 ) -> MMMData:
-    """Read and validate a CSV file; problems name the file's line numbers."""
-    path = Path(path)
-    if not path.is_file():
-        raise DataValidationError([f"file '{path}' does not exist"])
-    with path.open(newline="", encoding="utf-8-sig") as fh:
-        reader = csv.reader(fh)
-        header = next(reader, [])
-        line_numbers = _record_lines(reader)
-    problems = check_columns(header, date, target, list(channels), list(controls))
+    """Read and validate a CSV file (plain or gzip, UTF-8 or UTF-16; see
+    :mod:`bayes_mmm.data.read`); problems name the file's line numbers. Options as
+    :func:`from_frame`. Every problem, the file's included, raises
+    :class:`DataValidationError` (never a pandas or codec error)."""
+    df = read_table(path, "data file", max_bytes)
+    problems = check_columns(list(df.columns), date, target, list(channels), list(controls))
     if problems:
-        raise DataValidationError(problems)
-    df = read_text_csv(path)
-    # line numbers in the file (header is line 1), counting the blank lines pandas skips
-    if len(line_numbers) == len(df):
-        df.index = pd.Index(line_numbers)
-    else:
-        df.index = pd.RangeIndex(2, len(df) + 2)
+        raise DataValidationError([f"data file '{path}': {p}" for p in problems])
     return from_frame(
         df,
         date=date,
@@ -201,4 +217,9 @@ def read_csv(
         min_rows=min_rows,
         unit="line",
         lift_tests=lift_tests,
+        categorical=categorical,
+        date_format=date_format,
+        freq=freq,
+        start_date=start_date,
+        allow_negative_target=allow_negative_target,
     )

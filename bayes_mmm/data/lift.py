@@ -21,7 +21,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from bayes_mmm.data.validate import DataValidationError, _check_numeric, _where, read_text_csv
+from bayes_mmm.data.problems import DataValidationError, where
+from bayes_mmm.data.read import read_table
+from bayes_mmm.data.validate import _check_numeric
 
 COLUMNS = ("channel", "spend", "delta_spend", "lift", "sigma")
 
@@ -82,11 +84,7 @@ def parse_lift_tests(
     if isinstance(tests, LiftTests):
         tests = tests.to_frame()
     if isinstance(tests, str | Path):
-        path = Path(tests)
-        if not path.is_file():
-            raise DataValidationError([f"lift test file '{path}' does not exist"])
-        tests = read_text_csv(path)
-        tests.index = pd.RangeIndex(2, len(tests) + 2)  # line numbers (header is line 1)
+        tests = read_table(tests, "lift test file")  # indexed by the file's line numbers
         unit = "line"
     missing = [c for c in COLUMNS if c not in tests.columns]
     if missing:
@@ -101,7 +99,7 @@ def parse_lift_tests(
     if unknown.any():
         problems.append(
             f"lift tests: column 'channel' names channels not in the data in "
-            f"{_where(tests.index[unknown], name[unknown], unit=unit)}; channels are "
+            f"{where(tests.index[unknown], name[unknown], unit=unit)}; channels are "
             f"{list(channels)}"
         )
     values = {}
@@ -117,7 +115,7 @@ def parse_lift_tests(
     ]
     for bad, text in checks:
         if bad.any():
-            problems.append(f"{text} {_where(tests.index[bad], unit=unit)}")
+            problems.append(f"{text} {where(tests.index[bad], unit=unit)}")
     if problems:
         raise DataValidationError(problems)
     return LiftTests(

@@ -1,51 +1,40 @@
-"""Input checks: every problem in a table is found and reported together, before any modeling."""
+"""Input checks: every problem in a table is found and reported together, before any modeling.
+
+Reading files is :mod:`bayes_mmm.data.read`, the time index :mod:`bayes_mmm.data.dates`,
+categorical controls :mod:`bayes_mmm.data.categorical`; this module checks the values and
+returns the cleaned table (:class:`Validated`).
+"""
 
 from __future__ import annotations
 
+import difflib
 import warnings
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
-MAX_LISTED = 8
+from bayes_mmm.data import categorical as cat
+from bayes_mmm.data.dates import FREQS, parse_time
+from bayes_mmm.data.problems import MAX_LISTED, DataValidationError, DataWarning, where
+
+_where = where  # the name the lift-test checks use
 NA_VALUES = ["", "NA", "NaN", "nan"]  # read as missing; nothing else is (e.g. "n/a" is text)
 PERIOD_NAMES = {7: "weekly", 1: "daily"}
 RESERVED = ("baseline", "trend", "seasonality")
+MAX_ABS = 1e15  # larger magnitudes are unit mistakes (and overflow sums of squares)
+
+__all__ = ["MAX_LISTED", "DataValidationError", "DataWarning", "Validated", "validate_frame"]
 
 
-class DataValidationError(ValueError):
-    """Raised when input data cannot be modeled; ``problems`` lists every issue found."""
-
-    def __init__(self, problems: Sequence[str]):
-        self.problems = list(problems)
-        lines = "\n".join(f"  - {p}" for p in self.problems)
-        super().__init__(f"{len(self.problems)} problem(s) found in the input data:\n{lines}")
-
-
-def read_text_csv(path) -> pd.DataFrame:
-    """A CSV file as strings (values are parsed and checked by the callers), ``NA_VALUES`` as
-    missing, a UTF-8 byte-order mark ignored."""
-    return pd.read_csv(
-        path, dtype=str, keep_default_na=False, na_values=NA_VALUES, encoding="utf-8-sig"
-    )
-
-
-class DataWarning(UserWarning):
-    """Something in the data was fixed automatically (e.g. unsorted dates were sorted)."""
-
-
-def _where(labels: Sequence, values: Sequence | None = None, unit: str = "row") -> str:
-    """Short text listing offending row labels (and values), truncated after MAX_LISTED."""
-    labels = list(labels)
-    shown = labels[:MAX_LISTED]
-    if values is None:
-        parts = [str(lab) for lab in shown]
-    else:
-        parts = [f"{lab} ({v!r})" for lab, v in zip(shown, list(values)[:MAX_LISTED], strict=False)]
-    more = f" and {len(labels) - MAX_LISTED} more" if len(labels) > MAX_LISTED else ""
-    plural = "s" if len(labels) > 1 else ""
-    return f"{unit}{plural} {', '.join(parts)}{more}"
+def _suggest(name: str, columns: Sequence[str]) -> str:
+    """' (did you mean 'x'?)' for a close column name, else ''."""
+    folded = {str(c).strip().casefold(): str(c) for c in columns}
+    if name.strip().casefold() in folded:
+        return f" (did you mean '{folded[name.strip().casefold()]}'?)"
+    close = difflib.get_close_matches(name, [str(c) for c in columns], n=1, cutoff=0.75)
+    return f" (did you mean '{close[0]}'?)" if close else ""
 
 
 def check_columns(
@@ -73,32 +62,11 @@ def check_columns(
         else:
             seen[name] = role
         if name not in cols:
-            problems.append(f"{role} column '{name}' is not in the table (columns: {list(cols)})")
+            problems.append(
+                f"{role} column '{name}' is not in the table{_suggest(name, list(cols))} "
+                f"(columns: {list(cols)})"
+            )
     return problems
-
-
-def _parse_dates(raw: pd.Series, name: str, unit: str) -> tuple[pd.Series, list[str]]:
-    as_text = raw.dropna().astype(str)
-    numeric_text = len(as_text) > 0 and as_text.str.fullmatch(r"-?\d{1,6}(\.\d*)?").all()
-    if numeric_text or (pd.api.types.is_numeric_dtype(raw) and not pd.api.types.is_bool_dtype(raw)):
-        shown = raw.dropna()
-        return raw, [
-            f"date column '{name}' holds numbers, not dates, in "
-            f"{_where(shown.index, shown.tolist(), unit=unit)}; "
-            "write real dates such as 2024-01-01"
-        ]
-    problems = []
-    missing = raw.isna()
-    if missing.any():
-        problems.append(f"date column '{name}' is empty in {_where(raw.index[missing], unit=unit)}")
-    parsed = pd.to_datetime(raw.astype("string"), errors="coerce", format="mixed")
-    bad = parsed.isna() & ~missing
-    if bad.any():
-        problems.append(
-            f"date column '{name}' has unparseable dates in "
-            f"{_where(raw.index[bad], raw[bad], unit=unit)}"
-        )
-    return parsed, problems
 
 
 def _check_numeric(raw: pd.Series, name: str, role: str, unit: str) -> tuple[pd.Series, list[str]]:
@@ -107,20 +75,28 @@ def _check_numeric(raw: pd.Series, name: str, role: str, unit: str) -> tuple[pd.
     empty = raw.isna()
     non_numeric = values.isna() & ~empty
     if non_numeric.any():
+        hint = cat.numeric_hint(raw[non_numeric])
         problems.append(
             f"{role} column '{name}' has non-numeric values in "
-            f"{_where(raw.index[non_numeric], raw[non_numeric], unit=unit)}"
+            f"{where(raw.index[non_numeric], raw[non_numeric], unit=unit)}{hint}"
         )
     nan = empty | (values.isna() & ~non_numeric)
     if nan.any():
         problems.append(
-            f"{role} column '{name}' is missing (NaN) in {_where(raw.index[nan], unit=unit)}"
+            f"{role} column '{name}' is missing (NaN) in {where(raw.index[nan], unit=unit)}"
         )
     values = values.astype(float)
     inf = np.isinf(values)
     if inf.any():
         problems.append(
-            f"{role} column '{name}' has infinite values in {_where(raw.index[inf], unit=unit)}"
+            f"{role} column '{name}' has infinite values in {where(raw.index[inf], unit=unit)}"
+        )
+    huge = np.isfinite(values) & (values.abs() > MAX_ABS)
+    if huge.any():
+        problems.append(
+            f"{role} column '{name}' has values beyond {MAX_ABS:.0e} in "
+            f"{where(raw.index[huge], values[huge].tolist(), unit=unit)}: a unit mistake? "
+            "Rescale the column (e.g. to thousands)"
         )
     return values, problems
 
@@ -187,6 +163,80 @@ def _check_variation(values: pd.Series, name: str, role: str) -> list[str]:
     return []
 
 
+def _check_target_sign(values: pd.Series, name: str, unit: str, allow_negative: bool) -> list[str]:
+    finite = values[np.isfinite(values)]
+    if not allow_negative:
+        neg = finite < 0
+        if neg.any():
+            return [
+                f"target column '{name}' is negative in "
+                f"{where(finite.index[neg], finite[neg].tolist(), unit=unit)}: an outcome such "
+                "as sales cannot be negative; if yours can (e.g. profit), allow it with "
+                "--allow-negative-target (Python: allow_negative_target=True)"
+            ]
+    elif len(finite) and not finite.mean() > 0:
+        return [
+            f"target column '{name}' has a mean of {finite.mean():g}: the model measures media "
+            "as shares of a positive mean outcome; shift the outcome to a positive level"
+        ]
+    return []
+
+
+@dataclass
+class Validated:
+    """A checked table: ``frame`` has the date column (datetime64), the target, the channels
+    and the controls (numeric, categorical ones encoded as ``controls``), sorted by date."""
+
+    frame: pd.DataFrame
+    period_days: int
+    controls: list[str]
+    categorical: dict[str, dict] = field(default_factory=dict)
+    periods: dict | None = None
+
+
+def _controls(
+    df: pd.DataFrame, controls: Sequence[str], declared: Sequence[str], unit: str
+) -> tuple[pd.DataFrame, dict[str, dict], list[str]]:
+    """Numeric controls checked, categorical ones encoded (declared, or detected)."""
+    out, encodings, problems = pd.DataFrame(index=df.index), {}, []
+    for name in controls:
+        if name in declared or cat.looks_categorical(df[name]):
+            dummies, enc, found = cat.encode(df[name], name, unit)
+            problems += found
+            if enc is not None:
+                encodings[name] = enc.to_dict()
+                clash = [c for c in enc.names if c in df.columns or c in out.columns]
+                if clash:
+                    problems.append(
+                        f"categorical control '{name}' encodes as {clash}, names the table "
+                        "already uses; rename that column"
+                    )
+                if name not in declared:
+                    warnings.warn(
+                        f"control column '{name}' holds text: read as categorical with levels "
+                        f"{[enc.reference, *enc.levels]}, reference '{enc.reference}' (the most "
+                        "frequent); declare it with --categorical (Python: categorical=[...]) "
+                        "to make this explicit",
+                        DataWarning,
+                        stacklevel=4,
+                    )
+            for col in dummies.columns:
+                out[col] = dummies[col]
+            continue
+        values, found = _check_numeric(df[name], name, "control", unit)
+        if any("non-numeric" in p for p in found):
+            found = [
+                p + f"; if '{name}' is categorical, declare it with --categorical (Python: "
+                "categorical=[...])"
+                if "non-numeric" in p
+                else p
+                for p in found
+            ]
+        problems += found + _check_variation(values, name, "control")
+        out[name] = values
+    return out, encodings, problems
+
+
 def validate_frame(
     df: pd.DataFrame,
     *,
@@ -194,25 +244,36 @@ def validate_frame(
     target: str,
     channels: Sequence[str],
     controls: Sequence[str] = (),
-    min_rows: int | Callable[[float | None, int], int] = 0,
+    min_rows: int | Callable[[float | None, int, int], int] = 0,
     unit: str = "row",
-) -> tuple[pd.DataFrame, int]:
-    """Check a table and return it cleaned (numeric, sorted by date) with its period in days.
+    categorical: Sequence[str] = (),
+    date_format: str | None = None,
+    freq: str | None = None,
+    start_date: str | None = None,
+    allow_negative_target: bool = False,
+) -> Validated:
+    """Check a table and return it cleaned (numeric, categorical controls encoded, sorted by
+    date) with its period in days.
 
-    ``min_rows`` is a number or a function of (span in days, period in days), since the
-    model's size depends on whether the data cover a year (seasonality).
+    ``min_rows`` is a number or a function of (span in days, period in days, number of
+    controls after encoding), since the model's size depends on whether the data cover a
+    year (seasonality). ``categorical``: controls to encode as categorical (text columns with
+    few levels are detected). ``date_format``, ``freq``, ``start_date``: see
+    :func:`bayes_mmm.data.dates.parse_time`.
 
     Raises ``DataValidationError`` listing every problem found. Unsorted dates are sorted
     with a ``DataWarning``.
     """
     problems = check_columns(list(df.columns), date, target, channels, controls)
+    problems += _option_problems(controls, categorical, freq, start_date)
     if problems:
         raise DataValidationError(problems)
-    out = pd.DataFrame(index=df.index)
-    parsed, found = _parse_dates(df[date], date, unit)
-    problems += found
-    out[date] = parsed
-    for role, names in (("target", [target]), ("channel", channels), ("control", controls)):
+    time = parse_time(
+        df[date], date, unit, date_format=date_format, freq=freq, start_date=start_date
+    )
+    problems += time.problems
+    out = pd.DataFrame({date: time.dates}, index=df.index)
+    for role, names in (("target", [target]), ("channel", channels)):
         for name in names:
             values, found = _check_numeric(df[name], name, role, unit)
             problems += found
@@ -222,18 +283,30 @@ def validate_frame(
                 if neg.any():
                     problems.append(
                         f"channel column '{name}' has negative spend in "
-                        f"{_where(df.index[neg], values[neg], unit=unit)}"
+                        f"{where(df.index[neg], values[neg], unit=unit)}"
                     )
+            else:
+                problems += _check_target_sign(values, name, unit, allow_negative_target)
             problems += _check_variation(values, name, role)
+    encoded, encodings, found = _controls(df, controls, categorical, unit)
+    problems += found
+    out = pd.concat([out, encoded], axis=1)
     period = None
-    if pd.api.types.is_datetime64_any_dtype(out[date]):
+    if time.periods is not None:
+        period = FREQS[time.periods["freq"]]
+    elif not time.problems:
         period, found = _check_dates(out[date], date, unit)
         problems += found
+        if freq is not None and period and FREQS[freq.upper()] != period:
+            problems.append(
+                f"date column '{date}' is {PERIOD_NAMES[period]} but the frequency given is "
+                f"'{freq}' (a frequency is only needed for period numbers)"
+            )
     if callable(min_rows):
         span = None
         if period and out[date].notna().all():
             span = (out[date].max() - out[date].min()).days + period
-        min_rows = min_rows(span, period or 7)
+        min_rows = min_rows(span, period or 7, len(encoded.columns))
     if len(df) < min_rows:
         problems.append(
             f"too few rows: {len(df)} given, the model needs at least {min_rows} "
@@ -248,4 +321,29 @@ def validate_frame(
             stacklevel=3,
         )
         out = out.sort_values(date, kind="stable")
-    return out.reset_index(drop=True), int(period) if period else 7
+    return Validated(
+        out.reset_index(drop=True),
+        int(period) if period else 7,
+        list(encoded.columns),
+        encodings,
+        time.periods,
+    )
+
+
+def _option_problems(
+    controls: Sequence[str], categorical: Sequence[str], freq: str | None, start: str | None
+) -> list[str]:
+    problems = [
+        f"categorical column '{c}' is not among the controls {list(controls)}: only controls "
+        "can be categorical"
+        for c in categorical
+        if c not in controls
+    ]
+    if freq is not None and str(freq).upper() not in FREQS:
+        problems.append(f"frequency '{freq}' is not one of {list(FREQS)} (W: weekly, D: daily)")
+    if start is not None:
+        try:
+            pd.Timestamp(start)
+        except (ValueError, TypeError):
+            problems.append(f"start date '{start}' is not a date (write e.g. 2024-01-01)")
+    return problems

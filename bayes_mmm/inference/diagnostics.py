@@ -37,6 +37,7 @@ class Diagnostics:
     approximate: bool = False  # Laplace/ADVI draws, not MCMC: for iterating, not reporting
     compile_path: str = ""  # nutpie: "fast" (bayes_mmm's cached path) or "nutpie" (fallback)
     compile_fallback: str = ""  # why the fast path was not used (empty when it was)
+    compile_cache: str = ""  # "process" (reused in this process) | "hit" | "miss" | "off"
 
     def to_dict(self) -> dict:
         return asdict(self)

@@ -73,6 +73,11 @@ class MMMFit:
             f"channels={list(d.channels)}, controls={list(d.control_names)}; {self.diagnostics})"
         )
 
+    def _repr_html_(self) -> str:  # Jupyter: data, sampler health, priors
+        from bayes_mmm.htmlreport.views import fit_html
+
+        return fit_html(self)
+
 
 def _with_beta(posterior: xr.Dataset, data: MMMData, spec: ModelSpec) -> xr.Dataset:
     """Add ``beta`` (weekly contribution at saturation, outcome units) to the posterior."""
@@ -193,6 +198,8 @@ def fit(
         compile_path=compile_path,
         compile_fallback=fallback,
     )
+    compiled = {k: result.info[k] for k in ("compile_path", "compile_cache") if k in result.info}
+    diag = dataclasses.replace(diag, **compiled)
     if result.approximate:
         ess = min(diag.min_ess_bulk, result.info.get("importance_ess", np.inf))
         diag = dataclasses.replace(diag, approximate=True, min_ess_bulk=float(ess))

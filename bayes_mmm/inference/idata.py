@@ -56,7 +56,7 @@ def data_from_idata(tree: xr.DataTree) -> MMMData:
     meta = json.loads(tree.attrs[D.ATTR_DATA])
     const = tree["constant_data"].to_dataset()
     obs = tree["observed_data"].to_dataset()
-    dates = pd.DatetimeIndex(const[D.DATE].values, name=meta["date"])
+    dates = pd.DatetimeIndex(const[D.DATE].values, name=D.DATE)
     n = len(dates)
     return MMMData(
         dates=dates,
@@ -71,6 +71,8 @@ def data_from_idata(tree: xr.DataTree) -> MMMData:
         date_name=meta["date"],
         period_days=int(meta["period_days"]),
         lift_tests=LiftTests.from_records(meta["lift_tests"]) if meta.get("lift_tests") else None,
+        categorical=meta.get("categorical", {}),
+        periods=meta.get("periods"),
     )
 
 

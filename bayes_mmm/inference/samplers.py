@@ -51,7 +51,10 @@ def available_samplers() -> list[str]:
 
 
 def _cores(chains: int) -> int:
-    return max(1, min(chains, os.cpu_count() or 1))
+    """Chains run in parallel: one per core, at most ``$BAYES_MMM_CORES`` (a batch worker
+    sets it to 1: one fit per core, chains one after another)."""
+    limit = int(os.environ.get("BAYES_MMM_CORES") or 0) or os.cpu_count() or 1
+    return max(1, min(chains, limit))
 
 
 # ---- NUTS ------------------------------------------------------------------------------------
@@ -73,7 +76,7 @@ def sample_nutpie(
 
     compiled, info = compile_reusing(model, fast=fast_compile)
     t0 = time.perf_counter()
-    trace = nutpie.sample(
+    sampler = nutpie.sample(
         compiled,
         draws=draws,
         tune=tune,
@@ -84,7 +87,16 @@ def sample_nutpie(
         save_warmup=False,
         cores=_cores(chains),
         adaptation=adaptation,
+        blocking=False,
     )
+    try:  # nutpie's blocking sample() returns the draws so far on Ctrl-C; we stop instead
+        trace = sampler.wait()
+    except KeyboardInterrupt as err:
+        err.partial_trace = sampler.abort()  # the draws so far, for a caller that keeps them
+        raise
+    except BaseException:
+        sampler.cancel()
+        raise
     sample_s = time.perf_counter() - t0
     return SamplerResult(
         trace["posterior"].to_dataset(),
@@ -237,6 +249,7 @@ def sample_laplace(model, *, chains, draws, tune, seed, target_accept, progress)
         info={
             "compile_path": info.path,
             "fallback_reason": info.reason,
+            "compile_cache": info.cache,
             "importance_ess": ess,
             "optima_spread": spread,
         },

@@ -41,6 +41,27 @@ ROI_PRIOR_SIGMA = 0.85
 SUPPORT = {D.ROI: (0.0, None), D.SIGMA: (0.0, None), D.NU: (0.0, None)}
 
 YEAR_DAYS = 365.25
+# the JSON type of each spec field (checked before any work: "l_max": "8" is refused)
+JSON_TYPES = {
+    "l_max": ((int,), "a whole number"),
+    "adstock": ((str, bool), "an adstock name (or true/false)"),
+    "trend": ((bool,), "true or false"),
+    "yearly_seasonality": ((int, type(None)), "a whole number or null"),
+    "weekly_seasonality": ((int, type(None)), "a whole number or null"),
+    "likelihood": ((str,), "a string"),
+    "saturation": ((str,), "a string"),
+    "roi_media_share": ((int, float), "a number"),
+    "roi_prior_sigma": ((int, float), "a number"),
+    "priors": ((dict,), "an object"),
+    "channel_priors": ((dict,), "an object"),
+    "categorical": ((list, tuple), "a list of column names"),
+}
+
+
+def _json_type_ok(value, types: tuple) -> bool:
+    if isinstance(value, bool) and bool not in types:
+        return False  # true is not a number here
+    return isinstance(value, types)
 
 
 @dataclass(frozen=True)
@@ -62,10 +83,12 @@ class ModelSpec:
     roi_prior_sigma: float = ROI_PRIOR_SIGMA
     priors: Mapping[str, Prior] = field(default_factory=dict)
     channel_priors: Mapping[str, Mapping[str, Prior]] = field(default_factory=dict)
+    categorical: tuple[str, ...] = ()  # controls one-hot encoded (bayes_mmm.data.categorical)
 
     def __post_init__(self):
         if isinstance(self.adstock, bool):  # spec files and code of earlier versions
             object.__setattr__(self, "adstock", "geometric" if self.adstock else "none")
+        object.__setattr__(self, "categorical", tuple(self.categorical))
         if self.l_max < 1:
             raise ValueError(f"l_max must be at least 1, got {self.l_max}")
         if self.likelihood not in ("normal", "studentt"):
@@ -214,6 +237,7 @@ class ModelSpec:
                 ch: {k: p.to_dict() for k, p in ps.items()}
                 for ch, ps in self.channel_priors.items()
             },
+            "categorical": list(self.categorical),
         }
 
     def to_json(self) -> str:
@@ -225,6 +249,13 @@ class ModelSpec:
         unknown = set(d) - set(cls.__dataclass_fields__)
         if unknown:
             raise ValueError(f"unknown model spec fields: {sorted(unknown)}")
+        wrong = [
+            f"'{k}' must be {JSON_TYPES[k][1]}, got {v!r}"
+            for k, v in d.items()
+            if not _json_type_ok(v, JSON_TYPES[k][0])
+        ]
+        if wrong:
+            raise ValueError("model spec: " + "; ".join(wrong))
         if isinstance(d.get("adstock"), bool):
             d["adstock"] = "geometric" if d["adstock"] else "none"
         d["priors"] = {k: Prior.from_dict(v) for k, v in d.get("priors", {}).items()}

@@ -30,6 +30,7 @@ from bayes_mmm.plots.style import (
     band,
     channel_colors,
     dates_axis,
+    err,
     outcome_over_time,
     pct,
 )
@@ -230,7 +231,7 @@ def plot_contributions(result: MMMFit | Analysis, ci_prob: float | None = None) 
     m, lo, hi = band(share, a.ci_prob)
     ypos = np.arange(len(channels))[::-1]
     ax2.barh(ypos, m, color=[colors[c] for c in channels], alpha=0.85)
-    ax2.errorbar(m, ypos, xerr=[m - lo, hi - m], fmt="none", ecolor="black", capsize=3, lw=1)
+    ax2.errorbar(m, ypos, xerr=err(m, lo, hi), fmt="none", ecolor="black", capsize=3, lw=1)
     ax2.set_yticks(ypos, channels)
     ax2.xaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
     ax2.set_xlabel(f"share of modeled {data.target_name}")
@@ -262,7 +263,7 @@ def plot_roi(result: MMMFit | Analysis, ci_prob: float | None = None) -> Figure:
         ax.errorbar(
             m,
             ypos + offset,
-            xerr=[m - lo, hi - m],
+            xerr=err(m, lo, hi),
             fmt=marker,
             color=color,
             capsize=3,

@@ -12,6 +12,7 @@ from matplotlib.ticker import FuncFormatter
 
 from bayes_mmm.analysis.summary import DEFAULT_CI_PROB, eti_bounds
 from bayes_mmm.budget.allocation import Allocation
+from bayes_mmm.plots.style import err
 
 CURRENT, RECOMMENDED, BAND = "#8c8c8c", "#1f6fb4", "#9ecae1"
 
@@ -135,10 +136,7 @@ def frontier(
             top.errorbar(
                 row.total_spend + dx,
                 row.incremental_mean,
-                yerr=[
-                    [row.incremental_mean - row.incremental_lower],
-                    [row.incremental_upper - row.incremental_mean],
-                ],
+                yerr=err([row.incremental_mean], [row.incremental_lower], [row.incremental_upper]),
                 fmt=marker,
                 color=color,
                 ms=10 if marker == "*" else 7,

@@ -10,6 +10,7 @@ from bayes_mmm.analysis.summary import eti_bounds
 from bayes_mmm.checking.crossval import CVResult
 from bayes_mmm.checking.prior import PriorCheck
 from bayes_mmm.model import dims as D
+from bayes_mmm.plots.style import err
 
 
 def prior_predictive(check: PriorCheck, ci_probs: tuple[float, ...] = (0.5, 0.9)) -> Figure:
@@ -71,7 +72,7 @@ def cv_roi_stability(cv: CVResult) -> Figure:
         ax.errorbar(
             x,
             sub["roi_mean"],
-            yerr=[sub["roi_mean"] - sub["roi_lower"], sub["roi_upper"] - sub["roi_mean"]],
+            yerr=err(sub["roi_mean"], sub["roi_lower"], sub["roi_upper"]),
             fmt="o",
             capsize=3,
             color=f"C{j}",

@@ -12,7 +12,7 @@ from bayes_mmm.analysis.learning import WEAK_CONTRACTION
 from bayes_mmm.analysis.overview import Analysis
 from bayes_mmm.inference.fit import MMMFit
 from bayes_mmm.model import dims as D
-from bayes_mmm.plots.style import NUMBER, as_analysis, band, channel_colors, grid, pct
+from bayes_mmm.plots.style import NUMBER, as_analysis, band, channel_colors, err, grid, pct
 
 
 def plot_response_curves(result: MMMFit | Analysis, ci_prob: float | None = None) -> Figure:
@@ -36,7 +36,7 @@ def plot_response_curves(result: MMMFit | Analysis, ci_prob: float | None = None
         ax.errorbar(
             [spend],
             [nm],
-            yerr=[[nm - nlo], [nhi - nm]],
+            yerr=err([nm], [nlo], [nhi]),
             fmt="o",
             color="black",
             ms=5,
@@ -68,7 +68,7 @@ def plot_adstock(result: MMMFit | Analysis, ci_prob: float | None = None) -> Fig
         lags = w[D.LAG].values
         m, lo, hi = band(w, a.ci_prob)
         ax.bar(lags, m, color=colors[ch], alpha=0.7, width=0.7)
-        ax.errorbar(lags, m, yerr=[m - lo, hi - m], fmt="none", ecolor="black", capsize=2, lw=1)
+        ax.errorbar(lags, m, yerr=err(m, lo, hi), fmt="none", ecolor="black", capsize=2, lw=1)
         ax.set_title(ch)
         ax.set_ylim(0, 1)
         ax.set_xticks(lags)

@@ -62,3 +62,9 @@ def outcome_over_time(ax, target_name: str) -> None:
     ax.yaxis.set_major_formatter(NUMBER)
     dates_axis(ax)
     ax.grid(alpha=0.3)
+
+
+def err(mean, lower, upper):
+    """Error-bar lengths below and above ``mean``: never negative (the posterior mean of a
+    skewed posterior, or of few distinct draws, can lie outside its equal-tailed interval)."""
+    return np.clip(np.asarray([np.subtract(mean, lower), np.subtract(upper, mean)], float), 0, None)

@@ -3,17 +3,17 @@
 Models of the same structure (same channels and controls count, seasonality, priors' families,
 number of dates) build the same pytensor graphs and differ only in the values of their
 ``pm.Data`` (see ``bayes_mmm.model.build``). The first fit of a structure compiles it
-(:func:`bayes_mmm.compile_cache.compile_nutpie`); a later fit of the same structure in the
+(:func:`bayes_mmm.inference._compile.fast.compile_nutpie`); a later fit of the same structure in the
 same process takes that compiled model and swaps in its own data, initial-point function and
 coordinates (~0.2 s instead of 1.2-1.9 s). The draws are identical to a fresh compilation's
 (tested): the compiled code is the same and every input is the new model's. A memo entry's
 pytensor functions always hold the data of its latest use (so use one compiled model at a
 time per structure, as ``bayes_mmm.inference.fit`` does).
 
-The key is :func:`bayes_mmm.graph_store.graph_key`, the one that also names the structure's
-compiled graphs on disk (~5 ms: the printed model graph, its constants and data shapes; the
-logp graph is not built): ``bayes_mmm.model.build`` builds one graph per structure, with every
-data-dependent number in ``pm.Data``. Any failure in reuse falls back to compiling.
+The key is :func:`bayes_mmm.inference._compile.graph_store.graph_key`, the one that also names
+the structure's compiled graphs on disk (~5 ms: the printed model graph, its constants and data
+shapes; the logp graph is not built): ``bayes_mmm.model.build`` builds one graph per structure,
+with every data-dependent number in ``pm.Data``. Any failure in reuse falls back to compiling.
 """
 
 from __future__ import annotations
@@ -84,8 +84,8 @@ def with_model_data(compiled, model):
 
 
 def compile_reusing(model, *, fast: bool = True):
-    """:func:`~bayes_mmm.compile_cache.compile_nutpie`, reusing this process's compiled model
-    of the same structure when there is one (``CompileInfo.cache == "process"``)."""
+    """:func:`~bayes_mmm.inference._compile.fast.compile_nutpie`, reusing this process's compiled
+    model of the same structure when there is one (``CompileInfo.cache == "process"``)."""
     t0 = time.perf_counter()
     if not fast:
         return compile_nutpie(model, fast=False)

@@ -1,0 +1,139 @@
+"""Write a fitted model's outputs to a directory (model file first, then tables, JSON, plots,
+each atomically, and the short result table the command line prints."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from bayes_mmm.analysis.checks import Holdout
+from bayes_mmm.analysis.overview import Analysis
+from bayes_mmm.analysis.params import parameter_summary
+from bayes_mmm.experiments.lift import lift_table
+from bayes_mmm.htmlreport import write_html_report
+from bayes_mmm.inference.fit import MMMFit
+from bayes_mmm.io import atomic_path, save, write_csv, write_json
+from bayes_mmm.logs import log
+
+DIAGNOSTIC_KEYS = ("max_r_hat", "min_ess_bulk", "divergences", "steps_per_draw", "sampling_seconds")
+PLOT_DPI = 110
+
+
+def diagnostics_dict(fit: MMMFit) -> dict:
+    d = fit.diagnostics.to_dict()
+    out = {k: d[k] for k in DIAGNOSTIC_KEYS}
+    out.update({k: v for k, v in d.items() if k not in out})
+    out["problems"] = fit.diagnostics.problems()
+    return out
+
+
+def write_plots(analysis: Analysis, out_dir: str | Path, progress: bool = True) -> list[Path]:
+    """Every figure of :func:`bayes_mmm.plots.all_figures` as ``out_dir/<name>.png``."""
+    from bayes_mmm.plots import all_figures
+
+    if progress:
+        log.info("drawing plots")
+    written = []
+    for name, fig in all_figures(analysis).items():
+        path = Path(out_dir) / f"{name}.png"
+        with atomic_path(path) as tmp:
+            fig.savefig(tmp, format="png", dpi=PLOT_DPI)
+        written.append(path)
+    return written
+
+
+def _fit_json(a: Analysis) -> dict:
+    """``fit.json``: fit quality, and how the data were read (categorical controls' reference
+    levels, period numbers)."""
+    out = a.summary()
+    data = a.fit.data
+    out["data"] = {"date_column": data.date_name, "target": data.target_name}
+    if data.categorical:
+        out["data"]["categorical_controls"] = {k: dict(v) for k, v in data.categorical.items()}
+    if data.periods:
+        out["data"]["periods"] = dict(data.periods)
+    return out
+
+
+def _with_periods(table: pd.DataFrame, fit: MMMFit) -> pd.DataFrame:
+    """With period numbers as the time index, a ``period`` column next to the dates."""
+    periods = fit.data.periods
+    if not periods:
+        return table
+    step = pd.Timedelta(days=fit.data.period_days)
+    start = pd.Timestamp(periods["start"])
+    number = ((pd.to_datetime(table["date"]) - start) / step).round().astype(int)
+    table = table.copy()
+    table.insert(1, "period", number + int(periods["first"]))
+    return table
+
+
+def result_table(a: Analysis) -> str:
+    """A few lines for the terminal: ROI and marginal ROI per channel with intervals, and
+    the sampler's diagnostics."""
+    roi = a.roi_table
+    pct = f"{a.ci_prob:.0%}"
+    rows = [("channel", "ROI", f"{pct} interval", "marginal ROI", f"{pct} interval")]
+    for r in roi.itertuples(index=False):
+        rows.append(
+            (
+                str(r.channel),
+                f"{r.roi_mean:.3g}",
+                f"[{r.roi_lower:.3g}, {r.roi_upper:.3g}]",
+                f"{r.mroi_mean:.3g}",
+                f"[{r.mroi_lower:.3g}, {r.mroi_upper:.3g}]",
+            )
+        )
+    widths = [max(len(row[i]) for row in rows) for i in range(5)]
+    lines = ["  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)) for row in rows]
+    unit = a.fit.data.target_name
+    lines.insert(1, "-" * len(lines[0]))
+    lines.append(f"(ROI: {unit} per unit of spend over the data; marginal: of the next unit)")
+    lines.append(f"diagnostics: {a.fit.diagnostics}")
+    if a.fit.diagnostics.problems():
+        lines.append(f"({len(a.fit.diagnostics.problems())} warning(s) above; diagnostics.json)")
+    return "\n".join(lines)
+
+
+def write_fit_outputs(
+    fit: MMMFit,
+    out_dir: str | Path,
+    ci_prob: float | None = None,
+    progress: bool = True,
+    holdout: Holdout | None = None,
+    plots: bool = True,
+    analysis: Analysis | None = None,
+    html: bool = True,
+) -> list[Path]:
+    """Write ``model.nc`` (first), ``summary.csv``, ``roi.csv`` (with marginal ROI),
+    ``contributions.csv``, ``shares.csv``, ``response_curves.csv``, ``prior_posterior.csv``,
+    ``fit.json`` (fit quality, holdout, what the data could not inform, how the data were
+    read), ``diagnostics.json``, ``plots/*.png``, ``report.html`` (unless ``html=False``) and,
+    for a fit with lift tests, ``lift_tests.csv`` to ``out_dir``. ``analysis``: an
+    :class:`Analysis` of ``fit`` to reuse.
+    """
+    out = Path(out_dir)
+    written = [save(fit, out / "model.nc")]  # first: the fit survives a failure below
+    a = analysis or Analysis(fit, ci_prob, holdout=holdout)
+    if progress:
+        log.info("analysing the posterior: contributions, ROI, marginal ROI, curves, fit checks")
+    written += [
+        write_csv(parameter_summary(fit, a.ci_prob), out / "summary.csv", index=True),
+        write_csv(a.roi_table, out / "roi.csv"),
+        write_csv(_with_periods(a.contributions_table, fit), out / "contributions.csv"),
+        write_csv(a.shares_table, out / "shares.csv"),
+        write_csv(a.response_table, out / "response_curves.csv"),
+        write_csv(a.prior_posterior, out / "prior_posterior.csv"),
+        write_json(_fit_json(a), out / "fit.json"),
+        write_json(diagnostics_dict(fit), out / "diagnostics.json"),
+    ]
+    if fit.data.lift_tests:
+        written.append(write_csv(lift_table(fit, a.ci_prob), out / "lift_tests.csv"))
+    if plots:
+        written += write_plots(a, out / "plots", progress)
+    if html:  # the HTML report (bayes_mmm.htmlreport), from the same Analysis
+        if progress:
+            log.info("writing report.html")
+        written.append(write_html_report(a, out / "report.html"))
+    return written

@@ -1,0 +1,126 @@
+"""The HTML report for the people who decide the budget: headline, model health card,
+contributions, ROI and marginal ROI, response curves, budget recommendation, lift tests, data
+and model specification, in one self-contained file (figures embedded, CSS inline).
+
+``bm.report(fit_or_analysis, "report.html")`` in Python; :func:`write_html_report` is what the
+command line calls. Rich ``_repr_html_`` views for Jupyter are in :mod:`.views`.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from pathlib import Path
+
+from bayes_mmm.analysis.checks import Holdout
+from bayes_mmm.analysis.overview import Analysis
+from bayes_mmm.budget.allocation import Allocation
+from bayes_mmm.htmlreport import render, sections
+from bayes_mmm.htmlreport.health import Check, health_checks
+from bayes_mmm.inference.fit import MMMFit
+from bayes_mmm.io import write_atomic
+
+log = logging.getLogger(__name__)
+
+DEFAULT_HORIZON_DAYS = 91  # a plan made for the report without a horizon covers a quarter
+
+__all__ = ["Check", "health_checks", "html", "report", "write_html_report"]
+
+
+def _analysis(
+    result: MMMFit | Analysis, ci_prob: float | None, holdout: Holdout | None
+) -> Analysis:
+    if isinstance(result, Analysis):
+        if holdout is not None and result.holdout is None:
+            result.holdout = holdout
+        return result
+    if isinstance(result, MMMFit):
+        return Analysis(result, ci_prob, holdout=holdout)
+    raise TypeError(f"report() takes an MMMFit or an Analysis, got {type(result).__name__}")
+
+
+def plan(
+    fit: MMMFit,
+    budget: float | None = None,
+    objective: str | None = None,
+    horizon: int | None = None,
+    ci_prob: float | None = None,
+) -> Allocation:
+    """The budget recommendation shown in the report: :func:`bayes_mmm.budget.optimize` over
+    ``horizon`` periods (default: a quarter) for ``objective`` (default: the mean)."""
+    from bayes_mmm.budget.optimize import optimize
+
+    if horizon is None:
+        horizon = max(1, round(DEFAULT_HORIZON_DAYS / fit.data.period_days))
+    return optimize(fit, horizon, budget, objective=objective or "mean", ci_prob=ci_prob)
+
+
+def html(
+    result: MMMFit | Analysis,
+    *,
+    allocation: Allocation | None = None,
+    title: str | None = None,
+    ci_prob: float | None = None,
+    holdout: Holdout | None = None,
+) -> str:
+    """The report as an HTML string (see :func:`report`)."""
+    a = _analysis(result, ci_prob, holdout)
+    ctx = sections.context(a, allocation)
+    figs = {name: render.png(fig) for name, fig in sections.figures(a, allocation).items()}
+    title = title or f"Media mix model: {a.fit.data.target_name}"
+    return render.render("report.html.j2", title=title, figures=figs, **ctx)
+
+
+def report(
+    result: MMMFit | Analysis,
+    path: str | Path,
+    *,
+    allocation: Allocation | None = None,
+    budget: float | None = None,
+    objective: str | None = None,
+    horizon: int | None = None,
+    title: str | None = None,
+    ci_prob: float | None = None,
+    holdout: Holdout | None = None,
+) -> Path:
+    """Write the HTML report of a fit (or of an :class:`~bayes_mmm.Analysis`, reusing its
+    computed draws) to ``path``; returns the path.
+
+    ``allocation`` (from :func:`bayes_mmm.budget.optimize`) adds the budget recommendation;
+    so does any of ``budget``, ``objective``, ``horizon``, which make one here. ``holdout``
+    (from :func:`bayes_mmm.holdout`) adds the out-of-time check to the health card.
+    """
+    a = _analysis(result, ci_prob, holdout)
+    if allocation is None and (budget, objective, horizon) != (None, None, None):
+        allocation = plan(a.fit, budget, objective, horizon, a.ci_prob)
+    start = time.perf_counter()
+    text = html(a, allocation=allocation, title=title)
+    out = write_atomic(path, lambda p: p.write_text(text, encoding="utf-8"))
+    log.info("wrote %s (%.1f s)", out, time.perf_counter() - start)
+    return out
+
+
+def write_html_report(
+    fit_or_analysis: MMMFit | Analysis,
+    path: str | Path,
+    budget: float | None = None,
+    objective: str | None = None,
+    horizon: int | None = None,
+    *,
+    allocation: Allocation | None = None,
+    ci_prob: float | None = None,
+    holdout: Holdout | None = None,
+) -> Path:
+    """The command line's entry: ``fit`` and ``report`` write ``report.html`` with it (a plan
+    is included when ``budget``, ``objective`` or ``horizon`` is given), ``optimize`` passes
+    its ``allocation``. Written atomically (a temporary file renamed when complete)."""
+    return report(
+        fit_or_analysis,
+        path,
+        allocation=allocation,
+        budget=budget,
+        objective=objective,
+        horizon=horizon,
+        ci_prob=ci_prob,
+        holdout=holdout,
+    )
