@@ -109,11 +109,13 @@ def write_fit_outputs(
     plots: bool = True,
     analysis: Analysis | None = None,
     html: bool = True,
+    plan: dict | None = None,
 ) -> list[Path]:
     """Write ``model.nc`` (first), ``summary.csv``, ``roi.csv`` (with marginal ROI),
     ``contributions.csv``, ``shares.csv``, ``response_curves.csv``, ``prior_posterior.csv``,
     ``fit.json`` (fit quality, holdout, what the data could not inform, how the data were
-    read), ``diagnostics.json``, ``plots/*.png``, ``report.html`` (unless ``html=False``) and,
+    read), ``diagnostics.json``, ``plots/*.png``, ``report.html`` (unless ``html=False``; with
+    a budget plan when ``plan`` gives ``budget``/``objective``/``horizon``) and,
     for a fit with lift tests, ``lift_tests.csv`` to ``out_dir``. ``analysis``: an
     :class:`Analysis` of ``fit`` to reuse.
     """
@@ -137,5 +139,5 @@ def write_fit_outputs(
         written += write_plots(a, out / "plots", progress)
     if html:  # the HTML report (bayes_mmm.htmlreport), from the same Analysis
         _say("writing report.html", progress)
-        written.append(write_html_report(a, out / "report.html"))
+        written.append(write_html_report(a, out / "report.html", **(plan or {})))
     return written
