@@ -105,11 +105,13 @@ def write_fit_outputs(
     plots: bool = True,
     analysis: Analysis | None = None,
     html: bool = True,
+    plan: dict | None = None,
 ) -> list[Path]:
     """Write ``model.nc`` (first), ``summary.csv``, ``roi.csv`` (with marginal ROI),
     ``contributions.csv``, ``shares.csv``, ``response_curves.csv``, ``prior_posterior.csv``,
     ``fit.json`` (fit quality, holdout, what the data could not inform, how the data were
-    read), ``diagnostics.json``, ``plots/*.png``, ``report.html`` (unless ``html=False``) and,
+    read), ``diagnostics.json``, ``plots/*.png``, ``report.html`` (unless ``html=False``; with
+    a budget plan when ``plan`` gives ``budget``/``objective``/``horizon``) and,
     for a fit with lift tests, ``lift_tests.csv`` to ``out_dir``. ``analysis``: an
     :class:`Analysis` of ``fit`` to reuse.
     """
@@ -135,5 +137,5 @@ def write_fit_outputs(
     if html:  # the HTML report (bayes_mmm.htmlreport), from the same Analysis
         if progress:
             log.info("writing report.html")
-        written.append(write_html_report(a, out / "report.html"))
+        written.append(write_html_report(a, out / "report.html", **(plan or {})))
     return written

@@ -197,7 +197,7 @@ def test_cli_batch_resumes_and_forces(tmp_path, capsys):
     )
     out = tmp_path / "out"
     assert main(["batch", str(jobs), "--out", str(out), "--workers", "1"]) == 0
-    assert "[1/1] one: done in" in capsys.readouterr().err
+    assert "[####################] 1/1 one: done in" in capsys.readouterr().err
     assert (out / "one" / "model.nc").is_file()
     assert not (out / "one" / "plots").exists()  # plots=false
     stamp = (out / "one" / ".done").stat().st_mtime_ns
@@ -207,3 +207,11 @@ def test_cli_batch_resumes_and_forces(tmp_path, capsys):
     assert main(["batch", str(jobs), "--out", str(out), "--workers", "1", "--force"]) == 0
     assert (out / "one" / ".done").stat().st_mtime_ns != stamp
     assert sorted(p.name for p in out.iterdir()) == ["batch.json", "batch_summary.csv", "one"]
+
+
+def test_progress_bar_fills_with_finished_jobs():
+    from bayes_mmm.batch.summary import bar
+
+    assert bar(0, 4) == "[" + "." * 20 + "] 0/4"
+    assert bar(1, 4) == "[" + "#" * 5 + "." * 15 + "] 1/4"
+    assert bar(4, 4) == "[" + "#" * 20 + "] 4/4"

@@ -274,3 +274,38 @@ def test_write_html_report_makes_the_plan_it_is_asked_for(demo_fit, tmp_path):
     assert 'id="budget"' in page and "budget 40,000 over the next 8 weeks" in page
     assert 'id="budget"' not in write_html_report(demo_fit, tmp_path / "s.html").read_text()
     assert not list(tmp_path.glob("*.tmp"))
+
+
+def test_report_command_writes_only_the_html_with_a_plan(demo_fit, tmp_path):
+    from bayes_mmm.cli import main
+    from bayes_mmm.io import save
+
+    model = save(demo_fit, tmp_path / "model.nc")
+    page = tmp_path / "plan.html"
+    args = ["report", str(model), "--out", str(page), "--budget", "40000", "--horizon", "8"]
+    assert main([*args, "--quiet"]) == 0
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["model.nc", "plan.html"]
+    text = page.read_text()
+    assert 'id="budget"' in text and "budget 40,000 over the next 8 weeks" in text
+    folder = tmp_path / "again"
+    assert main(["report", str(model), "--out", str(folder), "--horizon", "8", "--quiet"]) == 0
+    assert 'id="budget"' in (folder / "report.html").read_text()
+    assert (folder / "roi.csv").is_file()
+
+
+@pytest.mark.parametrize(
+    ("extra", "named"),
+    [
+        (["--budget", "-5"], "--budget"),
+        (["--objective", "median"], "--objective"),
+        (["--horizon", "0"], "--horizon"),
+    ],
+)
+def test_report_command_refuses_a_bad_plan_before_loading(extra, named, tmp_path, capsys):
+    from bayes_mmm.cli import EXIT_BAD_INPUT, main
+
+    missing = tmp_path / "absent.nc"  # never read: the arguments are checked first
+    code = main(["report", str(missing), "--out", str(tmp_path / "r.html"), *extra])
+    assert code == EXIT_BAD_INPUT
+    err = capsys.readouterr().err
+    assert named in err and "absent.nc" not in err and "Traceback" not in err

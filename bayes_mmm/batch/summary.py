@@ -65,9 +65,18 @@ def write(frame: pd.DataFrame, out_dir: Path, engine: dict | None = None) -> Pat
     return write_csv(frame, out_dir / SUMMARY)
 
 
+BAR_WIDTH = 20
+
+
+def bar(k: int, n: int, width: int = BAR_WIDTH) -> str:
+    """A text progress bar, e.g. ``[#####...............] 1/4``."""
+    filled = round(width * k / n) if n else width
+    return f"[{'#' * filled}{'.' * (width - filled)}] {k}/{n}"
+
+
 def line(row: dict, k: int, n: int) -> str:
-    """One progress line for a finished job."""
-    head = f"[{k}/{n}] {row['name']}: "
+    """One progress line for a finished job, led by the batch's progress bar."""
+    head = f"{bar(k, n)} {row['name']}: "
     if row["status"] == "failed":
         wall = row.get("wall_seconds")
         after = f" after {wall:.1f} s" if wall is not None and wall == wall else ""

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from bayes_mmm.analysis.checks import holdout as fit_holdout
 from bayes_mmm.analysis.overview import Analysis
+from bayes_mmm.budget.objectives import Objective
 from bayes_mmm.cli.common import (
     InputError,
     add_debug_arg,
@@ -32,6 +33,7 @@ from bayes_mmm.cli.outputs import out_problems, staged
 from bayes_mmm.data.dataset import read_csv
 from bayes_mmm.data.demo import demo_csv_path, load_demo
 from bayes_mmm.export import result_table, write_fit_outputs
+from bayes_mmm.htmlreport import write_html_report
 from bayes_mmm.inference.fit import MMMFit, fit
 from bayes_mmm.io import load
 from bayes_mmm.model import components
@@ -158,6 +160,13 @@ def register(sub) -> None:
     )
     r.add_argument("--quiet", action="store_true", help="no progress output")
     _add_output_args(r, holdout=False)
+    g = r.add_argument_group("budget plan in report.html")
+    g.add_argument("--horizon", type=int, help="weeks (periods) to plan (default 13 with a plan)")
+    g.add_argument("--budget", type=float, help="total spend over the horizon, all channels")
+    g.add_argument(
+        "--objective",
+        help="mean | quantile:P | cvar:P | profit:VALUE (as 'bayes-mmm optimize')",
+    )
     add_debug_arg(r)
     r.set_defaults(func=run_report)
 
@@ -278,7 +287,7 @@ def run_fit(args: argparse.Namespace) -> int:
     return write_outputs(args, result, held)
 
 
-def write_outputs(args: argparse.Namespace, result: MMMFit, held=None) -> int:
+def write_outputs(args: argparse.Namespace, result: MMMFit, held=None, plan=None) -> int:
     """Write the whole output set through a staging folder, then print the result table."""
     progress = not args.quiet
     with staged(args.out, args.command) as tmp, checked_work():
@@ -290,6 +299,7 @@ def write_outputs(args: argparse.Namespace, result: MMMFit, held=None) -> int:
             plots=not args.no_plots,
             analysis=a,
             html=not getattr(args, "no_report", False),
+            plan=plan,
         )
         table = result_table(a)
     say(args, f"wrote {len(written)} files to {args.out}")
@@ -300,9 +310,44 @@ def write_outputs(args: argparse.Namespace, result: MMMFit, held=None) -> int:
     return 0
 
 
+def _plan_problems(args: argparse.Namespace) -> list[str]:
+    """The report command's plan options, checked before any work."""
+    problems = []
+    if args.horizon is not None and args.horizon < 1:
+        problems.append(f"--horizon must be a positive number of periods, got {args.horizon}")
+    if args.budget is not None and not args.budget > 0:
+        problems.append(f"--budget must be a positive total spend, got {args.budget}")
+    if args.objective is not None:
+        try:
+            Objective.parse(args.objective)
+        except ValueError as err:
+            problems.append(f"--objective {args.objective!r}: {err}")
+    return problems
+
+
+def _html_problems(out: Path) -> list[str]:
+    if out.is_dir():
+        return [f"--out '{out}' is a folder; a name ending in .html writes only the report"]
+    parent = out.absolute().parent
+    if not parent.is_dir():
+        return [f"--out '{out}': the folder '{parent}' does not exist"]
+    return []
+
+
 def run_report(args: argparse.Namespace) -> int:
-    problems = ci_problems(args) + out_problems(args.out, args.command)
+    """Every output again from a saved model into a folder, or only ``report.html`` when
+    ``--out`` ends in ``.html``; ``--budget/--objective/--horizon`` add a plan to the report."""
+    html_only = args.out.suffix.lower() == ".html"
+    out_check = _html_problems(args.out) if html_only else out_problems(args.out, args.command)
+    problems = ci_problems(args) + _plan_problems(args) + out_check
     if problems:
         raise InputError(problems)
     result = load(args.model)  # ModelFileError (bad input) naming the file
-    return write_outputs(args, result)
+    plan = {k: getattr(args, k) for k in ("budget", "objective", "horizon")}
+    plan = {k: v for k, v in plan.items() if v is not None}
+    if not html_only:
+        return write_outputs(args, result, plan=plan)
+    with checked_work():
+        path = write_html_report(result, args.out, ci_prob=args.ci_prob, **plan)
+    say(args, f"wrote {path}")
+    return 0
