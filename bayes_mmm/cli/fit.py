@@ -18,6 +18,8 @@ from bayes_mmm.budget.objectives import Objective
 from bayes_mmm.cli.common import (
     InputError,
     add_debug_arg,
+    add_model_arg,
+    add_report_args,
     add_sampling_args,
     checked_work,
     ci_problems,
@@ -150,15 +152,8 @@ def register(sub) -> None:
         "model saved by 'bayes-mmm fit', e.g. the <out>.partial/model.nc a failed run kept. "
         "A holdout score is not stored in the model: refit with --holdout-weeks for it.",
     )
-    r.add_argument("model", type=Path, help="model file saved by 'bayes-mmm fit' (model.nc)")
-    r.add_argument("--out", type=Path, required=True, help="output directory")
-    r.add_argument(
-        "--ci-prob",
-        type=float,
-        default=None,
-        help="credible interval probability (default: ArviZ's stats.ci_prob, 0.9)",
-    )
-    r.add_argument("--quiet", action="store_true", help="no progress output")
+    add_model_arg(r)
+    add_report_args(r)  # --ci-prob, --quiet, --out (a folder, or NAME.html for the report only)
     _add_output_args(r, holdout=False)
     g = r.add_argument_group("budget plan in report.html")
     g.add_argument("--horizon", type=int, help="weeks (periods) to plan (default 13 with a plan)")

@@ -96,7 +96,7 @@ def report(
     start = time.perf_counter()
     text = html(a, allocation=allocation, title=title)
     out = write_atomic(path, lambda p: p.write_text(text, encoding="utf-8"))
-    log.info("wrote %s (%.1f s)", out, time.perf_counter() - start)
+    log.info("wrote %s (%.1f s)", Path(out).name, time.perf_counter() - start)
     return out
 
 
