@@ -125,6 +125,24 @@ def _add_data_args(f: argparse.ArgumentParser) -> None:
         action="store_true",
         help="accept negative outcome values (e.g. profit); refused by default",
     )
+    g.add_argument(
+        "--geo",
+        metavar="COLUMN",
+        help="geo column of a long table (one row per geo and period): a hierarchical model "
+        "across geos",
+    )
+    g.add_argument(
+        "--population",
+        metavar="COLUMN",
+        help="with --geo: each geo's population (constant within a geo), used to scale geos",
+    )
+    g.add_argument(
+        "--align",
+        choices=("error", "intersect"),
+        default="error",
+        help="with --geo, when geos cover different dates: refuse (default) or keep the dates "
+        "all geos share",
+    )
 
 
 def register(sub) -> None:
@@ -230,6 +248,9 @@ def _read_data(args: argparse.Namespace, spec: ModelSpec):
             freq=args.freq,
             start_date=args.start_date,
             allow_negative_target=args.allow_negative_target,
+            geo=args.geo,
+            population=args.population,
+            align=args.align,
         )
     if args.lift_tests is not None:
         data = data.with_lift_tests(args.lift_tests)
