@@ -200,6 +200,7 @@ def simulate(
     seed: int = 0,
     adstock: str = "geometric",
     saturation: str = "hill",
+    n_geos: int = 1,
     **media_params: Sequence[float] | float | None,
 ) -> Simulation:
     """Simulate weekly (or daily) data with known truth.
@@ -217,7 +218,16 @@ def simulate(
     ``media_share`` is the share of the mean outcome due to media; ``noise`` is the noise
     standard deviation as a fraction of the mean outcome; ``trend`` and ``seasonality`` are
     fractions of the baseline (change over the window, and yearly amplitude).
+    ``n_geos`` > 1: geo-level data (:func:`bayes_mmm.data.simulate_geo.simulate_geo`).
     """
+    if n_geos != 1:
+        from bayes_mmm.data.simulate_geo import simulate_geo
+
+        return simulate_geo(n_geos, n_weeks, channels, patterns, roi=roi, mean_spend=mean_spend,
+                            media_share=media_share, noise=noise, trend=trend,
+                            spend_variability=spend_variability, seasonality=seasonality,
+                            l_max=l_max, start=start, seed=seed, adstock=adstock,
+                            saturation=saturation, **media_params)  # fmt: skip
     rng = np.random.default_rng(seed)
     channels = tuple(channels)
     n_ch = len(channels)

@@ -43,7 +43,13 @@ def check_rows(data: MMMData, spec: ModelSpec) -> None:
 
 
 def resolve_priors(data: MMMData, spec: ModelSpec) -> dict[str, Prior]:
-    return spec.resolve_priors(data.channels, float(data.target.sum()), data.spend.sum(axis=0))
+    """Concrete priors; with geos, also those of the hierarchy (:mod:`.geo`)."""
+    priors = spec.resolve_priors(data.channels, float(data.target.sum()), data.spend.sum(axis=0))
+    if data.n_geos > 1:
+        from bayes_mmm.model.geo_build import geo_priors
+
+        priors = geo_priors(priors, spec)
+    return priors
 
 
 def model_coords(data: MMMData, design: Design, spec: ModelSpec) -> dict[str, list]:
@@ -96,6 +102,10 @@ def build_model(
     spec = spec or ModelSpec()
     check_rows(data, spec)
     priors = priors or resolve_priors(data, spec)
+    if data.n_geos > 1:  # the hierarchical model; one geo is this national model
+        from bayes_mmm.model.geo_build import build_geo_model
+
+        return build_geo_model(data, spec, priors)
     scales = Scales.from_data(data)
     design = make_design(data, spec, scales)
     ctx = Context(priors)

@@ -148,7 +148,7 @@ class ModelSpec:
         return self.n_lags - 1
 
     def parameter_names(self) -> set[str]:
-        return {*self.channel_params, *DEFAULT_PRIORS}
+        return {*self.channel_params, *DEFAULT_PRIORS, *D.GEO_PRIOR_NAMES}
 
     def with_components(self, adstock: str | None = None, saturation: str | None = None):
         """The same spec with other media components, without the priors that do not apply."""
