@@ -13,9 +13,8 @@ from bayes_mmm.data.dataset import from_frame
 from bayes_mmm.data.simulate_geo import simulate_geo
 from bayes_mmm.inference.fit import fit
 from bayes_mmm.model import dims as D
-from bayes_mmm.model.build import resolve_priors
+from bayes_mmm.model.build import model_and_mean, resolve_priors
 from bayes_mmm.model.geo import make_geo_design
-from bayes_mmm.model.geo_build import geo_graph
 from bayes_mmm.model.spec import ModelSpec
 
 
@@ -42,7 +41,7 @@ def test_geo_model_dims(geo_fit):
 
 def test_numpy_twin_equals_graph_mean(geo_fit):
     data, spec = geo_fit.data, geo_fit.spec
-    model, mu = geo_graph(data, spec, resolve_priors(data, spec))
+    model, mu = model_and_mean(data, spec, resolve_priors(data, spec))
     fn = pytensor.function(model.free_RVs, mu, on_unused_input="ignore")
     draws = geo_fit.draws(*geo_fit.posterior.data_vars)
     fwd = geo_forward(geo_fit.posterior, data, spec)

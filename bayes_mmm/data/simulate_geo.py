@@ -1,6 +1,6 @@
 """Simulated geo-level data with known per-geo truth (``bm.simulate(..., n_geos=G)``).
 
-The generative model is the geo model's (:mod:`bayes_mmm.model.geo_build`): geos of different
+The generative model is the geo model's (:mod:`bayes_mmm.model.build`): geos of different
 sizes, spend proportional to size with each geo's own week-to-week moves (partly shared
 nationally), one adstock and saturation shape per channel shared by all geos (in units of
 spend per unit of size), per-geo ROI ``roi[c] * exp(roi_geo_sd * z[g, c])`` around the

@@ -62,7 +62,7 @@ GEO = "geo"  # region; national data are one geo (numpy forward model)
 # the numpy forward model's array layout (bayes_mmm.model.forward): axes by name
 FORWARD_LAYOUT = (SAMPLE, GEO, DATE, CHANNEL)
 
-# the geo hierarchy (bayes_mmm.model.geo_build): priors of these are configurable
+# the geo hierarchy (bayes_mmm.model.build): priors of these are configurable
 ROI_GEO = "roi_geo"  # (geo, channel) ROI of each geo (deterministic)
 ROI_GEO_SD = "roi_geo_sd"  # (channel,) spread of log ROI across geos
 ROI_GEO_Z = "roi_geo_z"  # (geo, channel) non-centred deviations

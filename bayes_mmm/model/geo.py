@@ -23,7 +23,7 @@ import pandas as pd
 from bayes_mmm.data.dataset import MMMData
 from bayes_mmm.data.scaling import Scales, onweek_mean
 from bayes_mmm.model import dims as D
-from bayes_mmm.model.design import fourier_basis, fourier_names, lag_stack
+from bayes_mmm.model.design import LiftDesign, fourier_basis, fourier_names, lag_stack, lift_design
 from bayes_mmm.model.priors import Prior
 from bayes_mmm.model.spec import ModelSpec
 
@@ -35,16 +35,6 @@ GEO_PRIORS: dict[str, Prior] = {
     ROI_GEO_SD: Prior("HalfNormal", sigma=0.3),
     TREND_GEO_SD: Prior("HalfNormal", sigma=0.1),
     SEASON_GEO_SD: Prior("HalfNormal", sigma=0.05),
-}
-GEO_PARAM_DIMS = {
-    ROI_GEO: (D.GEO, D.CHANNEL),
-    ROI_GEO_SD: (D.CHANNEL,),
-    ROI_GEO_Z: (D.GEO, D.CHANNEL),
-    TREND_GEO_Z: (D.GEO,),
-    SEASON_GEO_Z: (D.GEO, D.FOURIER),
-    D.LEVEL: (D.GEO,),
-    D.INTERCEPT: (D.GEO,),
-    D.SIGMA: (D.GEO,),
 }
 
 
@@ -109,6 +99,23 @@ class GeoDesign:
     target: np.ndarray
     target_scale: np.ndarray
     fourier_names: list[str]
+    lift: LiftDesign | None = None  # lift tests (national data)
+
+    @property
+    def national(self) -> bool:
+        """One geo: the model's variables and data carry no geo axis."""
+        return self.target.shape[0] == 1
+
+    def dims(self, key: str) -> tuple[str, ...]:
+        """Dims of design array ``key`` as the model names it (no geo axis for one geo)."""
+        return tuple(d for d in self.DIMS[key] if not (self.national and d == D.GEO))
+
+    def values(self, key: str) -> np.ndarray:
+        """Design array ``key`` as the model holds it (the geo axis dropped for one geo)."""
+        values = np.asarray(getattr(self, key), dtype="float64")
+        if self.national:
+            values = values.take(0, axis=self.DIMS[key].index(D.GEO))
+        return values
 
 
 def make_geo_design(data: MMMData, spec: ModelSpec, scales: GeoScales | None = None) -> GeoDesign:
@@ -127,4 +134,16 @@ def make_geo_design(data: MMMData, spec: ModelSpec, scales: GeoScales | None = N
         target=data.geo_target / scales.target[:, None],
         target_scale=scales.target,
         fourier_names=fourier_names(yearly, weekly),
+        lift=_lift(data, scales),
     )
+
+
+def _lift(data: MMMData, scales: GeoScales) -> LiftDesign | None:
+    """Lift tests in the model's units (national data only)."""
+    if not data.lift_tests:
+        return None
+    if data.n_geos > 1:
+        raise ValueError("lift tests with geo data are not supported yet: fit without them")
+    national = Scales(float(scales.target[0]), scales.spend, scales.spend, scales.control_mean,
+                      scales.control_sd, scales.start, scales.span_days)  # fmt: skip
+    return lift_design(data.lift_tests, data.channels, national)

@@ -1,4 +1,4 @@
-"""The geo model's numpy forward pass (twin of :mod:`.geo_build`), vectorised over draws.
+"""The geo model's numpy forward pass (twin of :mod:`.build` for geo data), vectorised over draws.
 
 Media go through the one forward model (:class:`bayes_mmm.model.forward.Forward`, whose
 layout already has the geo axis) on spend per unit of geo size; this module adds the per-geo
