@@ -269,6 +269,8 @@ def _prepare(args: argparse.Namespace):
             raise ValueError(
                 f"--holdout-weeks must be between 1 and {data.n_dates - 1}, got {weeks}"
             )
+        if data.n_geos > 1:
+            raise ValueError("--holdout-weeks is not supported with --geo yet")
         check_rows(data.slice(0, data.n_dates - weeks), spec)  # the holdout model's rows
     check_rows(data, spec)
     resolve_priors(data, spec)  # unknown channels in per-channel priors, bad supports
@@ -306,6 +308,8 @@ def run_fit(args: argparse.Namespace) -> int:
 def write_outputs(args: argparse.Namespace, result: MMMFit, held=None, plan=None) -> int:
     """Write the whole output set through a staging folder, then print the result table."""
     progress = not args.quiet
+    if result.data.n_geos > 1:
+        return _write_geo_outputs(args, result)
     with staged(args.out, args.command) as tmp, checked_work():
         a = Analysis(result, args.ci_prob, holdout=held)
         written = write_fit_outputs(
@@ -321,6 +325,22 @@ def write_outputs(args: argparse.Namespace, result: MMMFit, held=None, plan=None
     say(args, f"wrote {len(written)} files to {args.out}")
     for flag in a.learning_flags:
         say(args, f"note: {flag}")
+    if progress:
+        print(table, flush=True)
+    return 0
+
+
+def _write_geo_outputs(args: argparse.Namespace, result: MMMFit) -> int:
+    """A geo fit's outputs (:mod:`bayes_mmm.export_geo`), through the staging folder."""
+    from bayes_mmm.analysis.summary import ci
+    from bayes_mmm.export_geo import NOT_YET, geo_result_table, write_geo_outputs
+
+    progress = not args.quiet
+    with staged(args.out, args.command) as tmp, checked_work():
+        written = write_geo_outputs(result, tmp, args.ci_prob, progress, not args.no_plots)
+        table = geo_result_table(tmp / "roi.csv")
+    say(args, f"wrote {len(written)} files to {args.out} ({ci(args.ci_prob):.0%} intervals)")
+    say(args, f"note: not yet written for geo fits: {', '.join(NOT_YET)}")
     if progress:
         print(table, flush=True)
     return 0

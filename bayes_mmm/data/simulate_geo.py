@@ -138,9 +138,10 @@ def simulate_geo(
     h = sat.forward(x, p)[0]  # (geo, date, channel)
     media = h * (roi_gc * spend.sum(axis=1) / h.sum(axis=1))[:, None, :]
     rows, comps_all = [], []
+    season_seed = int(rng.integers(2**31))  # one seasonal phase for all geos
     for g in range(n_geos):
         frame_g, comps = _geo_rows(g, dates, media[g], spend[g], channels, media_share, noise,
-                                   trend, seasonality, sizes[g], rng)  # fmt: skip
+                                   trend, seasonality, sizes[g], rng, season_seed)  # fmt: skip
         rows.append(frame_g)
         comps_all.append(comps)
     truth = GeoTruth(
@@ -157,12 +158,16 @@ def simulate_geo(
     return GeoSimulation(frame=pd.concat(rows, ignore_index=True), truth=truth)
 
 
-def _geo_rows(g, dates, media, spend, channels, share, noise, trend, seasonality, size, rng):
-    """One geo's table rows and true contributions."""
+def _geo_rows(g, dates, media, spend, channels, share, noise, trend, seasonality, size, rng,
+             season_seed):  # fmt: skip
+    """One geo's table rows and true contributions (trend varying by geo around ``trend``,
+    the seasonal phase shared, its amplitude varying by geo)."""
     n = len(dates)
     media_mean = float(media.sum(axis=1).mean())
     base = media_mean * (1 - share) / share
-    comps = _baseline(dates, base, trend * np.exp(0.3 * rng.normal()), seasonality, rng)
+    amplitude = seasonality * np.exp(0.2 * rng.normal())
+    trend_g = trend * np.exp(0.3 * rng.normal())
+    comps = _baseline(dates, base, trend_g, amplitude, np.random.default_rng(season_seed))
     promo = (rng.random(n) < 0.15).astype(float)
     comps["promo"] = promo * 0.08 * (base + media_mean)
     for i, ch in enumerate(channels):

@@ -56,7 +56,7 @@ class GeoScales:
         base = data.population if data.population is not None else target
         size = base / base.mean()
         per_size = data.geo_spend / size[:, None, None]
-        c = data.geo_controls.reshape(-1, len(data.control_names))
+        c = data.geo_controls.reshape(data.n_geos * data.n_dates, len(data.control_names))
         return cls(
             target=target,
             size=size,
