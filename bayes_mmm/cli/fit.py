@@ -44,6 +44,13 @@ if TYPE_CHECKING:
     from bayes_mmm.inference.fit import MMMFit
 
 
+def fit(data, spec: ModelSpec, **sampling) -> MMMFit:
+    """:func:`bayes_mmm.fit`, imported when sampling starts (keeps the parser light)."""
+    from bayes_mmm.inference.fit import fit as fit_model
+
+    return fit_model(data, spec, **sampling)
+
+
 def _add_model_args(p: argparse.ArgumentParser) -> None:
     g = p.add_argument_group("model")
     g.add_argument("--spec", type=Path, help="model spec as JSON (see README: 'Model spec')")
@@ -259,7 +266,6 @@ def run_fit(args: argparse.Namespace) -> int:
         data, spec = _prepare(args)
     from bayes_mmm.analysis.checks import holdout as fit_holdout
     from bayes_mmm.cli.interrupted import keep_draws
-    from bayes_mmm.inference.fit import fit
 
     progress = not args.quiet
     sampling = dict(
