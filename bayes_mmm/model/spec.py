@@ -190,17 +190,24 @@ class ModelSpec:
 
     # ---- priors ----------------------------------------------------------------------
     def resolve_priors(
-        self, channels: tuple[str, ...], target_sum: float, spend_sums: np.ndarray
+        self,
+        channels: tuple[str, ...],
+        target_sum: float,
+        spend_sums: np.ndarray,
+        organic: tuple[str, ...] = (),
     ) -> dict[str, Prior]:
-        """Concrete priors for every parameter, per-channel parameters as arrays."""
+        """Concrete priors for every parameter, per-channel parameters as arrays.
+
+        ``organic`` channels (input: exposure without spend, ``spend_sums`` their exposure)
+        get a ``roi`` prior in outcome per unit of exposure centred on an equal share
+        (``roi_media_share / number of channels``) of the outcome each."""
         unknown = set(self.channel_priors) - set(channels)
         if unknown:
             raise ValueError(
                 f"channel_priors name channels not in the data: {sorted(unknown)}; "
                 f"channels are {list(channels)}"
             )
-        ref = self.roi_media_share * abs(target_sum) / float(np.sum(spend_sums))
-        base = {D.ROI: Prior("LogNormal", mu=float(np.log(ref)), sigma=self.roi_prior_sigma)}
+        base = {D.ROI: self._roi_prior(channels, target_sum, spend_sums, organic)}
         base.update({p.name: p.prior for p in self.media_params})
         base.update(DEFAULT_PRIORS)
         base.update(self.priors)
@@ -219,6 +226,17 @@ class ModelSpec:
                 check_support(prior, name, *support[name])
             out[name] = prior
         return out
+
+    def _roi_prior(self, channels, target_sum, spend_sums, organic) -> Prior:
+        spend_sums = np.asarray(spend_sums, dtype=float)
+        is_organic = np.array([c in organic for c in channels], dtype=bool)
+        paid_total = float(np.sum(spend_sums[~is_organic])) if (~is_organic).any() else 1.0
+        ref = self.roi_media_share * abs(target_sum) / paid_total
+        if not is_organic.any():
+            return Prior("LogNormal", mu=float(np.log(ref)), sigma=self.roi_prior_sigma)
+        share = self.roi_media_share * abs(target_sum) / len(channels)
+        mu = np.where(is_organic, np.log(share / np.maximum(spend_sums, 1e-300)), np.log(ref))
+        return Prior("LogNormal", mu=[float(v) for v in mu], sigma=self.roi_prior_sigma)
 
     # ---- serialisation ---------------------------------------------------------------
     def to_dict(self) -> dict:
