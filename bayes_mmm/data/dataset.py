@@ -184,9 +184,15 @@ def from_frame(
     many channels and controls; ``lift_tests``: see :meth:`MMMData.with_lift_tests`. Raises
     :class:`DataValidationError` listing every problem.
     """
-    media = MediaInputs(tuple(channels), dict(exposure or {}), tuple(organic), revenue_per_kpi)
-    controls = list(controls)
     model_spec = spec or ModelSpec()
+    exposure = {**model_spec.media_exposure, **(exposure or {})}
+    organic = tuple(organic) or model_spec.organic
+    if revenue_per_kpi is None:
+        revenue_per_kpi = model_spec.revenue_per_kpi
+    holidays = holidays or model_spec.holidays
+    events = events if events is not None else model_spec.events
+    media = MediaInputs(tuple(channels), exposure, organic, revenue_per_kpi)
+    controls = list(controls)
     declared = list(dict.fromkeys([*categorical, *getattr(model_spec, "categorical", ())]))
     n_media = len(media.modeled)
     if min_rows is None:
@@ -306,7 +312,10 @@ def read_csv(
     :func:`from_frame`. Every problem, the file's included, raises
     :class:`DataValidationError` (never a pandas or codec error)."""
     df = read_table(path, "data file", max_bytes)
-    media = MediaInputs(tuple(channels), dict(exposure or {}), tuple(organic), revenue_per_kpi)
+    sp = spec or ModelSpec()
+    rpk = sp.revenue_per_kpi if revenue_per_kpi is None else revenue_per_kpi
+    exposure_map = {**sp.media_exposure, **(exposure or {})}
+    media = MediaInputs(tuple(channels), exposure_map, tuple(organic) or sp.organic, rpk)
     problems = check_columns(list(df.columns), date, target, media.columns, list(controls))
     problems += media.declaration_problems(list(df.columns)) if problems else []
     if problems:

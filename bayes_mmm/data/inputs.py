@@ -169,3 +169,32 @@ def cost_per_unit_cv(data) -> dict[str, float]:
         ch: float(g["cost_per_unit"].std() / g["cost_per_unit"].mean())
         for ch, g in table.groupby("channel")
     }
+
+
+def media_inputs_summary(data) -> dict:
+    """For ``fit.json``: how media, revenue and calendar inputs were read."""
+    out: dict = {}
+    if data.exposure:
+        cv = cost_per_unit_cv(data)
+        out["media_exposure"] = {
+            ch: {
+                "exposure_column": col,
+                "average_cost_per_unit": data.cost_per_unit[ch],
+                "cost_per_unit_cv_over_quarters": cv.get(ch),
+                "note": "curve fitted on exposure; ROI, response curves and the optimizer in "
+                "spend at the average cost per unit (cost_per_unit.csv: per quarter)",
+            }
+            for ch, col in data.exposure.items()
+        }
+    if data.organic:
+        out["organic"] = {"channels": list(data.organic), "note": "no spend: no ROI, not planned"}
+    if data.revenue_per_kpi is not None:
+        rpk = data.revenue_per_kpi
+        out["revenue_per_kpi"] = {
+            "mean": float(rpk.mean()),
+            "min": float(rpk.min()),
+            "max": float(rpk.max()),
+        }
+    if data.calendar:
+        out["calendar"] = dict(data.calendar)
+    return out

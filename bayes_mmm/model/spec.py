@@ -55,7 +55,20 @@ JSON_TYPES = {
     "priors": ((dict,), "an object"),
     "channel_priors": ((dict,), "an object"),
     "categorical": ((list, tuple), "a list of column names"),
+    "media_exposure": ((dict,), "an object {spend column: exposure column}"),
+    "organic": ((list, tuple), "a list of column names"),
+    "revenue_per_kpi": ((int, float, str, type(None)), "a number, a column name or null"),
+    "holidays": ((str, type(None)), 'a country code (e.g. "DE") or null'),
+    "events": ((str, type(None)), "the path of an events CSV or null"),
 }
+# data-input fields (read by data.dataset.from_frame); written to JSON only when set
+INPUT_FIELDS = ("media_exposure", "organic", "revenue_per_kpi", "holidays", "events")
+
+
+def _jsonable(value):
+    if isinstance(value, Mapping):
+        return dict(value)
+    return list(value) if isinstance(value, tuple) else value
 
 
 def _json_type_ok(value, types: tuple) -> bool:
@@ -84,11 +97,18 @@ class ModelSpec:
     priors: Mapping[str, Prior] = field(default_factory=dict)
     channel_priors: Mapping[str, Mapping[str, Prior]] = field(default_factory=dict)
     categorical: tuple[str, ...] = ()  # controls one-hot encoded (bayes_mmm.data.categorical)
+    # how media and calendar inputs are read (bayes_mmm.data.inputs, bayes_mmm.data.calendar)
+    media_exposure: Mapping[str, str] = field(default_factory=dict)
+    organic: tuple[str, ...] = ()
+    revenue_per_kpi: float | str | None = None
+    holidays: str | None = None
+    events: str | None = None
 
     def __post_init__(self):
         if isinstance(self.adstock, bool):  # spec files and code of earlier versions
             object.__setattr__(self, "adstock", "geometric" if self.adstock else "none")
         object.__setattr__(self, "categorical", tuple(self.categorical))
+        object.__setattr__(self, "organic", tuple(self.organic))
         if self.l_max < 1:
             raise ValueError(f"l_max must be at least 1, got {self.l_max}")
         if self.likelihood not in ("normal", "studentt"):
@@ -256,6 +276,7 @@ class ModelSpec:
                 for ch, ps in self.channel_priors.items()
             },
             "categorical": list(self.categorical),
+            **{k: _jsonable(getattr(self, k)) for k in INPUT_FIELDS if getattr(self, k)},
         }
 
     def to_json(self) -> str:
