@@ -72,10 +72,11 @@ class Objective:
             return f"{p:.0%} quantile of incremental outcome"
         if self.kind == "cvar":
             return f"mean of the worst {p:.0%} of incremental outcomes (CVaR)"
+        value = "the fit's revenue per KPI" if p is None else f"{p:g}"
         if self.kind == "profit":
-            return f"expected profit at {p:g} per unit of outcome"
+            return f"expected profit at {value} per unit of outcome"
         if self.kind == "revenue":
-            return f"expected incremental revenue at {p:g} per unit of outcome"
+            return f"expected incremental revenue at {value} per unit of outcome"
         return "expected incremental outcome"
 
     @property
