@@ -28,8 +28,7 @@ def test_robyn_demo_spec(tmp_path: Path):
             "--target", "revenue", "--channels", "tv_S,ooh_S,print_S,facebook_S,search_S",
             "--media-exposure", "facebook_S=facebook_I,search_S=search_clicks_P",
             "--controls", "competitor_sales_B,events", "--categorical", "events",
-            "--organic", "newsletter", "--holidays", "DE", "--no-plots",
-            "--out", str(out)]  # fmt: skip
+            "--organic", "newsletter", "--holidays", "DE", "--out", str(out)]  # fmt: skip
     assert main(args + SMALL) == 0
     roi = pd.read_csv(out / "roi.csv").set_index("channel")
     assert list(roi.index) == ["tv_S", "ooh_S", "print_S", "facebook_S", "search_S", "newsletter"]
@@ -51,6 +50,7 @@ def test_robyn_demo_spec(tmp_path: Path):
     assert diag["divergences"] == 0
     curves = pd.read_csv(out / "response_curves.csv")
     assert "newsletter" in set(curves["channel"])
+    assert (out / "plots" / "roi.png").stat().st_size > 0 and (out / "report.html").exists()
     # the saved model reproduces the tables (money spend and exposure are stored)
     assert main(["report", str(out / "model.nc"), "--out", str(tmp_path / "again"),
                  "--no-plots", "--no-report", "--quiet"]) == 0  # fmt: skip

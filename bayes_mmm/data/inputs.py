@@ -78,7 +78,12 @@ class MediaInputs:
         """Rows where a channel has spend but no exposure; a revenue column that is not a
         positive number in every row (other checks: the validator's, on every column)."""
         problems = []
-        num = {c: pd.to_numeric(df[c], errors="coerce") for c in self.columns if c in df}
+        wanted = {*self.exposure, *self.exposure.values()}
+        num = {  # a duplicated column name (a frame, not a series) is the validator's to report
+            c: pd.to_numeric(df[c], errors="coerce")
+            for c in wanted
+            if c in df and isinstance(df[c], pd.Series)
+        }
         for spend_col, exp_col in self.exposure.items():
             if spend_col not in num or exp_col not in num:
                 continue
@@ -90,7 +95,7 @@ class MediaInputs:
                     "or the spend of those rows)"
                 )
         col = self.revenue_column()
-        if col is not None and col in df:
+        if col is not None and col in df and isinstance(df[col], pd.Series):
             rev = pd.to_numeric(df[col], errors="coerce")
             bad = ~(rev > 0)
             if bad.any():
