@@ -46,7 +46,8 @@ def check_rows(data: MMMData, spec: ModelSpec) -> None:
 
 def resolve_priors(data: MMMData, spec: ModelSpec) -> dict[str, Prior]:
     """Concrete priors; with geos, also those of the hierarchy (:mod:`.geo`)."""
-    priors = spec.resolve_priors(data.channels, float(data.target.sum()), data.spend.sum(axis=0))
+    target_sum, spend_sums = float(data.target.sum()), data.spend.sum(axis=0)
+    priors = spec.resolve_priors(data.channels, target_sum, spend_sums, data.organic)
     if data.n_geos > 1:
         priors = {**GEO_PRIORS, **priors}  # spec.priors (in priors) override the defaults
     else:
