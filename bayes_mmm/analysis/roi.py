@@ -45,7 +45,7 @@ def roi_table(
     if contrib is None:
         contrib = contribution_totals(fit)
     else:
-        contrib = contrib.sel({D.COMPONENT: list(fit.data.channels)}).sum(D.DATE)
+        contrib = contrib.sel({D.COMPONENT: list(fit.data.channels)}).sum(D.DATE, skipna=False)
         contrib = contrib.rename({D.COMPONENT: D.CHANNEL}).rename("contribution")
     roi = summarise(contrib / xr.DataArray(spend, dims=D.CHANNEL), ci_prob, median=True)
     marginal = summarise(mroi_draws(fit) if mroi is None else mroi, ci_prob)
