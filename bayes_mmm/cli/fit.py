@@ -350,7 +350,8 @@ def run_report(args: argparse.Namespace) -> int:
     ``--out`` ends in ``.html``; ``--budget/--objective/--horizon`` add a plan to the report."""
     html_only = args.out.suffix.lower() == ".html"
     out_check = _html_problems(args.out) if html_only else out_problems(args.out, args.command)
-    problems = model_problems(args.model) + ci_problems(args) + _plan_problems(args) + out_check
+    problems = ci_problems(args) + _plan_problems(args) + out_check
+    problems = problems or model_problems(args.model)  # arguments first; still before PyMC
     if problems:
         raise InputError(problems)
     from bayes_mmm.htmlreport import write_html_report
