@@ -26,7 +26,9 @@ from bayes_mmm.cli.common import (
     checked_work,
     ci_problems,
     data_notes_to_stderr,
+    model_problems,
     names,
+    objective_problems,
     raise_if_interrupted,
     sampling_problems,
     sampling_warnings_to_stderr,
@@ -330,13 +332,7 @@ def _plan_problems(args: argparse.Namespace) -> list[str]:
         problems.append(f"--horizon must be a positive number of periods, got {args.horizon}")
     if args.budget is not None and not args.budget > 0:
         problems.append(f"--budget must be a positive total spend, got {args.budget}")
-    if args.objective is not None:
-        from bayes_mmm.budget.objectives import Objective
-
-        try:
-            Objective.parse(args.objective)
-        except ValueError as err:
-            problems.append(f"--objective {args.objective!r}: {err}")
+    problems += objective_problems(args.objective)
     return problems
 
 
@@ -355,6 +351,7 @@ def run_report(args: argparse.Namespace) -> int:
     html_only = args.out.suffix.lower() == ".html"
     out_check = _html_problems(args.out) if html_only else out_problems(args.out, args.command)
     problems = ci_problems(args) + _plan_problems(args) + out_check
+    problems = problems or model_problems(args.model)  # arguments first; still before PyMC
     if problems:
         raise InputError(problems)
     from bayes_mmm.htmlreport import write_html_report
