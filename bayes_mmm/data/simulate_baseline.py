@@ -84,9 +84,12 @@ def control_columns(
     t = np.arange(n) / max(n - 1, 1)
     q4 = np.isin(dates.month, (11, 12)).astype(float)
     rel = drift / (np.ptp(drift) or 1.0)  # the drift on a unit scale
-    walk = 0.05 * rng.normal(size=n).cumsum() / np.sqrt(n)
+
+    def walk() -> np.ndarray:  # drawn only when asked for: no controls, no draws
+        return 0.05 * rng.normal(size=n).cumsum() / np.sqrt(n)
+
     make = {
-        "store_count": lambda: (np.round(200 * (1 + 0.3 * t + 0.05 * rel + walk)), 0.001),
+        "store_count": lambda: (np.round(200 * (1 + 0.3 * t + 0.05 * rel + walk())), 0.001),
         "sentiment": lambda: (100 + 12 * rel + 2.5 * _smooth_noise(n, rng), 0.004),
         "markdown": lambda: (np.clip(0.1 + 0.15 * q4 + 0.03 * rng.normal(size=n), 0, 1), 0.4),
         "price_index": lambda: (1 + 0.04 * t + 0.02 * _smooth_noise(n, rng), -0.6),
