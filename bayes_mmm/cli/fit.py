@@ -41,7 +41,7 @@ from bayes_mmm.data.demo import demo_csv_path, load_demo
 from bayes_mmm.model import components
 from bayes_mmm.model.build import check_rows, resolve_priors
 from bayes_mmm.model.priors import Prior
-from bayes_mmm.model.spec import ModelSpec
+from bayes_mmm.model.spec import BASELINES, ModelSpec
 
 if TYPE_CHECKING:
     from bayes_mmm.inference.fit import MMMFit
@@ -66,6 +66,12 @@ def _add_model_args(p: argparse.ArgumentParser) -> None:
         "--saturation",
         choices=sorted(components.SATURATIONS),
         help="saturation curve (default hill; overrides the spec file's)",
+    )
+    g.add_argument(
+        "--baseline",
+        choices=BASELINES,
+        help="baseline: level + linear trend ('linear', the default), or + a smooth "
+        "time-varying baseline ('smooth'; priors smooth_amplitude, smooth_lengthscale in weeks)",
     )
     g.add_argument(
         "--prior",
@@ -195,7 +201,7 @@ def _read_spec(path: Path) -> ModelSpec:
 def spec_from_args(args: argparse.Namespace) -> ModelSpec:
     """The spec file (if any) with ``--prior`` overrides applied."""
     base = _read_spec(args.spec) if args.spec else ModelSpec()
-    for name in ("adstock", "saturation"):
+    for name in ("adstock", "saturation", "baseline"):
         if getattr(args, name, None):
             base = base.replace(**{name: getattr(args, name)})
     priors, per_channel = dict(base.priors), {k: dict(v) for k, v in base.channel_priors.items()}

@@ -102,6 +102,7 @@ class Design:
     target: np.ndarray  # (date,) outcome / mean outcome
     fourier_names: list[str]
     lift: LiftDesign | None = None
+    span_weeks: float = 1.0  # length of the fit window in weeks (smooth baseline's unit)
 
 
 def make_design(data: MMMData, spec: ModelSpec, scales: Scales | None = None) -> Design:
@@ -123,4 +124,5 @@ def make_design(data: MMMData, spec: ModelSpec, scales: Scales | None = None) ->
         target=data.target / scales.target,
         fourier_names=fourier_names(yearly, weekly),
         lift=lift_design(data.lift_tests, data.channels, scales) if data.lift_tests else None,
+        span_weeks=scales.span_days / 7.0,
     )
