@@ -25,7 +25,8 @@ import warnings
 from pathlib import Path
 
 CACHE_ENV = "BAYES_MMM_CACHE_DIR"
-TEMPLATE_VERSION = 3
+TEMPLATE_VERSION = 4
+ARG_CHUNK = 20  # arguments per tuple display in the generated trampolines
 HEADER = 4  # user_data words: logp address, n_dim, n_expanded, expand address
 _LOCK = threading.Lock()
 _TRAMPOLINES: dict[str, tuple] = {}  # in-process memo: key -> (logp cfunc, expand cfunc)
@@ -135,7 +136,11 @@ def _array_lines(ndims: tuple[int, ...], start: int, prefix: str) -> tuple[list[
         lines.append(f"        {prefix}{i} = carray(as_voidptr(u[{pos}]), ({shape}), np.float64)")
         names.append(f"{prefix}{i}")
         pos += 1 + nd
-    return lines, "".join(f"{n}, " for n in names), pos
+    # a tuple display of more than ~30 items compiles to LIST_TO_TUPLE (CPython 3.12), which
+    # numba does not support: build the argument tuple from chunks added together
+    chunks = [names[i : i + ARG_CHUNK] for i in range(0, len(names), ARG_CHUNK)] or [[]]
+    text = ") + (".join("".join(f"{n}, " for n in chunk) for chunk in chunks)
+    return lines, text, pos
 
 
 def trampoline_source(
