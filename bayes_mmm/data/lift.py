@@ -14,7 +14,11 @@ and ``lift`` is the *total* change in outcome over the test and the ``carryover_
 periods after it (``sigma`` its standard error). The model reads it through the adstock and
 the saturation (:mod:`bayes_mmm.model.components.window_lift`), so it informs the decay too;
 measured with little carryover (small ``carryover_weeks``) it informs decay the most. Rows
-whose ``weeks`` is empty are steady-state tests; one file may hold both.
+whose ``weeks`` is empty are steady-state tests; one file may hold both. Optional
+``measured_from`` (default 0) starts the measurement that many periods after the test's
+start: a test reported as its lift during the test (``carryover_weeks`` 0) and, in a second
+row with ``measured_from`` = ``weeks``, the lift after it, pins the decay best (the two
+windows do not overlap, so their errors are independent).
 
 Why: sales data alone measure a channel's response around the spend it usually runs at; its
 ROI, an extrapolation to zero spend, is then held by the priors (docs/defaults.md). A holdout
@@ -34,7 +38,7 @@ from bayes_mmm.data.read import read_table
 from bayes_mmm.data.validate import _check_numeric
 
 COLUMNS = ("channel", "spend", "delta_spend", "lift", "sigma")
-WINDOW_COLUMNS = ("weeks", "carryover_weeks")  # optional: windowed tests
+WINDOW_COLUMNS = ("weeks", "carryover_weeks", "measured_from")  # optional: windowed tests
 
 
 @dataclass(frozen=True, eq=False)
@@ -48,6 +52,7 @@ class LiftTests:
     sigma: np.ndarray
     weeks: np.ndarray | None = None  # test length in periods; 0: a steady-state test
     carryover_weeks: np.ndarray | None = None  # periods measured after the test
+    measured_from: np.ndarray | None = None  # first measured period (0: the test's first)
 
     def __post_init__(self):
         for name in WINDOW_COLUMNS:
@@ -168,8 +173,9 @@ def parse_lift_tests(
 def _window_columns(tests: pd.DataFrame, unit: str) -> tuple[dict[str, np.ndarray], list[str]]:
     """The optional ``weeks``, ``carryover_weeks`` columns (empty ``weeks``: steady state)."""
     n, problems, out = len(tests), [], {}
-    if "carryover_weeks" in tests.columns and "weeks" not in tests.columns:
-        return {}, ["lift tests: column 'carryover_weeks' needs the column 'weeks' (test length)"]
+    extra = [c for c in WINDOW_COLUMNS[1:] if c in tests.columns]
+    if extra and "weeks" not in tests.columns:
+        return {}, [f"lift tests: columns {extra} need the column 'weeks' (test length)"]
     for col in WINDOW_COLUMNS:
         if col not in tests.columns:
             out[col] = np.zeros(n, dtype="int64")
@@ -186,10 +192,16 @@ def _window_columns(tests: pd.DataFrame, unit: str) -> tuple[dict[str, np.ndarra
                 f"{where(tests.index[bad], raw[bad], unit=unit)}"
             )
         out[col] = values.fillna(0).to_numpy().astype("int64")
-    orphan = (out["weeks"] == 0) & (out["carryover_weeks"] > 0)
+    late = out["measured_from"] >= out["weeks"] + out["carryover_weeks"]
+    if (late & (out["weeks"] > 0)).any():
+        problems.append(
+            f"lift test: 'measured_from' leaves no period to measure (it must be below 'weeks' "
+            f"+ 'carryover_weeks') in {where(tests.index[late & (out['weeks'] > 0)], unit=unit)}"
+        )
+    orphan = (out["weeks"] == 0) & ((out["carryover_weeks"] > 0) | (out["measured_from"] > 0))
     if orphan.any():
         problems.append(
-            f"lift test: 'carryover_weeks' given without 'weeks' in "
+            f"lift test: 'carryover_weeks' or 'measured_from' given without 'weeks' in "
             f"{where(tests.index[orphan], unit=unit)}"
         )
     return out, problems

@@ -3,10 +3,10 @@ over a window, carryover included (numpy twin of :mod:`bayes_mmm.model.component
 
 A test on channel ``c``: the channel had spent ``spend`` every period; for ``weeks`` periods
 it spends ``spend + delta_spend``; the lift is the total change in outcome over the test and
-the ``carryover_weeks`` periods after it. Both spend paths (with and without the change,
-after ``n_lags`` periods of ``spend`` so the adstock has settled) go through
-:meth:`bayes_mmm.model.forward.Forward.media`, and the lift is the difference of the
-channel's contributions summed over the measurement window.
+the ``carryover_weeks`` periods after it (from period ``measured_from`` of the test on).
+Both spend paths (with and without the change, after ``n_lags`` periods of ``spend`` so the
+adstock has settled) go through :meth:`bayes_mmm.model.forward.Forward.media`, and the lift
+is the difference of the channel's contributions summed over the measurement window.
 """
 
 from __future__ import annotations
@@ -45,7 +45,8 @@ def window_lift(forward: Forward, tests: LiftTests, channels: tuple[str, ...]) -
             len(channels), c, tests.spend[i], tests.delta_spend[i], weeks, measured, lags
         )
         media = forward.media(window, history)[..., c]  # (S, path, period)
-        out[:, i] = (media[:, 1] - media[:, 0]).sum(axis=-1)
+        start = int(tests.measured_from[i])
+        out[:, i] = (media[:, 1, start:] - media[:, 0, start:]).sum(axis=-1)
     return out
 
 

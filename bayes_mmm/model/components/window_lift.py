@@ -7,7 +7,7 @@ weights ``w`` (lags ``l``), so in period ``t`` of the measurement window (``t = 
 test's first period) the adstocked spend is ``x0 + d * W_t`` with
 ``W_t = sum_{l: 0 <= t - l < weeks} w_l``. The expected lift is
 
-    beta_c * sum_{t < weeks + carryover_weeks} [h(x0 + d W_t) - h(x0)],
+    beta_c * sum_{measured_from <= t < weeks + carryover_weeks} [h(x0 + d W_t) - h(x0)],
 
 which depends on the decay (how fast the effect builds up and fades) as well as on the
 curve. The numpy twin is :func:`bayes_mmm.experiments.window.window_lift`, which runs the
@@ -45,9 +45,9 @@ class WindowDesign:
     labels: list[str]
 
 
-def reach_rows(weeks: int, measured: int, n_lags: int) -> np.ndarray:
-    """``(measured, lag)``: 1 where ``0 <= t - l < weeks``."""
-    since = np.arange(measured)[:, None] - np.arange(n_lags)[None, :]
+def reach_rows(weeks: int, start: int, stop: int, n_lags: int) -> np.ndarray:
+    """``(stop - start, lag)``: 1 where ``0 <= t - l < weeks``, for ``start <= t < stop``."""
+    since = np.arange(start, stop)[:, None] - np.arange(n_lags)[None, :]
     return ((since >= 0) & (since < weeks)).astype("float64")
 
 
@@ -57,9 +57,13 @@ def window_design(
     """The windowed tests of ``tests`` (all rows windowed) in the model's units."""
     idx = tests.channel_index(channels)
     unit = scales.spend[idx]
-    measured = (tests.weeks + tests.carryover_weeks).astype(int)
-    test_of_row = np.repeat(np.arange(len(tests)), measured)
-    reach = [reach_rows(int(w), int(m), n_lags) for w, m in zip(tests.weeks, measured, strict=True)]
+    stop = (tests.weeks + tests.carryover_weeks).astype(int)
+    start = tests.measured_from.astype(int)
+    test_of_row = np.repeat(np.arange(len(tests)), stop - start)
+    reach = [
+        reach_rows(int(w), int(a), int(b), n_lags)
+        for w, a, b in zip(tests.weeks, start, stop, strict=True)
+    ]
     return WindowDesign(
         onehot=np.eye(len(channels))[idx],
         rows=np.eye(len(tests))[test_of_row],
