@@ -59,6 +59,8 @@ from bayes_mmm.data import (
     simulate,
 )
 from bayes_mmm.data.demo import load_advertising, load_demo
+from bayes_mmm.experiments.plan import plan_tests
+from bayes_mmm.experiments.value import design_tests
 from bayes_mmm.htmlreport import report
 from bayes_mmm.inference.diagnostics import CompileWarning, Diagnostics, SamplingWarning
 from bayes_mmm.inference.fit import MMMFit, fit
@@ -108,6 +110,7 @@ __all__ = [
     "contributions",
     "contributions_table",
     "current_response",
+    "design_tests",
     "fit",
     "fit_many",
     "fit_quality",
@@ -126,6 +129,7 @@ __all__ = [
     "parameter_summary",
     "parameters",
     "parse_lift_tests",
+    "plan_tests",
     "plot_adstock",
     "plot_allocation",
     "plot_contributions",
