@@ -3,6 +3,7 @@ each atomically, and the short result table the command line prints."""
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 
 import pandas as pd
@@ -28,17 +29,25 @@ def diagnostics_dict(fit: MMMFit) -> dict:
     return out
 
 
-def write_plots(analysis: Analysis, out_dir: str | Path, progress: bool = True) -> list[Path]:
-    """Every figure of :func:`bayes_mmm.plots.all_figures` as ``out_dir/<name>.png``."""
+def write_plots(
+    analysis: Analysis, out_dir: str | Path, progress: bool = True, images: dict | None = None
+) -> list[Path]:
+    """Every figure of :func:`bayes_mmm.plots.all_figures` as ``out_dir/<name>.png``.
+    ``images``, when given, receives each figure's PNG bytes and size in inches by name (the
+    HTML report embeds them instead of drawing the figures again)."""
     from bayes_mmm.plots import all_figures
 
     if progress:
         log.info("drawing plots")
     written = []
     for name, fig in all_figures(analysis).items():
+        buf = io.BytesIO()
+        fig.savefig(buf, format="png", dpi=PLOT_DPI)
         path = Path(out_dir) / f"{name}.png"
         with atomic_path(path) as tmp:
-            fig.savefig(tmp, format="png", dpi=PLOT_DPI)
+            Path(tmp).write_bytes(buf.getvalue())
+        if images is not None:
+            images[name] = (buf.getvalue(), tuple(fig.get_size_inches()))
         written.append(path)
     return written
 
@@ -132,10 +141,12 @@ def write_fit_outputs(
     ]
     if fit.data.lift_tests:
         written.append(write_csv(lift_table(fit, a.ci_prob), out / "lift_tests.csv"))
+    images: dict = {}  # each figure drawn once: plots/*.png and the report share the PNGs
     if plots:
-        written += write_plots(a, out / "plots", progress)
+        written += write_plots(a, out / "plots", progress, images=images)
     if html:  # the HTML report (bayes_mmm.htmlreport), from the same Analysis
         if progress:
             log.info("writing report.html")
-        written.append(write_html_report(a, out / "report.html", **(plan or {})))
+        page = write_html_report(a, out / "report.html", images=images, **(plan or {}))
+        written.append(page)
     return written

@@ -1,7 +1,8 @@
 """Summaries of posterior draws: mean and equal-tailed credible intervals over (chain, draw),
 computed by ArviZ (``arviz_stats.eti``). The interval probability defaults to ArviZ's
-``rcParams["stats.ci_prob"]``, which bayes_mmm sets to 0.9 when imported (set it to change
-every default at once, or pass ``ci_prob``)."""
+``rcParams["stats.ci_prob"]``, which bayes_mmm sets to 0.9 when this module is first imported
+unless it was changed from ArviZ's own default before (set it to change every default at once,
+or pass ``ci_prob``)."""
 
 from __future__ import annotations
 
@@ -10,10 +11,13 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 from arviz_base import rcParams
+from arviz_base.rcparams import defaultParams
 
 from bayes_mmm.model import dims as D
 
-DEFAULT_CI_PROB = 0.9  # set as rcParams["stats.ci_prob"] by bayes_mmm/__init__.py
+DEFAULT_CI_PROB = 0.9  # the interval probability of every summary (overridable)
+if rcParams["stats.ci_prob"] == defaultParams["stats.ci_prob"][0]:  # not set by the user
+    rcParams["stats.ci_prob"] = DEFAULT_CI_PROB
 
 
 def ci(ci_prob: float | None = None) -> float:

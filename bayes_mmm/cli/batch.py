@@ -6,8 +6,6 @@ import argparse
 import sys
 from pathlib import Path
 
-from bayes_mmm.batch import fit_many, read_jobs
-
 
 def register(sub) -> None:
     p = sub.add_parser(
@@ -46,6 +44,8 @@ def register(sub) -> None:
 def run_batch(args: argparse.Namespace) -> int:
     if args.workers is not None and args.workers < 1:
         raise ValueError(f"--workers must be at least 1, got {args.workers}")
+    from bayes_mmm.batch import fit_many, read_jobs  # imported when the work starts
+
     jobs = read_jobs(args.jobs)  # every problem of the file, before a cluster starts
     table = fit_many(
         jobs,

@@ -2,35 +2,23 @@
 
 Every input is checked and every result computed before anything is written; the files go
 to a staging folder that replaces ``--out`` whole at the end (``bayes_mmm.cli.outputs``).
+The budget and output code is imported when a command runs (``--help`` stays light), after
+the checks that need no model (``--out``, ``--ci-prob``, ``--horizon``).
 """
 
 from __future__ import annotations
 
 import argparse
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import pandas as pd
-
-from bayes_mmm.analysis.summary import ci
-from bayes_mmm.budget.bounds import parse_bound
-from bayes_mmm.budget.frontier import frontier
-from bayes_mmm.budget.objectives import Objective
-from bayes_mmm.budget.optimize import optimize
-from bayes_mmm.budget.scenario import (
-    check_horizon,
-    current_weekly,
-    parse_scale,
-    scaled_plan,
-    scenario,
-    summarize,
-    what_ifs,
-)
 from bayes_mmm.cli.common import InputError, add_model_arg, add_report_args, names, say
 from bayes_mmm.cli.outputs import out_problems, staged
-from bayes_mmm.htmlreport import write_html_report
-from bayes_mmm.inference.fit import MMMFit
-from bayes_mmm.io import atomic_path, load, write_csv, write_json
-from bayes_mmm.plots import budget as plots
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from bayes_mmm.inference.fit import MMMFit
 
 CURRENT_PLAN_HELP = (
     "The current plan, the reference for every comparison and for relative bounds, spends "
@@ -118,16 +106,33 @@ def register(sub) -> None:
 
 # ---- helpers --------------------------------------------------------------------------------
 def _load(path: Path) -> MMMFit:
+    from bayes_mmm.io import load
+
     return load(path)  # ModelFileError (bad input) naming the file
 
 
-def _ci(p: float | None) -> float:
+def _check_ci(p: float | None) -> None:
     if p is not None and not 0 < p < 1:
         raise ValueError(f"--ci-prob must be in (0, 1), got {p}")
+
+
+def _ci(p: float | None) -> float:
+    _check_ci(p)
+    from bayes_mmm.analysis.summary import ci
+
     return ci(p)
 
 
+def _horizon(horizon: int | None) -> int | None:
+    """``--horizon`` checked without importing the budget code (as ``check_horizon``)."""
+    if horizon is not None and horizon < 1:
+        raise ValueError(f"horizon must be a positive whole number of periods, got {horizon!r}")
+    return horizon
+
+
 def _save_png(fig, path: Path) -> Path:
+    from bayes_mmm.io import atomic_path
+
     with atomic_path(path) as tmp:
         fig.savefig(tmp, format="png", dpi=110)
     return path
@@ -147,6 +152,17 @@ def _check_out(args) -> None:
 # ---- optimize -------------------------------------------------------------------------------
 def run_optimize(args: argparse.Namespace) -> int:
     _check_out(args)
+    _horizon(args.horizon)
+    _check_ci(args.ci_prob)
+    from bayes_mmm.budget.bounds import parse_bound
+    from bayes_mmm.budget.frontier import frontier
+    from bayes_mmm.budget.objectives import Objective
+    from bayes_mmm.budget.optimize import optimize
+    from bayes_mmm.budget.scenario import check_horizon, current_weekly
+    from bayes_mmm.htmlreport import write_html_report
+    from bayes_mmm.io import write_csv, write_json
+    from bayes_mmm.plots import budget as plots
+
     horizon, ci = check_horizon(args.horizon), _ci(args.ci_prob)
     objective = Objective.parse(args.objective)
     fit = _load(args.model)
@@ -228,6 +244,8 @@ def _date_label(fit: MMMFit) -> str:
 def _read_plan(path: Path, fit: MMMFit) -> tuple[pd.DataFrame, pd.DataFrame | None]:
     if not path.is_file():
         raise FileNotFoundError(f"plan file '{path}' does not exist")
+    import pandas as pd
+
     frame = pd.read_csv(path)
     roles = {*fit.data.channels, *fit.data.control_names}  # a channel may be called 'date'
     frame = frame.drop(
@@ -242,6 +260,18 @@ def _read_plan(path: Path, fit: MMMFit) -> tuple[pd.DataFrame, pd.DataFrame | No
 
 def run_scenario(args: argparse.Namespace) -> int:
     _check_out(args)
+    _horizon(args.horizon)
+    _check_ci(args.ci_prob)
+    from bayes_mmm.budget.scenario import (
+        check_horizon,
+        parse_scale,
+        scaled_plan,
+        scenario,
+        summarize,
+        what_ifs,
+    )
+    from bayes_mmm.io import write_csv
+
     ci = _ci(args.ci_prob)
     fit = _load(args.model)
     horizon = None if args.horizon is None else check_horizon(args.horizon)

@@ -12,7 +12,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from bayes_mmm.inference.diagnostics import SamplingWarning
-from bayes_mmm.inference.fit import SAMPLERS
+from bayes_mmm.inference.samplers import SAMPLERS
 from bayes_mmm.logs import log
 
 EXIT_OK = 0

@@ -13,12 +13,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from bayes_mmm.budget.bounds import parse_bound
-from bayes_mmm.budget.objectives import Objective
-from bayes_mmm.budget.scenario import check_horizon, current_weekly
 from bayes_mmm.cli.common import InputError, add_model_arg, add_report_args, say
 from bayes_mmm.cli.outputs import out_problems, staged
-from bayes_mmm.io import atomic_path, load, write_csv
 
 
 def register(sub) -> None:
@@ -68,13 +64,17 @@ def _problems(args) -> list[str]:
 
 
 def run_design_tests(args: argparse.Namespace) -> int:
-    from bayes_mmm.experiments.plan import plan_tests
-    from bayes_mmm.experiments.value import design_tests
-    from bayes_mmm.plots.experiments import plot_test_values
-
-    problems = _problems(args)
+    problems = _problems(args)  # before the heavy imports
     if problems:
         raise InputError(problems)
+    from bayes_mmm.budget.bounds import parse_bound
+    from bayes_mmm.budget.objectives import Objective
+    from bayes_mmm.budget.scenario import check_horizon, current_weekly
+    from bayes_mmm.experiments.plan import plan_tests
+    from bayes_mmm.experiments.value import design_tests
+    from bayes_mmm.io import atomic_path, load, write_csv
+    from bayes_mmm.plots.experiments import plot_test_values
+
     horizon = check_horizon(args.horizon)
     objective = Objective.parse(args.objective)
     fit = load(args.model)

@@ -4,6 +4,10 @@ one) and write its outputs.
 Every argument, the spec, the data and the priors are checked before any work; outputs are
 written into a staging folder that replaces ``--out`` at the end (``bayes_mmm.cli.outputs``),
 ``model.nc`` first, so that a failure later keeps the fit in ``<out>.partial/model.nc``.
+
+Import-light: parsing and every check before sampling import no PyMC, ArviZ or matplotlib
+(``tests/test_import_light.py``); the handlers import the fitting and output code when the
+work starts.
 """
 
 from __future__ import annotations
@@ -11,10 +15,8 @@ from __future__ import annotations
 import argparse
 import json
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from bayes_mmm.analysis.checks import holdout as fit_holdout
-from bayes_mmm.analysis.overview import Analysis
-from bayes_mmm.budget.objectives import Objective
 from bayes_mmm.cli.common import (
     InputError,
     add_debug_arg,
@@ -30,18 +32,23 @@ from bayes_mmm.cli.common import (
     sampling_warnings_to_stderr,
     say,
 )
-from bayes_mmm.cli.interrupted import keep_draws
 from bayes_mmm.cli.outputs import out_problems, staged
 from bayes_mmm.data.dataset import read_csv
 from bayes_mmm.data.demo import demo_csv_path, load_demo
-from bayes_mmm.export import result_table, write_fit_outputs
-from bayes_mmm.htmlreport import write_html_report
-from bayes_mmm.inference.fit import MMMFit, fit
-from bayes_mmm.io import load
 from bayes_mmm.model import components
 from bayes_mmm.model.build import check_rows, resolve_priors
 from bayes_mmm.model.priors import Prior
 from bayes_mmm.model.spec import ModelSpec
+
+if TYPE_CHECKING:
+    from bayes_mmm.inference.fit import MMMFit
+
+
+def fit(data, spec: ModelSpec, **sampling) -> MMMFit:
+    """:func:`bayes_mmm.fit`, imported when sampling starts (keeps the parser light)."""
+    from bayes_mmm.inference.fit import fit as fit_model
+
+    return fit_model(data, spec, **sampling)
 
 
 def _add_model_args(p: argparse.ArgumentParser) -> None:
@@ -259,6 +266,9 @@ def _prepare(args: argparse.Namespace):
 def run_fit(args: argparse.Namespace) -> int:
     with data_notes_to_stderr(args):
         data, spec = _prepare(args)
+    from bayes_mmm.analysis.checks import holdout as fit_holdout
+    from bayes_mmm.cli.interrupted import keep_draws
+
     progress = not args.quiet
     sampling = dict(
         chains=args.chains,
@@ -286,6 +296,9 @@ def run_fit(args: argparse.Namespace) -> int:
 
 def write_outputs(args: argparse.Namespace, result: MMMFit, held=None, plan=None) -> int:
     """Write the whole output set through a staging folder, then print the result table."""
+    from bayes_mmm.analysis.overview import Analysis
+    from bayes_mmm.export import result_table, write_fit_outputs
+
     progress = not args.quiet
     with staged(args.out, args.command) as tmp, checked_work():
         a = Analysis(result, args.ci_prob, holdout=held)
@@ -315,6 +328,8 @@ def _plan_problems(args: argparse.Namespace) -> list[str]:
     if args.budget is not None and not args.budget > 0:
         problems.append(f"--budget must be a positive total spend, got {args.budget}")
     if args.objective is not None:
+        from bayes_mmm.budget.objectives import Objective
+
         try:
             Objective.parse(args.objective)
         except ValueError as err:
@@ -339,6 +354,9 @@ def run_report(args: argparse.Namespace) -> int:
     problems = ci_problems(args) + _plan_problems(args) + out_check
     if problems:
         raise InputError(problems)
+    from bayes_mmm.htmlreport import write_html_report
+    from bayes_mmm.io import load
+
     result = load(args.model)  # ModelFileError (bad input) naming the file
     plan = {k: getattr(args, k) for k in ("budget", "objective", "horizon")}
     plan = {k: v for k, v in plan.items() if v is not None}

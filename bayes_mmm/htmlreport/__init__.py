@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Mapping
 from pathlib import Path
 
 from bayes_mmm.analysis.checks import Holdout
@@ -62,11 +63,17 @@ def html(
     title: str | None = None,
     ci_prob: float | None = None,
     holdout: Holdout | None = None,
+    images: Mapping[str, tuple[bytes, tuple[float, float]]] | None = None,
 ) -> str:
-    """The report as an HTML string (see :func:`report`)."""
+    """The report as an HTML string (see :func:`report`). ``images``: figures already drawn,
+    by name, as PNG bytes and the figure's size in inches (the ``plots/*.png`` files: each
+    figure is drawn once)."""
     a = _analysis(result, ci_prob, holdout)
     ctx = sections.context(a, allocation)
-    figs = {name: render.png(fig) for name, fig in sections.figures(a, allocation).items()}
+    images = {k: v for k, v in (images or {}).items() if k in sections.figure_names(a, allocation)}
+    drawn = sections.figures(a, allocation, skip=images)
+    figs = {name: render.png(fig) for name, fig in drawn.items()}
+    figs.update({name: render.png_image(data, size) for name, (data, size) in images.items()})
     title = title or f"Media mix model: {a.fit.data.target_name}"
     return render.render("report.html.j2", title=title, figures=figs, **ctx)
 
@@ -82,9 +89,11 @@ def report(
     title: str | None = None,
     ci_prob: float | None = None,
     holdout: Holdout | None = None,
+    images: Mapping[str, tuple[bytes, tuple[float, float]]] | None = None,
 ) -> Path:
     """Write the HTML report of a fit (or of an :class:`~bayes_mmm.Analysis`, reusing its
-    computed draws) to ``path``; returns the path.
+    computed draws) to ``path``; returns the path. ``images``: figures already drawn (see
+    :func:`html`).
 
     ``allocation`` (from :func:`bayes_mmm.budget.optimize`) adds the budget recommendation;
     so does any of ``budget``, ``objective``, ``horizon``, which make one here. ``holdout``
@@ -94,7 +103,7 @@ def report(
     if allocation is None and (budget, objective, horizon) != (None, None, None):
         allocation = plan(a.fit, budget, objective, horizon, a.ci_prob)
     start = time.perf_counter()
-    text = html(a, allocation=allocation, title=title)
+    text = html(a, allocation=allocation, title=title, images=images)
     out = write_atomic(path, lambda p: p.write_text(text, encoding="utf-8"))
     log.info("wrote %s (%.1f s)", Path(out).name, time.perf_counter() - start)
     return out
@@ -110,6 +119,7 @@ def write_html_report(
     allocation: Allocation | None = None,
     ci_prob: float | None = None,
     holdout: Holdout | None = None,
+    images: Mapping[str, tuple[bytes, tuple[float, float]]] | None = None,
 ) -> Path:
     """The command line's entry: ``fit`` and ``report`` write ``report.html`` with it (a plan
     is included when ``budget``, ``objective`` or ``horizon`` is given), ``optimize`` passes
@@ -123,4 +133,5 @@ def write_html_report(
         horizon=horizon,
         ci_prob=ci_prob,
         holdout=holdout,
+        images=images,
     )

@@ -46,8 +46,14 @@ def png(fig: Figure, dpi: int = DPI) -> dict:
     """A figure as a ``data:`` URI with its pixel size."""
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=dpi)
-    width, height = (round(v * dpi) for v in fig.get_size_inches())
-    uri = "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode("ascii")
+    return png_image(buf.getvalue(), tuple(fig.get_size_inches()))
+
+
+def png_image(data: bytes, size_inches: tuple[float, float], dpi: int = DPI) -> dict:
+    """PNG bytes already drawn (e.g. the plots/*.png files, at a higher dpi) as a ``data:``
+    URI shown at the size the report gives its figures (``dpi`` pixels per inch)."""
+    width, height = (round(v * dpi) for v in size_inches)
+    uri = "data:image/png;base64," + base64.b64encode(data).decode("ascii")
     return {"src": uri, "width": width, "height": height}
 
 

@@ -8,6 +8,7 @@ second way here. Rows are lists of dicts with the tables' own column names.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import fields
 from datetime import UTC, datetime
 from importlib.metadata import version
@@ -178,24 +179,32 @@ def lift(a: Analysis) -> list[dict] | None:
     return records(lift_table(a.fit, a.ci_prob)) if a.fit.data.lift_tests else None
 
 
-def figures(a: Analysis, alloc: Allocation | None = None) -> dict[str, Figure]:
-    """The figures of the report, drawn by the package's plot functions."""
-    figs = {
-        "contributions": plots.plot_contributions(a),
-        "roi": plots.plot_roi(a),
-        "response_curves": plots.plot_response_curves(a),
-        "fit": plots.plot_fit(a),
-        "ppc": plots.plot_ppc(a),
-        "prior_posterior": plots.plot_prior_posterior(a),
+def figure_names(a: Analysis, alloc: Allocation | None = None) -> list[str]:
+    """The names of the report's figures (those of ``plots/*.png`` where they are shared)."""
+    names = ["contributions", "roi", "response_curves", "fit", "ppc", "prior_posterior"]
+    names += ["holdout"] if a.holdout is not None else []
+    names += ["lift_tests"] if a.fit.data.lift_tests else []
+    return names + (["allocation", "outcome"] if alloc is not None else [])
+
+
+def figures(
+    a: Analysis, alloc: Allocation | None = None, skip: Collection[str] = ()
+) -> dict[str, Figure]:
+    """The figures of the report, drawn by the package's plot functions (except those named
+    in ``skip``: already drawn, e.g. as ``plots/*.png``)."""
+    draw = {
+        "contributions": lambda: plots.plot_contributions(a),
+        "roi": lambda: plots.plot_roi(a),
+        "response_curves": lambda: plots.plot_response_curves(a),
+        "fit": lambda: plots.plot_fit(a),
+        "ppc": lambda: plots.plot_ppc(a),
+        "prior_posterior": lambda: plots.plot_prior_posterior(a),
+        "holdout": lambda: plots.plot_holdout(a.holdout, a.ci_prob),
+        "lift_tests": lambda: plot_lift_tests(a),
+        "allocation": lambda: budget_plots.allocation(alloc),
+        "outcome": lambda: budget_plots.outcome_distributions(alloc),
     }
-    if a.holdout is not None:
-        figs["holdout"] = plots.plot_holdout(a.holdout, a.ci_prob)
-    if a.fit.data.lift_tests:
-        figs["lift_tests"] = plot_lift_tests(a)
-    if alloc is not None:
-        figs["allocation"] = budget_plots.allocation(alloc)
-        figs["outcome"] = budget_plots.outcome_distributions(alloc)
-    return figs
+    return {name: draw[name]() for name in figure_names(a, alloc) if name not in skip}
 
 
 def context(a: Analysis, alloc: Allocation | None = None) -> dict:

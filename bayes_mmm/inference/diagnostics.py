@@ -6,9 +6,12 @@ import json
 import warnings
 from dataclasses import asdict, dataclass
 
-import arviz as az
 import numpy as np
-import xarray as xr
+
+from bayes_mmm._lazy import lazy_module
+
+az = lazy_module("arviz")  # imported when a fit is diagnosed (the warnings are read early)
+xr = lazy_module("xarray")
 
 MAX_R_HAT = 1.01
 MIN_ESS = 400

@@ -27,7 +27,10 @@ from dataclasses import dataclass, field
 from importlib.util import find_spec
 
 import numpy as np
-import xarray as xr
+
+from bayes_mmm._lazy import lazy_module
+
+xr = lazy_module("xarray")  # the sampler names are read by the CLI's parser: keep it light
 
 NUTS_SAMPLERS = ("nutpie", "pymc", "numpyro")
 APPROXIMATE_SAMPLERS = ("laplace", "advi")

@@ -14,18 +14,17 @@ compiled logp of one fit is reused by the next (see ``bayes_mmm.inference._compi
 from __future__ import annotations
 
 import numpy as np
-import pymc as pm
 
+from bayes_mmm._lazy import lazy_module
 from bayes_mmm.data.dataset import MMMData
 from bayes_mmm.data.scaling import Scales
 from bayes_mmm.data.validate import DataValidationError
 from bayes_mmm.model import dims as D
-from bayes_mmm.model.components.baseline import add_baseline, add_level
-from bayes_mmm.model.components.likelihood import add_likelihood
-from bayes_mmm.model.components.media import add_media
 from bayes_mmm.model.design import Design, make_design
 from bayes_mmm.model.priors import Prior
 from bayes_mmm.model.spec import ModelSpec
+
+pm = lazy_module("pymc")  # check_rows and resolve_priors check input without PyMC
 
 
 def check_rows(data: MMMData, spec: ModelSpec) -> None:
@@ -94,6 +93,10 @@ def build_model(
     No per-date deterministics are added: contributions are computed after sampling
     (``bayes_mmm.model.forward``), which keeps the trace small and sampling fast.
     """
+    from bayes_mmm.model.components.baseline import add_baseline, add_level
+    from bayes_mmm.model.components.likelihood import add_likelihood
+    from bayes_mmm.model.components.media import add_media
+
     spec = spec or ModelSpec()
     check_rows(data, spec)
     priors = priors or resolve_priors(data, spec)

@@ -7,12 +7,15 @@ this is the small subset we need (flat priors, per-channel parameter arrays, dic
 from __future__ import annotations
 
 import ast
-import inspect
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
-import pymc as pm
+
+from bayes_mmm._lazy import lazy_module
+from bayes_mmm.model.distributions import CONTINUOUS
+
+pm = lazy_module("pymc")  # imported when a prior is drawn or added to a model, not to check one
 
 
 def _plain(v: Any) -> Any:
@@ -26,13 +29,6 @@ def _plain(v: Any) -> Any:
     if isinstance(v, bool) or not isinstance(v, int | float):
         raise TypeError(f"prior parameters must be numbers or lists of numbers, got {v!r}")
     return v
-
-
-def _param_names(cls: type) -> list[str]:
-    """Named parameters of a PyMC distribution's ``dist`` (without ``*args``/``**kwargs``)."""
-    sig = inspect.signature(cls.dist)
-    kinds = (inspect.Parameter.POSITIONAL_OR_KEYWORD, inspect.Parameter.KEYWORD_ONLY)
-    return [n for n, p in sig.parameters.items() if p.kind in kinds and n != "cls"]
 
 
 # parameters that must be positive whatever the family (scales, shapes, rates, dof)
@@ -65,10 +61,9 @@ class Prior:
     __slots__ = ("dist", "params")
 
     def __init__(self, dist: str, **params: Any):
-        cls = getattr(pm, dist, None)
-        if not (isinstance(cls, type) and issubclass(cls, pm.Continuous)):
+        if not isinstance(dist, str) or dist not in CONTINUOUS:
             raise ValueError(f"'{dist}' is not a continuous PyMC distribution (e.g. 'LogNormal')")
-        known = _param_names(cls)
+        known = list(CONTINUOUS[dist])
         unknown = sorted(set(params) - set(known))
         if unknown:  # PyMC's ``dist`` swallows unknown keywords: a typo would be ignored
             raise ValueError(f"{dist} has no parameter(s) {unknown}; its parameters are {known}")
@@ -151,6 +146,23 @@ POSITIVE = frozenset(
     }
 )
 UNIT = frozenset({"Beta", "Kumaraswamy", "LogitNormal"})
+# support the whole real line whatever the parameters (checked without drawing, so without PyMC)
+REAL = frozenset(
+    {
+        "Normal",
+        "StudentT",
+        "Cauchy",
+        "Laplace",
+        "Logistic",
+        "Gumbel",
+        "SkewNormal",
+        "SkewStudentT",
+        "AsymmetricLaplace",
+        "Moyal",
+        "ExGaussian",
+        "Flat",
+    }
+)
 
 
 def _known_support(prior: Prior) -> tuple[float, float] | None:
@@ -159,6 +171,8 @@ def _known_support(prior: Prior) -> tuple[float, float] | None:
         return 0.0, np.inf
     if prior.dist in UNIT:
         return 0.0, 1.0
+    if prior.dist in REAL:
+        return -np.inf, np.inf
     if prior.dist in ("TruncatedNormal", "Uniform"):
         lo = np.min(prior.params.get("lower", -np.inf))
         hi = np.max(prior.params.get("upper", np.inf))

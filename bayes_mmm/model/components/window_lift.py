@@ -20,12 +20,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-import pymc as pm
-import pytensor.tensor as pt
 
+from bayes_mmm._lazy import lazy_module
 from bayes_mmm.data.lift import LiftTests
 from bayes_mmm.data.scaling import Scales
 from bayes_mmm.model import dims as D
+
+pm = lazy_module("pymc")
+pt = lazy_module("pytensor.tensor")
 
 
 @dataclass(frozen=True)

@@ -15,11 +15,13 @@ without underflow when the peak is far from every lag).
 from __future__ import annotations
 
 import numpy as np
-import pytensor.tensor as pt
 
+from bayes_mmm._lazy import lazy_module
 from bayes_mmm.model import dims as D
 from bayes_mmm.model.components.base import Adstock, Param, lags_along
 from bayes_mmm.model.priors import Prior
+
+pt = lazy_module("pytensor.tensor")
 
 
 class DelayedAdstock(Adstock):

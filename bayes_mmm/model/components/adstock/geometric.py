@@ -6,11 +6,12 @@ Default prior Beta(2, 2): symmetric over (0, 1), most mass in 0.2-0.8 (docs/defa
 
 from __future__ import annotations
 
-import pytensor.tensor as pt
-
+from bayes_mmm._lazy import lazy_module
 from bayes_mmm.model import dims as D
 from bayes_mmm.model.components.base import Adstock, Param, lags_along
 from bayes_mmm.model.priors import Prior
+
+pt = lazy_module("pytensor.tensor")
 
 
 class GeometricAdstock(Adstock):

@@ -4,9 +4,11 @@
 from __future__ import annotations
 
 import numpy as np
-import pytensor.tensor as pt
 
+from bayes_mmm._lazy import lazy_module
 from bayes_mmm.model.components.base import Adstock
+
+pt = lazy_module("pytensor.tensor")
 
 
 class NoAdstock(Adstock):

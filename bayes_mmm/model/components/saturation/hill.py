@@ -20,13 +20,15 @@ exactly through a potential (change of variables: ``log p_k(k) + log k - log s``
 from __future__ import annotations
 
 import numpy as np
-import pymc as pm
-import pytensor.tensor as pt
-from scipy.special import expit
 
+from bayes_mmm._lazy import lazy_module
 from bayes_mmm.model import dims as D
 from bayes_mmm.model.components.base import Param, Saturation
 from bayes_mmm.model.priors import Prior
+
+pm = lazy_module("pymc")
+pt = lazy_module("pytensor.tensor")
+special = lazy_module("scipy.special")  # expit; scipy is imported when a curve is evaluated
 
 LOG_FLOOR = 1e-12  # spend below this (model units) is treated as zero
 LOGIT = "logit"  # key of the sampled logit at x = 1 in the parameters forward_pt takes
@@ -53,7 +55,7 @@ def hill_evaluate(x, log_k, s, *, out=None, grad_out=None, overwrite_x=False) ->
     z = np.log(a, out=grad_out if grad_out is not None else a)  # a: x or a private copy
     np.subtract(z, log_k, out=z)
     np.multiply(z, s, out=z)
-    h = expit(z, out=out)
+    h = special.expit(z, out=out)
     if grad_out is not None:  # d h / d x = s h (1 - h) / x
         np.subtract(1.0, h, out=z)
         np.multiply(z, h, out=z)

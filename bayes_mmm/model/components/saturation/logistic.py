@@ -14,11 +14,13 @@ Sampled on the log scale (PyMC's transform): one parameter, no ridge to reparame
 from __future__ import annotations
 
 import numpy as np
-import pytensor.tensor as pt
 
+from bayes_mmm._lazy import lazy_module
 from bayes_mmm.model import dims as D
 from bayes_mmm.model.components.base import Param, Saturation
 from bayes_mmm.model.priors import Prior
+
+pt = lazy_module("pytensor.tensor")
 
 LN3 = float(np.log(3.0))
 

@@ -5,8 +5,8 @@ the same logit (``u = -log k``) and prior potential (:mod:`.hill`)."""
 from __future__ import annotations
 
 import numpy as np
-import pytensor.tensor as pt
 
+from bayes_mmm._lazy import lazy_module
 from bayes_mmm.model import dims as D
 from bayes_mmm.model.components.base import Saturation
 from bayes_mmm.model.components.saturation.hill import (
@@ -16,6 +16,8 @@ from bayes_mmm.model.components.saturation.hill import (
     hill_evaluate,
     hill_logit_pt,
 )
+
+pt = lazy_module("pytensor.tensor")
 
 
 class MichaelisMentenSaturation(Saturation):

@@ -1,0 +1,80 @@
+"""How long the demo's outputs take once the fit is done (issue 19: analysis, every plot and
+every file under 2 s): ``write_fit_outputs`` as ``bayes-mmm demo`` calls it, split into the
+tables (analysis + CSV/JSON + model.nc), the plots (drawn and saved as PNG) and the HTML
+report, each from a freshly loaded fit (no cached analysis). The fit (the CLI's defaults,
+4 chains x 1000 draws) is cached in ``--cache`` and not timed.
+
+``--src DIR`` times another checkout (e.g. the commit before a change) with the same
+interpreter and the same cached fit, for a before/after; the machine's load is printed.
+
+    .venv/bin/python benchmarks/outputs_speed.py [--repeat 3] [--src DIR]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import tempfile
+import warnings
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+TIMER = """
+import statistics, sys, tempfile, time
+from pathlib import Path
+import bayes_mmm as bm
+from bayes_mmm.export import write_fit_outputs
+fit_path, repeat = Path(sys.argv[1]), int(sys.argv[2])
+def once(**kw):
+    fit = bm.load(fit_path)
+    with tempfile.TemporaryDirectory() as out:
+        t0 = time.perf_counter()
+        write_fit_outputs(fit, out, progress=False, **kw)
+        return time.perf_counter() - t0
+once()  # warm: imports, numba/matplotlib first use
+runs = {k: [] for k in ("tables", "tables+plots", "all")}
+for _ in range(repeat):
+    runs["tables"].append(once(plots=False, html=False))
+    runs["tables+plots"].append(once(plots=True, html=False))
+    runs["all"].append(once())
+m = {k: statistics.median(v) for k, v in runs.items()}
+print(f"| {m['tables']:.2f} | {m['tables+plots'] - m['tables']:.2f} | "
+      f"{m['all'] - m['tables+plots']:.2f} | {m['all']:.2f} |")
+"""
+
+
+def cached_fit(path: Path) -> Path:
+    if not path.exists():
+        import bayes_mmm as bm
+
+        data, _ = bm.load_demo()
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", bm.SamplingWarning)
+            bm.save(bm.fit(data, progress=False), path)
+    return path
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--src", type=Path, action="append", help="also time this checkout")
+    ap.add_argument("--cache", type=Path, default=Path(tempfile.gettempdir()) / "demo_fit.nc")
+    args = ap.parse_args()
+    fit = cached_fit(args.cache)
+    print("| code | load before | tables s | plots s | report.html s | total s |")
+    print("|---|---|---|---|---|---|")
+    for src in [ROOT, *(args.src or [])]:
+        src = src.resolve()
+        env = dict(os.environ, PYTHONPATH=str(src))
+        load = os.getloadavg()[0]
+        cmd = [sys.executable, "-c", TIMER, str(fit), str(args.repeat)]
+        done = subprocess.run(cmd, env=env, cwd=src, capture_output=True, text=True)
+        row = done.stdout.strip().splitlines()[-1] if done.returncode == 0 else done.stderr[-300:]
+        print(f"| {src} | {load:.2f} {row}")
+
+
+if __name__ == "__main__":
+    main()

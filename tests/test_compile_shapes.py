@@ -1,0 +1,70 @@
+"""A data set of another length and channel count reuses the compiled code (issue 19): after
+one fit in the process, compiling the model of a second data set with other weeks and
+channels triggers no numba compilation at all (counted with numba's compile events, not
+seconds), still takes the fast path, and the trampoline reproduces pytensor's logp there
+(``self_check``). And a fall back from the fast path is visible: a ``CompileWarning`` and the
+reason in the fit's diagnostics."""
+
+from __future__ import annotations
+
+import warnings
+from collections import OrderedDict
+
+import numpy as np
+import pytest
+
+import bayes_mmm as bm
+from bayes_mmm.inference._compile import fast as cc
+from bayes_mmm.inference._compile import memo
+from bayes_mmm.model.build import build_model
+
+pytest.importorskip("nutpie")
+event = pytest.importorskip("numba.core.event")
+
+
+def _model(weeks: int, channels: int):
+    names = tuple(f"ch{i}" for i in range(channels))
+    return build_model(bm.simulate(weeks, channels=names, seed=weeks).to_data())
+
+
+def _compile_counting(model):
+    """``compile_reusing(model)`` and the number of numba compilations it caused."""
+    with event.install_recorder("numba:compile") as recorder:
+        compiled, info = memo.compile_reusing(model)
+    starts = [e for e in recorder.buffer if e[1].is_start]
+    return compiled, info, len(starts)
+
+
+def test_new_weeks_and_channels_reuse_the_compiled_code(monkeypatch):
+    monkeypatch.setattr(memo, "_MEMO", OrderedDict())  # this process has compiled nothing
+    first, info, _ = _compile_counting(_model(104, 3))
+    assert info.path == "fast", info.reason
+    second, info, compiles = _compile_counting(_model(131, 5))
+    assert info.path == "fast", info.reason
+    assert info.cache != "process"  # a new structure, not the in-process memo
+    assert second.n_dim != first.n_dim  # really another shape
+    assert compiles == 0  # every function came from the caches: nothing compiled again
+    x = second.initial_point_func(0)
+    value, grad = second.logp_func(x)
+    assert np.isfinite(value) and grad.shape == (second.n_dim,)
+
+
+def test_fallback_from_the_fast_path_is_a_warning_and_in_the_diagnostics(monkeypatch):
+    import nutpie
+
+    real = cc._fast_compile
+
+    def broken(model):
+        raise cc.FastPathUnsupported("simulated failure")
+
+    monkeypatch.setattr(cc, "_fast_compile", broken)
+    # nutpie's own compiler takes 15-60 s; what is tested here is how the fall back is reported
+    monkeypatch.setattr(nutpie, "compile_pymc_model", lambda model, **kw: real(model)[0])
+    monkeypatch.setattr(memo, "_MEMO", OrderedDict())
+    data = bm.simulate(60, channels=("tv",), seed=2).to_data()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", bm.SamplingWarning)
+        with pytest.warns(bm.CompileWarning, match="simulated failure"):
+            fit = bm.fit(data, chains=1, draws=30, tune=30, seed=1, progress=False)
+    assert fit.diagnostics.compile_path == "nutpie"
+    assert "simulated failure" in fit.diagnostics.compile_fallback
