@@ -11,6 +11,7 @@ import pandas as pd
 from bayes_mmm.analysis.checks import Holdout
 from bayes_mmm.analysis.overview import Analysis
 from bayes_mmm.analysis.params import parameter_summary
+from bayes_mmm.data.inputs import cost_per_unit_table, media_inputs_summary
 from bayes_mmm.experiments.lift import lift_table
 from bayes_mmm.htmlreport import write_html_report
 from bayes_mmm.inference.fit import MMMFit
@@ -62,6 +63,7 @@ def _fit_json(a: Analysis) -> dict:
         out["data"]["categorical_controls"] = {k: dict(v) for k, v in data.categorical.items()}
     if data.periods:
         out["data"]["periods"] = dict(data.periods)
+    out["data"].update(media_inputs_summary(data))
     return out
 
 
@@ -85,6 +87,9 @@ def result_table(a: Analysis) -> str:
     pct = f"{a.ci_prob:.0%}"
     rows = [("channel", "ROI", f"{pct} interval", "marginal ROI", f"{pct} interval")]
     for r in roi.itertuples(index=False):
+        if r.channel in a.fit.data.organic:
+            rows.append((str(r.channel), "organic", "no spend, no ROI", "", ""))
+            continue
         rows.append(
             (
                 str(r.channel),
@@ -120,8 +125,9 @@ def write_fit_outputs(
     ``contributions.csv``, ``shares.csv``, ``response_curves.csv``, ``prior_posterior.csv``,
     ``fit.json`` (fit quality, holdout, what the data could not inform, how the data were
     read), ``diagnostics.json``, ``plots/*.png``, ``report.html`` (unless ``html=False``; with
-    a budget plan when ``plan`` gives ``budget``/``objective``/``horizon``) and,
-    for a fit with lift tests, ``lift_tests.csv`` to ``out_dir``. ``analysis``: an
+    a budget plan when ``plan`` gives ``budget``/``objective``/``horizon``),
+    for a fit with lift tests ``lift_tests.csv``, and for one with media given as exposure
+    ``cost_per_unit.csv`` (per quarter) to ``out_dir``. ``analysis``: an
     :class:`Analysis` of ``fit`` to reuse.
     """
     out = Path(out_dir)
@@ -141,6 +147,8 @@ def write_fit_outputs(
     ]
     if fit.data.lift_tests:
         written.append(write_csv(lift_table(fit, a.ci_prob), out / "lift_tests.csv"))
+    if fit.data.cost_per_unit:
+        written.append(write_csv(cost_per_unit_table(fit.data), out / "cost_per_unit.csv"))
     images: dict = {}  # each figure drawn once: plots/*.png and the report share the PNGs
     if plots:
         written += write_plots(a, out / "plots", progress, images=images)

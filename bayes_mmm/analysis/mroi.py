@@ -49,8 +49,9 @@ def mroi_values(fit: MMMFit, spend: np.ndarray | None = None) -> np.ndarray:
 
 
 def mroi_draws(fit: MMMFit, spend: np.ndarray | None = None) -> xr.DataArray:
-    """``(chain, draw, channel)`` marginal ROI at ``spend`` (default: the fit window's)."""
-    values = mroi_values(fit, spend)
+    """``(chain, draw, channel)`` marginal ROI at ``spend`` (default: the fit window's); NaN
+    for organic channels (no spend)."""
+    values = np.where(fit.data.paid_mask, mroi_values(fit, spend), np.nan)  # organic: none
     da = unstack(values, fit.posterior, (D.CHANNEL,), {D.CHANNEL: list(fit.data.channels)})
     da.attrs["units"] = f"{fit.data.target_name} per unit of spend"
     return da.rename("mroi")

@@ -18,7 +18,7 @@ from bayes_mmm.analysis.contributions import (
     shares_table,
 )
 from bayes_mmm.analysis.mroi import mroi_draws
-from bayes_mmm.analysis.roi import roi_table
+from bayes_mmm.analysis.roi import roi_table, spend_totals
 from bayes_mmm.analysis.summary import ci, summarise
 from bayes_mmm.inference.fit import MMMFit
 from bayes_mmm.model import dims as D
@@ -70,7 +70,7 @@ class Analysis:
     @cached_property
     def roi(self) -> xr.DataArray:
         media = self.shares["total"].sel({D.COMPONENT: list(self.fit.data.channels)})
-        spend = xr.DataArray(self.fit.data.spend.sum(axis=0), dims=D.COMPONENT)
+        spend = xr.DataArray(spend_totals(self.fit.data), dims=D.COMPONENT)
         return (media / spend).rename({D.COMPONENT: D.CHANNEL}).rename("roi")
 
     @cached_property

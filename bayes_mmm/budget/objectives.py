@@ -7,6 +7,8 @@
   the steps it takes on the raw order statistics; the estimate differs from the empirical
   quantile by far less than its Monte Carlo error.
 - ``cvar:P``: the mean of the worst P fraction of draws (conditional value at risk).
+- ``revenue[:V]``: expected incremental revenue, V (revenue per unit of outcome; default the
+  fit's revenue per KPI) x expected incremental outcome. Ranks plans like ``mean``.
 - ``profit:V``: expected profit, V (value of one unit of outcome) x expected incremental
   outcome - spend. At a fixed budget it ranks plans like ``mean``; with a free budget it
   sizes the budget.
@@ -23,7 +25,7 @@ from functools import lru_cache
 import numpy as np
 from scipy.special import betainc
 
-KINDS = ("mean", "quantile", "cvar", "profit")
+KINDS = ("mean", "quantile", "cvar", "profit", "revenue")
 QUANTILE_SMOOTHING = 1000  # quantile weights as Harrell-Davis for a sample of this size
 
 
@@ -38,9 +40,11 @@ class Objective:
         if self.kind in ("quantile", "cvar"):
             if self.param is None or not 0 < self.param < 1:
                 raise ValueError(f"{self.kind} needs a probability in (0, 1), e.g. {self.kind}:0.1")
-        elif self.kind == "profit":
-            if self.param is None or not (np.isfinite(self.param) and self.param > 0):
-                raise ValueError("profit needs the value of one unit of outcome > 0, e.g. profit:2")
+        elif self.kind in ("profit", "revenue"):  # None: the fit's revenue per KPI
+            if self.param is not None and not (np.isfinite(self.param) and self.param > 0):
+                raise ValueError(
+                    f"{self.kind} needs the value of one unit of outcome > 0, e.g. {self.kind}:2"
+                )
         elif self.param is not None:
             raise ValueError("the mean objective takes no parameter")
 
@@ -68,14 +72,19 @@ class Objective:
             return f"{p:.0%} quantile of incremental outcome"
         if self.kind == "cvar":
             return f"mean of the worst {p:.0%} of incremental outcomes (CVaR)"
+        value = "the fit's revenue per KPI" if p is None else f"{p:g}"
         if self.kind == "profit":
-            return f"expected profit at {p:g} per unit of outcome"
+            return f"expected profit at {value} per unit of outcome"
+        if self.kind == "revenue":
+            return f"expected incremental revenue at {value} per unit of outcome"
         return "expected incremental outcome"
 
     @property
     def value(self) -> float:
-        """Value of one unit of outcome (1 unless profit)."""
-        return float(self.param) if self.kind == "profit" else 1.0
+        """Value of one unit of outcome (1 unless profit or revenue)."""
+        if self.kind in ("profit", "revenue") and self.param is not None:
+            return float(self.param)
+        return 1.0
 
     def weights(self, n: int) -> np.ndarray | None:
         """Weights on the sorted draws (``None``: plain mean)."""
@@ -103,7 +112,7 @@ class Objective:
 
 @lru_cache(maxsize=32)
 def _weights(kind: str, param: float | None, n: int) -> np.ndarray | None:
-    if kind in ("mean", "profit"):
+    if kind in ("mean", "profit", "revenue"):
         return None
     edges = np.arange(n + 1) / n
     if kind == "quantile":  # Harrell-Davis: Beta((m+1)p, (m+1)(1-p)) mass per order statistic

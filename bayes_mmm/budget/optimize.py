@@ -26,6 +26,7 @@ from scipy.optimize import minimize
 from bayes_mmm.budget.allocation import Allocation, report
 from bayes_mmm.budget.bounds import resolve_bounds
 from bayes_mmm.budget.objectives import Objective
+from bayes_mmm.budget.paid import paid_only, resolve_objective
 from bayes_mmm.budget.response import Response, build_response
 from bayes_mmm.budget.scenario import check_horizon, current_weekly
 from bayes_mmm.inference.fit import MMMFit
@@ -80,9 +81,9 @@ class Allocator:
         shape: np.ndarray | None = None,
         response: Response | None = None,
     ):
-        self.fit = fit
+        self.fit = fit = paid_only(fit)  # organic channels are not planned
         self.horizon = check_horizon(horizon)
-        self.objective = Objective.parse(objective)
+        self.objective = resolve_objective(Objective.parse(objective), fit, self.horizon)
         self.channels = list(fit.data.channels)
         self.current = current_weekly(fit, self.horizon) * self.horizon
         self.lo, self.hi = resolve_bounds(self.channels, self.current, bounds, max_change, fixed)

@@ -317,7 +317,8 @@ def what_ifs(
     from the current plan: the change in outcome versus the current plan, with uncertainty.
 
     Columns ``channel, change, spend_change, mean, median, lower, upper, prob_positive,
-    marginal_roi`` (outcome change per unit of spend change, posterior mean).
+    marginal_roi`` (outcome change per unit of spend change, posterior mean). For an organic
+    channel the change is in its exposure and there is no marginal ROI (NaN).
     """
     rows = []
     for channel in fit.data.channels:
@@ -333,7 +334,9 @@ def what_ifs(
                     spend_change=d_spend,
                     **_stats(gain, ci_prob),
                     prob_positive=float((gain > 0).mean()),
-                    marginal_roi=gain.mean() / d_spend if d_spend else np.nan,
+                    marginal_roi=gain.mean() / d_spend
+                    if d_spend and channel not in fit.data.organic
+                    else np.nan,
                 )
             )
     return pd.DataFrame(rows)

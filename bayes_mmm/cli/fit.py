@@ -32,6 +32,7 @@ from bayes_mmm.cli.common import (
     sampling_warnings_to_stderr,
     say,
 )
+from bayes_mmm.cli.inputs import add_input_args, input_options, input_problems
 from bayes_mmm.cli.outputs import out_problems, staged
 from bayes_mmm.data.dataset import read_csv
 from bayes_mmm.data.demo import demo_csv_path, load_demo
@@ -129,6 +130,7 @@ def _add_data_args(f: argparse.ArgumentParser) -> None:
     g.add_argument(
         "--start-date", help="for period numbers: the date of the first period (default 2000-01-03)"
     )
+    add_input_args(g)
     g.add_argument(
         "--allow-negative-target",
         action="store_true",
@@ -239,6 +241,7 @@ def _read_data(args: argparse.Namespace, spec: ModelSpec):
             freq=args.freq,
             start_date=args.start_date,
             allow_negative_target=args.allow_negative_target,
+            **input_options(args),
         )
     if args.lift_tests is not None:
         data = data.with_lift_tests(args.lift_tests)
@@ -248,6 +251,8 @@ def _read_data(args: argparse.Namespace, spec: ModelSpec):
 def _prepare(args: argparse.Namespace):
     """Every check before any work: arguments, spec, data, priors, rows."""
     spec, problems = _argument_problems(args)
+    if args.command != "demo":
+        problems += input_problems(args)
     if problems:
         raise InputError(problems)
     data = _read_data(args, spec)

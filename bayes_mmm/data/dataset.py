@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -11,7 +12,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from bayes_mmm.data import calendar as cal
+from bayes_mmm.data.inputs import MediaInputs, media_arrays
 from bayes_mmm.data.lift import LiftTests, parse_lift_tests
+from bayes_mmm.data.problems import DataWarning
 from bayes_mmm.data.read import MAX_FILE_BYTES, read_table
 from bayes_mmm.data.validate import DataValidationError, check_columns, validate_frame
 from bayes_mmm.model import dims as D
@@ -41,6 +45,28 @@ class MMMData:
     lift_tests: LiftTests | None = None  # experiments' measured lifts (bayes_mmm.data.lift)
     categorical: Mapping[str, dict] = field(default_factory=dict)
     periods: dict | None = None
+    # media inputs (bayes_mmm.data.inputs): exposure columns of paid channels, organic
+    # channels, money spend when ``spend`` holds exposure, revenue per KPI per period
+    exposure: Mapping[str, str] = field(default_factory=dict)
+    organic: tuple[str, ...] = ()
+    paid_spend: np.ndarray | None = None  # (date, channel); None: equal to ``spend``
+    cost_per_unit: Mapping[str, float] = field(default_factory=dict)
+    revenue_per_kpi: np.ndarray | None = None  # (date,)
+    calendar: Mapping[str, object] = field(default_factory=dict)  # holidays/events used
+
+    @property
+    def money_spend(self) -> np.ndarray:
+        """``(date, channel)`` spend in money (0 for organic channels); ``spend`` is the
+        model's media input (spend-equivalent exposure for exposure channels)."""
+        return self.spend if self.paid_spend is None else self.paid_spend
+
+    @property
+    def paid_channels(self) -> tuple[str, ...]:
+        return tuple(c for c in self.channels if c not in self.organic)
+
+    @property
+    def paid_mask(self) -> np.ndarray:
+        return np.array([c not in self.organic for c in self.channels])
 
     @property
     def n_dates(self) -> int:
@@ -79,6 +105,12 @@ class MMMData:
             lift_tests=self.lift_tests,
             categorical=self.categorical,
             periods=self.periods,
+            exposure=self.exposure,
+            organic=self.organic,
+            paid_spend=None if self.paid_spend is None else self.paid_spend[sl],
+            cost_per_unit=self.cost_per_unit,
+            revenue_per_kpi=None if self.revenue_per_kpi is None else self.revenue_per_kpi[sl],
+            calendar=self.calendar,
         )
 
     def with_lift_tests(self, tests: LiftTests | pd.DataFrame | str | Path | None) -> MMMData:
@@ -103,6 +135,11 @@ class MMMData:
             meta["categorical"] = {k: dict(v) for k, v in self.categorical.items()}
         if self.periods:
             meta["periods"] = dict(self.periods)
+        for key in ("exposure", "cost_per_unit", "calendar"):
+            if getattr(self, key):
+                meta[key] = dict(getattr(self, key))
+        if self.organic:
+            meta["organic"] = list(self.organic)
         return meta
 
     def meta_json(self) -> str:
@@ -125,6 +162,11 @@ def from_frame(
     freq: str | None = None,
     start_date: str | None = None,
     allow_negative_target: bool = False,
+    exposure: Mapping[str, str] | None = None,
+    organic: Sequence[str] = (),
+    revenue_per_kpi: float | str | None = None,
+    holidays: str | None = None,
+    events: str | Path | pd.DataFrame | None = None,
 ) -> MMMData:
     """Validate a DataFrame and build :class:`MMMData`.
 
@@ -134,52 +176,113 @@ def from_frame(
     ``categorical``: controls to one-hot encode against their most frequent level (also the
     spec's ``categorical``; text columns with few levels are detected, with a DataWarning).
     A negative target is refused unless ``allow_negative_target``.
+    ``exposure`` ``{spend column: exposure column}``, ``organic`` (exposure columns without
+    spend) and ``revenue_per_kpi`` (a number or a column): see :mod:`bayes_mmm.data.inputs`.
+    ``holidays`` (a country code, e.g. ``"DE"``) and ``events`` (a CSV or table ``date, name
+    [, end]``) add calendar controls (:mod:`bayes_mmm.data.calendar`).
     ``min_rows`` defaults to what the model of ``spec`` (default spec if None) needs for this
     many channels and controls; ``lift_tests``: see :meth:`MMMData.with_lift_tests`. Raises
     :class:`DataValidationError` listing every problem.
     """
-    channels, controls = list(channels), list(controls)
     model_spec = spec or ModelSpec()
+    exposure = {**model_spec.media_exposure, **(exposure or {})}
+    organic = tuple(organic) or model_spec.organic
+    if revenue_per_kpi is None:
+        revenue_per_kpi = model_spec.revenue_per_kpi
+    holidays = holidays or model_spec.holidays
+    events = events if events is not None else model_spec.events
+    media = MediaInputs(tuple(channels), exposure, organic, revenue_per_kpi)
+    controls = list(controls)
     declared = list(dict.fromkeys([*categorical, *getattr(model_spec, "categorical", ())]))
+    n_media = len(media.modeled)
     if min_rows is None:
 
         def min_rows(span, period, n_controls):
-            return model_spec.required_rows(len(channels), n_controls, span, period)
+            return model_spec.required_rows(n_media, n_controls, span, period)
 
-    checked = validate_frame(
-        df,
-        date=date,
-        target=target,
-        channels=channels,
-        controls=controls,
-        min_rows=min_rows,
-        unit=unit,
-        categorical=declared,
-        date_format=date_format,
-        freq=freq,
-        start_date=start_date,
-        allow_negative_target=allow_negative_target,
-    )
+    early = media.declaration_problems(list(df.columns))
+    early += media.value_problems(df, unit) if not early else []
+    try:
+        checked = validate_frame(
+            df,
+            date=date,
+            target=target,
+            channels=media.columns,
+            controls=controls,
+            min_rows=min_rows,
+            unit=unit,
+            categorical=declared,
+            date_format=date_format,
+            freq=freq,
+            start_date=start_date,
+            allow_negative_target=allow_negative_target,
+        )
+    except DataValidationError as err:
+        raise DataValidationError(early + err.problems) from None
+    if early:
+        raise DataValidationError(early)
     clean = checked.frame
     n = len(clean)
-
-    def matrix(names: list[str]) -> np.ndarray:
-        # C order, as when read back from a saved fit, so that sums are bit-identical
-        return np.ascontiguousarray(clean[names].to_numpy(float).reshape(n, len(names)))
-
-    return MMMData(
+    col = media.revenue_column()
+    revenue = None if col is None else pd.to_numeric(df.loc[checked.lines, col])
+    arrays = media_arrays(media, clean, revenue)
+    data = MMMData(
         dates=pd.DatetimeIndex(clean[date], name=D.DATE),
         target=clean[target].to_numpy(float),
-        spend=matrix(channels),
-        controls=matrix(checked.controls),
-        channels=tuple(channels),
+        spend=arrays.spend,
+        # C order, as when read back from a saved fit, so that sums are bit-identical
+        controls=np.ascontiguousarray(
+            clean[checked.controls].to_numpy(float).reshape(n, len(checked.controls))
+        ),
+        channels=tuple(media.modeled),
         control_names=tuple(checked.controls),
         target_name=target,
         date_name=date,
         period_days=checked.period_days,
         categorical=checked.categorical,
         periods=checked.periods,
-    ).with_lift_tests(lift_tests)
+        exposure=dict(media.exposure),
+        organic=tuple(media.organic),
+        paid_spend=arrays.paid_spend,
+        cost_per_unit=arrays.cost_per_unit,
+        revenue_per_kpi=arrays.revenue_per_kpi,
+    )
+    return with_calendar(data, holidays, events).with_lift_tests(lift_tests)
+
+
+def with_calendar(
+    data: MMMData, holidays: str | None = None, events: str | Path | pd.DataFrame | None = None
+) -> MMMData:
+    """``data`` with holiday and event controls appended (:mod:`bayes_mmm.data.calendar`)."""
+    if holidays is None and events is None:
+        return data
+    extra, info = [], {"period_rule": cal.PERIOD_RULE}
+    if holidays is not None:
+        table = cal.holiday_controls(data.dates, data.period_days, holidays)
+        info.update(holidays=str(holidays).upper(), holiday_periods=int((table > 0).sum().iloc[0]))
+        if table[cal.HOLIDAY].any():
+            extra.append(table)
+        else:
+            warnings.warn(
+                f"no {holidays} holidays fall in the data's dates: no holiday control added",
+                DataWarning,
+                stacklevel=3,
+            )
+    if events is not None:
+        table = cal.event_controls(data.dates, data.period_days, events)
+        info["events"] = list(table.columns)
+        extra.append(table)
+    added = pd.concat(extra, axis=1) if extra else pd.DataFrame(index=data.dates)
+    clash = [c for c in added.columns if c in data.control_names or c in data.channels]
+    if clash:
+        raise DataValidationError([f"calendar controls {clash} clash with columns of the data"])
+    controls = np.ascontiguousarray(np.column_stack([data.controls, added.to_numpy(float)]))
+    return dataclasses.replace(
+        data,
+        controls=controls,
+        control_names=(*data.control_names, *added.columns),
+        calendar=info,
+    )
 
 
 def read_csv(
@@ -198,13 +301,23 @@ def read_csv(
     start_date: str | None = None,
     allow_negative_target: bool = False,
     max_bytes: int = MAX_FILE_BYTES,
+    exposure: Mapping[str, str] | None = None,
+    organic: Sequence[str] = (),
+    revenue_per_kpi: float | str | None = None,
+    holidays: str | None = None,
+    events: str | Path | pd.DataFrame | None = None,
 ) -> MMMData:
     """Read and validate a CSV file (plain or gzip, UTF-8 or UTF-16; see
     :mod:`bayes_mmm.data.read`); problems name the file's line numbers. Options as
     :func:`from_frame`. Every problem, the file's included, raises
     :class:`DataValidationError` (never a pandas or codec error)."""
     df = read_table(path, "data file", max_bytes)
-    problems = check_columns(list(df.columns), date, target, list(channels), list(controls))
+    sp = spec or ModelSpec()
+    rpk = sp.revenue_per_kpi if revenue_per_kpi is None else revenue_per_kpi
+    exposure_map = {**sp.media_exposure, **(exposure or {})}
+    media = MediaInputs(tuple(channels), exposure_map, tuple(organic) or sp.organic, rpk)
+    problems = check_columns(list(df.columns), date, target, media.columns, list(controls))
+    problems += media.declaration_problems(list(df.columns)) if problems else []
     if problems:
         raise DataValidationError([f"data file '{path}': {p}" for p in problems])
     return from_frame(
@@ -222,4 +335,9 @@ def read_csv(
         freq=freq,
         start_date=start_date,
         allow_negative_target=allow_negative_target,
+        exposure=exposure,
+        organic=organic,
+        revenue_per_kpi=revenue_per_kpi,
+        holidays=holidays,
+        events=events,
     )

@@ -192,6 +192,7 @@ class Validated:
     controls: list[str]
     categorical: dict[str, dict] = field(default_factory=dict)
     periods: dict | None = None
+    lines: pd.Index | None = None  # the input's row labels, in the frame's (sorted) order
 
 
 def _controls(
@@ -327,6 +328,7 @@ def validate_frame(
         list(encoded.columns),
         encodings,
         time.periods,
+        out.index,
     )
 
 

@@ -88,7 +88,7 @@ def contributions(a: Analysis) -> dict:
 
 def data_summary(a: Analysis) -> dict:
     d = a.fit.data
-    spend = pd.DataFrame(d.spend, columns=list(d.channels))
+    spend = pd.DataFrame(d.money_spend, columns=list(d.channels))
     total = spend.sum()
     channels = [
         {

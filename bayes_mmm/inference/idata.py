@@ -5,8 +5,10 @@ Groups (all with named dims):
 - ``posterior``: sampled parameters (model units, see ``spec``) plus ``beta`` (outcome units).
 - ``sample_stats``: sampler statistics (``diverging``, ``n_steps``, ...).
 - ``observed_data``: ``y`` (date) in the user's units.
-- ``constant_data``: ``spend`` (date, channel), ``controls`` (date, control) in the user's
-  units; the scales (``target_scale``, ``spend_scale``, ``control_mean``, ``control_sd``).
+- ``constant_data``: ``spend`` (date, channel: the model's media input), ``controls`` (date,
+  control) in the user's units; ``paid_spend`` (money spend, when a channel is given as
+  exposure or organic) and ``revenue_per_kpi`` (date) when given; the scales
+  (``target_scale``, ``spend_scale``, ``control_mean``, ``control_sd``).
 - root attributes: the model spec, the resolved priors and the data's column names (and its
   lift tests, if any) as JSON;
   the unit of scaled spend (``bayes_mmm_spend_unit``; files in another unit are refused).
@@ -28,6 +30,9 @@ from bayes_mmm.data.lift import LiftTests
 from bayes_mmm.data.scaling import Scales
 from bayes_mmm.model import dims as D
 
+PAID_SPEND = "paid_spend"  # (date, channel) money spend of exposure/organic fits
+REVENUE_PER_KPI = "revenue_per_kpi"  # (date,)
+
 
 def data_groups(data: MMMData, scales: Scales) -> dict[str, xr.Dataset]:
     """``observed_data`` and ``constant_data`` groups for a fit on ``data``."""
@@ -47,6 +52,10 @@ def data_groups(data: MMMData, scales: Scales) -> dict[str, xr.Dataset]:
         },
         coords=coords,
     )
+    if data.paid_spend is not None:  # spend in money when the media input is exposure
+        constant[PAID_SPEND] = ((D.DATE, D.CHANNEL), data.paid_spend)
+    if data.revenue_per_kpi is not None:
+        constant[REVENUE_PER_KPI] = ((D.DATE,), data.revenue_per_kpi)
     observed = xr.Dataset({D.OBS: ((D.DATE,), data.target)}, coords={D.DATE: data.dates.values})
     return {"constant_data": constant, "observed_data": observed}
 
@@ -73,7 +82,19 @@ def data_from_idata(tree: xr.DataTree) -> MMMData:
         lift_tests=LiftTests.from_records(meta["lift_tests"]) if meta.get("lift_tests") else None,
         categorical=meta.get("categorical", {}),
         periods=meta.get("periods"),
+        exposure=meta.get("exposure", {}),
+        organic=tuple(meta.get("organic", ())),
+        paid_spend=_optional(const, PAID_SPEND, (n, len(meta["channels"]))),
+        cost_per_unit=meta.get("cost_per_unit", {}),
+        revenue_per_kpi=_optional(const, REVENUE_PER_KPI, (n,)),
+        calendar=meta.get("calendar", {}),
     )
+
+
+def _optional(const: xr.Dataset, name: str, shape: tuple[int, ...]) -> np.ndarray | None:
+    if name not in const:
+        return None
+    return np.ascontiguousarray(np.asarray(const[name].values, dtype=float).reshape(shape))
 
 
 def stacked(ds: xr.Dataset, names: Iterable[str]) -> dict[str, np.ndarray]:

@@ -42,7 +42,8 @@ def check_rows(data: MMMData, spec: ModelSpec) -> None:
 
 
 def resolve_priors(data: MMMData, spec: ModelSpec) -> dict[str, Prior]:
-    return spec.resolve_priors(data.channels, float(data.target.sum()), data.spend.sum(axis=0))
+    target_sum, spend_sums = float(data.target.sum()), data.spend.sum(axis=0)
+    return spec.resolve_priors(data.channels, target_sum, spend_sums, data.organic)
 
 
 def model_coords(data: MMMData, design: Design, spec: ModelSpec) -> dict[str, list]:

@@ -55,7 +55,20 @@ JSON_TYPES = {
     "priors": ((dict,), "an object"),
     "channel_priors": ((dict,), "an object"),
     "categorical": ((list, tuple), "a list of column names"),
+    "media_exposure": ((dict,), "an object {spend column: exposure column}"),
+    "organic": ((list, tuple), "a list of column names"),
+    "revenue_per_kpi": ((int, float, str, type(None)), "a number, a column name or null"),
+    "holidays": ((str, type(None)), 'a country code (e.g. "DE") or null'),
+    "events": ((str, type(None)), "the path of an events CSV or null"),
 }
+# data-input fields (read by data.dataset.from_frame); written to JSON only when set
+INPUT_FIELDS = ("media_exposure", "organic", "revenue_per_kpi", "holidays", "events")
+
+
+def _jsonable(value):
+    if isinstance(value, Mapping):
+        return dict(value)
+    return list(value) if isinstance(value, tuple) else value
 
 
 def _json_type_ok(value, types: tuple) -> bool:
@@ -84,11 +97,18 @@ class ModelSpec:
     priors: Mapping[str, Prior] = field(default_factory=dict)
     channel_priors: Mapping[str, Mapping[str, Prior]] = field(default_factory=dict)
     categorical: tuple[str, ...] = ()  # controls one-hot encoded (bayes_mmm.data.categorical)
+    # how media and calendar inputs are read (bayes_mmm.data.inputs, bayes_mmm.data.calendar)
+    media_exposure: Mapping[str, str] = field(default_factory=dict)
+    organic: tuple[str, ...] = ()
+    revenue_per_kpi: float | str | None = None
+    holidays: str | None = None
+    events: str | None = None
 
     def __post_init__(self):
         if isinstance(self.adstock, bool):  # spec files and code of earlier versions
             object.__setattr__(self, "adstock", "geometric" if self.adstock else "none")
         object.__setattr__(self, "categorical", tuple(self.categorical))
+        object.__setattr__(self, "organic", tuple(self.organic))
         if self.l_max < 1:
             raise ValueError(f"l_max must be at least 1, got {self.l_max}")
         if self.likelihood not in ("normal", "studentt"):
@@ -190,17 +210,24 @@ class ModelSpec:
 
     # ---- priors ----------------------------------------------------------------------
     def resolve_priors(
-        self, channels: tuple[str, ...], target_sum: float, spend_sums: np.ndarray
+        self,
+        channels: tuple[str, ...],
+        target_sum: float,
+        spend_sums: np.ndarray,
+        organic: tuple[str, ...] = (),
     ) -> dict[str, Prior]:
-        """Concrete priors for every parameter, per-channel parameters as arrays."""
+        """Concrete priors for every parameter, per-channel parameters as arrays.
+
+        ``organic`` channels (input: exposure without spend, ``spend_sums`` their exposure)
+        get a ``roi`` prior in outcome per unit of exposure centred on an equal share
+        (``roi_media_share / number of channels``) of the outcome each."""
         unknown = set(self.channel_priors) - set(channels)
         if unknown:
             raise ValueError(
                 f"channel_priors name channels not in the data: {sorted(unknown)}; "
                 f"channels are {list(channels)}"
             )
-        ref = self.roi_media_share * abs(target_sum) / float(np.sum(spend_sums))
-        base = {D.ROI: Prior("LogNormal", mu=float(np.log(ref)), sigma=self.roi_prior_sigma)}
+        base = {D.ROI: self._roi_prior(channels, target_sum, spend_sums, organic)}
         base.update({p.name: p.prior for p in self.media_params})
         base.update(DEFAULT_PRIORS)
         base.update(self.priors)
@@ -220,6 +247,17 @@ class ModelSpec:
             out[name] = prior
         return out
 
+    def _roi_prior(self, channels, target_sum, spend_sums, organic) -> Prior:
+        spend_sums = np.asarray(spend_sums, dtype=float)
+        is_organic = np.array([c in organic for c in channels], dtype=bool)
+        paid_total = float(np.sum(spend_sums[~is_organic])) if (~is_organic).any() else 1.0
+        ref = self.roi_media_share * abs(target_sum) / paid_total
+        if not is_organic.any():
+            return Prior("LogNormal", mu=float(np.log(ref)), sigma=self.roi_prior_sigma)
+        share = self.roi_media_share * abs(target_sum) / len(channels)
+        mu = np.where(is_organic, np.log(share / np.maximum(spend_sums, 1e-300)), np.log(ref))
+        return Prior("LogNormal", mu=[float(v) for v in mu], sigma=self.roi_prior_sigma)
+
     # ---- serialisation ---------------------------------------------------------------
     def to_dict(self) -> dict:
         return {
@@ -238,6 +276,7 @@ class ModelSpec:
                 for ch, ps in self.channel_priors.items()
             },
             "categorical": list(self.categorical),
+            **{k: _jsonable(getattr(self, k)) for k in INPUT_FIELDS if getattr(self, k)},
         }
 
     def to_json(self) -> str:

@@ -248,10 +248,11 @@ def plot_contributions(result: MMMFit | Analysis, ci_prob: float | None = None) 
 # ---- ROI -------------------------------------------------------------------------------------
 def plot_roi(result: MMMFit | Analysis, ci_prob: float | None = None) -> Figure:
     """ROI (average return over the window) and marginal ROI (return of the next unit of
-    spend per week at current spend) per channel, posterior means with credible intervals."""
+    spend per week at current spend) per channel, posterior means with credible intervals.
+    Organic channels (no spend) have no ROI and are left out."""
     a = as_analysis(result, ci_prob)
     data = a.fit.data
-    channels = list(data.channels)
+    channels = list(data.paid_channels)
     fig = Figure(figsize=(9, 1.4 + 0.6 * len(channels)), layout="constrained")
     ax = fig.subplots()
     ypos = np.arange(len(channels))[::-1].astype(float)
