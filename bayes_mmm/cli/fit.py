@@ -90,7 +90,9 @@ def _add_lift_args(p: argparse.ArgumentParser) -> None:
         metavar="CSV",
         help="experiments' measured lifts, columns channel,spend,delta_spend,lift,sigma (per "
         "period; delta_spend=-spend for a go-dark test): the model fits them too (README: "
-        "'Lift tests'); lift_tests.csv compares the fit with each",
+        "'Lift tests'); lift_tests.csv compares the fit with each. Windowed tests add "
+        "columns weeks (test length), carryover_weeks, measured_from: lift is then the total "
+        "over the measured weeks, fitted through the adstock",
     )
 
 

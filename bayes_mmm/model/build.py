@@ -54,6 +54,7 @@ def model_coords(data: MMMData, design: Design, spec: ModelSpec) -> dict[str, li
         D.FOURIER: design.fourier_names,
         D.LAG: list(range(spec.n_lags)),
         **({D.LIFT_TEST: design.lift.labels} if design.lift is not None else {}),
+        **({D.WINDOW_TEST: design.window.labels} if design.window is not None else {}),
     }
 
 

@@ -61,3 +61,5 @@ SAMPLE = "sample"  # chain x draw flattened (numpy forward model)
 GEO = "geo"  # region; national data are one geo (numpy forward model)
 # the numpy forward model's array layout (bayes_mmm.model.forward): axes by name
 FORWARD_LAYOUT = (SAMPLE, GEO, DATE, CHANNEL)
+WINDOW_TEST = "window_test"  # a windowed lift test (bayes_mmm.model.components.window_lift)
+WINDOW_OBS = "window_lift"  # measured lifts of the windowed tests (scaled outcome, summed)

@@ -16,6 +16,7 @@ import pymc as pm
 import pytensor.tensor as pt
 
 from bayes_mmm.model import dims as D
+from bayes_mmm.model.components.window_lift import add_window_tests
 from bayes_mmm.model.design import Design, LiftDesign
 from bayes_mmm.model.spec import ModelSpec
 
@@ -28,14 +29,19 @@ def add_media(ctx, design: Design, spec: ModelSpec, target_scale: float):
     scale = pm.Data(D.Y_SCALE, np.asarray(target_scale, dtype="float64"))
     roi = ctx.add_prior(D.ROI)
     adstock, saturation = spec.adstock_component, spec.saturation_component
-    adstocked = adstock.forward_pt(x_lagged, adstock.add_params(ctx), spec.n_lags)
+    ad_params = adstock.add_params(ctx)
+    adstocked = adstock.forward_pt(x_lagged, ad_params, spec.n_lags)
     sat_params = saturation.add_params(ctx)
     saturated = saturation.forward_pt(adstocked, sat_params)
     n_dates = pt.cast(saturated.shape[0], "float64")
     window_total = roi * spend_total / scale
+    beta = window_total / saturated.sum(axis=0)
     if design.lift is not None:
-        beta = window_total / saturated.sum(axis=0)
         add_lift_tests(design.lift, beta, saturation, sat_params)
+    if design.window is not None:
+        add_window_tests(
+            design.window, beta, adstock, ad_params, saturation, sat_params, spec.n_lags
+        )
     deviation = saturated / saturated.sum(axis=0, keepdims=True) - 1.0 / n_dates
     return deviation * window_total[None, :], window_total / n_dates
 
