@@ -1,9 +1,12 @@
 """A data set of another length and channel count reuses the compiled code (issue 19): after
 one fit in the process, compiling the model of a second data set with other weeks and
-channels triggers no numba compilation at all (counted with numba's compile events, not
-seconds), still takes the fast path, and the trampoline reproduces pytensor's logp there
-(``self_check``). And a fall back from the fast path is visible: a ``CompileWarning`` and the
-reason in the fit's diagnostics."""
+channels compiles none of pytensor's numba kernels again (counted with numba's compile
+events, not seconds): at most the glue of the logp and expand functions
+(``numba_funcified_fgraph``, whose cache key holds the offsets of the free variables in
+nutpie's flat point, so it is new for a new channel count unless pytensor's on-disk cache
+has seen that shape before). The second model still takes the fast path, and the trampoline
+reproduces pytensor's logp there (``self_check``). And a fall back from the fast path is
+visible: a ``CompileWarning`` and the reason in the fit's diagnostics."""
 
 from __future__ import annotations
 
@@ -27,12 +30,15 @@ def _model(weeks: int, channels: int):
     return build_model(bm.simulate(weeks, channels=names, seed=weeks).to_data())
 
 
+GLUE = "numba_funcified_fgraph"  # pytensor's per-function glue calling the cached kernels
+
+
 def _compile_counting(model):
-    """``compile_reusing(model)`` and the number of numba compilations it caused."""
+    """``compile_reusing(model)`` and the names of the functions numba compiled for it."""
     with event.install_recorder("numba:compile") as recorder:
         compiled, info = memo.compile_reusing(model)
-    starts = [e for e in recorder.buffer if e[1].is_start]
-    return compiled, info, len(starts)
+    starts = [e.data["dispatcher"] for _, e in recorder.buffer if e.is_start]
+    return compiled, info, [getattr(d.py_func, "__name__", repr(d)) for d in starts]
 
 
 def test_new_weeks_and_channels_reuse_the_compiled_code(monkeypatch):
@@ -43,7 +49,10 @@ def test_new_weeks_and_channels_reuse_the_compiled_code(monkeypatch):
     assert info.path == "fast", info.reason
     assert info.cache != "process"  # a new structure, not the in-process memo
     assert second.n_dim != first.n_dim  # really another shape
-    assert compiles == 0  # every function came from the caches: nothing compiled again
+    # every kernel came from the caches; only the glue of the two functions (logp, expand;
+    # each also as its tuple-argument entry) may be compiled, and none when pytensor's disk
+    # cache has seen this shape
+    assert set(compiles) <= {GLUE} and len(compiles) <= 4, compiles
     x = second.initial_point_func(0)
     value, grad = second.logp_func(x)
     assert np.isfinite(value) and grad.shape == (second.n_dim,)
