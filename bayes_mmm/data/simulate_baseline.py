@@ -146,15 +146,7 @@ RETAILER_CHANNELS = (
     "video",
     "email",
 )
-RETAILER_CONTROLS = (
-    "store_count",
-    "sentiment",
-    "markdown",
-    "price_index",
-    "competitor_promo",
-    "unemployment",
-    "promo",
-)
+RETAILER_CONTROLS = CONTROL_KINDS  # every trending control the simulator knows
 
 
 def simulate_retailer(seed: int = 0, baseline: str = "shock+cycle", **overrides):

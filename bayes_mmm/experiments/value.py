@@ -183,7 +183,12 @@ def design_tests(
     decision = Decision.make(fit, horizon, objective, budget, bounds, max_change)
     roi, mroi = forward.draws[D.ROI], mroi_values(fit)
     rows = []
+    n_designs = len(table)
     for i, ch in enumerate(tests.channel_index(fit.data.channels)):
+        log.info(
+            f"design {i + 1}/{n_designs}: {table['design'].iloc[i]} "
+            f"({time.perf_counter() - t0:.0f} s so far)"
+        )
         v = set_value(decision, lift[:, [i]], tests.sigma[[i]], n_outcomes, seed + i)
         noisy = lift[:, i] + tests.sigma[i] * np.random.default_rng(seed).standard_normal(
             lift.shape[0]
