@@ -131,11 +131,14 @@ def test_trend_like_controls_are_named_with_advice():
 
 
 def test_reading_data_warns_about_a_trend_like_control():
-    df = _frame()
-    with pytest.warns(DataWarning, match="control 'store_count' nearly duplicates the trend"):
-        bm.from_frame(df, date="date", target="sales", channels=["tv"], controls=["store_count"])
+    """A user's names (spaces, capitals, unicode): the warning names their column."""
+    names = {"date": "Week Start", "sales": "Umsätze", "tv": "TV spend", "store_count": "Stores"}
+    df = _frame().rename(columns=names)
+    args = dict(date="Week Start", target="Umsätze", channels=["TV spend"])
+    with pytest.warns(DataWarning, match="control 'Stores' nearly duplicates the trend"):
+        bm.from_frame(df, **args, controls=["Stores"])
     with warnings.catch_warnings():
         warnings.simplefilter("error", DataWarning)  # a detrended column passes quietly
-        df["store_count"] = np.diff(df["store_count"], prepend=df["store_count"].iloc[0])
-        bm.from_frame(df, date="date", target="sales", channels=["tv"], controls=["store_count"])
-        bm.from_frame(df, date="date", target="sales", channels=["tv"], controls=["promo"])
+        df["Stores"] = np.diff(df["Stores"], prepend=df["Stores"].iloc[0])
+        bm.from_frame(df, **args, controls=["Stores"])
+        bm.from_frame(df, **args, controls=["promo"])
