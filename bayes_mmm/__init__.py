@@ -67,6 +67,8 @@ if TYPE_CHECKING:  # for type checkers and IDEs; at run time see ``__getattr__``
         simulate,
     )
     from bayes_mmm.data.demo import load_advertising, load_demo
+    from bayes_mmm.experiments.plan import plan_tests
+    from bayes_mmm.experiments.value import design_tests
     from bayes_mmm.htmlreport import report
     from bayes_mmm.inference.diagnostics import CompileWarning, Diagnostics, SamplingWarning
     from bayes_mmm.inference.fit import MMMFit, fit
@@ -109,6 +111,8 @@ _EXPORTS: dict[str, tuple[str, str | None]] = {
     "learning_flags": ("bayes_mmm.analysis", "learning_flags"),
     "lift_draws": ("bayes_mmm.analysis", "lift_draws"),
     "lift_table": ("bayes_mmm.analysis", "lift_table"),
+    "design_tests": ("bayes_mmm.experiments.value", "design_tests"),
+    "plan_tests": ("bayes_mmm.experiments.plan", "plan_tests"),
     "mroi_draws": ("bayes_mmm.analysis", "mroi_draws"),
     "pairwise_probabilities": ("bayes_mmm.analysis", "pairwise_probabilities"),
     "parameter_summary": ("bayes_mmm.analysis", "parameter_summary"),
@@ -191,6 +195,7 @@ __all__ = [
     "contributions",
     "contributions_table",
     "current_response",
+    "design_tests",
     "fit",
     "fit_many",
     "fit_quality",
@@ -209,6 +214,7 @@ __all__ = [
     "parameter_summary",
     "parameters",
     "parse_lift_tests",
+    "plan_tests",
     "plot_adstock",
     "plot_allocation",
     "plot_contributions",

@@ -8,6 +8,7 @@ command line answers ``--help`` and bad input without it (``tests/test_import_li
 from __future__ import annotations
 
 import importlib
+import importlib.util
 from types import ModuleType
 from typing import Any
 
@@ -40,14 +41,14 @@ def lazy_module(name: str) -> Any:
 
 def lazy_exports(namespace: dict[str, Any], exports: dict[str, tuple[str, str | None]]):
     """PEP 562 ``__getattr__`` and ``__dir__`` for a package whose public names are imported
-    on first use: ``exports`` maps a name to ``(module, attribute)`` (None: the module)."""
+    on first use: ``exports`` maps a name to ``(module, attribute)`` (None: the module); any
+    other subpackage or module (``bm.io``) is imported when first read, as before."""
     package = namespace["__name__"]
 
     def __getattr__(name: str) -> Any:
-        try:
-            module, attr = exports[name]
-        except KeyError:
-            raise AttributeError(f"module {package!r} has no attribute {name!r}") from None
+        module, attr = exports.get(name, (f"{package}.{name}", None))
+        if name.startswith("__") or importlib.util.find_spec(module) is None:
+            raise AttributeError(f"module {package!r} has no attribute {name!r}")
         value = importlib.import_module(module)
         if attr is not None:
             value = getattr(value, attr)

@@ -71,6 +71,8 @@ def simulate(sc: dict) -> bm.Simulation:
         spend_correlation=sc["spend_correlation"],
         media_share=sc["media_share"],
         seed=sc["seed"],
+        baseline=sc.get("baseline", "linear"),  # benchmarks/baseline_grid.py
+        trend=sc.get("trend", 0.1),
     )
 
 

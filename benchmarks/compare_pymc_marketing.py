@@ -14,7 +14,12 @@ a promo control, one flighted channel), written to CSV. Models, 4 chains x 1000 
 - ``bayes_mmm``: the package defaults (``bm.fit(data)``; Hill saturation);
 - ``pmm_hill``: ``MMM(GeometricAdstock(l_max=8), HillSaturation(), controls promo + trend,
   yearly_seasonality=2)`` -- the closest to bayes_mmm's model;
-- ``pmm_logistic``: the same with PyMC-Marketing's default ``LogisticSaturation``.
+- ``pmm_logistic``: the same with PyMC-Marketing's default ``LogisticSaturation``;
+- ``bayes_mmm_cli``: ``bayes-mmm fit`` as the user runs it, timed from process start to its
+  last file (tables, plots, report.html); diagnostics from ``diagnostics.json``, and the
+  end-to-end table (``compare_e2e_table.py``) against each PMM model's process.
+
+Data set ``209x10c7``: 209 weeks, 10 channels, promo and 6 more controls with known effects.
 
 Every fit runs in a fresh subprocess (imports and compilation included), the models
 alternate within each repetition, and each side starts from its own empty compile caches
@@ -49,8 +54,10 @@ DATASETS = {  # name: (weeks, channels, seed)
     "104x4": (104, 4, 11),
     "156x5": (156, 5, 12),
     "208x8": (208, 8, 13),
+    "209x10c7": (209, 10, 14),  # many channels, 7 controls (promo + 6 extra, see make_dataset)
 }
-MODELS = ("bayes_mmm", "pmm_logistic", "pmm_hill")
+EXTRA_CONTROLS = ("price", "competitor", "temperature", "distribution", "holiday", "stockout")
+MODELS = ("bayes_mmm", "bayes_mmm_cli", "pmm_logistic", "pmm_hill")
 CHAINS, DRAWS, TUNE = 4, 1000, 1000
 STACK = ["pymc", "pytensor", "nutpie", "numba"]
 SHOWN = ("t_fit", "t_process", "min_ess_bulk", "divergences", "max_r_hat", "error")
@@ -149,9 +156,20 @@ def simulate_dataset(name: str):
 
 def make_dataset(name: str, directory: Path) -> dict:
     """Simulate data set ``name``; write ``<name>.csv`` and return its description + truth."""
+    import numpy as np
+
     sim = simulate_dataset(name)
     channels = list(sim.truth.channels)
     frame = sim.frame.copy()
+    controls = list(sim.controls)
+    if name.endswith("c7"):  # 6 more controls with known small effects (media truth unchanged)
+        rng = np.random.default_rng(DATASETS[name][2])
+        scale = frame["sales"].mean()
+        for i, col in enumerate(EXTRA_CONTROLS):
+            x = rng.normal(size=len(frame)) if i != 4 else (rng.random(len(frame)) < 0.1) * 1.0
+            frame[col] = np.round(x, 4)
+            frame["sales"] += (0.02 if i % 2 else -0.015) * scale * frame[col]
+        controls += list(EXTRA_CONTROLS)
     frame["trend"] = range(len(frame))  # PyMC-Marketing's trend: a linear control column
     path = directory / f"{name}.csv"
     frame.to_csv(path, index=False)
@@ -159,7 +177,7 @@ def make_dataset(name: str, directory: Path) -> dict:
         "dataset": name,
         "csv": str(path),
         "channels": channels,
-        "controls": sim.controls,
+        "controls": controls,
         "truth_roi": list(sim.truth.roi),
     }
 
@@ -291,7 +309,50 @@ def run_worker(args) -> None:
 
 
 # ---- orchestration ---------------------------------------------------------------------------
+def run_cli(spec: dict, python: Path | str, env: dict, tmp: Path, timeout: int) -> dict:
+    """``bayes-mmm fit`` as the user runs it: process start to its last file (model.nc, tables,
+    plots, report.html); ESS, r_hat, divergences from ``diagnostics.json``, ROI from
+    ``roi.csv`` (90% intervals, as ``_roi_summary``)."""
+    import pandas as pd
+
+    out_dir = tmp / f"cli_{spec['dataset']}_{spec['seed']}"
+    shutil.rmtree(out_dir, ignore_errors=True)
+    exe = Path(python).parent / "bayes-mmm"
+    cmd = [str(exe), "fit", spec["csv"], "--date", "date", "--target", "sales"]
+    cmd += ["--channels", ",".join(spec["channels"]), "--controls", ",".join(spec["controls"])]
+    cmd += ["--seed", str(spec["seed"]), "--ci-prob", "0.9", "--out", str(out_dir), "--quiet"]
+    t0 = time.perf_counter()
+    try:
+        res = subprocess.run(
+            cmd, capture_output=True, text=True, env=env, timeout=timeout, cwd=str(ROOT)
+        )
+    except subprocess.TimeoutExpired:
+        return {"error": f"timeout after {timeout} s", "t_process": float(timeout)}
+    wall = time.perf_counter() - t0
+    if res.returncode != 0:
+        return {"error": (res.stderr or res.stdout)[-800:], "t_process": wall}
+    d = json.loads((out_dir / "diagnostics.json").read_text())
+    roi = pd.read_csv(out_dir / "roi.csv").set_index("channel").loc[spec["channels"]]
+    return {
+        "min_ess_bulk": d["min_ess_bulk"],
+        "max_r_hat": d["max_r_hat"],
+        "divergences": d["divergences"],
+        "steps_per_draw": d["steps_per_draw"],
+        "t_compile": d.get("compile_seconds", float("nan")),
+        "t_sample": d["sampling_seconds"],
+        "t_fit": wall,
+        "t_process": wall,
+        "roi_draws_summary": {
+            "mean": roi["roi_mean"].tolist(),
+            "lower": roi["roi_lower"].tolist(),
+            "upper": roi["roi_upper"].tolist(),
+        },
+    }
+
+
 def run_one(model: str, spec: dict, python: Path | str, env: dict, tmp: Path, timeout: int):
+    if model == "bayes_mmm_cli":
+        return run_cli(spec, python, env, tmp, timeout)
     spec_path = tmp / f"spec_{spec['dataset']}_{model}.json"
     spec_path.write_text(json.dumps(spec))
     cmd = [str(python), str(Path(__file__).resolve()), "--worker", model, "--spec", str(spec_path)]
@@ -403,6 +464,15 @@ def summarise(df, info: dict) -> str:
         *ratios,
         "",
     ]
+    if "bayes_mmm_cli" in set(df.model):
+        from compare_e2e_table import end_to_end_table
+
+        lines += [
+            "End to end as the user waits (process start to last file; PMM: its fit process):",
+            "",
+            end_to_end_table(df, info["datasets"]),
+            "",
+        ]
     return "\n".join(lines)
 
 
@@ -430,7 +500,7 @@ def main(argv=None) -> int:
     reps = 1 if args.quick else args.reps
     models = args.models.split(",")
     pmm_python = (
-        ensure_pmm_venv(PMM_REQUIREMENTS) if any(m != "bayes_mmm" for m in models) else None
+        ensure_pmm_venv(PMM_REQUIREMENTS) if any(m.startswith("pmm") for m in models) else None
     )
     args.out.mkdir(parents=True, exist_ok=True)
     tmp = args.out / "tmp" / "compare"
@@ -469,11 +539,14 @@ def main(argv=None) -> int:
             order = models if rep % 2 else list(reversed(models))
             for model in order:
                 spec_run = {**spec, "seed": 100 + rep}
-                python = sys.executable if model == "bayes_mmm" else pmm_python
-                env = envs["bayes_mmm" if model == "bayes_mmm" else "pmm"]
+                ours = model.startswith("bayes_mmm")
+                python = sys.executable if ours else pmm_python
+                env = envs["bayes_mmm" if ours else "pmm"]
+                load_before = load()
                 out = run_one(model, spec_run, python, env, tmp, args.timeout)
                 out = score(out, spec["truth_roi"])
-                row = {"dataset": ds, "model": model, "rep": rep, "load": load(), **out}
+                row = {"dataset": ds, "model": model, "rep": rep, "load_before": load_before}
+                row.update(load=load(), **out)
                 rows.append(row)
                 msg = {
                     k: row.get(k)

@@ -122,3 +122,13 @@ def test_prior_checks_use_the_table():
     with pytest.raises(ValueError, match=r"has no parameter\(s\) \['sd'\]"):
         bm.Prior("Normal", mu=0.0, sd=1.0)
     assert bm.Prior("Normal", mu=0.0, sigma=1.0).sample((3,)).shape == (3,)
+
+
+def test_subpackages_resolve_from_the_lazy_namespace():
+    """``bm.io`` and other modules not in the export table still import on first read."""
+    import bayes_mmm as bm
+
+    assert callable(bm.io.write_csv)
+    assert callable(bm.checking.compare_variants) or hasattr(bm.checking, "__path__")
+    with pytest.raises(AttributeError, match="no attribute 'not_a_module'"):
+        bm.not_a_module  # noqa: B018

@@ -27,7 +27,7 @@ def contributions(fit: MMMFit) -> xr.DataArray:
 def prediction(fit: MMMFit, contrib: xr.DataArray | None = None) -> xr.DataArray:
     """Mean prediction ``(chain, draw, date)``: the sum of all components."""
     contrib = contributions(fit) if contrib is None else contrib
-    return contrib.sum(D.COMPONENT).rename("mu")
+    return contrib.sum(D.COMPONENT, skipna=False).rename("mu")
 
 
 def contributions_table(
@@ -45,7 +45,7 @@ def share_draws(fit: MMMFit, contrib: xr.DataArray | None = None) -> xr.Dataset:
     channel)``. Components with negative values (seasonality, a control) can have negative
     shares."""
     contrib = contributions(fit) if contrib is None else contrib
-    total = contrib.sum(D.DATE)
+    total = contrib.sum(D.DATE, skipna=False)  # draws have no NaN: no masked copy
     media = total.sel({D.COMPONENT: list(fit.data.channels)}).rename({D.COMPONENT: D.CHANNEL})
     ds = xr.Dataset(
         {
@@ -59,12 +59,16 @@ def share_draws(fit: MMMFit, contrib: xr.DataArray | None = None) -> xr.Dataset:
 
 
 def shares_table(
-    fit: MMMFit, ci_prob: float | None = None, contrib: xr.DataArray | None = None
+    fit: MMMFit,
+    ci_prob: float | None = None,
+    contrib: xr.DataArray | None = None,
+    shares: xr.Dataset | None = None,
 ) -> pd.DataFrame:
     """One row per component: window ``total`` and ``share_of_total``, and for channels
     ``share_of_media``, each as ``*_mean, *_lower, *_upper`` (probability ``ci_prob``);
-    ``share_of_media_*`` is empty for non-media components."""
-    ds = share_draws(fit, contrib)
+    ``share_of_media_*`` is empty for non-media components. ``shares``: the
+    :func:`share_draws` of ``fit`` to reuse."""
+    ds = share_draws(fit, contrib) if shares is None else shares
     out = to_frame(summarise(ds["total"], ci_prob), "total_")
     out = out.merge(to_frame(summarise(ds["share_of_total"], ci_prob), "share_of_total_"))
     media = to_frame(summarise(ds["share_of_media"], ci_prob), "share_of_media_")

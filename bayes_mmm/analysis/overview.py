@@ -100,7 +100,7 @@ class Analysis:
 
     @cached_property
     def shares_table(self) -> pd.DataFrame:
-        return shares_table(self.fit, self.ci_prob, self.contributions)
+        return shares_table(self.fit, self.ci_prob, self.contributions, self.shares)
 
     @cached_property
     def roi_table(self) -> pd.DataFrame:

@@ -46,7 +46,7 @@ def summarise(da: xr.DataArray, ci_prob: float | None = None, median: bool = Fal
     """``mean`` (and ``median``), ``lower``, ``upper`` over the sample dims."""
     ci_prob = ci(ci_prob)
     lo, hi = interval(da, ci_prob)
-    out = {"mean": da.mean(D.SAMPLE_DIMS)}
+    out = {"mean": da.mean(D.SAMPLE_DIMS, skipna=False)}  # draws have no NaN
     if median:
         out["median"] = da.median(D.SAMPLE_DIMS)
     out.update(lower=lo, upper=hi)

@@ -54,7 +54,8 @@ def compare(fits: Mapping[str, MMMFit]) -> pd.DataFrame:
 def default_variants(spec: ModelSpec | None = None) -> dict[str, ModelSpec]:
     """Variants worth comparing: every other registered saturation (e.g. S-shaped Hill vs
     concave Michaelis-Menten and logistic) and adstock (e.g. delayed, none), adstock length,
-    no trend, Student-t noise. Priors that do not apply to a variant's components are dropped."""
+    no trend, Student-t noise, the other baseline (smooth time-varying or linear). Priors
+    that do not apply to a variant's components are dropped."""
     base = spec or ModelSpec()
     out = {"default": base}
     for name in components.SATURATIONS:
@@ -74,7 +75,15 @@ def default_variants(spec: ModelSpec | None = None) -> dict[str, ModelSpec]:
             "student_t": base.replace(likelihood="studentt"),
         }
     )
+    if base.baseline == "linear":
+        out["smooth_baseline"] = base.replace(baseline="smooth")
+    else:
+        out["linear_baseline"] = base.replace(baseline="linear", priors=_without_smooth(base))
     return out
+
+
+def _without_smooth(spec: ModelSpec) -> dict:
+    return {k: v for k, v in spec.priors.items() if not k.startswith("smooth_")}
 
 
 def compare_variants(

@@ -19,6 +19,7 @@ from pathlib import Path
 
 from bayes_mmm.cli import batch as _batch
 from bayes_mmm.cli import budget as _budget
+from bayes_mmm.cli import experiments as _experiments
 from bayes_mmm.cli import fit as _fit
 from bayes_mmm.cli.common import (
     EXIT_BAD_INPUT,
@@ -33,7 +34,7 @@ from bayes_mmm.cli.fit import spec_from_args
 from bayes_mmm.data.validate import DataValidationError
 from bayes_mmm.logs import configure_cli
 
-COMMAND_MODULES = (_fit, _budget, _batch)
+COMMAND_MODULES = (_fit, _budget, _batch, _experiments)
 
 __all__ = [
     "EXIT_BAD_INPUT",

@@ -12,7 +12,15 @@ import argparse
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from bayes_mmm.cli.common import InputError, add_model_arg, add_report_args, names, say
+from bayes_mmm.cli.common import (
+    InputError,
+    add_model_arg,
+    add_report_args,
+    model_problems,
+    names,
+    objective_problems,
+    say,
+)
 from bayes_mmm.cli.outputs import out_problems, staged
 
 if TYPE_CHECKING:
@@ -150,10 +158,29 @@ def _check_out(args) -> None:
 
 
 # ---- optimize -------------------------------------------------------------------------------
+def _optimize_problems(args: argparse.Namespace) -> list[str]:
+    """Every ``optimize`` argument that needs no model, checked before the PyMC stack loads."""
+    problems = model_problems(args.model) + objective_problems(args.objective)
+    budget = (args.budget or "").strip().lower()
+    if budget == "best" and not args.objective.strip().lower().startswith("profit"):
+        problems.append("--budget best needs a profit objective, e.g. profit:2.5")
+    elif budget and budget != "best":
+        try:
+            float(budget)
+        except ValueError:
+            problems.append(f"--budget {args.budget!r}: give a number or 'best'")
+    if args.frontier_points < 0:
+        problems.append("--frontier-points must be >= 0")
+    return problems
+
+
 def run_optimize(args: argparse.Namespace) -> int:
     _check_out(args)
     _horizon(args.horizon)
     _check_ci(args.ci_prob)
+    problems = _optimize_problems(args)
+    if problems:
+        raise InputError(problems)
     from bayes_mmm.budget.bounds import parse_bound
     from bayes_mmm.budget.frontier import frontier
     from bayes_mmm.budget.objectives import Objective
@@ -262,6 +289,11 @@ def run_scenario(args: argparse.Namespace) -> int:
     _check_out(args)
     _horizon(args.horizon)
     _check_ci(args.ci_prob)
+    problems = model_problems(args.model)
+    if args.plan is None and args.horizon is None:
+        problems.append("--scale and --what-if need --horizon WEEKS")
+    if problems:
+        raise InputError(problems)
     from bayes_mmm.budget.scenario import (
         check_horizon,
         parse_scale,

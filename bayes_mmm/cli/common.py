@@ -64,6 +64,29 @@ class InputError(ValueError):
         super().__init__(f"{len(self.problems)} problem(s) with the arguments:\n{lines}")
 
 
+def model_problems(path: Path) -> list[str]:
+    """The model file argument checked before the PyMC stack loads (as ``bayes_mmm.io.load``
+    words it; that reads and checks the file itself)."""
+    if not path.exists():
+        return [f"model file '{path}' does not exist"]
+    if not path.is_file():
+        return [f"model file '{path}' is a directory, not a model file (model.nc)"]
+    return []
+
+
+def objective_problems(objective: str | None) -> list[str]:
+    """``--objective`` parsed without the PyMC stack (``bayes_mmm.budget.objectives``)."""
+    if objective is None:
+        return []
+    from bayes_mmm.budget.objectives import Objective
+
+    try:
+        Objective.parse(objective)
+    except ValueError as err:
+        return [f"--objective {objective!r}: {err}"]
+    return []
+
+
 class Bug(Exception):
     """An unexpected error after the input was checked: a bug in bayes_mmm, not bad input."""
 

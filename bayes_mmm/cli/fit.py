@@ -26,7 +26,9 @@ from bayes_mmm.cli.common import (
     checked_work,
     ci_problems,
     data_notes_to_stderr,
+    model_problems,
     names,
+    objective_problems,
     raise_if_interrupted,
     sampling_problems,
     sampling_warnings_to_stderr,
@@ -39,7 +41,7 @@ from bayes_mmm.data.demo import demo_csv_path, load_demo
 from bayes_mmm.model import components
 from bayes_mmm.model.build import check_rows, resolve_priors
 from bayes_mmm.model.priors import Prior
-from bayes_mmm.model.spec import ModelSpec
+from bayes_mmm.model.spec import BASELINES, ModelSpec
 
 if TYPE_CHECKING:
     from bayes_mmm.inference.fit import MMMFit
@@ -66,6 +68,12 @@ def _add_model_args(p: argparse.ArgumentParser) -> None:
         help="saturation curve (default hill; overrides the spec file's)",
     )
     g.add_argument(
+        "--baseline",
+        choices=BASELINES,
+        help="baseline: level + linear trend ('linear', the default), or + a smooth "
+        "time-varying baseline ('smooth'; priors smooth_amplitude, smooth_lengthscale in weeks)",
+    )
+    g.add_argument(
         "--prior",
         action="append",
         default=[],
@@ -82,7 +90,9 @@ def _add_lift_args(p: argparse.ArgumentParser) -> None:
         metavar="CSV",
         help="experiments' measured lifts, columns channel,spend,delta_spend,lift,sigma (per "
         "period; delta_spend=-spend for a go-dark test): the model fits them too (README: "
-        "'Lift tests'); lift_tests.csv compares the fit with each",
+        "'Lift tests'); lift_tests.csv compares the fit with each. Windowed tests add "
+        "columns weeks (test length), carryover_weeks, measured_from: lift is then the total "
+        "over the measured weeks, fitted through the adstock",
     )
 
 
@@ -211,7 +221,7 @@ def _read_spec(path: Path) -> ModelSpec:
 def spec_from_args(args: argparse.Namespace) -> ModelSpec:
     """The spec file (if any) with ``--prior`` overrides applied."""
     base = _read_spec(args.spec) if args.spec else ModelSpec()
-    for name in ("adstock", "saturation"):
+    for name in ("adstock", "saturation", "baseline"):
         if getattr(args, name, None):
             base = base.replace(**{name: getattr(args, name)})
     priors, per_channel = dict(base.priors), {k: dict(v) for k, v in base.channel_priors.items()}
@@ -371,13 +381,7 @@ def _plan_problems(args: argparse.Namespace) -> list[str]:
         problems.append(f"--horizon must be a positive number of periods, got {args.horizon}")
     if args.budget is not None and not args.budget > 0:
         problems.append(f"--budget must be a positive total spend, got {args.budget}")
-    if args.objective is not None:
-        from bayes_mmm.budget.objectives import Objective
-
-        try:
-            Objective.parse(args.objective)
-        except ValueError as err:
-            problems.append(f"--objective {args.objective!r}: {err}")
+    problems += objective_problems(args.objective)
     return problems
 
 
@@ -396,6 +400,7 @@ def run_report(args: argparse.Namespace) -> int:
     html_only = args.out.suffix.lower() == ".html"
     out_check = _html_problems(args.out) if html_only else out_problems(args.out, args.command)
     problems = ci_problems(args) + _plan_problems(args) + out_check
+    problems = problems or model_problems(args.model)  # arguments first; still before PyMC
     if problems:
         raise InputError(problems)
     from bayes_mmm.htmlreport import write_html_report

@@ -3,6 +3,7 @@
 from bayes_mmm.data.dataset import MMMData, from_frame, read_csv
 from bayes_mmm.data.lift import LiftTests, parse_lift_tests
 from bayes_mmm.data.simulate import Simulation, Truth, simulate
+from bayes_mmm.data.simulate_baseline import simulate_retailer
 from bayes_mmm.data.validate import DataValidationError, DataWarning
 
 __all__ = [
@@ -16,4 +17,5 @@ __all__ = [
     "parse_lift_tests",
     "read_csv",
     "simulate",
+    "simulate_retailer",
 ]

@@ -244,13 +244,9 @@ def from_frame(
     :class:`DataValidationError` listing every problem.
     """
     model_spec = spec or ModelSpec()
-    exposure = {**model_spec.media_exposure, **(exposure or {})}
-    organic = tuple(organic) or model_spec.organic
-    if revenue_per_kpi is None:
-        revenue_per_kpi = model_spec.revenue_per_kpi
+    media = _media_inputs(model_spec, channels, exposure, organic, revenue_per_kpi)
     holidays = holidays or model_spec.holidays
     events = events if events is not None else model_spec.events
-    media = MediaInputs(tuple(channels), exposure, organic, revenue_per_kpi)
     controls = list(controls)
     declared = list(dict.fromkeys([*categorical, *getattr(model_spec, "categorical", ())]))
     n_media = len(media.modeled)
@@ -317,6 +313,22 @@ def from_frame(
         revenue_per_kpi=arrays.revenue_per_kpi,
     )
     return with_calendar(data, holidays, events).with_lift_tests(lift_tests)
+
+
+def _media_inputs(
+    spec: ModelSpec,
+    channels: Sequence[str],
+    exposure: Mapping[str, str] | None,
+    organic: Sequence[str],
+    revenue_per_kpi: float | str | None,
+) -> MediaInputs:
+    """How the media columns are read: the arguments, else the spec's input fields."""
+    return MediaInputs(
+        tuple(channels),
+        {**spec.media_exposure, **(exposure or {})},
+        tuple(organic) or spec.organic,
+        spec.revenue_per_kpi if revenue_per_kpi is None else revenue_per_kpi,
+    )
 
 
 def with_calendar(

@@ -8,6 +8,18 @@ change ``lift`` in weekly outcome (negative when spend was cut) and its standard
 steady-state response ``beta * (hill(spend + delta_spend) - hill(spend))``: for a test of
 ``T`` weeks, measure the lift over the test and its carryover weeks and divide by ``T``.
 
+**Windowed tests** (columns ``weeks`` and optionally ``carryover_weeks``): the spend change
+ran for ``weeks`` periods on top of a channel that had been spending ``spend`` every period,
+and ``lift`` is the *total* change in outcome over the test and the ``carryover_weeks``
+periods after it (``sigma`` its standard error). The model reads it through the adstock and
+the saturation (:mod:`bayes_mmm.model.components.window_lift`), so it informs the decay too;
+measured with little carryover (small ``carryover_weeks``) it informs decay the most. Rows
+whose ``weeks`` is empty are steady-state tests; one file may hold both. Optional
+``measured_from`` (default 0) starts the measurement that many periods after the test's
+start: a test reported as its lift during the test (``carryover_weeks`` 0) and, in a second
+row with ``measured_from`` = ``weeks``, the lift after it, pins the decay best (the two
+windows do not overlap, so their errors are independent).
+
 Why: sales data alone measure a channel's response around the spend it usually runs at; its
 ROI, an extrapolation to zero spend, is then held by the priors (docs/defaults.md). A holdout
 measures that extrapolation directly.
@@ -26,6 +38,7 @@ from bayes_mmm.data.read import read_table
 from bayes_mmm.data.validate import _check_numeric
 
 COLUMNS = ("channel", "spend", "delta_spend", "lift", "sigma")
+WINDOW_COLUMNS = ("weeks", "carryover_weeks", "measured_from")  # optional: windowed tests
 
 
 @dataclass(frozen=True, eq=False)
@@ -37,6 +50,31 @@ class LiftTests:
     delta_spend: np.ndarray
     lift: np.ndarray
     sigma: np.ndarray
+    weeks: np.ndarray | None = None  # test length in periods; 0: a steady-state test
+    carryover_weeks: np.ndarray | None = None  # periods measured after the test
+    measured_from: np.ndarray | None = None  # first measured period (0: the test's first)
+
+    def __post_init__(self):
+        for name in WINDOW_COLUMNS:
+            if getattr(self, name) is None:
+                object.__setattr__(self, name, np.zeros(len(self.channel), dtype="int64"))
+
+    @property
+    def windowed(self) -> np.ndarray:
+        """``(test,)`` True for windowed tests."""
+        return self.weeks > 0
+
+    @property
+    def columns(self) -> tuple[str, ...]:
+        return COLUMNS + (WINDOW_COLUMNS if self.windowed.any() else ())
+
+    def subset(self, mask: np.ndarray) -> LiftTests:
+        """The tests where ``mask`` is True (labels are those of the full set: ``labels``)."""
+        idx = np.flatnonzero(mask)
+        return LiftTests(
+            channel=tuple(self.channel[i] for i in idx),
+            **{c: getattr(self, c)[idx] for c in COLUMNS[1:] + WINDOW_COLUMNS},
+        )
 
     def __len__(self) -> int:
         return len(self.channel)
@@ -54,20 +92,25 @@ class LiftTests:
         return np.array([channels.index(c) for c in self.channel], dtype="int64")
 
     def to_frame(self) -> pd.DataFrame:
-        return pd.DataFrame({c: list(getattr(self, c)) for c in COLUMNS})
+        return pd.DataFrame({c: list(getattr(self, c)) for c in self.columns})
 
     def to_records(self) -> list[dict]:
         """JSON-serialisable (stored with a fitted model)."""
+        cols = self.columns
         return [
-            {c: (v if c == "channel" else float(v)) for c, v in zip(COLUMNS, row, strict=True)}
-            for row in zip(*(getattr(self, c) for c in COLUMNS), strict=True)
+            {c: (v if c == "channel" else float(v)) for c, v in zip(cols, row, strict=True)}
+            for row in zip(*(getattr(self, c) for c in cols), strict=True)
         ]
 
     @classmethod
     def from_records(cls, records: list[dict]) -> LiftTests:
+        window = {
+            c: np.array([int(r.get(c, 0)) for r in records], dtype="int64") for c in WINDOW_COLUMNS
+        }
         return cls(
             channel=tuple(str(r["channel"]) for r in records),
             **{c: np.array([float(r[c]) for r in records]) for c in COLUMNS[1:]},
+            **window,
         )
 
 
@@ -116,9 +159,49 @@ def parse_lift_tests(
     for bad, text in checks:
         if bad.any():
             problems.append(f"{text} {where(tests.index[bad], unit=unit)}")
+    window, found = _window_columns(tests, unit)
+    problems += found
     if problems:
         raise DataValidationError(problems)
     return LiftTests(
         channel=tuple(name),
         **{c: values[c].to_numpy(float) for c in COLUMNS[1:]},
+        **window,
     )
+
+
+def _window_columns(tests: pd.DataFrame, unit: str) -> tuple[dict[str, np.ndarray], list[str]]:
+    """The optional ``weeks``, ``carryover_weeks`` columns (empty ``weeks``: steady state)."""
+    n, problems, out = len(tests), [], {}
+    extra = [c for c in WINDOW_COLUMNS[1:] if c in tests.columns]
+    if extra and "weeks" not in tests.columns:
+        return {}, [f"lift tests: columns {extra} need the column 'weeks' (test length)"]
+    for col in WINDOW_COLUMNS:
+        if col not in tests.columns:
+            out[col] = np.zeros(n, dtype="int64")
+            continue
+        raw = tests[col]
+        values = pd.to_numeric(raw, errors="coerce")
+        bad = (values.isna() & raw.notna()) | (values < 0) | (values.notna() & (values % 1 != 0))
+        if col == "weeks":
+            bad |= values == 0
+        if bad.any():
+            problems.append(
+                f"lift test column '{col}' is not a whole number of periods"
+                f"{' >= 1' if col == 'weeks' else ' >= 0'} in "
+                f"{where(tests.index[bad], raw[bad], unit=unit)}"
+            )
+        out[col] = values.fillna(0).to_numpy().astype("int64")
+    late = out["measured_from"] >= out["weeks"] + out["carryover_weeks"]
+    if (late & (out["weeks"] > 0)).any():
+        problems.append(
+            f"lift test: 'measured_from' leaves no period to measure (it must be below 'weeks' "
+            f"+ 'carryover_weeks') in {where(tests.index[late & (out['weeks'] > 0)], unit=unit)}"
+        )
+    orphan = (out["weeks"] == 0) & ((out["carryover_weeks"] > 0) | (out["measured_from"] > 0))
+    if orphan.any():
+        problems.append(
+            f"lift test: 'carryover_weeks' or 'measured_from' given without 'weeks' in "
+            f"{where(tests.index[orphan], unit=unit)}"
+        )
+    return out, problems

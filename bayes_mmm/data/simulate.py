@@ -15,6 +15,12 @@ import numpy as np
 import pandas as pd
 
 from bayes_mmm.data.dataset import MMMData, from_frame
+from bayes_mmm.data.simulate_baseline import (
+    baseline_drift,
+    control_columns,
+    holiday_columns,
+    spend_multiplier,
+)
 from bayes_mmm.model import components
 from bayes_mmm.model import dims as D
 from bayes_mmm.model.components.base import expand
@@ -201,6 +207,11 @@ def simulate(
     adstock: str = "geometric",
     saturation: str = "hill",
     n_geos: int = 1,
+    baseline: str = "linear",
+    controls: Sequence[str] = (),
+    holidays: Sequence[str] = (),
+    spend_trend: float = 0.0,
+    holiday_lift: float = 0.5,
     **media_params: Sequence[float] | float | None,
 ) -> Simulation:
     """Simulate weekly (or daily) data with known truth.
@@ -218,11 +229,21 @@ def simulate(
     ``media_share`` is the share of the mean outcome due to media; ``noise`` is the noise
     standard deviation as a fraction of the mean outcome; ``trend`` and ``seasonality`` are
     fractions of the baseline (change over the window, and yearly amplitude).
+
+    ``baseline`` shapes the drift of the baseline (``data.simulate_baseline``): ``linear``
+    (the default), ``growth``, ``level_shift``, ``cycle``, ``shock`` or a sum such as
+    ``"shock+cycle"``; ``trend`` is then its size. ``controls`` adds named trending controls
+    (``store_count``, ``sentiment``, ... with effects in the truth), ``holidays`` 0/1 holiday
+    weeks (``black_friday``, ``christmas``; each lifts the outcome by 20% of the baseline);
+    ``spend_trend`` makes every budget follow the baseline drift and ``holiday_lift`` raises
+    spend in holiday weeks. The truth is that of the data returned.
     ``n_geos`` > 1: geo-level data (:func:`bayes_mmm.data.simulate_geo.simulate_geo`).
     """
     if n_geos != 1:
         from bayes_mmm.data.simulate_geo import simulate_geo
 
+        if baseline != "linear" or controls or holidays or spend_trend:
+            raise ValueError("baseline shapes, controls, holidays and spend_trend: n_geos=1 only")
         return simulate_geo(n_geos, n_weeks, channels, patterns, roi=roi, mean_spend=mean_spend,
                             media_share=media_share, noise=noise, trend=trend,
                             spend_variability=spend_variability, seasonality=seasonality,
@@ -239,6 +260,11 @@ def simulate(
     means = _per_channel(mean_spend, n_ch, rng, 200.0, 2000.0)
     dates = pd.date_range(start, periods=n_weeks, freq=f"{period_days}D", name="date")
     spend = _spend(means, patterns, n_weeks, rng, spend_correlation, spend_variability)
+    drift = baseline_drift(baseline, n_weeks, trend, rng)
+    holiday_cols = holiday_columns(holidays, dates)
+    if spend_trend or holiday_cols:
+        any_holiday = np.clip(sum(holiday_cols.values(), np.zeros(n_weeks)), 0, 1)
+        spend = spend * spend_multiplier(drift, any_holiday, spend_trend, holiday_lift)[:, None]
     relative = expand(spend / spend.mean(axis=0), (D.DATE, D.CHANNEL))
     p = {k: expand(v, (D.CHANNEL,)) for k, v in true.items()}
     n_lags = ads.n_lags(l_max)
@@ -247,12 +273,18 @@ def simulate(
     media = h * beta
     media_mean = float(media.sum(axis=1).mean())
     base = media_mean * (1 - media_share) / media_share
-    comps = _baseline(dates, base, trend, seasonality, rng)
+    comps = _baseline(dates, base, drift, seasonality, rng)
     control_cols, coefs = {}, []
     if promo:
         control_cols["promo"] = (rng.random(n_weeks) < 0.15).astype(float)
         coefs.append(0.08 * (base + media_mean))
         comps["promo"] = control_cols["promo"] * coefs[-1]
+    extra = control_columns(controls, dates, drift, rng)
+    extra.update({k: (v, 0.2) for k, v in holiday_cols.items()})
+    for name, (col, effect) in extra.items():
+        control_cols[name] = col
+        coefs.append(effect * base)
+        comps[name] = col * coefs[-1]
     for i, ch in enumerate(channels):
         comps[ch] = media[:, i]
     sigma = noise * sum(v.mean() for v in comps.values())
@@ -269,7 +301,7 @@ def simulate(
         beta=tuple(map(float, beta)),
         mean_spend=tuple(map(float, spend.mean(axis=0))),
         baseline=float(base),
-        trend=float(base * trend),
+        trend=float(base * (drift[-1] - drift[0])),
         control_coef=tuple(map(float, coefs)),
         sigma=float(sigma),
         l_max=l_max,
@@ -314,12 +346,11 @@ def _spend(means, patterns, n_weeks: int, rng, correlation: float, variability: 
     )
 
 
-def _baseline(dates, base: float, trend: float, seasonality: float, rng) -> dict:
-    """Baseline, linear trend and a yearly cycle (outcome units) over ``dates``."""
+def _baseline(dates, base: float, drift: np.ndarray, seasonality: float, rng) -> dict:
+    """Baseline, its drift (``trend``) and a yearly cycle (outcome units) over ``dates``."""
     n = len(dates)
-    time = np.arange(n) / max(n - 1, 1)
     days = np.asarray((dates - pd.Timestamp("1970-01-01")).days, dtype=float)
     phase = rng.uniform(0, 2 * np.pi)
     year = 2 * np.pi * days / YEAR_DAYS
     season = base * seasonality * (np.sin(year + phase) + 0.3 * np.cos(2 * year + phase))
-    return {"baseline": np.full(n, base), "trend": base * trend * time, "seasonality": season}
+    return {"baseline": np.full(n, base), "trend": base * drift, "seasonality": season}

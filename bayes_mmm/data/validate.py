@@ -18,6 +18,7 @@ import pandas as pd
 from bayes_mmm.data import categorical as cat
 from bayes_mmm.data.dates import FREQS, parse_time
 from bayes_mmm.data.problems import MAX_LISTED, DataValidationError, DataWarning, where
+from bayes_mmm.data.trendcheck import warn_trend_like_controls
 
 _where = where  # the name the lift-test checks use
 NA_VALUES = ["", "NA", "NaN", "nan"]  # read as missing; nothing else is (e.g. "n/a" is text)
@@ -322,6 +323,7 @@ def validate_frame(
             stacklevel=3,
         )
         out = out.sort_values(date, kind="stable")
+    warn_trend_like_controls(out, list(encoded.columns))
     return Validated(
         out.reset_index(drop=True),
         int(period) if period else 7,

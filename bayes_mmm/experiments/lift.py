@@ -13,16 +13,18 @@ import xarray as xr
 
 from bayes_mmm.analysis.summary import summarise
 from bayes_mmm.data.lift import LiftTests, parse_lift_tests
+from bayes_mmm.experiments.window import lift_values
 from bayes_mmm.inference.fit import MMMFit
 from bayes_mmm.inference.idata import unstack
 from bayes_mmm.model import dims as D
-from bayes_mmm.model.design import lift_design
 
 
 def lift_draws(fit: MMMFit, tests: LiftTests | pd.DataFrame | None = None) -> xr.DataArray:
     """``(chain, draw, lift_test)``: the change in weekly outcome each test's spend change
-    would make at steady state. ``tests`` defaults to the fit's own lift tests; a table with
-    columns ``channel, spend, delta_spend`` gives the prediction of planned experiments (any
+    would make at steady state (windowed tests: the total change over the test's measurement
+    window, :mod:`bayes_mmm.experiments.window`). ``tests`` defaults to the fit's own lift
+    tests; a table with columns ``channel, spend, delta_spend`` (and ``weeks``,
+    ``carryover_weeks`` for windowed tests) gives the prediction of planned experiments (any
     ``lift``, ``sigma`` columns are ignored)."""
     if tests is None:
         tests = fit.data.lift_tests
@@ -30,9 +32,7 @@ def lift_draws(fit: MMMFit, tests: LiftTests | pd.DataFrame | None = None) -> xr
             raise ValueError("this fit has no lift tests; pass a table of tests to predict")
     elif isinstance(tests, pd.DataFrame):  # planned tests: nothing measured yet
         tests = parse_lift_tests(tests.assign(lift=1.0, sigma=1.0), fit.data.channels)
-    design = lift_design(tests, fit.data.channels, fit.scales)
-    channel = tests.channel_index(fit.data.channels)
-    values = fit.forward().lift(design.x0, design.x1, channel)  # model's unit of spend
+    values = lift_values(fit.forward(), tests, fit.data.channels)
     da = unstack(values, fit.posterior, (D.LIFT_TEST,), {D.LIFT_TEST: tests.labels()})
     da = da.assign_coords({D.CHANNEL: (D.LIFT_TEST, list(tests.channel))})
     da.attrs["units"] = f"{fit.data.target_name} per period"

@@ -64,6 +64,7 @@ def model_coords(data: MMMData, design: GeoDesign, spec: ModelSpec) -> dict[str,
         D.FOURIER: design.fourier_names,
         D.LAG: list(range(spec.n_lags)),
         **({D.LIFT_TEST: design.lift.labels} if design.lift is not None else {}),
+        **({D.WINDOW_TEST: design.window.labels} if design.window is not None else {}),
     }
 
 

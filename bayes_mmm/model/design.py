@@ -4,7 +4,7 @@ and the forward model read them from there, so a new axis (e.g. ``geo``) is one 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import ClassVar
 
 import numpy as np
@@ -14,6 +14,7 @@ from bayes_mmm.data.dataset import MMMData
 from bayes_mmm.data.lift import LiftTests
 from bayes_mmm.data.scaling import Scales
 from bayes_mmm.model import dims as D
+from bayes_mmm.model.components.window_lift import WindowDesign, window_design
 from bayes_mmm.model.spec import YEAR_DAYS, ModelSpec
 
 EPOCH = pd.Timestamp("1970-01-01")
@@ -101,7 +102,26 @@ class Design:
     fourier: np.ndarray  # (date, fourier)
     target: np.ndarray  # (date,) outcome / mean outcome
     fourier_names: list[str]
-    lift: LiftDesign | None = None
+    lift: LiftDesign | None = None  # steady-state lift tests
+    window: WindowDesign | None = None  # windowed lift tests (components.window_lift)
+    span_weeks: float = 1.0  # length of the fit window in weeks (smooth baseline's unit)
+
+
+def test_designs(
+    tests: LiftTests | None, channels: tuple[str, ...], scales: Scales, n_lags: int
+) -> tuple[LiftDesign | None, WindowDesign | None]:
+    """The steady-state and the windowed lift tests in the model's units (either ``None``)."""
+    if not tests:
+        return None, None
+    labels, windowed = np.array(tests.labels()), tests.windowed
+    lift = window = None
+    if (~windowed).any():
+        steady = lift_design(tests.subset(~windowed), channels, scales)
+        lift = replace(steady, labels=list(labels[~windowed]))
+    if windowed.any():
+        sub = tests.subset(windowed)
+        window = window_design(sub, list(labels[windowed]), channels, scales, n_lags)
+    return lift, window
 
 
 def make_design(data: MMMData, spec: ModelSpec, scales: Scales | None = None) -> Design:
@@ -114,6 +134,7 @@ def make_design(data: MMMData, spec: ModelSpec, scales: Scales | None = None) ->
     window_days = scales.span_days + data.period_days
     yearly, weekly = spec.fourier_orders(window_days, data.period_days)
     sd = np.where(scales.control_sd > 0, scales.control_sd, 1.0)
+    lift, window = test_designs(data.lift_tests, data.channels, scales, spec.n_lags)
     return Design(
         x_lagged=lag_stack(data.spend / scales.spend, spec.n_lags),
         spend_total=data.spend.sum(axis=0),
@@ -122,5 +143,7 @@ def make_design(data: MMMData, spec: ModelSpec, scales: Scales | None = None) ->
         fourier=fourier_basis(data.dates, yearly, weekly),
         target=data.target / scales.target,
         fourier_names=fourier_names(yearly, weekly),
-        lift=lift_design(data.lift_tests, data.channels, scales) if data.lift_tests else None,
+        lift=lift,
+        window=window,
+        span_weeks=scales.span_days / 7.0,
     )

@@ -69,3 +69,5 @@ ROI_GEO_Z = "roi_geo_z"  # (geo, channel) non-centred deviations
 TREND_GEO_SD, TREND_GEO_Z = "trend_geo_sd", "trend_geo_z"
 SEASON_GEO_SD, SEASON_GEO_Z = "seasonality_geo_sd", "seasonality_geo_z"
 GEO_PRIOR_NAMES = (ROI_GEO_SD, TREND_GEO_SD, SEASON_GEO_SD)
+WINDOW_TEST = "window_test"  # a windowed lift test (bayes_mmm.model.components.window_lift)
+WINDOW_OBS = "window_lift"  # measured lifts of the windowed tests (scaled outcome, summed)

@@ -23,7 +23,8 @@ import pandas as pd
 from bayes_mmm.data.dataset import MMMData
 from bayes_mmm.data.scaling import Scales, onweek_mean
 from bayes_mmm.model import dims as D
-from bayes_mmm.model.design import LiftDesign, fourier_basis, fourier_names, lag_stack, lift_design
+from bayes_mmm.model.components.window_lift import WindowDesign
+from bayes_mmm.model.design import LiftDesign, fourier_basis, fourier_names, lag_stack, test_designs
 from bayes_mmm.model.priors import Prior
 from bayes_mmm.model.spec import ModelSpec
 
@@ -99,7 +100,9 @@ class GeoDesign:
     target: np.ndarray
     target_scale: np.ndarray
     fourier_names: list[str]
-    lift: LiftDesign | None = None  # lift tests (national data)
+    lift: LiftDesign | None = None  # steady-state lift tests (national data)
+    window: WindowDesign | None = None  # windowed lift tests (national data)
+    span_weeks: float = 1.0  # length of the fit window in weeks (smooth baseline's unit)
 
     @property
     def national(self) -> bool:
@@ -134,16 +137,17 @@ def make_geo_design(data: MMMData, spec: ModelSpec, scales: GeoScales | None = N
         target=data.geo_target / scales.target[:, None],
         target_scale=scales.target,
         fourier_names=fourier_names(yearly, weekly),
-        lift=_lift(data, scales),
+        **dict(zip(("lift", "window"), _tests(data, scales, spec.n_lags), strict=True)),
+        span_weeks=scales.span_days / 7.0,
     )
 
 
-def _lift(data: MMMData, scales: GeoScales) -> LiftDesign | None:
-    """Lift tests in the model's units (national data only)."""
+def _tests(data: MMMData, scales: GeoScales, n_lags: int):
+    """Steady-state and windowed lift tests in the model's units (national data only)."""
     if not data.lift_tests:
-        return None
+        return None, None
     if data.n_geos > 1:
         raise ValueError("lift tests with geo data are not supported yet: fit without them")
     national = Scales(float(scales.target[0]), scales.spend, scales.spend, scales.control_mean,
                       scales.control_sd, scales.start, scales.span_days)  # fmt: skip
-    return lift_design(data.lift_tests, data.channels, national)
+    return test_designs(data.lift_tests, data.channels, national, n_lags)

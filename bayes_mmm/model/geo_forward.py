@@ -13,6 +13,8 @@ from collections.abc import Mapping
 import numpy as np
 
 from bayes_mmm.model import dims as D
+from bayes_mmm.model.components import smooth
+from bayes_mmm.model.components.smooth import smooth_forward
 from bayes_mmm.model.forward import Forward
 from bayes_mmm.model.geo import (
     ROI_GEO,
@@ -78,7 +80,10 @@ class GeoForward:
             raw = design.controls * sd + scales.control_mean
             out[D.CONTROL] = np.einsum("sk,gtk->sgt", coef, raw)
             level = level - (coef @ scales.control_mean)[:, None]
-        out = {D.BASELINE: np.repeat(level[:, :, None], n_dates, axis=2), **out}
+        base = np.repeat(level[:, :, None], n_dates, axis=2)
+        if smooth.Z in p:  # one smooth drift shared by geos, each in its own outcome units
+            base = base + smooth_forward(p, design.time, design.span_weeks)[:, None, :]
+        out = {D.BASELINE: base, **out}
         return {k: v * scales.target[None, :, None] for k, v in out.items()}
 
     def mean_scaled(self, design: GeoDesign, spend: np.ndarray) -> np.ndarray:

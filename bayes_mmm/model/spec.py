@@ -12,6 +12,9 @@ Units of the priors (see docs/defaults.md for the reasons behind each default):
 - ``intercept``, ``trend``, ``seasonality``, ``control_coef``, ``sigma``: in units of the mean
   outcome (1.0 = the average week). ``trend`` is the change over the whole data window;
   ``control_coef`` is per standard deviation of the control.
+- ``baseline="smooth"`` adds a smooth time-varying baseline (``components/smooth.py``) to the
+  level and trend: ``smooth_amplitude`` (units of the mean outcome) and ``smooth_lengthscale``
+  (weeks).
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ import numpy as np
 
 from bayes_mmm.model import components
 from bayes_mmm.model import dims as D
+from bayes_mmm.model.components import smooth
 from bayes_mmm.model.priors import Prior, check_support, stack_channel_priors
 
 # priors of the baseline and noise (those of media components live with each component)
@@ -41,11 +45,13 @@ ROI_PRIOR_SIGMA = 0.85
 SUPPORT = {D.ROI: (0.0, None), D.SIGMA: (0.0, None), D.NU: (0.0, None)}
 
 YEAR_DAYS = 365.25
+BASELINES = ("linear", smooth.NAME)  # level + linear trend, or + a smooth time-varying term
 # the JSON type of each spec field (checked before any work: "l_max": "8" is refused)
 JSON_TYPES = {
     "l_max": ((int,), "a whole number"),
     "adstock": ((str, bool), "an adstock name (or true/false)"),
     "trend": ((bool,), "true or false"),
+    "baseline": ((str,), "'linear' or 'smooth'"),
     "yearly_seasonality": ((int, type(None)), "a whole number or null"),
     "weekly_seasonality": ((int, type(None)), "a whole number or null"),
     "likelihood": ((str,), "a string"),
@@ -103,6 +109,7 @@ class ModelSpec:
     revenue_per_kpi: float | str | None = None
     holidays: str | None = None
     events: str | None = None
+    baseline: str = "linear"  # "smooth": add a time-varying baseline (components/smooth.py)
 
     def __post_init__(self):
         if isinstance(self.adstock, bool):  # spec files and code of earlier versions
@@ -114,6 +121,8 @@ class ModelSpec:
         if self.likelihood not in ("normal", "studentt"):
             raise ValueError(f"likelihood must be 'normal' or 'studentt', got {self.likelihood!r}")
         components.adstock(self.adstock), components.saturation(self.saturation)
+        if self.baseline not in BASELINES:
+            raise ValueError(f"baseline must be one of {list(BASELINES)}, got {self.baseline!r}")
         if not 0 < self.roi_media_share < 1:
             raise ValueError(f"roi_media_share must be in (0, 1), got {self.roi_media_share}")
         if not self.roi_prior_sigma > 0:
@@ -167,8 +176,13 @@ class ModelSpec:
         """Periods after the last spend that it still reaches: ``n_lags - 1``."""
         return self.n_lags - 1
 
+    @property
+    def baseline_priors(self) -> dict[str, Prior]:
+        """Default priors of the optional baseline terms in use."""
+        return dict(smooth.PRIORS) if self.baseline == smooth.NAME else {}
+
     def parameter_names(self) -> set[str]:
-        return {*self.channel_params, *DEFAULT_PRIORS, *D.GEO_PRIOR_NAMES}
+        return {*self.channel_params, *DEFAULT_PRIORS, *self.baseline_priors, *D.GEO_PRIOR_NAMES}
 
     def with_components(self, adstock: str | None = None, saturation: str | None = None):
         """The same spec with other media components, without the priors that do not apply."""
@@ -199,6 +213,8 @@ class ModelSpec:
         yearly, weekly = self.fourier_orders(span_days, period_days)
         per_channel = len(self.channel_params)
         extra = 1 + int(self.trend) + 1 + int(self.likelihood == "studentt")
+        if self.baseline == smooth.NAME:
+            extra += 2 + smooth.n_basis((span_days or 0.0) / 7.0)
         return per_channel * n_channels + n_controls + 2 * (yearly + weekly) + extra
 
     def required_rows(
@@ -230,8 +246,9 @@ class ModelSpec:
         base = {D.ROI: self._roi_prior(channels, target_sum, spend_sums, organic)}
         base.update({p.name: p.prior for p in self.media_params})
         base.update(DEFAULT_PRIORS)
+        base.update(self.baseline_priors)
         base.update(self.priors)
-        support = {**SUPPORT, **{p.name: p.support for p in self.media_params}}
+        support = {**SUPPORT, **smooth.SUPPORT, **{p.name: p.support for p in self.media_params}}
         out = {}
         for name, prior in base.items():
             if name in self.channel_params:
@@ -277,6 +294,7 @@ class ModelSpec:
             },
             "categorical": list(self.categorical),
             **{k: _jsonable(getattr(self, k)) for k in INPUT_FIELDS if getattr(self, k)},
+            "baseline": self.baseline,
         }
 
     def to_json(self) -> str:

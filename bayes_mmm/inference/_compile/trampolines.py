@@ -25,7 +25,7 @@ import warnings
 from pathlib import Path
 
 CACHE_ENV = "BAYES_MMM_CACHE_DIR"
-TEMPLATE_VERSION = 3
+TEMPLATE_VERSION = 4
 HEADER = 4  # user_data words: logp address, n_dim, n_expanded, expand address
 _LOCK = threading.Lock()
 _TRAMPOLINES: dict[str, tuple] = {}  # in-process memo: key -> (logp cfunc, expand cfunc)
@@ -135,7 +135,10 @@ def _array_lines(ndims: tuple[int, ...], start: int, prefix: str) -> tuple[list[
         lines.append(f"        {prefix}{i} = carray(as_voidptr(u[{pos}]), ({shape}), np.float64)")
         names.append(f"{prefix}{i}")
         pos += 1 + nd
-    return lines, "".join(f"{n}, " for n in names), pos
+    # tuples of at most 16 joined by "+": CPython compiles a longer tuple display to
+    # LIST_TO_TUPLE, which numba cannot compile (models with > ~30 shared arrays)
+    chunks = ["".join(f"{n}, " for n in names[i : i + 16]) for i in range(0, len(names), 16)]
+    return lines, ") + (".join(chunks), pos
 
 
 def trampoline_source(

@@ -21,6 +21,7 @@ import pytensor.tensor as pt
 
 from bayes_mmm.data.scaling import Scales
 from bayes_mmm.model import dims as D
+from bayes_mmm.model.components.smooth import SmoothBaseline
 from bayes_mmm.model.design import Design
 from bayes_mmm.model.spec import ModelSpec
 
@@ -113,7 +114,8 @@ class Controls:
         return coef[:, None, :] * raw[None, :, :], coef @ scales.control_mean
 
 
-TERMS = (Trend(), Seasonality(), Controls())  # in the order they enter the model
+# in the order they enter the model; the smooth baseline is reported inside ``baseline``
+TERMS = (Trend(), SmoothBaseline(), Seasonality(), Controls())
 
 
 def add_baseline(level, ctx, design, spec: ModelSpec):
@@ -127,8 +129,9 @@ def add_baseline(level, ctx, design, spec: ModelSpec):
 
 
 def baseline_forward(p: Draws, design: Design, scales: Scales, spec: ModelSpec) -> dict:
-    """Non-media components in outcome units: ``baseline`` and each active term, ``(S, date)``
-    (``control``: ``(S, date, control)``)."""
+    """Non-media components in outcome units: ``baseline`` (the level, plus the smooth
+    time-varying baseline when active) and each active term, ``(S, date)`` (``control``:
+    ``(S, date, control)``)."""
     n = len(p[D.INTERCEPT])
     level = p[D.INTERCEPT].copy()
     out: dict[str, np.ndarray] = {}
@@ -136,5 +139,7 @@ def baseline_forward(p: Draws, design: Design, scales: Scales, spec: ModelSpec) 
         if term.active(spec, design):
             out[term.name], shift = term.forward(p, design, scales)
             level = level - shift
-    out = {D.BASELINE: np.broadcast_to(level[:, None], (n, len(design.time))).copy(), **out}
+    base = np.broadcast_to(level[:, None], (n, len(design.time))).copy()
+    base += out.pop(SmoothBaseline.name, 0.0)
+    out = {D.BASELINE: base, **out}
     return {k: v * scales.target for k, v in out.items()}

@@ -15,6 +15,7 @@ import pymc as pm
 import pytensor.tensor as pt
 
 from bayes_mmm.model import dims as D
+from bayes_mmm.model.components.window_lift import add_window_tests
 from bayes_mmm.model.design import LiftDesign
 from bayes_mmm.model.spec import ModelSpec
 
@@ -49,14 +50,20 @@ def add_media(ctx, design, spec: ModelSpec):
     roi = add_roi(ctx, design)
     adstock, saturation = spec.adstock_component, spec.saturation_component
     flat = x_lagged.reshape((n_lag, n_geo * n_date, n_ch))  # geos one after another
-    adstocked = adstock.forward_pt(flat, adstock.add_params(ctx), spec.n_lags)
+    ad_params = adstock.add_params(ctx)
+    adstocked = adstock.forward_pt(flat, ad_params, spec.n_lags)
     sat_params = saturation.add_params(ctx)
     saturated = saturation.forward_pt(adstocked, sat_params).reshape((n_geo, n_date, n_ch))
     # a channel that never spends in a geo: h = 0 there, and so is its contribution
     total = pt.maximum(saturated.sum(axis=1, keepdims=True), 1e-300)
     window_total = roi * spend_total / scale[:, None]
+    beta = window_total[0] / total[0, 0]  # national data only (tests with geos: refused)
     if design.lift is not None:
-        add_lift_tests(design.lift, window_total[0] / total[0, 0], saturation, sat_params)
+        add_lift_tests(design.lift, beta, saturation, sat_params)
+    if design.window is not None:
+        add_window_tests(
+            design.window, beta, adstock, ad_params, saturation, sat_params, spec.n_lags
+        )
     n_dates = pt.cast(n_date, "float64")
     deviation = saturated / total - 1.0 / n_dates
     return deviation * window_total[:, None, :], window_total / n_dates

@@ -1,0 +1,155 @@
+"""Non-linear baselines: ROI coverage and error of the linear-trend and the smooth baseline.
+
+Data sets of the calibration grid's kind (``calibration.scenario``: 78-260 weeks, 3-8
+channels, noise 3-12%, spend patterns, correlations, media shares) whose baseline drifts
+non-linearly (``bm.simulate(baseline=...)``: a growth curve, a level shift, a slow cycle, a
+COVID-like shock), each fitted with ``ModelSpec(baseline="linear")`` and
+``ModelSpec(baseline="smooth")``; both scored by ``calibration.evaluate`` (coverage of the
+50/80/90% ROI intervals, relative ROI errors, diagnostics), and ranked by LOO
+(``bm.checking.compare_variants``) on the first ``--loo`` data sets.
+
+    python benchmarks/baseline_grid.py --per-shape 5 --out benchmarks/results/baseline_grid
+
+Writes ``<out>/baseline_grid_channels.csv`` (data set x channel x model),
+``<out>/baseline_grid.csv`` (summary per model and shape) and ``<out>/baseline_grid.md``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+import warnings
+from pathlib import Path
+
+import pandas as pd
+from calibration import LEVELS, evaluate, scenario, simulate
+from calibration_variants import Variant
+
+import bayes_mmm as bm
+
+SHAPES = ("growth", "level_shift", "cycle", "shock")
+SIZES = {"growth": 0.4, "level_shift": 0.25, "cycle": 0.2, "shock": 0.35}
+MODELS = ("linear", "smooth")
+
+
+def scenarios(per_shape: int, seed: int) -> list[dict]:
+    out = []
+    for k, shape in enumerate(SHAPES):
+        for i in range(per_shape):
+            sc = scenario(k * per_shape + i, seed + 100)
+            out.append({**sc, "baseline": shape, "trend": SIZES[shape]})
+    return out
+
+
+def summary(rows: pd.DataFrame) -> pd.DataFrame:
+    """Coverage, error and health per model, for every shape and over all."""
+    parts = []
+    groups = list(rows.groupby(["model", "baseline"]))
+    groups += [((m, "all"), g) for m, g in rows.groupby("model")]
+    for (model, shape), g in groups:
+        ds = g.groupby("dataset").first()
+        parts.append(
+            {
+                "model": model,
+                "baseline": shape,
+                "datasets": len(ds),
+                "channels": len(g),
+                **{f"coverage_{int(v * 100)}": g[f"covered_{int(v * 100)}"].mean() for v in LEVELS},
+                "median_rel_error": g.rel_error.median(),
+                "p90_rel_error": g.rel_error.quantile(0.9),
+                "mroi_coverage_90": g.mroi_covered_90.mean(),
+                "divergences": int(ds.divergences.sum()),
+                "fits_with_divergences": int((ds.divergences > 0).sum()),
+                "max_r_hat": ds.max_r_hat.max(),
+                "min_ess": ds.min_ess.min(),
+                "median_wall_seconds": ds.wall_seconds.median(),
+            }
+        )
+    return pd.DataFrame(parts)
+
+
+def loo_ranks(scs: list[dict], n: int, draws: int, tune: int, chains: int) -> pd.DataFrame:
+    """``compare_variants`` (LOO) of the two baselines on the first ``n`` data sets."""
+    rows = []
+    for sc in scs[:n]:
+        data = simulate(sc).to_data()
+        variants = {m: bm.ModelSpec(baseline=m) for m in MODELS}
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            table, _ = bm.checking.compare_variants(
+                data, variants, chains=chains, draws=draws, tune=tune, seed=sc["id"]
+            )
+        row = {"dataset": sc["id"], "baseline": sc["baseline"], "loo_best": table.index[0]}
+        row.update(elpd_diff=float(table["elpd_diff"].iloc[1]), dse=float(table["dse"].iloc[1]))
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def markdown(df: pd.DataFrame) -> str:
+    """A pipe table (3 significant digits)."""
+    cells = [[f"{v:.3g}" if isinstance(v, float) else str(v) for v in r] for r in df.values]
+    head = "| " + " | ".join(df.columns) + " |\n|" + "---|" * len(df.columns)
+    return "\n".join([head, *("| " + " | ".join(r) + " |" for r in cells)])
+
+
+def main(argv=None) -> int:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    p.add_argument("--per-shape", type=int, default=5)
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--draws", type=int, default=1000)
+    p.add_argument("--tune", type=int, default=1000)
+    p.add_argument("--chains", type=int, default=4)
+    p.add_argument("--loo", type=int, default=0, help="data sets to rank by LOO")
+    p.add_argument("--models", default=",".join(MODELS), help="models to fit (comma-separated)")
+    p.add_argument(
+        "--keep", action="store_true", help="keep the other models' rows of an earlier run in --out"
+    )
+    p.add_argument("--out", type=Path, default=Path("benchmarks/results/baseline_grid"))
+    a = p.parse_args(argv)
+    a.out.mkdir(parents=True, exist_ok=True)
+    scs, rows, t0 = scenarios(a.per_shape, a.seed), [], time.perf_counter()
+    for model in a.models.split(","):
+        variant = Variant(study=model, title=model, spec=bm.ModelSpec(baseline=model))
+        for sc in scs:
+            got = evaluate(sc, a.draws, a.tune, a.chains, variant)
+            rows += [{**r, "model": model, "baseline": sc["baseline"]} for r in got]
+            cur = pd.DataFrame(got)
+            print(
+                f"{model:6s} {sc['baseline']:11s} #{sc['id']:2d} {sc['n_weeks']}w "
+                f"{len(sc['channels'])}ch cover90 {cur.covered_90.mean():.2f} "
+                f"err {cur.rel_error.median():.3f} div {int(cur.divergences.iloc[0])} "
+                f"rhat {cur.max_r_hat.iloc[0]:.3f} ess {cur.min_ess.iloc[0]:.0f} "
+                f"{cur.wall_seconds.iloc[0]:.0f}s",
+                file=sys.stderr,
+                flush=True,
+            )
+    channels = pd.DataFrame(rows)
+    earlier = a.out / "baseline_grid_channels.csv"
+    if a.keep and earlier.exists():
+        old = pd.read_csv(earlier)
+        channels = pd.concat([old[~old.model.isin(channels.model.unique())], channels])
+    table = summary(channels)
+    bm.io.write_csv(channels, a.out / "baseline_grid_channels.csv")
+    bm.io.write_csv(table, a.out / "baseline_grid.csv")
+    md = [
+        "# Non-linear baselines: linear trend vs smooth baseline",
+        "",
+        f"{len(scs)} data sets ({a.per_shape} per shape), {a.chains} chains x {a.draws} draws "
+        f"({a.tune} tune); this run ({a.models}) took {time.perf_counter() - t0:.0f} s.",
+        "",
+        markdown(table),
+    ]
+    if a.loo:
+        loo = loo_ranks(scs, a.loo, a.draws, a.tune, a.chains)
+        bm.io.write_csv(loo, a.out / "baseline_grid_loo.csv")
+        wins = loo.loo_best.value_counts().to_dict()
+        md += ["", f"LOO (compare_variants) best model on {len(loo)} data sets: {wins}", ""]
+        md += [markdown(loo)]
+    bm.io.write_atomic(a.out / "baseline_grid.md", lambda tmp: tmp.write_text("\n".join(md) + "\n"))
+    print(table.to_string())
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,131 @@
+"""Preposterior value of lift tests (experiments/value.py): the weighted objectives against
+the optimizer's own, and on fits with known draws: a test of the channel whose uncertainty
+moves the budget is worth more than a test of a channel known exactly (whose value is 0)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import bayes_mmm as bm
+from bayes_mmm.budget.objectives import Objective
+from bayes_mmm.budget.synthetic import synthetic_fit
+from bayes_mmm.experiments.plan import exhaustive_plan, greedy_plan, plan_tests, prepare
+from bayes_mmm.experiments.value import design_tests
+from bayes_mmm.experiments.weighted import WeightedObjective, weighted_interval
+
+CH = ("tv", "search")
+
+
+@pytest.mark.parametrize("objective", ["mean", "cvar:0.2", "quantile:0.1", "profit:2"])
+def test_uniform_weights_are_the_optimizers_objective(objective):
+    rng = np.random.default_rng(0)
+    y, dy = rng.normal(size=400), rng.normal(size=(400, 3))
+    base = Objective.parse(objective)
+    weighted = WeightedObjective(base, np.full(400, 1 / 400))
+    v0, g0 = base.evaluate_and_grad(y, dy)
+    v1, g1 = weighted.evaluate_and_grad(y, dy)
+    tol = 2e-3 if base.kind == "quantile" else 1e-12  # Harrell-Davis at m = 400 vs 1000
+    np.testing.assert_allclose([v1, *g1], [v0, *g0], atol=tol * 10, rtol=tol)
+    lo, hi = weighted_interval(y[:, None], np.full(400, 1 / 400), 0.9)
+    assert np.quantile(y, 0.04) <= lo[0] <= np.quantile(y, 0.06)
+    assert np.quantile(y, 0.94) <= hi[0] <= np.quantile(y, 0.96)
+
+
+@pytest.fixture(scope="module")
+def known_fit() -> bm.MMMFit:
+    """tv's ROI is uncertain (0.6 or 3.0, half the draws each), search's is known (1.5): the
+    best budget split depends on which tv is."""
+    sim = bm.simulate(60, CH, seed=4)
+    n = 200
+    roi = np.column_stack([np.where(np.arange(n) % 4 < 2, 0.6, 3.0), np.full(n, 1.5)])
+    return synthetic_fit(
+        sim.to_data(),
+        roi=roi,
+        decay=np.tile([0.5, 0.3], (n, 1)),
+        half_saturation=np.tile([1.0, 1.0], (n, 1)),
+        slope=np.tile([1.5, 1.5], (n, 1)),
+        sigma=0.03,
+    )
+
+
+def test_the_uncertain_channel_is_worth_testing(known_fit):
+    cands = pd.DataFrame(
+        {"channel": ["tv", "search", "tv"], "change": ["go_dark", "go_dark", "-50%"], "weeks": 4}
+    )
+    out = design_tests(known_fit, cands, n_outcomes=12, horizon=8).set_index("design")
+    tv, search = out.loc["tv go_dark 4w"], out.loc["search go_dark 4w"]
+    assert search["evsi"] == pytest.approx(0.0, abs=1e-6)  # nothing to learn: every draw agrees
+    assert tv["evsi"] > 5 * tv["evsi_mc_se"] > 0
+    assert tv["evsi"] > out.loc["tv -50% 4w", "evsi"] * 0.5  # smaller change, still informative
+    assert tv["roi_narrowing"] > 0.3 and search["roi_narrowing"] == pytest.approx(0, abs=1e-9)
+    assert tv["measured_mean"] < 0 and tv["cost"] > 0
+    assert set(out["method"]) <= {"reweight"} or out["method"].str.startswith("reweight").all()
+    assert list(out["rank"]) == [1, 2, 3]
+    assert (np.diff(out["net_value"]) <= 0).all()
+    noisy = design_tests(known_fit, cands.iloc[:1].assign(sigma=1e9), n_outcomes=8, horizon=8)
+    assert noisy["evsi"].iloc[0] == pytest.approx(0.0, abs=1e-3 * tv["evsi"])
+
+
+def test_bad_candidates_are_named(known_fit):
+    cands = pd.DataFrame({"channel": ["tv", "tv"], "change": ["go_dark", "lots"], "weeks": [4, 0]})
+    with pytest.raises(bm.DataValidationError, match=r"'change' is not go_dark.* rows \[1\]"):
+        design_tests(known_fit, cands)
+    with pytest.raises(bm.DataValidationError, match="'weeks' is not a whole number"):
+        design_tests(known_fit, cands.iloc[[0, 0]].assign(weeks=[4, 0]).reset_index(drop=True))
+
+
+def test_greedy_batch_matches_exhaustive(known_fit):
+    """Four candidates, at most 2 tests and 6 dark weeks: greedy on the joint value finds the
+    exhaustive optimum's value (within its Monte Carlo error); two tests of the same unknown
+    are worth less together than apart (the second is valued given the first)."""
+    cands = pd.DataFrame(
+        {
+            "channel": ["tv", "tv", "search", "tv"],
+            "change": ["go_dark", "-50%", "go_dark", "+50%"],
+            "weeks": [4, 4, 2, 4],
+            "sigma": 400.0,
+        }
+    )
+    batch = prepare(known_fit, cands, horizon=8, n_outcomes=12)
+    greedy = greedy_plan(batch, max_tests=2, max_weeks_dark=6)
+    best = exhaustive_plan(batch, max_tests=2, max_weeks_dark=6)
+    assert batch.allowed(tuple(greedy), 2, 6) and len(greedy) >= 1
+    assert batch.value(tuple(greedy)) >= 0.95 * batch.value(tuple(best))
+    assert 0 not in greedy or 1 not in greedy  # 8 dark weeks: not allowed
+    evsi = {k: batch.value(k) + batch.cost[list(k)].sum() for k in [(0,), (3,), (0, 3)]}
+    assert evsi[(0, 3)] < evsi[(0,)] + evsi[(3,)]
+    plan = plan_tests(known_fit, cands, max_tests=2, max_weeks_dark=6, horizon=8, n_outcomes=12)
+    assert list(plan["design"]) == list(batch.table["design"].iloc[greedy])
+    assert (np.diff(plan["joint_net_value"]) > 0).all()
+
+
+@pytest.mark.parametrize("true_roi", [0.6, 3.0])
+def test_a_tests_result_moves_the_plan_toward_the_true_optimum(known_fit, true_roi):
+    """Whichever of tv's two ROIs is true, the result of the top-ranked test (simulated from
+    the truth, one standard error off) reweights the draws so that the re-optimised plan's
+    true regret falls by more than half; the no-test plan hedges between the two."""
+    from bayes_mmm.budget.optimize import Allocator
+    from bayes_mmm.experiments.candidates import candidate_tests
+    from bayes_mmm.experiments.weighted import WeightedObjective
+    from bayes_mmm.experiments.window import lift_values
+
+    data, n = known_fit.data, 1
+    truth = synthetic_fit(
+        data, roi=[true_roi, 1.5], decay=[0.5, 0.3], half_saturation=[1.0, 1.0], slope=[1.5, 1.5]
+    )
+    cands = pd.DataFrame({"channel": ["tv"], "change": ["go_dark"], "weeks": [4]})
+    tests, _ = candidate_tests(known_fit, cands)
+    sigma = float(tests.sigma[0])
+    measured = lift_values(truth.forward(), tests, data.channels)[0, 0] + sigma * n
+    draws = lift_values(known_fit.forward(), tests, data.channels)[:, 0]
+    w = np.exp(-0.5 * ((measured - draws) / sigma) ** 2)
+    alloc, true_alloc = Allocator(known_fit, 8), Allocator(truth, 8)
+    budget = float(alloc.current.sum())
+    before = alloc.solve(budget).total
+    alloc.objective = WeightedObjective(alloc.objective, w / w.sum())
+    after = alloc.solve(budget, starts=[before]).total
+    best = true_alloc.value(true_alloc.solve(budget).total)
+    regret_before, regret_after = best - true_alloc.value(before), best - true_alloc.value(after)
+    assert regret_before > 0 and regret_after < 0.5 * regret_before
