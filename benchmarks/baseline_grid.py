@@ -22,6 +22,7 @@ import time
 import warnings
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 from calibration import LEVELS, evaluate, scenario, simulate
 from calibration_variants import Variant
@@ -69,21 +70,88 @@ def summary(rows: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(parts)
 
 
-def loo_ranks(scs: list[dict], n: int, draws: int, tune: int, chains: int) -> pd.DataFrame:
-    """``compare_variants`` (LOO) of the two baselines on the first ``n`` data sets."""
+def loo_sets(scs: list[dict], n: int, n_linear: int, seed: int) -> list[dict]:
+    """``n`` grid data sets spread over the shapes, plus ``n_linear`` with a linear trend
+    (the calibration grid's kind: the linear model is the true shape class there)."""
+    picked = scs[:: max(len(scs) // max(n, 1), 1)][:n]
+    base = len(scs) + 100
+    linear = [{**scenario(base + i, seed + 100), "baseline": "linear"} for i in range(n_linear)]
+    return picked + linear
+
+
+def loo_ranks(scs: list[dict], draws: int, tune: int, chains: int) -> pd.DataFrame:
+    """``compare_variants`` (LOO) of the two baselines on each data set, with each model's
+    median relative ROI error against the truth."""
     rows = []
-    for sc in scs[:n]:
-        data = simulate(sc).to_data()
+    for sc in scs:
+        sim = simulate(sc)
         variants = {m: bm.ModelSpec(baseline=m) for m in MODELS}
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            table, _ = bm.checking.compare_variants(
-                data, variants, chains=chains, draws=draws, tune=tune, seed=sc["id"]
+            table, fits = bm.checking.compare_variants(
+                sim.to_data(), variants, chains=chains, draws=draws, tune=tune, seed=sc["id"]
             )
+        err = {
+            m: float(
+                np.median(
+                    np.abs(bm.roi_draws(f).mean(("chain", "draw")).values / sim.truth.roi - 1)
+                )
+            )
+            for m, f in fits.items()
+        }
+        best_roi = min(err, key=err.get)
+        truth = "linear" if sc["baseline"] == "linear" else "smooth"
         row = {"dataset": sc["id"], "baseline": sc["baseline"], "loo_best": table.index[0]}
         row.update(elpd_diff=float(table["elpd_diff"].iloc[1]), dse=float(table["dse"].iloc[1]))
+        row.update({f"roi_error_{m}": err[m] for m in MODELS})
+        row.update({f"divergences_{m}": int(table.loc[m, "divergences"]) for m in MODELS})
+        row.update(
+            picks_true_class=table.index[0] == truth, picks_better_roi=table.index[0] == best_roi
+        )
         rows.append(row)
+        print(f"loo #{sc['id']} {sc['baseline']}: {row}", file=sys.stderr, flush=True)
     return pd.DataFrame(rows)
+
+
+def robyn_loo(draws: int, tune: int, chains: int) -> dict:
+    """LOO of the two baselines on Robyn's demo data (as ``public_data.py`` fits it; no
+    truth: only the ranking and the sampler health)."""
+    from public_data import robyn_data
+
+    variants = {m: bm.ModelSpec(baseline=m) for m in MODELS}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        table, _ = bm.checking.compare_variants(
+            robyn_data(), variants, chains=chains, draws=draws, tune=tune, seed=1
+        )
+    row = {"dataset": "robyn", "baseline": "unknown", "loo_best": table.index[0]}
+    row.update(elpd_diff=float(table["elpd_diff"].iloc[1]), dse=float(table["dse"].iloc[1]))
+    row.update({f"divergences_{m}": int(table.loc[m, "divergences"]) for m in MODELS})
+    print(f"loo robyn: {row}", file=sys.stderr, flush=True)
+    return row
+
+
+def write_loo(a, scs: list[dict]) -> None:
+    """``<out>/baseline_grid_loo.csv`` and ``.md``: the LOO ranking per data set."""
+    t0 = time.perf_counter()
+    loo = loo_ranks(scs, a.draws, a.tune, a.chains)
+    if a.loo_robyn:
+        loo = pd.concat([loo, pd.DataFrame([robyn_loo(a.draws, a.tune, a.chains)])])
+    bm.io.write_csv(loo, a.out / "baseline_grid_loo.csv")
+    wins = loo.loo_best.value_counts().to_dict()
+    n_sim = int(loo.picks_true_class.notna().sum())
+    md = [
+        "# LOO (compare_variants): linear trend vs smooth baseline",
+        "",
+        f"{len(loo)} data sets, {a.chains} chains x {a.draws} draws ({a.tune} tune), "
+        f"{time.perf_counter() - t0:.0f} s. Best by LOO: {wins}; picks the true shape class "
+        f"in {int(loo.picks_true_class.sum())}/{n_sim}, the model with the smaller median "
+        f"ROI error in {int(loo.picks_better_roi.sum())}/{n_sim} (simulated sets).",
+        "",
+        markdown(loo),
+    ]
+    out = a.out / "baseline_grid_loo.md"
+    bm.io.write_atomic(out, lambda tmp: tmp.write_text("\n".join(md) + "\n"))
 
 
 def markdown(df: pd.DataFrame) -> str:
@@ -100,7 +168,10 @@ def main(argv=None) -> int:
     p.add_argument("--draws", type=int, default=1000)
     p.add_argument("--tune", type=int, default=1000)
     p.add_argument("--chains", type=int, default=4)
-    p.add_argument("--loo", type=int, default=0, help="data sets to rank by LOO")
+    p.add_argument("--loo", type=int, default=0, help="grid data sets to rank by LOO")
+    p.add_argument("--loo-linear", type=int, default=0, help="linear-trend data sets for LOO")
+    p.add_argument("--loo-robyn", action="store_true", help="LOO on Robyn's demo data too")
+    p.add_argument("--loo-only", action="store_true", help="only the LOO ranking")
     p.add_argument("--models", default=",".join(MODELS), help="models to fit (comma-separated)")
     p.add_argument(
         "--keep", action="store_true", help="keep the other models' rows of an earlier run in --out"
@@ -109,7 +180,7 @@ def main(argv=None) -> int:
     a = p.parse_args(argv)
     a.out.mkdir(parents=True, exist_ok=True)
     scs, rows, t0 = scenarios(a.per_shape, a.seed), [], time.perf_counter()
-    for model in a.models.split(","):
+    for model in [] if a.loo_only else a.models.split(","):
         variant = Variant(study=model, title=model, spec=bm.ModelSpec(baseline=model))
         for sc in scs:
             got = evaluate(sc, a.draws, a.tune, a.chains, variant)
@@ -124,6 +195,10 @@ def main(argv=None) -> int:
                 file=sys.stderr,
                 flush=True,
             )
+    if a.loo or a.loo_linear or a.loo_robyn:
+        write_loo(a, loo_sets(scs, a.loo, a.loo_linear, a.seed))
+    if a.loo_only:
+        return 0
     channels = pd.DataFrame(rows)
     earlier = a.out / "baseline_grid_channels.csv"
     if a.keep and earlier.exists():
@@ -140,12 +215,6 @@ def main(argv=None) -> int:
         "",
         markdown(table),
     ]
-    if a.loo:
-        loo = loo_ranks(scs, a.loo, a.draws, a.tune, a.chains)
-        bm.io.write_csv(loo, a.out / "baseline_grid_loo.csv")
-        wins = loo.loo_best.value_counts().to_dict()
-        md += ["", f"LOO (compare_variants) best model on {len(loo)} data sets: {wins}", ""]
-        md += [markdown(loo)]
     bm.io.write_atomic(a.out / "baseline_grid.md", lambda tmp: tmp.write_text("\n".join(md) + "\n"))
     print(table.to_string())
     return 0

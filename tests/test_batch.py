@@ -103,6 +103,45 @@ def test_job_options_and_relative_paths(tmp_path):
     assert [j.fit_kwargs() for j in same] == [a.fit_kwargs(), b.fit_kwargs()]
 
 
+def test_job_inputs_columns_reach_the_data_and_the_spec(tmp_path):
+    """jobs.csv takes fit's inputs: exposure, organic, revenue per KPI, holidays, events and
+    the baseline; bad ones are listed with the rest."""
+    rng = np.random.default_rng(0)
+    frame = bm.simulate(60, channels=("tv", "search"), seed=1).frame.rename(
+        columns={"date": "week"}
+    )
+    frame["search_clicks"] = frame["search"] / rng.uniform(0.5, 1.5, len(frame))
+    frame["letters"] = rng.uniform(10, 50, len(frame))
+    frame.to_csv(tmp_path / "d.csv", index=False)
+    pd.DataFrame({"date": [frame.week[10]], "name": ["launch"]}).to_csv(
+        tmp_path / "ev.csv", index=False
+    )
+    (tmp_path / "jobs.csv").write_text(
+        "name,data,date,target,channels,media_exposure,organic,revenue_per_kpi,holidays,"
+        "events,baseline\n"
+        "a,d.csv,week,sales,tv;search,search=search_clicks,letters,2.5,DE,ev.csv,smooth\n"
+        "b,d.csv,week,sales,tv,,,,,,\n"
+    )
+    a, b = read_jobs(tmp_path / "jobs.csv")
+    assert a.baseline == "smooth" and b.baseline is None and b.inputs == {}
+    data = bm.batch.run.read_job_data(a, bm.batch.run._spec(a))
+    assert data.channels == ("tv", "search", "letters")
+    cpu = frame["search"].sum() / frame["search_clicks"].sum()
+    np.testing.assert_allclose(data.spend[:, 1], frame["search_clicks"] * cpu)  # exposure
+    assert (data.money_spend[:, 2] == 0).all() and data.revenue_per_kpi.tolist() == [2.5] * 60
+    assert "holiday" in data.control_names and "event[launch]" in data.control_names
+    assert bm.batch.run._spec(a).baseline == "smooth" and bm.batch.run._spec(b) is None
+    (tmp_path / "bad.csv").write_text(
+        "name,data,date,target,channels,media_exposure,baseline,events\n"
+        "c,d.csv,week,sales,tv,search:clicks,wiggly,nope.csv\n"
+    )
+    with pytest.raises(JobsError) as err:
+        read_jobs(tmp_path / "bad.csv")
+    text = str(err.value)
+    assert "'search:clicks' is not SPEND_COL=EXPOSURE_COL" in text
+    assert "baseline 'wiggly'" in text and "events file" in text
+
+
 def _check_outputs(folder: Path) -> None:
     for name in FIT_FILES:
         assert (folder / name).is_file(), name

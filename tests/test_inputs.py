@@ -103,6 +103,21 @@ def test_bad_media_inputs_are_listed_together_with_lines(tmp_path: Path):
     assert any("'rev'" in p and "line 12" in p for p in problems)
 
 
+def test_negative_exposure_names_the_exposure_column_not_spend():
+    df = _frame()
+    df.loc[4, "fb_imps"] = -5.0  # line 6 of the file
+    df.loc[8, "letters"] = -1.0  # line 10
+    df.loc[2, "tv_cost"] = -3.0  # line 4
+    with pytest.raises(DataValidationError) as err:
+        from_frame(df, **OPTS, exposure={"fb_cost": "fb_imps"}, organic=["letters"])
+    problems = err.value.problems
+    exp = [p for p in problems if "'fb_imps'" in p]
+    assert len(exp) == 1 and "exposure column 'fb_imps' (of channel 'fb_cost')" in exp[0]
+    assert "negative exposure" in exp[0] and "spend" not in exp[0].replace("'fb_cost'", "")
+    assert any("organic column 'letters' has negative exposure" in p for p in problems)
+    assert any("channel column 'tv_cost' has negative spend" in p for p in problems)
+
+
 def test_holidays_fall_in_the_period_that_starts_on_or_before_them():
     mondays = pd.date_range("2016-12-12", periods=4, freq="7D")
     weekly = holiday_controls(mondays, 7, "DE")["holiday"]

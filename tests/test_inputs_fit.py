@@ -77,3 +77,22 @@ def test_revenue_roi_is_the_kpi_contribution_valued_per_period(truth_and_fit):
     t = roi_table(const, CI).iloc[:2]
     np.testing.assert_allclose(t.revenue_roi_mean, 5.0 * t.roi_mean, rtol=1e-12)
     np.testing.assert_allclose(t.revenue_roi_upper, 5.0 * t.roi_upper, rtol=1e-12)
+
+
+@pytest.mark.slow
+def test_the_curve_follows_exposure_not_spend_over_time(truth_and_fit):
+    """The cost per impression rises 3.3x, so the first half of the window buys ~2x the
+    impressions per unit of spend of the second: the share of social's contribution in the
+    first half follows impressions. A curve fitted on spend would put it near the spend
+    share, which the interval excludes (the check has the power to catch that wiring)."""
+    sim, data, fit = truth_and_fit
+    i, half = data.channels.index("social"), data.n_dates // 2
+    draws = media_draws(fit)[:, :, i]
+    share = draws[:, :half].sum(axis=1) / draws.sum(axis=1)
+    lo, hi = np.quantile(share, [(1 - CI) / 2, 1 - (1 - CI) / 2])
+    truth = sim.sim.truth.contributions["social"].to_numpy()
+    true_share = truth[:half].sum() / truth.sum()
+    assert lo <= true_share <= hi, (lo, true_share, hi)
+    spend = sim.frame["social"].to_numpy()
+    spend_share = spend[:half].sum() / spend.sum()
+    assert spend_share < lo - 0.05, (spend_share, lo)

@@ -3,9 +3,13 @@
 One row per model. Columns ``name, data, date, target, channels`` (required), ``controls``
 (lists separated by ``;``) and any fit option as a further column: ``draws, tune, chains,
 seed, target_accept, sampler, spec`` (a model spec JSON file), ``lift_tests`` (a CSV file),
-``holdout_weeks, ci_prob, plots``, and ``where`` (``column=value`` items separated by ``;``:
-fit only the rows of ``data`` that match, e.g. one brand or geo of a stacked file). Relative
-paths resolve against the jobs file's folder. An empty cell takes ``fit``'s default.
+``holdout_weeks, ci_prob, plots``, the inputs of ``bayes-mmm fit`` (``media_exposure``:
+``SPEND_COL=EXPOSURE_COL`` items separated by ``;``, ``organic``: columns separated by ``;``,
+``revenue_per_kpi``: a number or a column, ``holidays``: a country code, ``events``: a CSV
+file, ``baseline``: ``linear`` or ``smooth``), and ``where`` (``column=value`` items
+separated by ``;``: fit only the rows of ``data`` that match, e.g. one brand or geo of a
+stacked file). Relative paths resolve against the jobs file's folder. An empty cell takes
+``fit``'s default.
 
 Every problem of the whole file (unknown columns, duplicate names, missing files, values
 that do not parse) is raised at once as one :class:`JobsError`, before any cluster starts.
@@ -23,13 +27,14 @@ import pandas as pd
 from bayes_mmm.data.read import read_table
 from bayes_mmm.data.validate import DataValidationError
 from bayes_mmm.inference.samplers import SAMPLERS
-from bayes_mmm.model.spec import ModelSpec
+from bayes_mmm.model.spec import BASELINES, ModelSpec
 
 REQUIRED = ("name", "data", "date", "target", "channels")
-PATHS = ("spec", "lift_tests")
+PATHS = ("spec", "lift_tests", "events")
+INPUTS = ("media_exposure", "organic", "revenue_per_kpi", "holidays", "baseline")
 INTS = {"draws": 1, "tune": 0, "chains": 1, "seed": 0, "holdout_weeks": 0}  # name: minimum
 FLOATS = ("target_accept", "ci_prob")
-OPTIONAL = ("controls", "where", "sampler", "plots", *PATHS, *INTS, *FLOATS)
+OPTIONAL = ("controls", "where", "sampler", "plots", *PATHS, *INTS, *FLOATS, *INPUTS)
 COLUMNS = (*REQUIRED, *OPTIONAL)
 FIT_DEFAULTS = {"draws": 1000, "tune": 1000, "chains": 4, "seed": 0, "target_accept": 0.9}
 SAFE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.=+-]*$")
@@ -58,6 +63,8 @@ class Job:
     holdout_weeks: int = 0
     ci_prob: float | None = None  # None: ArviZ rcParams["stats.ci_prob"]
     plots: bool = True
+    inputs: dict = field(default_factory=dict)  # read_csv's exposure, organic, holidays, ...
+    baseline: str | None = None  # None: the spec's (linear by default)
 
     def fit_kwargs(self) -> dict:
         return {**FIT_DEFAULTS, **self.fit_options}
@@ -84,6 +91,31 @@ def _path(text: str, base: Path, column: str, say) -> Path:
     if not path.is_file():
         say(f"{column} file '{path}' does not exist")
     return path
+
+
+def _inputs(row: Mapping[str, str], say) -> dict:
+    """``read_csv`` keyword arguments of the media and calendar input columns."""
+    out: dict = {}
+    pairs = {}
+    for item in _split(row.get("media_exposure", "")):
+        spend, sep, exposure = (t.strip() for t in item.partition("="))
+        if not sep or not spend or not exposure:
+            say(f"media_exposure item {item!r} is not SPEND_COL=EXPOSURE_COL")
+        else:
+            pairs[spend] = exposure
+    if pairs:
+        out["exposure"] = pairs
+    if row.get("organic"):
+        out["organic"] = _split(row["organic"])
+    if row.get("revenue_per_kpi"):
+        text = row["revenue_per_kpi"]
+        try:
+            out["revenue_per_kpi"] = float(text)
+        except ValueError:
+            out["revenue_per_kpi"] = text
+    if row.get("holidays"):
+        out["holidays"] = row["holidays"]
+    return out
 
 
 def _number(kind, text: str, column: str, say, minimum=None):
@@ -131,6 +163,12 @@ def _job(row: Mapping[str, str], base: Path, say) -> Job | None:
         except (ValueError, TypeError, KeyError) as err:
             say(f"spec file '{paths['spec']}' is not a valid model spec: {err}")
     where = _parse_where(row.get("where", ""), say)
+    inputs = _inputs(row, say)
+    if paths.get("events") is not None:
+        inputs["events"] = paths["events"]
+    baseline = row.get("baseline") or None
+    if baseline is not None and baseline not in BASELINES:
+        say(f"baseline {baseline!r} is not one of {', '.join(BASELINES)}")
     if not all(row.get(col) for col in REQUIRED):
         return None
     return Job(
@@ -151,6 +189,8 @@ def _job(row: Mapping[str, str], base: Path, say) -> Job | None:
         holdout_weeks=options.get("holdout_weeks") or 0,
         ci_prob=options.get("ci_prob"),
         plots=plots not in FALSE,
+        inputs=inputs,
+        baseline=baseline,
     )
 
 

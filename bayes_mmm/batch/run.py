@@ -86,6 +86,7 @@ def read_job_data(job: Job, spec=None):
             controls=job.controls,
             spec=spec,
             lift_tests=job.lift_tests,
+            **job.inputs,
         )
     df = read_table(job.data)  # index: the file's line numbers
     missing = [c for c, _ in job.where if c not in df.columns]
@@ -104,13 +105,17 @@ def read_job_data(job: Job, spec=None):
         spec=spec,
         unit="line",
         lift_tests=job.lift_tests,
+        **job.inputs,
     )
 
 
 def _spec(job: Job):
     from bayes_mmm.model.spec import ModelSpec
 
-    return ModelSpec.from_json(job.spec.read_text()) if job.spec else None
+    spec = ModelSpec.from_json(job.spec.read_text()) if job.spec else None
+    if job.baseline is not None:
+        spec = (spec or ModelSpec()).replace(baseline=job.baseline)
+    return spec
 
 
 def _fit_and_write(job: Job, stage: Path) -> tuple[object, list[str]]:

@@ -13,7 +13,9 @@ def register(sub) -> None:
         help="fit every job of a jobs.csv in parallel (Dask), outputs in DIR/<name>/",
         description="Columns of jobs.csv: name, data, date, target, channels, controls "
         "(lists separated by ';') and any fit option (draws, tune, chains, seed, "
-        "target_accept, sampler, spec, lift_tests, holdout_weeks, ci_prob, plots, where). "
+        "target_accept, sampler, spec, lift_tests, holdout_weeks, ci_prob, plots, where) and "
+        "fit's inputs (media_exposure: SPEND=EXPOSURE items, organic, revenue_per_kpi, "
+        "holidays, events, baseline). "
         "Finished jobs are skipped on a re-run unless --force; DIR/batch_summary.csv lists "
         "every job's status, reason, wall time, diagnostics and ROI.",
     )

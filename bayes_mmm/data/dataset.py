@@ -281,6 +281,7 @@ def from_frame(
             freq=freq,
             start_date=start_date,
             allow_negative_target=allow_negative_target,
+            negative_labels=media.negative_labels(),
         )
     except DataValidationError as err:
         raise DataValidationError(early + err.problems) from None

@@ -48,6 +48,16 @@ class MediaInputs:
         """Every numeric media column to validate (spend, exposure, organic)."""
         return list(dict.fromkeys([*self.channels, *self.exposure.values(), *self.organic]))
 
+    def negative_labels(self) -> dict[str, str]:
+        """What a negative value is called, per exposure and organic column (the validation
+        error names the column and what it holds, not "spend")."""
+        out = {
+            e: f"exposure column '{e}' (of channel '{s}') has negative exposure"
+            for s, e in self.exposure.items()
+        }
+        out.update({o: f"organic column '{o}' has negative exposure" for o in self.organic})
+        return out
+
     def revenue_column(self) -> str | None:
         return self.revenue_per_kpi if isinstance(self.revenue_per_kpi, str) else None
 

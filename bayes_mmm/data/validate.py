@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import difflib
 import warnings
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -253,6 +253,7 @@ def validate_frame(
     freq: str | None = None,
     start_date: str | None = None,
     allow_negative_target: bool = False,
+    negative_labels: Mapping[str, str] | None = None,
 ) -> Validated:
     """Check a table and return it cleaned (numeric, categorical controls encoded, sorted by
     date) with its period in days.
@@ -261,7 +262,8 @@ def validate_frame(
     controls after encoding), since the model's size depends on whether the data cover a
     year (seasonality). ``categorical``: controls to encode as categorical (text columns with
     few levels are detected). ``date_format``, ``freq``, ``start_date``: see
-    :func:`bayes_mmm.data.dates.parse_time`.
+    :func:`bayes_mmm.data.dates.parse_time`. ``negative_labels``: what a negative value of a
+    channel column that is not spend is called (exposure, organic), per column.
 
     Raises ``DataValidationError`` listing every problem found. Unsorted dates are sorted
     with a ``DataWarning``.
@@ -283,10 +285,9 @@ def validate_frame(
             if role == "channel":
                 neg = values < 0
                 if neg.any():
-                    problems.append(
-                        f"channel column '{name}' has negative spend in "
-                        f"{where(df.index[neg], values[neg], unit=unit)}"
-                    )
+                    label = (negative_labels or {}).get(name)
+                    label = label or f"channel column '{name}' has negative spend"
+                    problems.append(f"{label} in {where(df.index[neg], values[neg], unit=unit)}")
             else:
                 problems += _check_target_sign(values, name, unit, allow_negative_target)
             problems += _check_variation(values, name, role)

@@ -105,6 +105,9 @@ class Design:
     lift: LiftDesign | None = None  # steady-state lift tests
     window: WindowDesign | None = None  # windowed lift tests (components.window_lift)
     span_weeks: float = 1.0  # length of the fit window in weeks (smooth baseline's unit)
+    # (day, fourier): the seasonal terms daily over the fit window, whatever dates the design
+    # is for (the smooth baseline is orthogonal to them: components/smooth.py)
+    window_fourier: np.ndarray | None = None
 
 
 def test_designs(
@@ -146,4 +149,11 @@ def make_design(data: MMMData, spec: ModelSpec, scales: Scales | None = None) ->
         lift=lift,
         window=window,
         span_weeks=scales.span_days / 7.0,
+        window_fourier=window_fourier(scales, yearly, weekly),
     )
+
+
+def window_fourier(scales: Scales, yearly: int, weekly: int) -> np.ndarray:
+    """The seasonal terms on a daily grid over the fit window ``(day, fourier)``."""
+    days = pd.date_range(scales.start, periods=round(scales.span_days) + 1, freq="D")
+    return fourier_basis(days, yearly, weekly)
