@@ -37,7 +37,17 @@ def main() -> None:
     p.add_argument("--model", default="/tmp/design_speed_model.nc")
     p.add_argument("--objectives", default="mean,cvar:0.2")
     p.add_argument("--out", default=None)
+    p.add_argument(
+        "--baseline", action="store_true", help="the first cut: full search, exact response"
+    )
     args = p.parse_args()
+    if args.baseline:
+        import bayes_mmm.experiments.value as value
+
+        value.TABULATE = False
+        value.reoptimise = lambda solver, budget, start: solver.solve(
+            budget, starts=[start], from_current=False
+        ).total
     fit = model(Path(args.model))
     lines = [
         "| objective | designs | outcomes | seconds | load before | load after |",
@@ -49,13 +59,15 @@ def main() -> None:
         out = bm.design_tests(fit, "default", objective=objective)
         seconds = time.perf_counter() - t0
         lines.append(
-            f"| {objective} | {len(out)} | {N_OUTCOMES} | {seconds:.1f} "
+            f"| {objective}{' (baseline)' if args.baseline else ''} | {len(out)} | {N_OUTCOMES} "
+            f"| {seconds:.1f} "
             f"| {load0:.1f} | {os.getloadavg()[0]:.1f} |"
         )
         print(lines[-1], flush=True)
     text = "\n".join(lines)
     if args.out:
-        Path(args.out).write_text(text + "\n")
+        with open(args.out, "a") as f:
+            f.write(text + "\n\n")
     print(text)
 
 
