@@ -45,9 +45,9 @@ def main() -> None:
         import bayes_mmm.experiments.value as value
 
         value.TABULATE = False
-        value.reoptimise = lambda solver, budget, start: solver.solve(
-            budget, starts=[start], from_current=False
-        ).total
+        value.reoptimise = lambda solver, budget, start: (
+            solver.solve(budget, starts=[start], from_current=False).total
+        )
     fit = model(Path(args.model))
     lines = [
         "| objective | designs | outcomes | seconds | load before | load after |",
