@@ -1,6 +1,6 @@
 """The refit fallback of ``design_tests`` (experiments/refit.py): a test so precise that
 reweighting the draws fails (few draws carry the weight, Pareto k > 0.7) is valued by
-refitting with its simulated results (Laplace), and the refit's posterior has learnt it."""
+refitting with its simulated results (short NUTS), and the refit's posterior has learnt it."""
 
 from __future__ import annotations
 
@@ -36,7 +36,7 @@ def test_a_very_precise_test_is_valued_by_refitting(demo_fit):
     sharp = out.loc[out["sigma"] == precise].iloc[0]
     vague = out.loc[out["sigma"] == 1e9].iloc[0]
     assert sharp["ess_median"] < 100 or sharp["pareto_k_median"] > 0.7
-    assert sharp["method"] == "refit (laplace, 2 results)"
+    assert sharp["method"] == "refit (nuts, 2 results)"
     assert np.isfinite([sharp["evsi"], sharp["evsi_mc_se"], sharp["net_value"]]).all()
     assert sharp["net_value"] == pytest.approx(sharp["evsi"] - sharp["cost"])
     # the refit's likelihood holds the test: a 0.5%-precise go-dark pins tv's ROI

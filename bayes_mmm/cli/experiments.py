@@ -48,10 +48,10 @@ def register(sub) -> None:
     p.add_argument("--outcomes", type=int, default=24, help="simulated results per design")
     p.add_argument(
         "--refit",
-        choices=["laplace", "nuts", "none"],
-        default="laplace",
+        choices=["nuts", "laplace", "none"],
+        default="nuts",
         help="how to value a design whose reweighted draws are inadequate (ESS < 100 or "
-        "Pareto k > 0.7): refit with its simulated results (default laplace), or 'none'",
+        "Pareto k > 0.7): refit with its simulated results (default: short NUTS), or 'none'",
     )
     p.add_argument("--max-tests", type=int, default=2, help="tests in the batch plan (2)")
     p.add_argument("--max-weeks-dark", type=float, default=8, help="cut/dark weeks in all (8)")

@@ -21,8 +21,8 @@ designs (channel x spend change x weeks), :func:`design_tests` computes per desi
 - the Monte Carlo error of EVSI, the effective sample size of the weights and their PSIS
   Pareto ``k`` (medians over outcomes). Where the weights are inadequate (median ESS below
   ``min_ess`` = 100 or median ``k`` above 0.7: a test so precise that few draws fit it) the
-  design is valued by refitting with its simulated results instead (:mod:`.refit`: Laplace
-  by default, or short NUTS); ``method`` says which was used.
+  design is valued by refitting with its simulated results instead (:mod:`.refit`: short
+  NUTS by default, or Laplace); ``method`` says which was used.
 
 The re-optimisation after each simulated result is one SLSQP polish warm-started at the
 decision without the test (:func:`reoptimise`), not the optimizer's global search.
@@ -233,7 +233,7 @@ def design_tests(
     n_outcomes: int = N_OUTCOMES,
     min_ess: float = MIN_ESS,
     max_k: float = MAX_K,
-    refit: str | None = "laplace",
+    refit: str | None = "nuts",
     refit_outcomes: int = REFIT_OUTCOMES,
     ci_prob: float | None = None,
     seed: int = 0,
@@ -241,7 +241,7 @@ def design_tests(
     """Rank candidate lift tests by their value for the budget decision (see the module
     docstring). ``candidates``: ``"default"`` or a table (:func:`candidate_tests`). A design
     whose weights are inadequate (median ESS below ``min_ess`` or median Pareto ``k`` above
-    ``max_k``) is valued by ``refit_outcomes`` refits (``refit``: ``"laplace"``, ``"nuts"``;
+    ``max_k``) is valued by ``refit_outcomes`` refits (``refit``: ``"nuts"``, ``"laplace"``;
     ``None`` keeps the reweighted value and says so in ``method``). Returns one row per
     design, best net value first (``attrs``: the decision and timings)."""
     t0 = time.perf_counter()
