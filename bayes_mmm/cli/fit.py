@@ -144,6 +144,24 @@ def _add_data_args(f: argparse.ArgumentParser) -> None:
         action="store_true",
         help="accept negative outcome values (e.g. profit); refused by default",
     )
+    g.add_argument(
+        "--geo",
+        metavar="COLUMN",
+        help="geo column of a long table (one row per geo and period): a hierarchical model "
+        "across geos",
+    )
+    g.add_argument(
+        "--population",
+        metavar="COLUMN",
+        help="with --geo: each geo's population (constant within a geo), used to scale geos",
+    )
+    g.add_argument(
+        "--align",
+        choices=("error", "intersect"),
+        default="error",
+        help="with --geo, when geos cover different dates: refuse (default) or keep the dates "
+        "all geos share",
+    )
 
 
 def register(sub) -> None:
@@ -249,6 +267,9 @@ def _read_data(args: argparse.Namespace, spec: ModelSpec):
             freq=args.freq,
             start_date=args.start_date,
             allow_negative_target=args.allow_negative_target,
+            geo=args.geo,
+            population=args.population,
+            align=args.align,
             **input_options(args),
         )
     if args.lift_tests is not None:
@@ -270,6 +291,8 @@ def _prepare(args: argparse.Namespace):
             raise ValueError(
                 f"--holdout-weeks must be between 1 and {data.n_dates - 1}, got {weeks}"
             )
+        if data.n_geos > 1:
+            raise ValueError("--holdout-weeks is not supported with --geo yet")
         check_rows(data.slice(0, data.n_dates - weeks), spec)  # the holdout model's rows
     check_rows(data, spec)
     resolve_priors(data, spec)  # unknown channels in per-channel priors, bad supports
@@ -313,6 +336,8 @@ def write_outputs(args: argparse.Namespace, result: MMMFit, held=None, plan=None
     from bayes_mmm.export import result_table, write_fit_outputs
 
     progress = not args.quiet
+    if result.data.n_geos > 1:
+        return _write_geo_outputs(args, result)
     with staged(args.out, args.command) as tmp, checked_work():
         a = Analysis(result, args.ci_prob, holdout=held)
         written = write_fit_outputs(
@@ -328,6 +353,22 @@ def write_outputs(args: argparse.Namespace, result: MMMFit, held=None, plan=None
     say(args, f"wrote {len(written)} files to {args.out}")
     for flag in a.learning_flags:
         say(args, f"note: {flag}")
+    if progress:
+        print(table, flush=True)
+    return 0
+
+
+def _write_geo_outputs(args: argparse.Namespace, result: MMMFit) -> int:
+    """A geo fit's outputs (:mod:`bayes_mmm.export_geo`), through the staging folder."""
+    from bayes_mmm.analysis.summary import ci
+    from bayes_mmm.export_geo import NOT_YET, geo_result_table, write_geo_outputs
+
+    progress = not args.quiet
+    with staged(args.out, args.command) as tmp, checked_work():
+        written = write_geo_outputs(result, tmp, args.ci_prob, progress, not args.no_plots)
+        table = geo_result_table(tmp / "roi.csv")
+    say(args, f"wrote {len(written)} files to {args.out} ({ci(args.ci_prob):.0%} intervals)")
+    say(args, f"note: not yet written for geo fits: {', '.join(NOT_YET)}")
     if progress:
         print(table, flush=True)
     return 0

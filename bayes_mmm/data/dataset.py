@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from bayes_mmm.data import calendar as cal
+from bayes_mmm.data.geo import NATIONAL, Panel, validate_geo_frame
 from bayes_mmm.data.inputs import MediaInputs, media_arrays
 from bayes_mmm.data.lift import LiftTests, parse_lift_tests
 from bayes_mmm.data.problems import DataWarning
@@ -68,6 +69,38 @@ class MMMData:
     def paid_mask(self) -> np.ndarray:
         return np.array([c not in self.organic for c in self.channels])
 
+    geo_name: str | None = None  # the user's geo column (long tables); None: national
+    panel: Panel | None = None  # per-geo arrays (long tables); national arrays are their totals
+
+    @property
+    def geos(self) -> tuple[str, ...]:
+        """The geos; a national table is one geo, ``("national",)``."""
+        return self.panel.geos if self.panel is not None else (NATIONAL,)
+
+    @property
+    def n_geos(self) -> int:
+        return len(self.geos)
+
+    @property
+    def geo_target(self) -> np.ndarray:
+        """``(geo, date)`` outcome (national data: one geo)."""
+        return self.panel.target if self.panel is not None else self.target[None]
+
+    @property
+    def geo_spend(self) -> np.ndarray:
+        """``(geo, date, channel)`` spend (national data: one geo)."""
+        return self.panel.spend if self.panel is not None else self.spend[None]
+
+    @property
+    def geo_controls(self) -> np.ndarray:
+        """``(geo, date, control)`` controls (national data: one geo)."""
+        return self.panel.controls if self.panel is not None else self.controls[None]
+
+    @property
+    def population(self) -> np.ndarray | None:
+        """``(geo,)`` population when given, else None."""
+        return self.panel.population if self.panel is not None else None
+
     @property
     def n_dates(self) -> int:
         return len(self.dates)
@@ -81,7 +114,10 @@ class MMMData:
         return int((self.dates[-1] - self.dates[0]).days) + self.period_days
 
     def to_frame(self) -> pd.DataFrame:
-        """The data as a table with the user's column names."""
+        """The data as a table with the user's column names (long, one row per geo and
+        date, when the data have geos)."""
+        if self.panel is not None:
+            return _long_frame(self)
         df = pd.DataFrame({self.date_name: self.dates, self.target_name: self.target})
         for i, c in enumerate(self.channels):
             df[c] = self.spend[:, i]
@@ -92,6 +128,15 @@ class MMMData:
     def slice(self, start: int, stop: int | None = None) -> MMMData:
         """Rows ``start:stop`` (positions), without re-validating."""
         sl = slice(start, stop)
+        panel = self.panel
+        if panel is not None:
+            panel = dataclasses.replace(
+                panel,
+                dates=panel.dates[sl],
+                target=panel.target[:, sl],
+                spend=panel.spend[:, sl],
+                controls=panel.controls[:, sl],
+            )
         return MMMData(
             dates=self.dates[sl],
             target=self.target[sl],
@@ -111,6 +156,8 @@ class MMMData:
             cost_per_unit=self.cost_per_unit,
             revenue_per_kpi=None if self.revenue_per_kpi is None else self.revenue_per_kpi[sl],
             calendar=self.calendar,
+            geo_name=self.geo_name,
+            panel=panel,
         )
 
     def with_lift_tests(self, tests: LiftTests | pd.DataFrame | str | Path | None) -> MMMData:
@@ -140,6 +187,10 @@ class MMMData:
                 meta[key] = dict(getattr(self, key))
         if self.organic:
             meta["organic"] = list(self.organic)
+        if self.panel is not None:
+            meta["geo"] = {"column": self.geo_name, "geos": list(self.geos)}
+            if self.population is not None:
+                meta["geo"]["population"] = self.population.tolist()
         return meta
 
     def meta_json(self) -> str:
@@ -162,6 +213,9 @@ def from_frame(
     freq: str | None = None,
     start_date: str | None = None,
     allow_negative_target: bool = False,
+    geo: str | None = None,
+    population: str | None = None,
+    align: str = "error",
     exposure: Mapping[str, str] | None = None,
     organic: Sequence[str] = (),
     revenue_per_kpi: float | str | None = None,
@@ -169,6 +223,11 @@ def from_frame(
     events: str | Path | pd.DataFrame | None = None,
 ) -> MMMData:
     """Validate a DataFrame and build :class:`MMMData`.
+
+    ``geo`` names the geo column of a long table (one row per geo and period; see
+    :mod:`bayes_mmm.data.geo`), ``population`` an optional column of each geo's population
+    (constant within a geo), ``align="intersect"`` keeps the dates all geos share when their
+    ranges differ. Without ``geo`` the table is national (one geo).
 
     ``date`` names the time column: dates in any common format (``date_format``, e.g.
     ``"%d.%m.%Y"``, when they are ambiguous), or whole period numbers 1, 2, 3 ... laid out
@@ -196,6 +255,16 @@ def from_frame(
         def min_rows(span, period, n_controls):
             return model_spec.required_rows(n_media, n_controls, span, period)
 
+    if geo is not None:
+        return _from_geo_frame(df, geo, population, align, media, lift_tests, holidays, events,
+                               date=date, target=target, channels=channels, controls=controls,
+                               min_rows=min_rows, unit=unit, categorical=declared,
+                               date_format=date_format, freq=freq, start_date=start_date,
+                               allow_negative_target=allow_negative_target)  # fmt: skip
+    if population is not None:
+        raise DataValidationError(
+            [f"population column '{population}' given without a geo column (--geo, geo=)"]
+        )
     early = media.declaration_problems(list(df.columns))
     early += media.value_problems(df, unit) if not early else []
     try:
@@ -297,6 +366,64 @@ def with_calendar(
     )
 
 
+def _from_geo_frame(df, geo, population, align, media, lift_tests, holidays, events, **kw):
+    """A long table (``geo=``) as MMMData; exposure, organic, revenue-per-KPI and calendar
+    inputs are not supported with geos yet (refused, before any work)."""
+    if (
+        media.exposure
+        or media.organic
+        or media.revenue_per_kpi is not None
+        or holidays
+        or (events is not None)
+    ):
+        raise DataValidationError(
+            ["exposure, organic channels, revenue per KPI, holidays and events are not "
+             "supported with geo data (--geo) yet"]
+        )  # fmt: skip
+    panel = validate_geo_frame(df, geo=geo, population=population, align=align, **kw)
+    data = from_panel(panel, geo, kw["date"], kw["target"], kw["channels"])
+    return data.with_lift_tests(lift_tests)
+
+
+def from_panel(panel: Panel, geo: str, date: str, target: str, channels: Sequence[str]) -> MMMData:
+    """MMMData of checked geo data: national arrays are the totals over geos (controls:
+    their mean over geos), the panel keeps each geo's."""
+    return MMMData(
+        dates=pd.DatetimeIndex(panel.dates, name=D.DATE),
+        target=panel.target.sum(axis=0),
+        spend=np.ascontiguousarray(panel.spend.sum(axis=0)),
+        controls=np.ascontiguousarray(panel.controls.mean(axis=0)),
+        channels=tuple(channels),
+        control_names=panel.control_names,
+        target_name=target,
+        date_name=date,
+        period_days=panel.period_days,
+        categorical=panel.categorical,
+        periods=panel.periods,
+        geo_name=geo,
+        panel=panel,
+    )
+
+
+def _long_frame(data: MMMData) -> pd.DataFrame:
+    """One row per geo and date, with the user's column names."""
+    n_g, n_t = data.n_geos, data.n_dates
+    df = pd.DataFrame(
+        {
+            data.geo_name: np.repeat(np.asarray(data.geos, dtype=object), n_t),
+            data.date_name: np.tile(np.asarray(data.dates), n_g),
+            data.target_name: data.geo_target.reshape(-1),
+        }
+    )
+    for i, c in enumerate(data.channels):
+        df[c] = data.geo_spend[..., i].reshape(-1)
+    for i, c in enumerate(data.control_names):
+        df[c] = data.geo_controls[..., i].reshape(-1)
+    if data.population is not None:
+        df["population"] = np.repeat(data.population, n_t)
+    return df
+
+
 def read_csv(
     path: str | Path,
     *,
@@ -313,6 +440,9 @@ def read_csv(
     start_date: str | None = None,
     allow_negative_target: bool = False,
     max_bytes: int = MAX_FILE_BYTES,
+    geo: str | None = None,
+    population: str | None = None,
+    align: str = "error",
     exposure: Mapping[str, str] | None = None,
     organic: Sequence[str] = (),
     revenue_per_kpi: float | str | None = None,
@@ -347,6 +477,9 @@ def read_csv(
         freq=freq,
         start_date=start_date,
         allow_negative_target=allow_negative_target,
+        geo=geo,
+        population=population,
+        align=align,
         exposure=exposure,
         organic=organic,
         revenue_per_kpi=revenue_per_kpi,

@@ -206,6 +206,7 @@ def simulate(
     seed: int = 0,
     adstock: str = "geometric",
     saturation: str = "hill",
+    n_geos: int = 1,
     baseline: str = "linear",
     controls: Sequence[str] = (),
     holidays: Sequence[str] = (),
@@ -236,7 +237,18 @@ def simulate(
     weeks (``black_friday``, ``christmas``; each lifts the outcome by 20% of the baseline);
     ``spend_trend`` makes every budget follow the baseline drift and ``holiday_lift`` raises
     spend in holiday weeks. The truth is that of the data returned.
+    ``n_geos`` > 1: geo-level data (:func:`bayes_mmm.data.simulate_geo.simulate_geo`).
     """
+    if n_geos != 1:
+        from bayes_mmm.data.simulate_geo import simulate_geo
+
+        if baseline != "linear" or controls or holidays or spend_trend:
+            raise ValueError("baseline shapes, controls, holidays and spend_trend: n_geos=1 only")
+        return simulate_geo(n_geos, n_weeks, channels, patterns, roi=roi, mean_spend=mean_spend,
+                            media_share=media_share, noise=noise, trend=trend,
+                            spend_variability=spend_variability, seasonality=seasonality,
+                            l_max=l_max, start=start, seed=seed, adstock=adstock,
+                            saturation=saturation, **media_params)  # fmt: skip
     rng = np.random.default_rng(seed)
     channels = tuple(channels)
     n_ch = len(channels)

@@ -80,7 +80,14 @@ class MMMFit:
 
 
 def _with_beta(posterior: xr.Dataset, data: MMMData, spec: ModelSpec) -> xr.Dataset:
-    """Add ``beta`` (weekly contribution at saturation, outcome units) to the posterior."""
+    """Add ``beta`` (weekly contribution at saturation, outcome units) to the posterior:
+    ``(channel,)``, or ``(geo, channel)`` for a geo fit."""
+    if data.n_geos > 1:
+        from bayes_mmm.analysis.geo import geo_forward
+
+        b = geo_forward(posterior, data, spec).beta(data.geo_spend)
+        coords = {D.GEO: list(data.geos), D.CHANNEL: list(data.channels)}
+        return posterior.assign({BETA: unstack(b, posterior, (D.GEO, D.CHANNEL), coords)})
     params = stacked(posterior, spec.channel_params)
     params[BETA] = np.zeros_like(params[D.ROI])
     b = Forward(spec, Scales.from_data(data), params).beta(data.spend)

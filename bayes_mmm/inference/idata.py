@@ -4,11 +4,12 @@ Groups (all with named dims):
 
 - ``posterior``: sampled parameters (model units, see ``spec``) plus ``beta`` (outcome units).
 - ``sample_stats``: sampler statistics (``diverging``, ``n_steps``, ...).
-- ``observed_data``: ``y`` (date) in the user's units.
+- ``observed_data``: ``y`` (date) in the user's units; geo fits also ``y_geo`` (geo, date).
 - ``constant_data``: ``spend`` (date, channel: the model's media input), ``controls`` (date,
   control) in the user's units; ``paid_spend`` (money spend, when a channel is given as
   exposure or organic) and ``revenue_per_kpi`` (date) when given; the scales
-  (``target_scale``, ``spend_scale``, ``control_mean``, ``control_sd``).
+  (``target_scale``, ``spend_scale``, ``control_mean``, ``control_sd``); geo fits also
+  ``geo_spend``, ``geo_controls``, ``population`` by geo.
 - root attributes: the model spec, the resolved priors and the data's column names (and its
   lift tests, if any) as JSON;
   the unit of scaled spend (``bayes_mmm_spend_unit``; files in another unit are refused).
@@ -26,10 +27,12 @@ import pandas as pd
 import xarray as xr
 
 from bayes_mmm.data.dataset import MMMData
+from bayes_mmm.data.geo import Panel
 from bayes_mmm.data.lift import LiftTests
 from bayes_mmm.data.scaling import Scales
 from bayes_mmm.model import dims as D
 
+GEO_SPEND, GEO_CONTROLS, GEO_OBS, POPULATION = "geo_spend", "geo_controls", "y_geo", "population"
 PAID_SPEND = "paid_spend"  # (date, channel) money spend of exposure/organic fits
 REVENUE_PER_KPI = "revenue_per_kpi"  # (date,)
 
@@ -57,7 +60,40 @@ def data_groups(data: MMMData, scales: Scales) -> dict[str, xr.Dataset]:
     if data.revenue_per_kpi is not None:
         constant[REVENUE_PER_KPI] = ((D.DATE,), data.revenue_per_kpi)
     observed = xr.Dataset({D.OBS: ((D.DATE,), data.target)}, coords={D.DATE: data.dates.values})
+    if data.panel is not None:  # geo data: each geo's arrays (the national ones are totals)
+        geo = {D.GEO: list(data.geos)}
+        constant = constant.assign_coords(geo).assign(
+            {
+                GEO_SPEND: ((D.GEO, D.DATE, D.CHANNEL), data.geo_spend),
+                GEO_CONTROLS: ((D.GEO, D.DATE, D.CONTROL), data.geo_controls),
+            }
+        )
+        if data.population is not None:
+            constant = constant.assign({POPULATION: ((D.GEO,), data.population)})
+        observed = observed.assign_coords(geo).assign({GEO_OBS: ((D.GEO, D.DATE), data.geo_target)})
     return {"constant_data": constant, "observed_data": observed}
+
+
+def _panel(meta: dict, const: xr.Dataset, obs: xr.Dataset, dates: pd.DatetimeIndex):
+    """The geo panel of a geo fit's DataTree (None for national fits)."""
+    if "geo" not in meta:
+        return None
+    n_g, n_t = len(meta["geo"]["geos"]), len(dates)
+    pop = const[POPULATION].values if POPULATION in const else None
+    return Panel(
+        geos=tuple(meta["geo"]["geos"]),
+        dates=dates,
+        target=np.asarray(obs[GEO_OBS].values, dtype=float),
+        spend=np.asarray(const[GEO_SPEND].values, dtype=float).reshape(n_g, n_t, -1),
+        controls=np.asarray(const[GEO_CONTROLS].values, dtype=float).reshape(
+            n_g, n_t, len(meta["controls"])
+        ),
+        control_names=tuple(meta["controls"]),
+        population=None if pop is None else np.asarray(pop, dtype=float),
+        period_days=int(meta["period_days"]),
+        categorical=meta.get("categorical", {}),
+        periods=meta.get("periods"),
+    )
 
 
 def data_from_idata(tree: xr.DataTree) -> MMMData:
@@ -82,6 +118,8 @@ def data_from_idata(tree: xr.DataTree) -> MMMData:
         lift_tests=LiftTests.from_records(meta["lift_tests"]) if meta.get("lift_tests") else None,
         categorical=meta.get("categorical", {}),
         periods=meta.get("periods"),
+        geo_name=meta["geo"]["column"] if "geo" in meta else None,
+        panel=_panel(meta, const, obs, dates),
         exposure=meta.get("exposure", {}),
         organic=tuple(meta.get("organic", ())),
         paid_spend=_optional(const, PAID_SPEND, (n, len(meta["channels"]))),

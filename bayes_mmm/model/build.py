@@ -2,7 +2,11 @@
 
 Media (:mod:`.components.media`: the chosen adstock and saturation, parametrised by ROI), the
 level (:mod:`.components.baseline`, sampled as the mean level), trend, seasonality and
-controls, then the likelihood. Each component owns its priors' defaults and the sampler's
+controls, then the likelihood. One graph for any number of geos (:mod:`.geo`: units and
+design): national data are one geo, whose variables carry no geo axis; with geos, ROI per
+geo x channel, trend and seasonality are partially pooled towards national values
+(non-centred), level and noise are per geo, adstock/saturation shapes and control
+coefficients shared. Each component owns its priors' defaults and the sampler's
 parametrisation of its parameters; this module only wires them together.
 
 Every number that depends on the data (prior parameters such as the data-derived ROI prior,
@@ -17,10 +21,9 @@ import numpy as np
 
 from bayes_mmm._lazy import lazy_module
 from bayes_mmm.data.dataset import MMMData
-from bayes_mmm.data.scaling import Scales
 from bayes_mmm.data.validate import DataValidationError
 from bayes_mmm.model import dims as D
-from bayes_mmm.model.design import Design, make_design
+from bayes_mmm.model.geo import GEO_PRIORS, GeoDesign, make_geo_design
 from bayes_mmm.model.priors import Prior
 from bayes_mmm.model.spec import ModelSpec
 
@@ -42,12 +45,19 @@ def check_rows(data: MMMData, spec: ModelSpec) -> None:
 
 
 def resolve_priors(data: MMMData, spec: ModelSpec) -> dict[str, Prior]:
+    """Concrete priors; with geos, also those of the hierarchy (:mod:`.geo`)."""
     target_sum, spend_sums = float(data.target.sum()), data.spend.sum(axis=0)
-    return spec.resolve_priors(data.channels, target_sum, spend_sums, data.organic)
+    priors = spec.resolve_priors(data.channels, target_sum, spend_sums, data.organic)
+    if data.n_geos > 1:
+        priors = {**GEO_PRIORS, **priors}  # spec.priors (in priors) override the defaults
+    else:
+        priors = {k: v for k, v in priors.items() if k not in GEO_PRIORS}
+    return priors
 
 
-def model_coords(data: MMMData, design: Design, spec: ModelSpec) -> dict[str, list]:
+def model_coords(data: MMMData, design: GeoDesign, spec: ModelSpec) -> dict[str, list]:
     return {
+        **({} if design.national else {D.GEO: list(data.geos)}),
         D.DATE: list(data.dates),
         D.CHANNEL: list(data.channels),
         D.CONTROL: list(data.control_names),
@@ -86,27 +96,33 @@ class Context:
         return getattr(pm, self.priors[name].dist).dist(**self._params(name))
 
 
-def build_model(
-    data: MMMData, spec: ModelSpec | None = None, priors: dict[str, Prior] | None = None
-) -> pm.Model:
-    """The PyMC model for ``data`` (all inputs are ``pm.Data``, in scaled units).
-
-    No per-date deterministics are added: contributions are computed after sampling
-    (``bayes_mmm.model.forward``), which keeps the trace small and sampling fast.
-    """
+def model_and_mean(data: MMMData, spec: ModelSpec, priors: dict[str, Prior]):
+    """``(model, mu)``: the PyMC model and its mean ``(geo, date)`` in scaled units."""
     from bayes_mmm.model.components.baseline import add_baseline, add_level
     from bayes_mmm.model.components.likelihood import add_likelihood
     from bayes_mmm.model.components.media import add_media
 
+    design = make_geo_design(data, spec)
+    ctx = Context(priors)
+    with pm.Model(coords=model_coords(data, design, spec)) as model:
+        media, media_mean = add_media(ctx, design, spec)
+        level = add_level(ctx, media_mean, design)
+        mu = add_baseline(level, ctx, design, spec) + media.sum(axis=2)
+        add_likelihood(ctx, mu, design, spec)
+    return model, mu
+
+
+def build_model(
+    data: MMMData, spec: ModelSpec | None = None, priors: dict[str, Prior] | None = None
+) -> pm.Model:
+    """The PyMC model for ``data`` (all inputs are ``pm.Data``, in scaled units; national
+    data or geos, see the module docstring).
+
+    No per-date deterministics are added: contributions are computed after sampling
+    (``bayes_mmm.model.forward``), which keeps the trace small and sampling fast.
+    """
+
     spec = spec or ModelSpec()
     check_rows(data, spec)
     priors = priors or resolve_priors(data, spec)
-    scales = Scales.from_data(data)
-    design = make_design(data, spec, scales)
-    ctx = Context(priors)
-    with pm.Model(coords=model_coords(data, design, spec)) as model:
-        media, media_mean = add_media(ctx, design, spec, scales.target)
-        level = add_level(ctx, media_mean)
-        mu = add_baseline(level, ctx, design, spec) + media.sum(axis=1)
-        add_likelihood(ctx, mu, design, spec)
-    return model
+    return model_and_mean(data, spec, priors)[0]

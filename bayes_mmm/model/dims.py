@@ -61,5 +61,13 @@ SAMPLE = "sample"  # chain x draw flattened (numpy forward model)
 GEO = "geo"  # region; national data are one geo (numpy forward model)
 # the numpy forward model's array layout (bayes_mmm.model.forward): axes by name
 FORWARD_LAYOUT = (SAMPLE, GEO, DATE, CHANNEL)
+
+# the geo hierarchy (bayes_mmm.model.build): priors of these are configurable
+ROI_GEO = "roi_geo"  # (geo, channel) ROI of each geo (deterministic)
+ROI_GEO_SD = "roi_geo_sd"  # (channel,) spread of log ROI across geos
+ROI_GEO_Z = "roi_geo_z"  # (geo, channel) non-centred deviations
+TREND_GEO_SD, TREND_GEO_Z = "trend_geo_sd", "trend_geo_z"
+SEASON_GEO_SD, SEASON_GEO_Z = "seasonality_geo_sd", "seasonality_geo_z"
+GEO_PRIOR_NAMES = (ROI_GEO_SD, TREND_GEO_SD, SEASON_GEO_SD)
 WINDOW_TEST = "window_test"  # a windowed lift test (bayes_mmm.model.components.window_lift)
 WINDOW_OBS = "window_lift"  # measured lifts of the windowed tests (scaled outcome, summed)

@@ -182,7 +182,7 @@ class ModelSpec:
         return dict(smooth.PRIORS) if self.baseline == smooth.NAME else {}
 
     def parameter_names(self) -> set[str]:
-        return {*self.channel_params, *DEFAULT_PRIORS, *self.baseline_priors}
+        return {*self.channel_params, *DEFAULT_PRIORS, *self.baseline_priors, *D.GEO_PRIOR_NAMES}
 
     def with_components(self, adstock: str | None = None, saturation: str | None = None):
         """The same spec with other media components, without the priors that do not apply."""

@@ -28,57 +28,84 @@ from bayes_mmm.model.spec import ModelSpec
 Draws = Mapping[str, np.ndarray]
 
 
-def add_level(ctx, media_mean):
-    """Mean level (flat) with the intercept prior applied to ``level - sum(media_mean)``."""
-    level = pm.Flat(D.LEVEL)
-    intercept = pm.Deterministic(D.INTERCEPT, level - media_mean.sum())
-    pm.Potential("intercept_prior", pm.logp(ctx.prior_dist(D.INTERCEPT), intercept))
+def _geo_dims(design, *dims: str) -> tuple[str, ...]:
+    """``(geo, *dims)``, or ``dims`` for one geo (national variables have no geo axis)."""
+    return dims if design.national else (D.GEO, *dims)
+
+
+def add_level(ctx, media_mean, design):
+    """Mean level per geo ``(geo,)`` (flat) with the intercept prior applied to each geo's
+    ``level - sum(media_mean)`` (``media_mean``: ``(geo, channel)``)."""
+    level = pm.Flat(D.LEVEL, dims=_geo_dims(design))
+    level = level[None] if design.national else level
+    intercept = level - media_mean.sum(axis=1)
+    intercept = pm.Deterministic(
+        D.INTERCEPT, intercept[0] if design.national else intercept, dims=_geo_dims(design)
+    )
+    pm.Potential("intercept_prior", pm.logp(ctx.prior_dist(D.INTERCEPT), intercept).sum())
     return level
 
 
+def pooled(ctx, name: str, sd_name: str, z_name: str, design, dims: tuple[str, ...] = ()):
+    """Parameter ``name`` per geo ``(geo, *dims)``: the national value for one geo; with
+    geos, the national value plus a non-centred deviation ``sd * z`` (partial pooling)."""
+    national = ctx.add_prior(name)
+    if design.national:
+        return national[None]
+    sd = ctx.add_prior(sd_name, dims=())
+    return national[None] + sd * pm.Normal(z_name, 0.0, 1.0, dims=(D.GEO, *dims))
+
+
 class Trend:
-    """Linear trend over the window: ``trend * (time - 0.5)`` (``trend``: change over it)."""
+    """Linear trend over the window: ``trend * (time - 0.5)`` (``trend``: change over it;
+    per geo, pooled towards the national one)."""
 
     name = D.TREND
 
     def active(self, spec: ModelSpec, design: Design) -> bool:
         return spec.trend
 
-    def add(self, ctx, design: Design):
-        time = pm.Data("time", design.time, dims=Design.DIMS["time"])
-        return ctx.add_prior(D.TREND) * (time - 0.5)
+    def add(self, ctx, design):
+        time = pm.Data("time", design.time, dims=(D.DATE,))
+        trend = pooled(ctx, D.TREND, D.TREND_GEO_SD, D.TREND_GEO_Z, design)
+        return trend[:, None] * (time[None, :] - 0.5)
 
     def forward(self, p: Draws, design: Design, scales: Scales):
         return p[D.TREND][:, None] * design.time[None, :], 0.5 * p[D.TREND]
 
 
 class Seasonality:
-    """Fourier terms of the calendar: ``fourier_basis @ seasonality``."""
+    """Fourier terms of the calendar: ``fourier_basis @ seasonality`` (per geo, pooled)."""
 
     name = D.SEASONALITY
 
     def active(self, spec: ModelSpec, design: Design) -> bool:
         return bool(design.fourier.shape[1])
 
-    def add(self, ctx, design: Design):
-        basis = pm.Data("fourier_basis", design.fourier, dims=Design.DIMS["fourier"])
-        return pt.dot(basis, ctx.add_prior(D.SEASONALITY))
+    def add(self, ctx, design):
+        basis = pm.Data("fourier_basis", design.fourier, dims=(D.DATE, D.FOURIER))
+        season = pooled(ctx, D.SEASONALITY, D.SEASON_GEO_SD, D.SEASON_GEO_Z, design, (D.FOURIER,))
+        return pt.dot(season, basis.T)
 
     def forward(self, p: Draws, design: Design, scales: Scales):
         return p[D.SEASONALITY] @ design.fourier.T, 0.0
 
 
 class Controls:
-    """Controls, centred and standardised: ``controls_scaled @ control_coef``."""
+    """Controls, centred and standardised: ``controls_scaled @ control_coef`` (each geo's
+    controls, coefficients shared)."""
 
     name = D.CONTROL
 
     def active(self, spec: ModelSpec, design: Design) -> bool:
-        return bool(design.controls.shape[1])
+        return bool(design.controls.shape[-1])
 
-    def add(self, ctx, design: Design):
-        controls = pm.Data("controls_scaled", design.controls, dims=Design.DIMS["controls"])
-        return pt.dot(controls, ctx.add_prior(D.CONTROL_COEF))
+    def add(self, ctx, design):
+        controls = pm.Data(
+            "controls_scaled", design.values("controls"), dims=design.dims("controls")
+        )
+        controls = controls[None] if design.national else controls
+        return pt.tensordot(controls, ctx.add_prior(D.CONTROL_COEF), axes=[[2], [0]])
 
     def forward(self, p: Draws, design: Design, scales: Scales):
         sd = np.where(scales.control_sd > 0, scales.control_sd, 1.0)
@@ -91,9 +118,10 @@ class Controls:
 TERMS = (Trend(), SmoothBaseline(), Seasonality(), Controls())
 
 
-def add_baseline(level, ctx, design: Design, spec: ModelSpec):
-    """Level plus every active term: ``(date,)``."""
-    mu = level
+def add_baseline(level, ctx, design, spec: ModelSpec):
+    """Level ``(geo,)`` plus every active term (each ``(geo, date)`` or ``(date,)``):
+    ``(geo, date)``; ``design``: a :class:`~bayes_mmm.model.geo.GeoDesign`."""
+    mu = level[:, None]
     for term in TERMS:
         if term.active(spec, design):
             mu = mu + term.add(ctx, design)

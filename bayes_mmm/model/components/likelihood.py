@@ -8,17 +8,20 @@ import pymc as pm
 from scipy import stats
 
 from bayes_mmm.model import dims as D
-from bayes_mmm.model.design import Design
 from bayes_mmm.model.spec import ModelSpec
 
 
-def add_likelihood(ctx, mu, design: Design, spec: ModelSpec):
-    y = pm.Data("target_scaled", design.target, dims=Design.DIMS["target"])
-    sigma = ctx.add_prior(D.SIGMA)
+def add_likelihood(ctx, mu, design, spec: ModelSpec):
+    """Observations ``(geo, date)`` (national: ``(date,)``) around ``mu`` ``(geo, date)``,
+    noise ``sigma`` per geo."""
+    dims = design.dims("target")
+    y = pm.Data("target_scaled", design.values("target"), dims=dims)
+    sigma = ctx.add_prior(D.SIGMA, dims=dims[:-1] or None)
+    mu, sigma = (mu[0], sigma) if design.national else (mu, sigma[:, None])
     if spec.likelihood == "studentt":
         nu = ctx.add_prior(D.NU)
-        return pm.StudentT(D.OBS, nu=nu, mu=mu, sigma=sigma, observed=y, dims=D.DATE)
-    return pm.Normal(D.OBS, mu=mu, sigma=sigma, observed=y, dims=D.DATE)
+        return pm.StudentT(D.OBS, nu=nu, mu=mu, sigma=sigma, observed=y, dims=dims)
+    return pm.Normal(D.OBS, mu=mu, sigma=sigma, observed=y, dims=dims)
 
 
 def logpdf(spec: ModelSpec, y, mu, sigma, nu=None) -> np.ndarray:

@@ -11,39 +11,62 @@ Media enter as deviations from their window means (the window means go to the le
 
 from __future__ import annotations
 
-import numpy as np
 import pymc as pm
 import pytensor.tensor as pt
 
 from bayes_mmm.model import dims as D
 from bayes_mmm.model.components.window_lift import add_window_tests
-from bayes_mmm.model.design import Design, LiftDesign
+from bayes_mmm.model.design import LiftDesign
 from bayes_mmm.model.spec import ModelSpec
 
 
-def add_media(ctx, design: Design, spec: ModelSpec, target_scale: float):
-    """Channel contributions minus their window means ``(date, channel)``, and the window
-    means ``(channel,)``, in scaled outcome units."""
-    x_lagged = pm.Data("x_lagged", design.x_lagged, dims=Design.DIMS["x_lagged"])
-    spend_total = pm.Data("spend_total", design.spend_total, dims=Design.DIMS["spend_total"])
-    scale = pm.Data(D.Y_SCALE, np.asarray(target_scale, dtype="float64"))
+def _data(design, key: str, name: str | None = None):
+    """``pm.Data`` of a design array, as the model holds it (no geo axis for one geo)."""
+    return pm.Data(name or key, design.values(key), dims=design.dims(key))
+
+
+def add_roi(ctx, design):
+    """ROI ``(geo, channel)``: the national ``roi`` for one geo; with geos, partially pooled
+    towards it on the log scale, non-centred: ``roi * exp(roi_geo_sd * roi_geo_z)``."""
     roi = ctx.add_prior(D.ROI)
+    if design.national:
+        return roi[None, :]
+    sd = ctx.add_prior(D.ROI_GEO_SD, dims=(D.CHANNEL,))
+    z = pm.Normal(D.ROI_GEO_Z, 0.0, 1.0, dims=(D.GEO, D.CHANNEL))
+    return pm.Deterministic(D.ROI_GEO, roi * pt.exp(sd * z), dims=(D.GEO, D.CHANNEL))
+
+
+def add_media(ctx, design, spec: ModelSpec):
+    """Channel contributions minus their window means ``(geo, date, channel)``, and the
+    window means ``(geo, channel)``, in each geo's scaled outcome (``design``: a
+    :class:`~bayes_mmm.model.geo.GeoDesign`; national data are one geo). The adstock and
+    saturation shapes are shared by all geos."""
+    x_lagged = _data(design, "x_lagged")
+    spend_total = _data(design, "spend_total")
+    scale = _data(design, "target_scale", D.Y_SCALE)
+    if design.national:  # the same arrays with a geo axis of one
+        x_lagged, spend_total, scale = x_lagged[:, None], spend_total[None], scale[None]
+    n_lag, n_geo, n_date, n_ch = (x_lagged.shape[i] for i in range(4))
+    roi = add_roi(ctx, design)
     adstock, saturation = spec.adstock_component, spec.saturation_component
+    flat = x_lagged.reshape((n_lag, n_geo * n_date, n_ch))  # geos one after another
     ad_params = adstock.add_params(ctx)
-    adstocked = adstock.forward_pt(x_lagged, ad_params, spec.n_lags)
+    adstocked = adstock.forward_pt(flat, ad_params, spec.n_lags)
     sat_params = saturation.add_params(ctx)
-    saturated = saturation.forward_pt(adstocked, sat_params)
-    n_dates = pt.cast(saturated.shape[0], "float64")
-    window_total = roi * spend_total / scale
-    beta = window_total / saturated.sum(axis=0)
+    saturated = saturation.forward_pt(adstocked, sat_params).reshape((n_geo, n_date, n_ch))
+    # a channel that never spends in a geo: h = 0 there, and so is its contribution
+    total = pt.maximum(saturated.sum(axis=1, keepdims=True), 1e-300)
+    window_total = roi * spend_total / scale[:, None]
+    beta = window_total[0] / total[0, 0]  # national data only (tests with geos: refused)
     if design.lift is not None:
         add_lift_tests(design.lift, beta, saturation, sat_params)
     if design.window is not None:
         add_window_tests(
             design.window, beta, adstock, ad_params, saturation, sat_params, spec.n_lags
         )
-    deviation = saturated / saturated.sum(axis=0, keepdims=True) - 1.0 / n_dates
-    return deviation * window_total[None, :], window_total / n_dates
+    n_dates = pt.cast(n_date, "float64")
+    deviation = saturated / total - 1.0 / n_dates
+    return deviation * window_total[:, None, :], window_total / n_dates
 
 
 def add_lift_tests(lift: LiftDesign, beta, saturation, sat_params):

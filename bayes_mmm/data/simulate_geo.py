@@ -1,0 +1,184 @@
+"""Simulated geo-level data with known per-geo truth (``bm.simulate(..., n_geos=G)``).
+
+The generative model is the geo model's (:mod:`bayes_mmm.model.build`): geos of different
+sizes, spend proportional to size with each geo's own week-to-week moves (partly shared
+nationally), one adstock and saturation shape per channel shared by all geos (in units of
+spend per unit of size), per-geo ROI ``roi[c] * exp(roi_geo_sd * z[g, c])`` around the
+national one, per-geo baseline, trend, seasonality and noise, a promo control per geo.
+It reuses :mod:`bayes_mmm.data.simulate`'s spend patterns and baseline pieces.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from bayes_mmm.data.dataset import MMMData, from_frame
+from bayes_mmm.data.simulate import _baseline, _draw_media_params, _per_channel, spend_pattern
+from bayes_mmm.model import components
+from bayes_mmm.model import dims as D
+from bayes_mmm.model.components.base import expand
+
+NATIONAL_SHARE = 0.5  # share of each geo's weekly spend moves that is national
+
+
+@dataclass(frozen=True)
+class GeoTruth:
+    """Known truth of a geo simulation (ROI: outcome per unit of spend, realised)."""
+
+    geos: tuple[str, ...]
+    channels: tuple[str, ...]
+    roi: np.ndarray  # (channel,) national ROI: total contribution / total spend
+    roi_geo: np.ndarray  # (geo, channel)
+    roi_typical: np.ndarray  # (channel,) the hierarchy's centre (median geo ROI)
+    roi_geo_sd: float
+    population: np.ndarray  # (geo,)
+    media_params: dict[str, np.ndarray]  # shared shapes, units of mean spend per size
+    contributions: pd.DataFrame  # long: geo, date, one column per component
+
+    def roi_series(self) -> pd.Series:
+        return pd.Series(self.roi, index=list(self.channels), name="roi")
+
+    def roi_table(self) -> pd.DataFrame:
+        """``geo, channel, roi`` rows, national rows (geo ``national``) first."""
+        rows = [("national", c, float(r)) for c, r in zip(self.channels, self.roi, strict=True)]
+        for g, geo in enumerate(self.geos):
+            rows += [(geo, c, float(self.roi_geo[g, j])) for j, c in enumerate(self.channels)]
+        return pd.DataFrame(rows, columns=["geo", "channel", "roi"])
+
+
+@dataclass(frozen=True)
+class GeoSimulation:
+    frame: pd.DataFrame  # long: geo, date, sales, channels, promo, population
+    truth: GeoTruth
+    target: str = "sales"
+    date: str = "date"
+    geo: str = "geo"
+
+    @property
+    def channels(self) -> list[str]:
+        return list(self.truth.channels)
+
+    def to_data(self, min_rows: int | None = None) -> MMMData:
+        return from_frame(
+            self.frame,
+            geo=self.geo,
+            date=self.date,
+            target=self.target,
+            channels=self.channels,
+            controls=["promo"] if "promo" in self.frame else [],
+            population="population",
+            min_rows=min_rows,
+        )
+
+    def national_frame(self) -> pd.DataFrame:
+        """The same data summed over geos (promo: its mean), one national series."""
+        f = self.frame.drop(columns=[self.geo, "population"])
+        agg = {c: "sum" for c in f.columns if c not in (self.date, "promo")}
+        if "promo" in f:
+            agg["promo"] = "mean"
+        return f.groupby(self.date, as_index=False).agg(agg)
+
+
+def _geo_spend(means, patterns, sizes, n_weeks, rng, variability):
+    """``(geo, date, channel)`` spend: size x mean x pattern, moves partly national."""
+    n_geo, n_ch = len(sizes), len(means)
+    national = rng.normal(size=(n_ch, n_weeks))
+    out = np.empty((n_geo, n_weeks, n_ch))
+    for g in range(n_geo):
+        for c in range(n_ch):
+            own = rng.normal(size=n_weeks)
+            shock = np.sqrt(NATIONAL_SHARE) * national[c] + np.sqrt(1 - NATIONAL_SHARE) * own
+            x = spend_pattern(patterns[c], n_weeks, rng, shock=shock, variability=variability)
+            out[g, :, c] = sizes[g] * means[c] * x
+    return out
+
+
+def simulate_geo(
+    n_geos: int = 8,
+    n_weeks: int = 104,
+    channels: Sequence[str] = ("tv", "search", "social", "display"),
+    patterns: Sequence[str] | None = None,
+    *,
+    roi: Sequence[float] | float | None = None,
+    roi_geo_sd: float = 0.2,
+    mean_spend: Sequence[float] | float | None = None,
+    media_share: float = 0.3,
+    noise: float = 0.05,
+    spend_variability: float = 0.5,
+    trend: float = 0.1,
+    seasonality: float = 0.08,
+    l_max: int = 8,
+    start: str = "2022-01-03",
+    seed: int = 0,
+    adstock: str = "geometric",
+    saturation: str = "hill",
+    **media_params: Sequence[float] | float | None,
+) -> GeoSimulation:
+    """Simulate weekly geo data with known truth (arguments as :func:`simulate`, plus
+    ``n_geos`` and ``roi_geo_sd``, the spread of log ROI across geos)."""
+    rng = np.random.default_rng(seed)
+    channels, n_ch = tuple(channels), len(channels)
+    patterns = tuple(patterns or ["always_on"] * n_ch)
+    ads, sat = components.adstock(adstock), components.saturation(saturation)
+    roi_c, shapes = _draw_media_params(ads, sat, roi, media_params, n_ch, rng)
+    means = _per_channel(mean_spend, n_ch, rng, 200.0, 2000.0)
+    sizes = np.exp(rng.normal(0.0, 0.6, size=n_geos))
+    sizes = sizes / sizes.mean()
+    roi_gc = roi_c[None, :] * np.exp(roi_geo_sd * rng.normal(size=(n_geos, n_ch)))
+    dates = pd.date_range(start, periods=n_weeks, freq="7D", name="date")
+    spend = _geo_spend(means, patterns, sizes, n_weeks, rng, spend_variability)
+    unit = spend.mean(axis=(0, 1)) / 1.0  # mean spend per unit of size (sizes have mean 1)
+    relative = spend / (sizes[:, None, None] * unit[None, None, :])
+    p = {k: expand(v, (D.CHANNEL,)) for k, v in shapes.items()}
+    x = ads.forward(relative[None], p, ads.n_lags(l_max), D.FORWARD_LAYOUT.index(D.DATE))
+    h = sat.forward(x, p)[0]  # (geo, date, channel)
+    media = h * (roi_gc * spend.sum(axis=1) / h.sum(axis=1))[:, None, :]
+    rows, comps_all = [], []
+    season_seed = int(rng.integers(2**31))  # one seasonal phase for all geos
+    for g in range(n_geos):
+        frame_g, comps = _geo_rows(g, dates, media[g], spend[g], channels, media_share, noise,
+                                   trend, seasonality, sizes[g], rng, season_seed)  # fmt: skip
+        rows.append(frame_g)
+        comps_all.append(comps)
+    truth = GeoTruth(
+        geos=tuple(f"geo{g:02d}" for g in range(n_geos)),
+        channels=channels,
+        roi=media.sum(axis=(0, 1)) / spend.sum(axis=(0, 1)),
+        roi_geo=media.sum(axis=1) / spend.sum(axis=1),
+        roi_typical=roi_c,
+        roi_geo_sd=float(roi_geo_sd),
+        population=sizes * 100_000.0,
+        media_params={k: np.asarray(v) for k, v in shapes.items()},
+        contributions=pd.concat(comps_all, ignore_index=True),
+    )
+    return GeoSimulation(frame=pd.concat(rows, ignore_index=True), truth=truth)
+
+
+def _geo_rows(g, dates, media, spend, channels, share, noise, trend, seasonality, size, rng,
+             season_seed):  # fmt: skip
+    """One geo's table rows and true contributions (trend varying by geo around ``trend``,
+    the seasonal phase shared, its amplitude varying by geo)."""
+    n = len(dates)
+    media_mean = float(media.sum(axis=1).mean())
+    base = media_mean * (1 - share) / share
+    amplitude = seasonality * np.exp(0.2 * rng.normal())
+    trend_g = trend * np.exp(0.3 * rng.normal())
+    comps = _baseline(dates, base, trend_g, amplitude, np.random.default_rng(season_seed))
+    promo = (rng.random(n) < 0.15).astype(float)
+    comps["promo"] = promo * 0.08 * (base + media_mean)
+    for i, ch in enumerate(channels):
+        comps[ch] = media[:, i]
+    mean = sum(v.mean() for v in comps.values())
+    y = sum(comps.values()) + rng.normal(0, noise * mean, size=n)
+    name = f"geo{g:02d}"
+    frame = pd.DataFrame({"geo": name, "date": dates, "sales": y})
+    for i, ch in enumerate(channels):
+        frame[ch] = spend[:, i]
+    frame["promo"] = promo
+    frame["population"] = size * 100_000.0
+    contributions = pd.DataFrame({"geo": name, "date": dates, **comps})
+    return frame, contributions

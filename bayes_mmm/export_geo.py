@@ -1,0 +1,73 @@
+"""Outputs of a geo fit: the model file, ROI and contributions per geo with national rows,
+diagnostics and plots (national plus small multiples of the geos).
+
+Not yet written for geo fits (national fits write them): marginal ROI, shares, response
+curves, prior vs posterior, the fit checks in fit.json and the HTML report.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from bayes_mmm.analysis.geo import geo_contributions, geo_roi_table
+from bayes_mmm.analysis.summary import ci, summarise, to_frame
+from bayes_mmm.export import PLOT_DPI, diagnostics_dict
+from bayes_mmm.io import atomic_path, save, write_csv, write_json
+from bayes_mmm.logs import log
+from bayes_mmm.model import dims as D
+
+NOT_YET = ("marginal ROI", "shares", "response curves", "prior vs posterior", "report.html")
+
+
+def geo_result_table(roi_csv: Path) -> str:
+    """National ROI per channel (from a written ``roi.csv``), for the terminal."""
+    roi = pd.read_csv(roi_csv)
+    nat = roi[roi[D.GEO] == "national"]
+    lines = ["channel  ROI (national)  interval"]
+    for r in nat.itertuples(index=False):
+        lines.append(f"{r.channel}  {r.roi_mean:.3g}  [{r.roi_lower:.3g}, {r.roi_upper:.3g}]")
+    return "\n".join(lines)
+
+
+def write_geo_outputs(fit, out_dir: str | Path, ci_prob: float | None = None,
+                      progress: bool = True, plots: bool = True) -> list[Path]:  # fmt: skip
+    """Write ``model.nc`` (first), ``roi.csv`` and ``contributions.csv`` (a ``geo`` column,
+    national rows first), ``fit.json``, ``diagnostics.json`` and ``plots/geo_fit.png``,
+    ``plots/geo_roi.png`` to ``out_dir``."""
+    out, prob = Path(out_dir), ci(ci_prob)
+    written = [save(fit, out / "model.nc")]
+    if progress:
+        log.info("analysing the posterior per geo: contributions and ROI (%d geos)",
+                 fit.data.n_geos)  # fmt: skip
+    roi = geo_roi_table(fit, prob)
+    contrib = geo_contributions(fit)
+    table = to_frame(summarise(contrib, prob))
+    written += [
+        write_csv(roi, out / "roi.csv"),
+        write_csv(table, out / "contributions.csv"),
+        write_json(
+            {
+                "geos": list(fit.data.geos),
+                "geo_column": fit.data.geo_name,
+                "ci_prob": prob,
+                "not_yet_for_geo_fits": list(NOT_YET),
+            },
+            out / "fit.json",
+        ),
+        write_json(diagnostics_dict(fit), out / "diagnostics.json"),
+    ]
+    if plots:
+        from bayes_mmm.plots.geo import plot_geo_fit, plot_geo_roi
+
+        figures = {
+            "geo_fit": plot_geo_fit(fit, prob, contrib),
+            "geo_roi": plot_geo_roi(fit, prob, roi),
+        }
+        for name, fig in figures.items():
+            path = out / "plots" / f"{name}.png"
+            with atomic_path(path) as tmp:
+                fig.savefig(tmp, format="png", dpi=PLOT_DPI)
+            written.append(path)
+    return written

@@ -1,0 +1,153 @@
+"""The geo model's units and inputs: per-geo scales and the design arrays ``(geo, date, ...)``.
+
+Units (each geo in its own outcome scale, spend in a unit shared across geos so that the
+adstock and saturation shapes can be shared):
+
+- outcome of geo ``g`` / its mean outcome ``target_g``;
+- spend of channel ``c`` in geo ``g`` / (``size_g * spend_c``): ``size_g`` is the geo's
+  population relative to the mean population when given, else its mean outcome relative to
+  the mean over geos (a size proxy); ``spend_c`` is the on-week mean of spend per unit of size
+  over all geos and dates. With one geo both reduce to the national units
+  (:mod:`bayes_mmm.data.scaling`);
+- controls centred and standardised over all geos and dates; time in [0, 1] over the window.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import ClassVar
+
+import numpy as np
+import pandas as pd
+
+from bayes_mmm.data.dataset import MMMData
+from bayes_mmm.data.scaling import Scales, onweek_mean
+from bayes_mmm.model import dims as D
+from bayes_mmm.model.components.window_lift import WindowDesign
+from bayes_mmm.model.design import LiftDesign, fourier_basis, fourier_names, lag_stack, test_designs
+from bayes_mmm.model.priors import Prior
+from bayes_mmm.model.spec import ModelSpec
+
+ROI_GEO, ROI_GEO_SD, ROI_GEO_Z = D.ROI_GEO, D.ROI_GEO_SD, D.ROI_GEO_Z
+TREND_GEO_SD, TREND_GEO_Z = D.TREND_GEO_SD, D.TREND_GEO_Z
+SEASON_GEO_SD, SEASON_GEO_Z = D.SEASON_GEO_SD, D.SEASON_GEO_Z
+
+GEO_PRIORS: dict[str, Prior] = {
+    ROI_GEO_SD: Prior("HalfNormal", sigma=0.3),
+    TREND_GEO_SD: Prior("HalfNormal", sigma=0.1),
+    SEASON_GEO_SD: Prior("HalfNormal", sigma=0.05),
+}
+
+
+@dataclass(frozen=True)
+class GeoScales:
+    """Scales of a geo fit window (see the module docstring)."""
+
+    target: np.ndarray  # (geo,) mean |outcome| of each geo
+    size: np.ndarray  # (geo,) relative size (mean 1)
+    spend: np.ndarray  # (channel,) on-week mean spend per unit of size
+    control_mean: np.ndarray  # (control,)
+    control_sd: np.ndarray  # (control,)
+    start: pd.Timestamp
+    span_days: float
+
+    @classmethod
+    def from_data(cls, data: MMMData) -> GeoScales:
+        target = np.mean(np.abs(data.geo_target), axis=1)
+        base = data.population if data.population is not None else target
+        size = base / base.mean()
+        per_size = data.geo_spend / size[:, None, None]
+        c = data.geo_controls.reshape(data.n_geos * data.n_dates, len(data.control_names))
+        return cls(
+            target=target,
+            size=size,
+            spend=onweek_mean(per_size.reshape(-1, data.n_channels)),
+            control_mean=c.mean(axis=0) if c.shape[1] else np.zeros(0),
+            control_sd=c.std(axis=0) if c.shape[1] else np.zeros(0),
+            start=pd.Timestamp(data.dates[0]),
+            span_days=float(max((data.dates[-1] - data.dates[0]).days, 1)),
+        )
+
+    def spend_unit(self) -> np.ndarray:
+        """``(geo, channel)`` the model's unit of spend in each geo (user units)."""
+        return self.size[:, None] * self.spend[None, :]
+
+    def media_scales(self) -> Scales:
+        """Scales for :class:`bayes_mmm.model.forward.Forward` on spend per unit of size."""
+        zeros = np.zeros(0)
+        return Scales(1.0, self.spend, self.spend, zeros, zeros, self.start, self.span_days)
+
+
+@dataclass(frozen=True)
+class GeoDesign:
+    """Arrays the geo model reads, in scaled units (dims in ``DIMS``)."""
+
+    DIMS: ClassVar[dict[str, tuple[str, ...]]] = {
+        "x_lagged": (D.LAG, D.GEO, D.DATE, D.CHANNEL),
+        "spend_total": (D.GEO, D.CHANNEL),
+        "controls": (D.GEO, D.DATE, D.CONTROL),
+        "time": (D.DATE,),
+        "fourier": (D.DATE, D.FOURIER),
+        "target": (D.GEO, D.DATE),
+        "target_scale": (D.GEO,),
+    }
+
+    x_lagged: np.ndarray
+    spend_total: np.ndarray  # (geo, channel) user units
+    controls: np.ndarray
+    time: np.ndarray
+    fourier: np.ndarray
+    target: np.ndarray
+    target_scale: np.ndarray
+    fourier_names: list[str]
+    lift: LiftDesign | None = None  # steady-state lift tests (national data)
+    window: WindowDesign | None = None  # windowed lift tests (national data)
+    span_weeks: float = 1.0  # length of the fit window in weeks (smooth baseline's unit)
+
+    @property
+    def national(self) -> bool:
+        """One geo: the model's variables and data carry no geo axis."""
+        return self.target.shape[0] == 1
+
+    def dims(self, key: str) -> tuple[str, ...]:
+        """Dims of design array ``key`` as the model names it (no geo axis for one geo)."""
+        return tuple(d for d in self.DIMS[key] if not (self.national and d == D.GEO))
+
+    def values(self, key: str) -> np.ndarray:
+        """Design array ``key`` as the model holds it (the geo axis dropped for one geo)."""
+        values = np.asarray(getattr(self, key), dtype="float64")
+        if self.national:
+            values = values.take(0, axis=self.DIMS[key].index(D.GEO))
+        return values
+
+
+def make_geo_design(data: MMMData, spec: ModelSpec, scales: GeoScales | None = None) -> GeoDesign:
+    """Geo model inputs for ``data`` (scales default to the data's own)."""
+    scales = scales or GeoScales.from_data(data)
+    yearly, weekly = spec.fourier_orders(scales.span_days + data.period_days, data.period_days)
+    x = data.geo_spend / scales.spend_unit()[:, None, :]
+    sd = np.where(scales.control_sd > 0, scales.control_sd, 1.0)
+    time = np.asarray((data.dates - scales.start).days, dtype=float) / scales.span_days
+    return GeoDesign(
+        x_lagged=np.stack([lag_stack(xg, spec.n_lags) for xg in x], axis=1),
+        spend_total=data.geo_spend.sum(axis=1),
+        controls=(data.geo_controls - scales.control_mean) / sd,
+        time=time,
+        fourier=fourier_basis(data.dates, yearly, weekly),
+        target=data.geo_target / scales.target[:, None],
+        target_scale=scales.target,
+        fourier_names=fourier_names(yearly, weekly),
+        **dict(zip(("lift", "window"), _tests(data, scales, spec.n_lags), strict=True)),
+        span_weeks=scales.span_days / 7.0,
+    )
+
+
+def _tests(data: MMMData, scales: GeoScales, n_lags: int):
+    """Steady-state and windowed lift tests in the model's units (national data only)."""
+    if not data.lift_tests:
+        return None, None
+    if data.n_geos > 1:
+        raise ValueError("lift tests with geo data are not supported yet: fit without them")
+    national = Scales(float(scales.target[0]), scales.spend, scales.spend, scales.control_mean,
+                      scales.control_sd, scales.start, scales.span_days)  # fmt: skip
+    return test_designs(data.lift_tests, data.channels, national, n_lags)

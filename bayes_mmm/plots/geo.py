@@ -1,0 +1,52 @@
+"""Plots of geo fits: national fit and contributions, and small multiples of the geos."""
+
+from __future__ import annotations
+
+import numpy as np
+from matplotlib.figure import Figure
+
+from bayes_mmm.analysis.geo import geo_contributions, geo_roi_table
+from bayes_mmm.data.geo import NATIONAL
+from bayes_mmm.model import dims as D
+from bayes_mmm.plots.style import FIT_COLOR, OBS_COLOR, band, dates_axis, grid, outcome_over_time
+
+
+def plot_geo_fit(fit, ci_prob: float = 0.9, contrib=None, max_geos: int = 24) -> Figure:
+    """Observed vs modeled mean outcome: the national total (first panel, larger), then one
+    small panel per geo (the ``max_geos`` largest)."""
+    contrib = geo_contributions(fit) if contrib is None else contrib
+    mu = contrib.sum(D.COMPONENT)
+    data = fit.data
+    order = np.argsort(-data.geo_target.sum(axis=1))[:max_geos]
+    panels = [(NATIONAL, data.target)] + [(data.geos[i], data.geo_target[i]) for i in order]
+    fig, axes = grid(len(panels), ncols=4)
+    for ax, (geo, y) in zip(axes, panels, strict=True):
+        mean, lo, hi = band(mu.sel(geo=geo), ci_prob)
+        ax.fill_between(data.dates, lo, hi, color=FIT_COLOR, alpha=0.3, lw=0)
+        ax.plot(data.dates, mean, color=FIT_COLOR, lw=1)
+        ax.plot(data.dates, y, color=OBS_COLOR, lw=0.7, alpha=0.8)
+        ax.set_title(geo, fontsize=9, fontweight="bold" if geo == NATIONAL else None)
+        outcome_over_time(ax, data.target_name)
+        dates_axis(ax)
+    fig.suptitle(f"{data.target_name}: observed (black) and modeled mean ({ci_prob:.0%} band)")
+    return fig
+
+
+def plot_geo_roi(fit, ci_prob: float = 0.9, table=None) -> Figure:
+    """ROI per channel: national (black) and each geo (grey), with intervals."""
+    table = geo_roi_table(fit, ci_prob) if table is None else table
+    channels = list(fit.data.channels)
+    fig, axes = grid(len(channels), ncols=4, size=(3.6, 0.25 * fit.data.n_geos + 1.5))
+    for ax, ch in zip(axes, channels, strict=True):
+        rows = table[table[D.CHANNEL] == ch].reset_index(drop=True)
+        y = np.arange(len(rows))[::-1]
+        colors = [OBS_COLOR if g == NATIONAL else "0.5" for g in rows[D.GEO]]
+        lower = (rows.roi_mean - rows.roi_lower).clip(lower=0)
+        upper = (rows.roi_upper - rows.roi_mean).clip(lower=0)
+        ax.errorbar(rows.roi_mean, y, xerr=[lower, upper], fmt="none", ecolor=colors, lw=1)
+        ax.scatter(rows.roi_mean, y, c=colors, s=12, zorder=3)
+        ax.set_yticks(y, rows[D.GEO], fontsize=7)
+        ax.set_title(ch, fontsize=9)
+        ax.grid(alpha=0.3, axis="x")
+    fig.suptitle(f"ROI by geo ({ci_prob:.0%} intervals; national in black)")
+    return fig

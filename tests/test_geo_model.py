@@ -1,0 +1,119 @@
+"""The hierarchical geo model: graph vs numpy twin, dims, one geo = the national model, and
+outputs per geo and nationally. Small draws (plumbing); recovery is in test_geo_recovery."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytensor
+import pytest
+
+from bayes_mmm.analysis.geo import geo_contributions, geo_forward, geo_roi_draws, geo_roi_table
+from bayes_mmm.data.dataset import from_frame
+from bayes_mmm.data.simulate_geo import simulate_geo
+from bayes_mmm.inference.fit import fit
+from bayes_mmm.model import dims as D
+from bayes_mmm.model.build import model_and_mean, resolve_priors
+from bayes_mmm.model.geo import make_geo_design
+from bayes_mmm.model.spec import ModelSpec
+
+
+@pytest.fixture(scope="module")
+def geo_sim():
+    return simulate_geo(n_geos=3, n_weeks=60, channels=("tv", "search", "social"), seed=4)
+
+
+@pytest.fixture(scope="module")
+def geo_fit(geo_sim):
+    return fit(geo_sim.to_data(), chains=2, draws=40, tune=60, seed=3, progress=False)
+
+
+def test_geo_model_dims(geo_fit):
+    post = geo_fit.posterior
+    assert post[D.ROI_GEO].dims == (D.CHAIN, D.DRAW, D.GEO, D.CHANNEL)
+    assert post[D.ROI].dims == (D.CHAIN, D.DRAW, D.CHANNEL)
+    assert post[D.SIGMA].dims == (D.CHAIN, D.DRAW, D.GEO)
+    assert post["beta"].dims == (D.CHAIN, D.DRAW, D.GEO, D.CHANNEL)
+    model = geo_fit.model()
+    assert model.named_vars_to_dims[D.OBS] == (D.GEO, D.DATE)
+    assert geo_fit.diagnostics.divergences == 0
+
+
+def test_numpy_twin_equals_graph_mean(geo_fit):
+    data, spec = geo_fit.data, geo_fit.spec
+    model, mu = model_and_mean(data, spec, resolve_priors(data, spec))
+    fn = pytensor.function(model.free_RVs, mu, on_unused_input="ignore")
+    draws = geo_fit.draws(*geo_fit.posterior.data_vars)
+    fwd = geo_forward(geo_fit.posterior, data, spec)
+    numpy_mu = fwd.mean_scaled(make_geo_design(data, spec), data.geo_spend)
+    for s in (0, 17, 79):
+        graph_mu = fn(**{rv.name: draws[rv.name][s] for rv in model.free_RVs})
+        np.testing.assert_allclose(numpy_mu[s], graph_mu, rtol=1e-9, atol=1e-9)
+
+
+def test_contributions_sum_to_the_mean_and_national_is_the_total(geo_fit):
+    data, spec = geo_fit.data, geo_fit.spec
+    contrib = geo_contributions(geo_fit)
+    assert contrib.dims == (D.CHAIN, D.DRAW, D.GEO, D.DATE, D.COMPONENT)
+    fwd = geo_forward(geo_fit.posterior, data, spec)
+    mu = fwd.mean_scaled(make_geo_design(data, spec), data.geo_spend)
+    total = contrib.sel(geo=list(data.geos)).sum(D.COMPONENT).values.reshape(mu.shape)
+    np.testing.assert_allclose(total, mu * fwd.scales.target[None, :, None], rtol=1e-9)
+    national = contrib.sel(geo="national")
+    np.testing.assert_allclose(national, contrib.sel(geo=list(data.geos)).sum(D.GEO))
+    assert geo_contributions(geo_fit, geo="geo01").dims == (D.CHAIN, D.DRAW, D.DATE, D.COMPONENT)
+
+
+def test_roi_per_geo_and_national(geo_fit):
+    roi = geo_roi_draws(geo_fit)
+    data = geo_fit.data
+    # the model's own per-geo ROI: contributions over the window / spend, draw by draw
+    np.testing.assert_allclose(
+        roi.sel(geo=list(data.geos)).values, geo_fit.posterior[D.ROI_GEO].values, rtol=1e-9
+    )
+    weights = data.geo_spend.sum(axis=1) / data.spend.sum(axis=0)
+    expected = (geo_fit.posterior[D.ROI_GEO] * weights).sum(D.GEO)
+    np.testing.assert_allclose(roi.sel(geo="national").values, expected.values, rtol=1e-9)
+    table = geo_roi_table(geo_fit)
+    assert list(table.geo.unique()) == ["national", *data.geos]
+    assert np.allclose(table[table.geo == "national"].spend, data.spend.sum(axis=0))
+    one = geo_roi_table(geo_fit, geo="geo02")
+    assert set(one.geo) == {"geo02"} and len(one) == 3
+    with pytest.raises(ValueError, match="geo 'nowhere' is not in the fit"):
+        geo_roi_draws(geo_fit, geo="nowhere")
+
+
+def test_one_geo_long_table_is_the_national_model(geo_sim):
+    frame = geo_sim.frame[geo_sim.frame.geo == "geo00"].drop(columns=["population"])
+    long = from_frame(frame, geo="geo", date="date", target="sales", channels=["tv", "search",
+                      "social"], controls=["promo"])  # fmt: skip
+    wide = from_frame(frame.drop(columns="geo"), date="date", target="sales",
+                      channels=["tv", "search", "social"], controls=["promo"])  # fmt: skip
+    assert long.n_geos == 1
+    a = fit(long, chains=1, draws=20, tune=30, seed=5, progress=False)
+    b = fit(wide, chains=1, draws=20, tune=30, seed=5, progress=False)
+    assert D.ROI_GEO not in a.posterior and D.GEO not in a.posterior.dims
+    np.testing.assert_array_equal(a.posterior[D.ROI].values, b.posterior[D.ROI].values)
+
+
+def test_channel_off_in_a_geo_contributes_nothing(geo_sim):
+    frame = geo_sim.frame.copy()  # same shapes as geo_fit: the compiled model is reused
+    frame.loc[frame.geo == "geo01", "search"] = 0.0
+    with pytest.warns(UserWarning, match="never spends"):
+        data = from_frame(frame, geo="geo", date="date", target="sales",
+                          channels=["tv", "search", "social"], controls=["promo"],
+                          population="population")  # fmt: skip
+    f = fit(data, chains=1, draws=20, tune=60, seed=1, progress=False)
+    contrib = geo_contributions(f, geo="geo01").sel(component="search")
+    assert np.all(contrib.values == 0)
+    table = geo_roi_table(f, geo="geo01")
+    assert pd.isna(table.set_index("channel").loc["search", "roi_mean"])
+
+
+def test_geo_priors_are_configurable(geo_sim):
+    from bayes_mmm.model.priors import Prior
+
+    spec = ModelSpec(priors={D.ROI_GEO_SD: Prior("HalfNormal", sigma=0.05)})
+    data = geo_sim.to_data()
+    priors = resolve_priors(data, spec)
+    assert priors[D.ROI_GEO_SD].params["sigma"] == 0.05

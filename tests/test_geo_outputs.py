@@ -1,0 +1,64 @@
+"""Geo fits end to end: the CLI with --geo writes roi.csv and contributions.csv with a geo
+column and national rows, plots, and a model file that loads back with its geos."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import bayes_mmm as bm
+from bayes_mmm.analysis.geo import geo_roi_table
+from bayes_mmm.cli import EXIT_BAD_INPUT, main
+
+TINY = ["--chains", "2", "--draws", "40", "--tune", "60", "--seed", "3", "--quiet"]
+
+
+@pytest.fixture(scope="module")
+def geo_csv(tmp_path_factory):
+    # the shapes of tests/test_geo_model.py's fit: the compiled model is reused
+    sim = bm.simulate(n_weeks=60, n_geos=3, channels=("tv", "search", "social"), seed=4)
+    path = tmp_path_factory.mktemp("geo") / "regions.csv"
+    sim.frame.rename(columns={"geo": "region", "date": "week"}).to_csv(path, index=False)
+    return path
+
+
+def _args(csv, out, *extra):
+    return ["fit", str(csv), "--geo", "region", "--population", "population", "--date", "week",
+            "--target", "sales", "--channels", "tv,search,social", "--controls", "promo",
+            "--out", str(out), *extra]  # fmt: skip
+
+
+def test_cli_geo_fit_writes_geo_outputs_and_model_loads(geo_csv, tmp_path):
+    out = tmp_path / "out"
+    assert main(_args(geo_csv, out, *TINY)) == 0
+    roi = pd.read_csv(out / "roi.csv")
+    assert list(roi.columns[:2]) == ["geo", "channel"]
+    assert list(roi.geo.unique()) == ["national", "geo00", "geo01", "geo02"]
+    contrib = pd.read_csv(out / "contributions.csv")
+    assert {"geo", "date", "component", "mean", "lower", "upper"} <= set(contrib.columns)
+    national = contrib[contrib.geo == "national"].groupby("component")["mean"].sum()
+    geos = contrib[contrib.geo != "national"].groupby("component")["mean"].sum()
+    np.testing.assert_allclose(national.sort_index(), geos.sort_index(), rtol=1e-6)
+    assert (out / "plots" / "geo_fit.png").stat().st_size > 10_000
+    assert (out / "plots" / "geo_roi.png").exists()
+    assert json.loads((out / "fit.json").read_text())["geos"] == ["geo00", "geo01", "geo02"]
+    fit = bm.load(out / "model.nc")
+    assert fit.data.n_geos == 3 and fit.data.geo_spend.shape == (3, 60, 3)
+    assert fit.data.population is not None
+    again = geo_roi_table(fit)
+    np.testing.assert_allclose(again.roi_mean.to_numpy(), roi.roi_mean.to_numpy(), rtol=1e-6)
+    assert {rv.name for rv in fit.model().free_RVs} >= {"roi", "roi_geo_z", "roi_geo_sd"}
+
+
+def test_cli_bad_geo_input_names_geo_and_dates(geo_csv, tmp_path, capsys):
+    df = pd.read_csv(geo_csv)
+    df = df.drop(index=df.index[(df.region == "geo01") & (df.week == "2022-02-07")])
+    bad = tmp_path / "bad.csv"
+    df.to_csv(bad, index=False)
+    assert main(_args(bad, tmp_path / "out", *TINY)) == EXIT_BAD_INPUT
+    err = capsys.readouterr().err
+    assert "geo 'geo01' is missing 1 period(s): date 2022-02-07" in err
+    assert not (tmp_path / "out").exists()
