@@ -1,39 +1,56 @@
 """Is the predicted value of a test real? Over simulated worlds with known truth.
 
 For each world: fit the sales data; rank candidate tests with ``design_tests`` (mean
-objective, the current budget over a 13-week horizon); then for three choices -- the
-top-ranked test, a random candidate, and "go dark on the biggest channel for 4 weeks" --
-simulate the test's measured result from the truth (the forward model at the true
-parameters plus the design's noise), refit with the result as a windowed lift test,
-re-optimise the budget and measure its true regret (true outcome of the true optimum minus
-that of the plan). Reports the mean regret per choice, the paired differences with standard
-errors, and the rank correlation of predicted EVSI with the realised gain (regret before
-minus after) over all tests run.
+objective, the current budget over a 13-week horizon). Then, with common random numbers (one
+standard-normal measurement error ``z`` per world, shared by every arm, and the same refit
+seed), for four choices -- the top test by EVSI (the regret measured leaves out the test's
+cost, so EVSI is the prediction to check), the top by net value (EVSI - cost), a random
+candidate and "go dark on the biggest channel for 4 weeks" -- simulate the test's measured
+result from the truth (the true lift plus ``sigma x z``), refit with it as a windowed lift
+test, re-optimise the budget and measure its true regret (true outcome of the true optimum
+minus that of the plan). Arms that pick the same design share one refit.
 
-    python benchmarks/test_value.py --worlds 20 --out benchmarks/results/test_value.md
+Apart from the refits, for *every* candidate the realised gain of reweighting (no refit) is
+averaged over ``--noise-draws`` measurement errors: the draws are importance-weighted by the
+simulated result and the budget is re-optimised under them, as ``design_tests`` does. This
+"expected realised gain" is what EVSI predicts; its rank correlation with EVSI inside each
+world separates the method's ranking from the noise of a single result and a single refit.
+Also per world: the posterior's own expected regret (EVPI, on ``EVPI_DRAWS`` draws) against
+the true regret: a posterior that believes it knows the optimum cannot value information.
+
+Reports paired differences with 90% intervals (t and bootstrap) and rank correlations.
+
+    nice -n 5 python benchmarks/test_value.py --worlds 20 --out benchmarks/results/test_value.md
 """
 
 from __future__ import annotations
 
 import argparse
+import copy
 import logging
+import os
 import time
 import warnings
 
 import numpy as np
 import pandas as pd
-from scipy.stats import spearmanr
+from scipy.stats import spearmanr, t
 
 import bayes_mmm as bm
 from bayes_mmm.budget.optimize import Allocator
 from bayes_mmm.budget.synthetic import truth_fit
 from bayes_mmm.experiments.candidates import candidate_tests
+from bayes_mmm.experiments.value import reoptimise
+from bayes_mmm.experiments.weighted import WeightedObjective
 from bayes_mmm.experiments.window import lift_values
 
 HORIZON = 13
 CHANNELS = ("tv", "search", "social", "display")
 CANDIDATES = (("go_dark", 4), ("-50%", 4), ("+50%", 4))
 FIT = dict(chains=2, draws=300, tune=300, progress=False)
+EVPI_DRAWS = 40
+ARMS = ("top", "top_net", "random", "biggest")
+log = logging.getLogger("bench")
 
 
 def world(seed: int) -> bm.Simulation:
@@ -53,93 +70,225 @@ def fit(data) -> bm.MMMFit:
         return bm.fit(data, seed=1, **FIT)
 
 
-def regret(model: bm.MMMFit, truth: Allocator, best: float) -> float:
-    plan = Allocator(model, HORIZON, "mean").solve(float(truth.current.sum())).total
-    return best - truth.value(plan)
+def evpi(alloc: Allocator, plan: np.ndarray, budget: float) -> float:
+    """The posterior's expected regret of ``plan``: mean over draws of (the draw's own
+    optimum - the plan) on ``EVPI_DRAWS`` draws."""
+    n = alloc.resp.n_draws
+    out = []
+    for d in np.linspace(0, n - 1, EVPI_DRAWS).round().astype(int):
+        one = copy.copy(alloc)
+        one.resp = alloc.resp.subset(np.array([d]))
+        one._grid_resp = one.resp
+        out.append(one.value(one.solve(budget, starts=[plan]).total) - one.value(plan))
+    return float(np.mean(out))
 
 
-def run_world(seed: int) -> list[dict]:
+def reweighted_regret(alloc, plan0, budget, draws, measured, sigma, truth, best) -> float:
+    """True regret of the plan re-optimised under draws weighted by one simulated result."""
+    logw = -0.5 * ((measured - draws) / sigma) ** 2
+    w = np.exp(logw - logw.max())
+    solver = copy.copy(alloc)
+    solver.objective = WeightedObjective(alloc.objective, w / w.sum())
+    return best - truth.value(reoptimise(solver, budget, plan0))
+
+
+def run_world(seed: int, noise_draws: int) -> tuple[list[dict], list[dict]]:
     sim = world(seed)
     data = sim.to_data()
     true = truth_fit(sim)
     truth = Allocator(true, HORIZON, "mean")
-    best = truth.value(truth.solve(float(truth.current.sum())).total)
+    budget = float(truth.current.sum())
+    best = truth.value(truth.solve(budget).total)
     base = fit(data)
-    r0 = regret(base, truth, best)
+    alloc = Allocator(base, HORIZON, "mean")
+    plan0 = alloc.solve(budget).total
+    r0 = best - truth.value(plan0)
     cands = pd.DataFrame(
         [(c, ch, w) for c in CHANNELS for ch, w in CANDIDATES],
         columns=["channel", "change", "weeks"],
     )
-    t0 = time.perf_counter()
-    ranked = bm.design_tests(base, cands, horizon=HORIZON, n_outcomes=16, seed=seed)
+    t0, load0 = time.perf_counter(), os.getloadavg()[0]
+    ranked = bm.design_tests(  # refit=None: a Laplace refit per flagged design is too slow
+        base, cands, horizon=HORIZON, n_outcomes=16, seed=seed, refit=None
+    )
     seconds = time.perf_counter() - t0
-    biggest = CHANNELS[int(np.argmax(data.spend.sum(axis=0)))]
-    rng = np.random.default_rng(1000 + seed)
-    choices = {
-        "top": ranked["design"].iloc[0],
-        "random": ranked["design"].iloc[rng.integers(len(ranked))],
-        "biggest": f"{biggest} go_dark 4w",
-    }
     tests, table = candidate_tests(base, cands)
     labels = list(table["design"])
-    rows = []
-    for name, design in choices.items():
+    true_lift = lift_values(true.forward(), tests, data.channels)[0]
+    draws = lift_values(base.forward(), tests, data.channels)
+    z = np.random.default_rng(1000 + seed).standard_normal(noise_draws)  # z[0]: the arms'
+    byd = ranked.set_index("design")
+    designs = []
+    for i, label in enumerate(labels):
+        sigma = tests.sigma[i]
+        regrets = [
+            reweighted_regret(
+                alloc, plan0, budget, draws[:, i], true_lift[i] + sigma * zk, sigma, truth, best
+            )
+            for zk in z
+        ]
+        designs.append(
+            {"world": seed, "design": label, "evsi": byd.loc[label, "evsi"],
+             "evsi_mc_se": byd.loc[label, "evsi_mc_se"], "net_value": byd.loc[label, "net_value"],
+             "ess_median": byd.loc[label, "ess_median"], "method": byd.loc[label, "method"],
+             "pareto_k_median": byd.loc[label, "pareto_k_median"],
+             "rw_gain": r0 - np.mean(regrets),
+             "rw_gain_z0": r0 - regrets[0]}
+        )  # fmt: skip
+    biggest = CHANNELS[int(np.argmax(data.spend.sum(axis=0)))]
+    rng = np.random.default_rng(2000 + seed)
+    choices = {
+        "top": ranked.sort_values("evsi", ascending=False)["design"].iloc[0],
+        "top_net": ranked["design"].iloc[0],
+        "random": labels[rng.integers(len(labels))],
+        "biggest": f"{biggest} go_dark 4w",
+    }
+    refits: dict[str, float] = {}
+    for design in dict.fromkeys(choices.values()):
         i = labels.index(design)
         one = tests.subset(np.arange(len(tests)) == i)
-        measured = lift_values(true.forward(), one, data.channels)[0, 0]
-        measured += one.sigma[0] * rng.standard_normal()
-        frame = one.to_frame().assign(lift=measured)
-        r1 = regret(fit(data.with_lift_tests(frame)), truth, best)
-        row = ranked.set_index("design").loc[design]
+        frame = one.to_frame().assign(lift=true_lift[i] + one.sigma[0] * z[0])
+        refits[design] = regret_after(data, frame, truth, budget, best)
+    arms = [
+        {"world": seed, "choice": name, "design": d, "regret_before": r0,
+         "regret_after": refits[d], "evsi": byd.loc[d, "evsi"],
+         "rw_gain_z0": next(r["rw_gain_z0"] for r in designs if r["design"] == d),
+         "evpi": np.nan, "rank_seconds": seconds, "load": load0}
+        for name, d in choices.items()
+    ]  # fmt: skip
+    arms[0]["evpi"] = evpi(alloc, plan0, budget)
+    log.info(f"world {seed}: regret before {r0:.0f}, after {refits}, EVPI {arms[0]['evpi']:.0f}")
+    return arms, designs
+
+
+def regret_after(data, frame, truth: Allocator, budget: float, best: float) -> float:
+    refit = fit(data.with_lift_tests(frame))
+    return best - truth.value(Allocator(refit, HORIZON, "mean").solve(budget).total)
+
+
+def paired(d: np.ndarray, rng) -> str:
+    """Mean of paired differences with 90% t and bootstrap intervals."""
+    n, m, se = len(d), d.mean(), d.std(ddof=1) / np.sqrt(len(d))
+    q = t.ppf(0.95, n - 1)
+    boot = rng.choice(d, size=(10_000, n)).mean(axis=1)
+    lo, hi = np.quantile(boot, [0.05, 0.95])
+    return f"{m:.0f} | {se:.0f} | [{m - q * se:.0f}, {m + q * se:.0f}] | [{lo:.0f}, {hi:.0f}]"
+
+
+def summary(arms: pd.DataFrame, designs: pd.DataFrame) -> str:
+    wide = arms.pivot(index="world", columns="choice", values="regret_after")
+    before = arms.groupby("world")["regret_before"].first()
+    rng = np.random.default_rng(0)
+    se = before.std(ddof=1) / np.sqrt(len(before))
+    lines = [
+        f"worlds: {len(wide)}; mean true regret before any test: {before.mean():.0f} (se {se:.0f});"
+        f" the posterior's own expected regret (EVPI): {arms['evpi'].mean():.0f}",
+        "",
+        "| arm | mean regret after refit | se |",
+        "|---|---|---|",
+    ]
+    for c in ("none", *ARMS):
+        x = before if c == "none" else wide[c]
+        lines.append(f"| {c} | {x.mean():.0f} | {x.std(ddof=1) / np.sqrt(len(x)):.0f} |")
+    lines += [
+        "",
+        "| paired difference of regret (worlds) | mean | se | 90% t interval | 90% bootstrap |",
+        "|---|---|---|---|---|",
+    ]
+    for a, b in (("top", "random"), ("top", "biggest"), ("top_net", "random"),
+                 ("top_net", "biggest"), ("top", "none")):  # fmt: skip
+        d = (wide[a] if a != "none" else before) - (before if b == "none" else wide[b])
+        lines.append(f"| {a} - {b} | {paired(d.to_numpy(), rng)} |")
+    gain = arms["regret_before"] - arms["regret_after"]
+    per_world = designs.groupby("world").apply(
+        lambda g: spearmanr(g["evsi"], g["rw_gain"]).statistic, include_groups=False
+    )
+    rw = designs.groupby("world").apply(_top_vs_mean, include_groups=False)
+    lines += [
+        "",
+        "Rank correlations of predicted EVSI with realised gain (regret before - after):",
+        f"- refit, one result per arm, pooled over arms and worlds ({len(arms)} tests): "
+        f"{spearmanr(arms['evsi'], gain).statistic:.2f}",
+        f"- reweighting, the same single result as the refit: "
+        f"{spearmanr(arms['evsi'], arms['rw_gain_z0']).statistic:.2f}",
+        f"- reweighting, expected over {designs.attrs['noise_draws']} results, inside each "
+        f"world over its {designs.groupby('world').size().iloc[0]} candidates: mean "
+        f"{per_world.mean():.2f} (se {per_world.std(ddof=1) / np.sqrt(len(per_world)):.2f}), "
+        f"pooled over worlds {spearmanr(designs['evsi'], designs['rw_gain']).statistic:.2f}",
+        f"- expected reweighting gain of the top-EVSI design minus the mean candidate's: "
+        f"{paired(rw.to_numpy(), rng).split(' | ')[0]} (90% t "
+        f"{paired(rw.to_numpy(), rng).split(' | ')[2]})",
+        f"- designs whose weights were inadequate (median ESS < 100 or Pareto k > 0.7): "
+        f"{(designs['method'] != 'reweight').mean():.0%}; rank correlation over the adequate "
+        f"ones, pooled: {_adequate_rho(designs):.2f}",
+        "",
+        "Calibration: mean predicted EVSI vs mean realised gain of reweighting (expected over "
+        "the results), over every candidate of every world:",
+        "",
+        "| designs | n | mean EVSI | mean realised gain | se | sd of realised gain |",
+        "|---|---|---|---|---|---|",
+        *_calibration(designs),
+        "",
+        f"Pearson correlation of EVSI with realised gain, both centred per world: "
+        f"{_centred_r(designs):.2f} ({len(designs)} designs)",
+        "",
+        f"design_tests seconds per world (16 outcomes x 12 designs): "
+        f"{arms['rank_seconds'].mean():.1f} (load average {arms['load'].mean():.1f})",
+    ]
+    return "\n".join(lines)
+
+
+def _adequate_rho(designs: pd.DataFrame) -> float:
+    ok = designs[designs["method"] == "reweight"]
+    return float(spearmanr(ok["evsi"], ok["rw_gain"]).statistic) if len(ok) > 2 else np.nan
+
+
+def _calibration(designs: pd.DataFrame) -> list[str]:
+    kind = designs["design"].str.split().str[1]
+    rows = []
+    for name, g in [("all", designs), *designs.groupby(kind)]:
+        g = g["rw_gain"], g["evsi"]
+        se = g[0].std(ddof=1) / np.sqrt(len(g[0]))
         rows.append(
-            {"world": seed, "choice": name, "design": design, "regret_before": r0,
-             "regret_after": r1, "evsi": row["evsi"], "rank_seconds": seconds}
-        )  # fmt: skip
-    logging.getLogger("bench").info(f"world {seed}: {rows}")
+            f"| {name} | {len(g[0])} | {g[1].mean():.0f} | {g[0].mean():.0f} | {se:.0f} "
+            f"| {g[0].std(ddof=1):.0f} |"
+        )
     return rows
 
 
-def summary(df: pd.DataFrame) -> str:
-    wide = df.pivot(index="world", columns="choice", values="regret_after")
-    before = df.groupby("world")["regret_before"].first()
-    lines = [
-        f"worlds: {len(wide)}; mean regret before any test: {before.mean():.1f} "
-        f"(se {before.std(ddof=1) / np.sqrt(len(before)):.1f})",
-        "",
-        "| choice | mean regret after | se |",
-        "|---|---|---|",
-    ]
-    for c in ("top", "random", "biggest"):
-        x = wide[c]
-        lines.append(f"| {c} | {x.mean():.1f} | {x.std(ddof=1) / np.sqrt(len(x)):.1f} |")
-    lines += ["", "| paired difference | mean | se |", "|---|---|---|"]
-    for c in ("random", "biggest"):
-        d = wide[c] - wide["top"]
-        lines.append(f"| {c} - top | {d.mean():.1f} | {d.std(ddof=1) / np.sqrt(len(d)):.1f} |")
-    gain = df["regret_before"] - df["regret_after"]
-    rho = spearmanr(df["evsi"], gain).statistic
-    lines += [
-        "",
-        f"Spearman rank correlation of predicted EVSI with realised gain: {rho:.2f} "
-        f"({len(df)} tests)",
-        f"design_tests seconds per world (16 outcomes x 12 designs): "
-        f"{df['rank_seconds'].mean():.1f}",
-    ]
-    return "\n".join(lines)
+def _centred_r(designs: pd.DataFrame) -> float:
+    c = designs.groupby("world")[["evsi", "rw_gain"]].transform(lambda x: x - x.mean())
+    return float(np.corrcoef(c["evsi"], c["rw_gain"])[0, 1])
+
+
+def _top_vs_mean(g: pd.DataFrame) -> float:
+    return float(g.loc[g["evsi"].idxmax(), "rw_gain"] - g["rw_gain"].mean())
 
 
 def main() -> None:
     p = argparse.ArgumentParser()
     p.add_argument("--worlds", type=int, default=20)
+    p.add_argument("--noise-draws", type=int, default=4)
+    p.add_argument("--draws", type=int, default=FIT["draws"], help="per chain, tune the same")
     p.add_argument("--out", default="benchmarks/results/test_value.md")
+    p.add_argument("--summarize", action="store_true", help="only rewrite the md from the csvs")
     args = p.parse_args()
+    FIT.update(draws=args.draws, tune=args.draws)
     logging.basicConfig(level=logging.INFO)
-    rows = []
-    for seed in range(args.worlds):
-        rows += run_world(seed)
-        pd.DataFrame(rows).to_csv(args.out.replace(".md", ".csv"), index=False)
+    paths = args.out.replace(".md", ".csv"), args.out.replace(".md", "_designs.csv")
+    if args.summarize:
+        arms, designs = (pd.read_csv(path).to_dict("records") for path in paths)
+    else:
+        arms, designs = [], []
+        for seed in range(args.worlds):
+            a, d = run_world(seed, args.noise_draws)
+            arms, designs = arms + a, designs + d
+            pd.DataFrame(arms).to_csv(paths[0], index=False)
+            pd.DataFrame(designs).to_csv(paths[1], index=False)
+    designs = pd.DataFrame(designs)
+    designs.attrs["noise_draws"] = args.noise_draws
     text = "# Value of a test: top-ranked vs random vs biggest channel\n\n" + summary(
-        pd.DataFrame(rows)
+        pd.DataFrame(arms), designs
     )
     with open(args.out, "w") as f:
         f.write(text + "\n")

@@ -18,10 +18,12 @@ def test_design_tests_command(demo_fit, tmp_path, capsys):
     ).to_csv(cands, index=False)
     out = tmp_path / "out"
     args = ["design-tests", str(model), "--candidates", str(cands), "--outcomes", "6"]
+    args += ["--refit", "none"]
     assert main([*args, "--out", str(out), "--quiet", "--horizon", "8"]) == 0
     table = pd.read_csv(out / "experiments.csv")
     assert len(table) == 3 and list(table["rank"]) == [1, 2, 3]
     assert np.isfinite(table[["evsi", "cost", "net_value", "roi_narrowing"]]).all().all()
+    assert table["method"].str.startswith("reweight").all()  # --refit none
     assert (out / "plan.csv").exists()
     assert (out / "plots" / "test_values.png").read_bytes()[:4] == b"\x89PNG"
     bad = ["design-tests", str(model), "--candidates", str(tmp_path / "none.csv")]

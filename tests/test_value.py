@@ -54,7 +54,10 @@ def test_the_uncertain_channel_is_worth_testing(known_fit):
     cands = pd.DataFrame(
         {"channel": ["tv", "search", "tv"], "change": ["go_dark", "go_dark", "-50%"], "weeks": 4}
     )
-    out = design_tests(known_fit, cands, n_outcomes=12, horizon=8).set_index("design")
+    # two-point posterior: a result leaves exactly half the draws (ESS 100 of 200), the
+    # exact answer, not a failure of the weights: no refit
+    out = design_tests(known_fit, cands, n_outcomes=12, horizon=8, min_ess=50)
+    out = out.set_index("design")
     tv, search = out.loc["tv go_dark 4w"], out.loc["search go_dark 4w"]
     assert search["evsi"] == pytest.approx(0.0, abs=1e-6)  # nothing to learn: every draw agrees
     assert tv["evsi"] > 5 * tv["evsi_mc_se"] > 0

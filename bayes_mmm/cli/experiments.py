@@ -46,6 +46,13 @@ def register(sub) -> None:
         "measured) (default 1; matched-market tests are often 1.5-3)",
     )
     p.add_argument("--outcomes", type=int, default=24, help="simulated results per design")
+    p.add_argument(
+        "--refit",
+        choices=["nuts", "laplace", "none"],
+        default="nuts",
+        help="how to value a design whose reweighted draws are inadequate (ESS < 100 or "
+        "Pareto k > 0.7): refit with its simulated results (default: short NUTS), or 'none'",
+    )
     p.add_argument("--max-tests", type=int, default=2, help="tests in the batch plan (2)")
     p.add_argument("--max-weeks-dark", type=float, default=8, help="cut/dark weeks in all (8)")
     add_report_args(p)
@@ -83,7 +90,8 @@ def run_design_tests(args: argparse.Namespace) -> int:
     common = dict(objective=objective, budget=args.budget, horizon=horizon, bounds=bounds or None)
     common.update(noise_scale=args.noise_scale, n_outcomes=args.outcomes)
     say(args, "valuing candidate tests")
-    table = design_tests(fit, args.candidates, ci_prob=args.ci_prob, **common)
+    refit = None if args.refit == "none" else args.refit
+    table = design_tests(fit, args.candidates, ci_prob=args.ci_prob, refit=refit, **common)
     say(args, f"ranked {len(table)} designs in {table.attrs['seconds']:.1f} s")
     plan = plan_tests(
         fit, args.candidates, max_tests=args.max_tests, max_weeks_dark=args.max_weeks_dark,
