@@ -35,7 +35,7 @@ SEASON_GEO_SD, SEASON_GEO_Z = D.SEASON_GEO_SD, D.SEASON_GEO_Z
 GEO_PRIORS: dict[str, Prior] = {
     ROI_GEO_SD: Prior("HalfNormal", sigma=0.3),
     TREND_GEO_SD: Prior("HalfNormal", sigma=0.1),
-    SEASON_GEO_SD: Prior("HalfNormal", sigma=0.05),
+    SEASON_GEO_SD: Prior("HalfNormal", sigma=0.3),  # log amplitude of each geo's cycle
 }
 
 
