@@ -22,7 +22,7 @@ from bayes_mmm.inference.fit import fit
 pytestmark = pytest.mark.slow
 
 SIM = dict(n_geos=6, n_weeks=78, channels=("tv", "search"), roi=(2.0, 1.2), seed=11)
-SAMPLE = dict(chains=2, draws=400, tune=400, seed=2, progress=False)
+SAMPLE = dict(chains=4, draws=500, tune=500, seed=2, progress=False)
 
 
 def _interval(da):
@@ -42,7 +42,7 @@ def fits():
 def test_geo_fit_is_healthy(fits):
     _, geo, _ = fits
     assert geo.diagnostics.divergences == 0
-    assert geo.diagnostics.max_r_hat < 1.02  # 2 short chains
+    assert geo.diagnostics.max_r_hat < 1.02  # short chains
 
 
 def test_national_roi_inside_intervals_and_closer_than_aggregated(fits):
