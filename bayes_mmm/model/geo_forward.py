@@ -72,8 +72,11 @@ class GeoForward:
             out[D.TREND] = trend[:, :, None] * design.time[None, None, :]
             level = level - 0.5 * trend
         if D.SEASONALITY in p and design.fourier.shape[1]:
-            season = _pooled(p, D.SEASONALITY, SEASON_GEO_SD, SEASON_GEO_Z, n_geos)
-            out[D.SEASONALITY] = season @ design.fourier.T
+            season = p[D.SEASONALITY] @ design.fourier.T  # (S, date) the national cycle
+            amp = np.ones((len(season), n_geos))
+            if SEASON_GEO_Z in p:  # each geo's amplitude relative to it
+                amp = np.exp(p[SEASON_GEO_SD][:, None] * p[SEASON_GEO_Z])
+            out[D.SEASONALITY] = amp[:, :, None] * season[:, None, :]
         if D.CONTROL_COEF in p and design.controls.shape[2]:
             sd = np.where(scales.control_sd > 0, scales.control_sd, 1.0)
             coef = p[D.CONTROL_COEF] / sd

@@ -74,8 +74,19 @@ class Trend:
         return p[D.TREND][:, None] * design.time[None, :], 0.5 * p[D.TREND]
 
 
+def amplitude(ctx, design):
+    """``(geo,)`` each geo's seasonal amplitude relative to the national cycle, pooled on the
+    log scale (non-centred): ``exp(seasonality_geo_sd * seasonality_geo_z)``."""
+    sd = ctx.add_prior(D.SEASON_GEO_SD, dims=())
+    return pt.exp(sd * pm.Normal(D.SEASON_GEO_Z, 0.0, 1.0, dims=(D.GEO,)))
+
+
 class Seasonality:
-    """Fourier terms of the calendar: ``fourier_basis @ seasonality`` (per geo, pooled)."""
+    """Fourier terms of the calendar: ``fourier_basis @ seasonality``. With geos, one cycle
+    whose amplitude varies by geo (:func:`amplitude`): regions share the calendar's shape and
+    differ in its size. One parameter per geo, not one per geo x Fourier term: with noise of a
+    few percent the per-term deviations are barely informed and their spread mixed slowly
+    (bulk ESS ~275, r_hat 1.017 on 8 geos x 104 weeks)."""
 
     name = D.SEASONALITY
 
@@ -84,7 +95,9 @@ class Seasonality:
 
     def add(self, ctx, design):
         basis = pm.Data("fourier_basis", design.fourier, dims=(D.DATE, D.FOURIER))
-        season = pooled(ctx, D.SEASONALITY, D.SEASON_GEO_SD, D.SEASON_GEO_Z, design, (D.FOURIER,))
+        season = ctx.add_prior(D.SEASONALITY)[None]
+        if not design.national:
+            season = season * amplitude(ctx, design)[:, None]
         return pt.dot(season, basis.T)
 
     def forward(self, p: Draws, design: Design, scales: Scales):
