@@ -1,0 +1,163 @@
+"""Meridian's 40-geo sample fitted end to end from the command line, as a user waits.
+
+    .venv/bin/python benchmarks/public_data_geo.py                      # 40 geos, full draws
+    .venv/bin/python benchmarks/public_data_geo.py --geos 6 --draws 200 # quick
+
+Inputs as Meridian's demo uses them: the five channels' impressions as media with their
+spends for ROI (``--media-exposure``), the organic channel (``--organic``), the controls
+``competitor_sales_control, sentiment_score_control``, population (``--population``) and
+revenue per conversion from its column (``--revenue-per-kpi``); ``Promo`` is left out, as in
+Meridian's ROI notebook. The CLI runs in a child process under ``/usr/bin/time -v`` (wall
+time and peak memory of the whole process); the phases come from ``diagnostics.json``
+(compile, sampling) and the log; the outputs are read back with ``bayes_mmm.io.load``.
+
+Writes the section ``## Meridian 40 geos`` of ``benchmarks/results/public_data.md``
+(replacing an earlier one; the rest of the file is ``benchmarks/public_data.py``'s).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import pandas as pd
+
+ROOT = Path(__file__).resolve().parents[1]
+DATA = Path("/work/shared/data/meridian_geo_all_channels.csv")
+RESULT = ROOT / "benchmarks" / "results" / "public_data.md"
+HEADER = "## Meridian 40 geos"
+CHANNELS = [f"Channel{i}_spend" for i in range(5)]
+EXPOSURE = ",".join(f"Channel{i}_spend=Channel{i}_impression" for i in range(5))
+MERIDIAN_ROI = [1.59, 0.94, 1.42, 0.88, 1.62]  # its ROI notebook's posterior means
+
+
+def cli_args(csv: Path, out: Path, sampling: list[str]) -> list[str]:
+    """The ``bayes-mmm fit`` command line for Meridian's geo file (or a subset of it)."""
+    return [
+        "fit", str(csv), "--date", "time", "--target", "conversions",
+        "--channels", ",".join(CHANNELS), "--media-exposure", EXPOSURE,
+        "--organic", "Organic_channel0_impression",
+        "--controls", "competitor_sales_control,sentiment_score_control",
+        "--geo", "geo", "--population", "population",
+        "--revenue-per-kpi", "revenue_per_conversion", "--out", str(out), *sampling,
+    ]  # fmt: skip
+
+
+def subset(n_geos: int, folder: Path) -> Path:
+    """The first ``n_geos`` geos of the sample (all of them: the file itself)."""
+    if n_geos >= 40:
+        return DATA
+    df = pd.read_csv(DATA, index_col=0)
+    keep = sorted(df["geo"].unique(), key=lambda g: int(g[3:]))[:n_geos]
+    path = folder / f"meridian_geo_{n_geos}.csv"
+    df[df["geo"].isin(keep)].to_csv(path)
+    return path
+
+
+def run_cli(args: list[str]) -> dict:
+    """Run the CLI in a child process: wall time, peak RSS, the log's lines."""
+    exe = Path(sys.executable).with_name("bayes-mmm")
+    cmd = ["/usr/bin/time", "-v", str(exe), *args]
+    t0 = time.perf_counter()
+    proc = subprocess.run(cmd, capture_output=True, text=True)
+    wall = time.perf_counter() - t0
+    if proc.returncode:
+        raise SystemExit(f"bayes-mmm failed ({proc.returncode}):\n{proc.stderr[-3000:]}")
+    rss = re.search(r"Maximum resident set size \(kbytes\): (\d+)", proc.stderr)
+    return {"wall_seconds": wall, "peak_rss_gb": int(rss.group(1)) / 1e6 if rss else None,
+            "log": proc.stderr}  # fmt: skip
+
+
+def read_back(out: Path) -> dict:
+    """The saved model and CSVs read back, as a user would."""
+    from bayes_mmm.io import load
+
+    t0 = time.perf_counter()
+    fit = load(out / "model.nc")
+    roi = pd.read_csv(out / "roi.csv")
+    contrib = pd.read_csv(out / "contributions.csv")
+    return {"load_seconds": time.perf_counter() - t0, "geos": fit.data.n_geos, "roi": roi,
+            "contributions_rows": len(contrib)}  # fmt: skip
+
+
+def markdown(n_geos: int, sampling: list[str], run: dict, diag: dict, back: dict) -> str:
+    roi = back["roi"]
+    rest = run["wall_seconds"] - diag["sampling_seconds"] - diag.get("compile_seconds", 0)
+    nat = roi[roi["geo"] == "national"]
+    load = os.getloadavg()
+    lines = [
+        HEADER,
+        "",
+        f"`benchmarks/public_data_geo.py`: {n_geos} geos x 156 weeks through `bayes-mmm fit "
+        f"--geo geo --population population --media-exposure ... --organic ... "
+        f"--revenue-per-kpi revenue_per_conversion` ({' '.join(sampling)}); 2-core machine, "
+        f"load average {load[0]:.1f} / {load[1]:.1f} / {load[2]:.1f} (1/5/15 min) at the end, "
+        "other helpers' jobs beside it.",
+        "",
+        f"- end to end (process start to last file): {run['wall_seconds']:.0f} s; peak memory "
+        f"{run['peak_rss_gb']:.2f} GB; compile {diag.get('compile_seconds', 0):.0f} s, "
+        f"sampling {diag['sampling_seconds']:.0f} s, the rest (reading, checks, per-geo "
+        f"analysis, plots, files) {rest:.0f} s",
+        f"- diagnostics: divergences {diag['divergences']}, max r_hat {diag['max_r_hat']:.4f}, "
+        f"min bulk ESS {diag['min_ess_bulk']:.0f}, min tail ESS "
+        f"{diag.get('min_ess_tail', float('nan')):.0f}, {diag['steps_per_draw']:.1f} steps/draw",
+        f"- read back: `bayes_mmm.io.load` {back['load_seconds']:.1f} s ({back['geos']} geos), "
+        f"roi.csv {len(roi)} rows, contributions.csv {back['contributions_rows']} rows",
+        "",
+        "| channel | spend | ROI (conversions / $) | revenue ROI mean [90%] | Meridian |",
+        "|---|---|---|---|---|",
+    ]  # fmt: skip
+    for i, r in enumerate(nat.itertuples(index=False)):
+        if pd.isna(r.roi_mean):
+            lines.append(f"| {r.channel} | organic | - | - | - |")
+            continue
+        ref = MERIDIAN_ROI[i] if n_geos >= 40 and i < 5 else float("nan")
+        lines.append(
+            f"| {r.channel} | {r.spend:,.0f} | {r.roi_mean:.3g} | {r.revenue_roi_mean:.2f} "
+            f"[{r.revenue_roi_lower:.2f}, {r.revenue_roi_upper:.2f}] | {ref:.2f} |"
+        )
+    lines += [
+        "",
+        "Meridian's figures are its own model's (default priors, no organic channel); they are "
+        "a reference for the scale, not truth (the data are simulated without published truth).",
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def write_section(text: str, path: Path = RESULT) -> None:
+    old = path.read_text() if path.exists() else ""
+    head = old.split(HEADER)[0].rstrip("\n")
+    path.write_text((head + "\n\n" if head else "") + text)
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--geos", type=int, default=40)
+    p.add_argument("--chains", type=int, default=4)
+    p.add_argument("--draws", type=int, default=500)
+    p.add_argument("--tune", type=int, default=500)
+    p.add_argument("--out", type=Path)
+    p.add_argument("--result", type=Path, default=RESULT)
+    args = p.parse_args()
+    folder = args.out or Path(tempfile.mkdtemp(prefix="public_geo_"))
+    folder.mkdir(parents=True, exist_ok=True)
+    sampling = ["--chains", str(args.chains), "--draws", str(args.draws), "--tune",
+                str(args.tune), "--seed", "1"]  # fmt: skip
+    out = folder / "fit"
+    run = run_cli(cli_args(subset(args.geos, folder), out, sampling))
+    diag = json.loads((out / "diagnostics.json").read_text())
+    back = read_back(out)
+    write_section(markdown(args.geos, sampling, run, diag, back), args.result)
+    print(json.dumps({k: v for k, v in diag.items() if not isinstance(v, dict)}, default=str))
+    print(f"wall {run['wall_seconds']:.0f} s, peak {run['peak_rss_gb']:.2f} GB")
+
+
+if __name__ == "__main__":
+    main()
