@@ -4,6 +4,8 @@ the geo forward model and, on simulated data, against the known truth."""
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -27,7 +29,9 @@ H = 8
 def geo_fit():
     # the shapes of tests/test_geo_model.py's fit: the compiled model is reused
     sim = bm.simulate(n_weeks=60, n_geos=3, channels=("tv", "search", "social"), seed=4)
-    return bm.fit(sim.to_data(), chains=2, draws=60, tune=80, seed=3, progress=False)
+    with warnings.catch_warnings():  # short chains: plumbing, not health
+        warnings.simplefilter("ignore", bm.SamplingWarning)
+        return bm.fit(sim.to_data(), chains=2, draws=60, tune=80, seed=3, progress=False)
 
 
 def _forward_increment(fit, cells: np.ndarray) -> np.ndarray:

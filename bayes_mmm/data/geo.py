@@ -125,15 +125,17 @@ def _calendar(frame: pd.DataFrame, geo: str, date: str, align: str, unit: str):
     return grid, period, problems, frame
 
 
-def _per_geo_values(frame, geo: str, target: str, channels, population: str | None):
+def _per_geo_values(frame, geo: str, target: str, channels, population: str | None, date: str):
     """Constant target per geo, population per geo; warnings for channels off in a geo."""
     problems, pop = [], None
-    for g, y in frame.groupby(geo, sort=True)[target]:
+    for g, rows in frame.groupby(geo, sort=True):
+        y = rows[target]
         finite = y[np.isfinite(y)]
         if len(finite) > 1 and finite.nunique() == 1:
+            first, last = _iso([rows[date].min(), rows[date].max()])
             problems.append(
                 f"geo '{g}': target column '{target}' is constant ({finite.iloc[0]:g} on every "
-                "date): nothing to explain in that geo; drop the geo"
+                f"date, {first} to {last}): nothing to explain in that geo; drop the geo"
             )
     for c in channels:
         off = [g for g, s in frame.groupby(geo, sort=True)[c] if (s.fillna(0) == 0).all()]
@@ -232,7 +234,7 @@ def validate_geo_frame(
     if not time.problems:
         grid, period, found, frame = _calendar(frame, geo, date, align, unit)
         problems += found
-    found, pop = _per_geo_values(frame, geo, target, channels, population)
+    found, pop = _per_geo_values(frame, geo, target, channels, population, date)
     problems += found
     if grid is not None and callable(min_rows):
         min_rows = min_rows(len(grid) * period, period, len(encoded.columns))
