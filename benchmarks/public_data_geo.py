@@ -1,6 +1,6 @@
 """Meridian's 40-geo sample fitted end to end from the command line, as a user waits.
 
-    .venv/bin/python benchmarks/public_data_geo.py                      # 40 geos, full draws
+    .venv/bin/python benchmarks/public_data_geo.py                      # 40 geos, 4 x 300 draws
     .venv/bin/python benchmarks/public_data_geo.py --geos 6 --draws 200 # quick
 
 Inputs as Meridian's demo uses them: the five channels' impressions as media with their
@@ -61,18 +61,19 @@ def subset(n_geos: int, folder: Path) -> Path:
     return path
 
 
-def run_cli(args: list[str]) -> dict:
-    """Run the CLI in a child process: wall time, peak RSS, the log's lines."""
+def run_cli(args: list[str], log: Path) -> dict:
+    """Run the CLI in a child process (its log streamed to ``log``): wall time, peak RSS."""
     exe = Path(sys.executable).with_name("bayes-mmm")
     cmd = ["/usr/bin/time", "-v", str(exe), *args]
     t0 = time.perf_counter()
-    proc = subprocess.run(cmd, capture_output=True, text=True)
+    with log.open("w") as fh:
+        proc = subprocess.run(cmd, stdout=fh, stderr=subprocess.STDOUT, text=True)
     wall = time.perf_counter() - t0
+    text = log.read_text()
     if proc.returncode:
-        raise SystemExit(f"bayes-mmm failed ({proc.returncode}):\n{proc.stderr[-3000:]}")
-    rss = re.search(r"Maximum resident set size \(kbytes\): (\d+)", proc.stderr)
-    return {"wall_seconds": wall, "peak_rss_gb": int(rss.group(1)) / 1e6 if rss else None,
-            "log": proc.stderr}  # fmt: skip
+        raise SystemExit(f"bayes-mmm failed ({proc.returncode}):\n{text[-3000:]}")
+    rss = re.search(r"Maximum resident set size \(kbytes\): (\d+)", text)
+    return {"wall_seconds": wall, "peak_rss_gb": int(rss.group(1)) / 1e6 if rss else None}
 
 
 def read_back(out: Path) -> dict:
@@ -141,8 +142,8 @@ def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--geos", type=int, default=40)
     p.add_argument("--chains", type=int, default=4)
-    p.add_argument("--draws", type=int, default=500)
-    p.add_argument("--tune", type=int, default=500)
+    p.add_argument("--draws", type=int, default=300)
+    p.add_argument("--tune", type=int, default=300)
     p.add_argument("--out", type=Path)
     p.add_argument("--result", type=Path, default=RESULT)
     args = p.parse_args()
@@ -151,7 +152,7 @@ def main() -> None:
     sampling = ["--chains", str(args.chains), "--draws", str(args.draws), "--tune",
                 str(args.tune), "--seed", "1"]  # fmt: skip
     out = folder / "fit"
-    run = run_cli(cli_args(subset(args.geos, folder), out, sampling))
+    run = run_cli(cli_args(subset(args.geos, folder), out, sampling), folder / "cli.log")
     diag = json.loads((out / "diagnostics.json").read_text())
     back = read_back(out)
     write_section(markdown(args.geos, sampling, run, diag, back), args.result)
