@@ -121,6 +121,8 @@ def test_geo_bounds_syntax_and_scenario(geo_fit, tmp_path):
     assert g1.spend == 0 and g1.vs_current_mean < 0 and g1.prob_positive == 0
     with pytest.raises(ValueError, match="weekly plans of a geo fit"):
         bm.budget.scenario(geo_fit, scale={"tv": 1.1}, horizon=H)
+    with pytest.raises(ValueError, match="plans national fits; on a geo fit use optimize"):
+        bm.budget.frontier(geo_fit, H)
 
 
 def test_cli_optimize_by_geo_and_scenario_on_a_geo_fit(geo_fit, tmp_path):

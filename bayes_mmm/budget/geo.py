@@ -81,7 +81,7 @@ class GeoAllocator(Allocator):
     paid channels (national) or paid (geo, channel) cells (``by_geo``)."""
 
     def __init__(self, fit: MMMFit, horizon: int, objective="mean", *, by_geo=False,
-                 bounds=None, max_change=None, fixed=None, shape=None):  # fmt: skip
+                 bounds=None, max_change=None, fixed=None, shape=None, cells=None):  # fmt: skip
         if fit.data.n_geos < 2:
             raise ValueError("by-geo allocation needs a geo fit (data with --geo)")
         self.fit, self.by_geo, self.shape = fit, by_geo, shape
@@ -91,13 +91,13 @@ class GeoAllocator(Allocator):
         self.geos, self.paid = list(data.geos), [data.channels[i] for i in paid]
         self.cells_current = geo_current(fit, self.horizon)  # (geo, paid channel)
         self.share = geo_shares(fit, self.horizon)
-        cells = geo_response(fit, self.horizon, shape)
+        cells = cells if cells is not None else geo_response(fit, self.horizon, shape)
         if by_geo:
             self.channels = cell_labels(self.geos, self.paid)
             self.current = self.cells_current.ravel()
             args = [_per_cell(v, self.geos, self.paid) for v in (bounds, max_change, fixed)]
             self.lo, self.hi = resolve_bounds(self.channels, self.current, *args)
-            self.national = GeoAllocator(fit, horizon, objective, shape=shape)
+            self.national = GeoAllocator(fit, horizon, objective, shape=shape, cells=cells)
             self._set_response(cells)
         else:
             self.channels = list(self.paid)

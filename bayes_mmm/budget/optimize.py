@@ -81,6 +81,11 @@ class Allocator:
         shape: np.ndarray | None = None,
         response: Response | None = None,
     ):
+        if fit.data.n_geos > 1:
+            raise ValueError(
+                "this budget function plans national fits; on a geo fit use optimize(fit, ...) "
+                "(channel totals split over geos, or by_geo=True) or bayes_mmm.budget.geo"
+            )
         self.fit = fit = paid_only(fit)  # organic channels are not planned
         self.horizon = check_horizon(horizon)
         self.objective = resolve_objective(Objective.parse(objective), fit, self.horizon)
