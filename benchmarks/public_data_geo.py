@@ -68,24 +68,38 @@ def run_cli(args: list[str], log: Path) -> dict:
     t0 = time.perf_counter()
     with log.open("w") as fh:
         proc = subprocess.run(cmd, stdout=fh, stderr=subprocess.STDOUT, text=True)
-    wall = time.perf_counter() - t0
-    text = log.read_text()
     if proc.returncode:
-        raise SystemExit(f"bayes-mmm failed ({proc.returncode}):\n{text[-3000:]}")
+        raise SystemExit(f"bayes-mmm failed ({proc.returncode}):\n{log.read_text()[-3000:]}")
+    return {"wall_seconds": time.perf_counter() - t0, **from_log(log)}
+
+
+def from_log(log: Path) -> dict:
+    """Wall time and peak RSS of the CLI process, as ``/usr/bin/time -v`` logged them."""
+    text = log.read_text()
     rss = re.search(r"Maximum resident set size \(kbytes\): (\d+)", text)
-    return {"wall_seconds": wall, "peak_rss_gb": int(rss.group(1)) / 1e6 if rss else None}
+    wall = re.search(r"Elapsed \(wall clock\) time \(h:mm:ss or m:ss\): ([\d:.]+)", text)
+    parts = [float(x) for x in wall.group(1).split(":")] if wall else [float("nan")]
+    seconds = sum(v * 60**i for i, v in enumerate(reversed(parts)))
+    what = re.search(r"sampling (\d+ chains x \d+ draws \(\+\d+ tune\))", text)
+    return {"wall_seconds": seconds, "peak_rss_gb": int(rss.group(1)) / 1e6 if rss else None,
+            "sampling": what.group(1) if what else ""}  # fmt: skip
 
 
 def read_back(out: Path) -> dict:
     """The saved model and CSVs read back, as a user would."""
+    import arviz as az
+
     from bayes_mmm.io import load
 
     t0 = time.perf_counter()
     fit = load(out / "model.nc")
     roi = pd.read_csv(out / "roi.csv")
     contrib = pd.read_csv(out / "contributions.csv")
-    return {"load_seconds": time.perf_counter() - t0, "geos": fit.data.n_geos, "roi": roi,
-            "contributions_rows": len(contrib)}  # fmt: skip
+    seconds = time.perf_counter() - t0
+    ess = az.ess(fit.posterior, method="bulk")
+    worst = sorted((float(ess[v].min()), v) for v in ess.data_vars)[:3]
+    return {"load_seconds": seconds, "geos": fit.data.n_geos, "roi": roi,
+            "contributions_rows": len(contrib), "lowest_ess": worst}  # fmt: skip
 
 
 def markdown(n_geos: int, sampling: list[str], run: dict, diag: dict, back: dict) -> str:
@@ -98,7 +112,7 @@ def markdown(n_geos: int, sampling: list[str], run: dict, diag: dict, back: dict
         "",
         f"`benchmarks/public_data_geo.py`: {n_geos} geos x 156 weeks through `bayes-mmm fit "
         f"--geo geo --population population --media-exposure ... --organic ... "
-        f"--revenue-per-kpi revenue_per_conversion` ({' '.join(sampling)}); 2-core machine, "
+        f"--revenue-per-kpi revenue_per_conversion` ({run['sampling']}, seed 1); 2-core machine, "
         f"load average {load[0]:.1f} / {load[1]:.1f} / {load[2]:.1f} (1/5/15 min) at the end, "
         "other helpers' jobs beside it.",
         "",
@@ -107,8 +121,9 @@ def markdown(n_geos: int, sampling: list[str], run: dict, diag: dict, back: dict
         f"sampling {diag['sampling_seconds']:.0f} s, the rest (reading, checks, per-geo "
         f"analysis, plots, files) {rest:.0f} s",
         f"- diagnostics: divergences {diag['divergences']}, max r_hat {diag['max_r_hat']:.4f}, "
-        f"min bulk ESS {diag['min_ess_bulk']:.0f}, min tail ESS "
-        f"{diag.get('min_ess_tail', float('nan')):.0f}, {diag['steps_per_draw']:.1f} steps/draw",
+        f"min bulk ESS {diag['min_ess_bulk']:.0f}, "
+        f"{diag['steps_per_draw']:.1f} steps/draw; "
+        "lowest bulk ESS: " + ", ".join(f"{v} {e:.0f}" for e, v in back["lowest_ess"]),
         f"- read back: `bayes_mmm.io.load` {back['load_seconds']:.1f} s ({back['geos']} geos), "
         f"roi.csv {len(roi)} rows, contributions.csv {back['contributions_rows']} rows",
         "",
@@ -146,13 +161,17 @@ def main() -> None:
     p.add_argument("--tune", type=int, default=300)
     p.add_argument("--out", type=Path)
     p.add_argument("--result", type=Path, default=RESULT)
+    p.add_argument("--render", action="store_true", help="only rewrite the section from --out")
     args = p.parse_args()
     folder = args.out or Path(tempfile.mkdtemp(prefix="public_geo_"))
     folder.mkdir(parents=True, exist_ok=True)
     sampling = ["--chains", str(args.chains), "--draws", str(args.draws), "--tune",
                 str(args.tune), "--seed", "1"]  # fmt: skip
     out = folder / "fit"
-    run = run_cli(cli_args(subset(args.geos, folder), out, sampling), folder / "cli.log")
+    if args.render:
+        run = from_log(folder / "cli.log")
+    else:
+        run = run_cli(cli_args(subset(args.geos, folder), out, sampling), folder / "cli.log")
     diag = json.loads((out / "diagnostics.json").read_text())
     back = read_back(out)
     write_section(markdown(args.geos, sampling, run, diag, back), args.result)
