@@ -13,6 +13,7 @@ import pandas as pd
 
 from bayes_mmm.analysis.geo import geo_contributions, geo_roi_table
 from bayes_mmm.analysis.summary import ci, summarise, to_frame
+from bayes_mmm.data.inputs import media_inputs_summary
 from bayes_mmm.export import PLOT_DPI, diagnostics_dict
 from bayes_mmm.io import atomic_path, save, write_csv, write_json
 from bayes_mmm.logs import log
@@ -25,9 +26,17 @@ def geo_result_table(roi_csv: Path) -> str:
     """National ROI per channel (from a written ``roi.csv``), for the terminal."""
     roi = pd.read_csv(roi_csv)
     nat = roi[roi[D.GEO] == "national"]
-    lines = ["channel  ROI (national)  interval"]
+    revenue = "revenue_roi_mean" in nat.columns
+    lines = ["channel  ROI (national)  interval" + ("  revenue ROI  interval" if revenue else "")]
     for r in nat.itertuples(index=False):
-        lines.append(f"{r.channel}  {r.roi_mean:.3g}  [{r.roi_lower:.3g}, {r.roi_upper:.3g}]")
+        if pd.isna(r.roi_mean):
+            lines.append(f"{r.channel}  organic or no spend: no ROI")
+            continue
+        line = f"{r.channel}  {r.roi_mean:.3g}  [{r.roi_lower:.3g}, {r.roi_upper:.3g}]"
+        if revenue:
+            line += (f"  {r.revenue_roi_mean:.3g}  [{r.revenue_roi_lower:.3g}, "
+                     f"{r.revenue_roi_upper:.3g}]")  # fmt: skip
+        lines.append(line)
     return "\n".join(lines)
 
 
@@ -53,6 +62,7 @@ def write_geo_outputs(fit, out_dir: str | Path, ci_prob: float | None = None,
                 "geo_column": fit.data.geo_name,
                 "ci_prob": prob,
                 "not_yet_for_geo_fits": list(NOT_YET),
+                **media_inputs_summary(fit.data),
             },
             out / "fit.json",
         ),

@@ -578,6 +578,100 @@ def report_directory_as_model(c):
     return _report(c, c.tmp), ["is a directory, not a model file"]
 
 
+# ---- geo-level (long) tables ------------------------------------------------------------
+def _geo(c, n_geos: int = 3) -> pd.DataFrame:
+    """The valid table repeated for regions A, B, C (long: one row per region and date),
+    each with its own scale and a population."""
+    parts = []
+    for g, name in enumerate("ABC"[:n_geos]):
+        part = c.frame.copy()
+        part[["sales", "tv", "search"]] *= 1 + 0.5 * g
+        parts.append(part.assign(region=name, pop=1000.0 * (g + 1)))
+    return pd.concat(parts, ignore_index=True)
+
+
+def _geo_fit(c, df: pd.DataFrame, *extra: str) -> list[str]:
+    return c.fit(c.frame_file(df), "--geo", "region", "--population", "pop", *extra)
+
+
+def _day(c, i: int) -> str:
+    return pd.Timestamp(c.frame["date"].iloc[i]).date().isoformat()
+
+
+@case
+def geo_missing_periods(c):
+    df = _geo(c)
+    df = df.drop(index=df.index[(df.region == "B") & df.date.isin(c.frame.date.iloc[[10, 11]])])
+    return _geo_fit(c, df), [f"geo 'B' is missing 2 period(s): dates {_day(c, 10)}, {_day(c, 11)}"]
+
+
+@case
+def geo_duplicate_geo_date_rows(c):
+    df = _geo(c)
+    df = pd.concat([df, df[(df.region == "C") & (df.date == c.frame.date.iloc[5])]])
+    # C's row for that date is line 2 + 120 + 5 = 127; its copy is the last line, 182
+    return _geo_fit(c, df), [
+        f"geo 'C' has duplicate (geo, date) rows: dates {_day(c, 5)} in lines 127, 182"
+    ]
+
+
+@case
+def geo_constant_target(c):
+    df = _geo(c)
+    df.loc[df.region == "A", "sales"] = 500.0
+    return _geo_fit(c, df), [
+        f"geo 'A': target column 'sales' is constant (500 on every date, {_day(c, 0)} to "
+        f"{_day(c, 59)})"
+    ]
+
+
+@case
+def geo_different_date_ranges(c):
+    df = _geo(c)
+    df = df[~((df.region == "C") & df.date.isin(c.frame.date.iloc[:4]))]
+    return _geo_fit(c, df), [
+        "geos cover different date ranges",
+        f"'C' {_day(c, 4)} to {_day(c, 59)}",
+        "--align intersect",
+    ]
+
+
+@case
+def geo_every_problem_at_once(c):
+    df = _geo(c)
+    df.loc[df.region == "A", "sales"] = 500.0
+    df = df.drop(index=df.index[(df.region == "B") & (df.date == c.frame.date.iloc[20])])
+    df.loc[(df.region == "C") & (df.date == c.frame.date.iloc[30]), "pop"] = 1.0
+    df.loc[(df.region == "C") & (df.date == c.frame.date.iloc[31]), "tv"] = -5.0
+    return _geo_fit(c, df), [
+        "geo 'A': target column 'sales' is constant",
+        f"geo 'B' is missing 1 period(s): date {_day(c, 20)}",
+        "geo 'C': population column 'pop' is not constant within the geo",
+        "channel column 'tv' has negative spend in line 152 (-5.0)",  # B lost a row
+    ]
+
+
+@case
+def geo_column_missing(c):
+    return c.fit(c.frame_file(_geo(c)), "--geo", "area"), ["geo column 'area' is not in the table"]
+
+
+@case
+def geo_population_without_geo(c):
+    return c.fit(c.frame_file(_geo(c)), "--population", "pop"), [
+        "population column 'pop' given without a geo column (--geo"
+    ]
+
+
+@case
+def geo_exposure_zero_where_spend(c):
+    df = _geo(c).assign(tv_impressions=lambda d: d.tv * 100)
+    df.loc[65, "tv_impressions"] = 0.0  # region B, line 67
+    return _geo_fit(c, df, "--media-exposure", "tv=tv_impressions"), [
+        "exposure column 'tv_impressions' is 0 in line 67 where 'tv' has spend"
+    ]
+
+
 def _tree(folder: Path) -> dict[str, bytes]:
     if not folder.exists():
         return {}

@@ -81,32 +81,67 @@ def geo_contributions(fit, geo: str | None = None) -> xr.DataArray:
     return _select(_with_national(da, da.sum(D.GEO)), geo).rename("contribution")
 
 
+def _money(data: MMMData) -> np.ndarray:
+    """``(geo + 1, channel)`` window money spend: national row first, then each geo."""
+    per_geo = data.geo_money_spend.sum(axis=1)
+    return np.vstack([per_geo.sum(axis=0), per_geo])
+
+
+def _ratio(num: np.ndarray, spend: np.ndarray) -> np.ndarray:
+    return np.where(spend > 0, num / np.where(spend > 0, spend, 1.0), np.nan)
+
+
+def _roi_array(fit, per_geo: np.ndarray, name: str, geo: str | None) -> xr.DataArray:
+    """``(S, geo, channel)`` window numerator per geo -> ROI with the national row."""
+    data = fit.data
+    money = _money(data)
+    values = _ratio(np.concatenate([per_geo.sum(axis=1, keepdims=True), per_geo], axis=1), money)
+    coords = {D.GEO: [NATIONAL, *data.geos], D.CHANNEL: list(data.channels)}
+    da = unstack(values, fit.posterior, (D.GEO, D.CHANNEL), coords)
+    return _select(da, geo).rename(name)
+
+
 def geo_roi_draws(fit, geo: str | None = None) -> xr.DataArray:
-    """``(chain, draw, geo, channel)`` ROI: window contribution / window spend, per geo and
-    nationally (total over geos / total spend); NaN where a geo never spends on a channel."""
-    media = geo_media_draws(fit).sum(axis=2)  # (S, geo, channel)
-    spend = fit.data.geo_spend.sum(axis=1)
-    per_geo = np.where(spend > 0, media / np.where(spend > 0, spend, 1.0), np.nan)
-    national = media.sum(axis=1) / fit.data.spend.sum(axis=0)
-    coords = {D.GEO: list(fit.data.geos), D.CHANNEL: list(fit.data.channels)}
-    da = unstack(per_geo, fit.posterior, (D.GEO, D.CHANNEL), coords)
-    nat = unstack(national, fit.posterior, (D.CHANNEL,), {D.CHANNEL: coords[D.CHANNEL]})
-    return _select(_with_national(da, nat), geo).rename("roi")
+    """``(chain, draw, geo, channel)`` ROI: window contribution / window money spend, per geo
+    and nationally (total over geos / total spend); NaN where a geo never spends on a channel
+    and for organic channels (no spend)."""
+    return _roi_array(fit, geo_media_draws(fit).sum(axis=2), "roi", geo)
+
+
+def geo_revenue_roi_draws(fit, geo: str | None = None) -> xr.DataArray:
+    """As :func:`geo_roi_draws` in revenue: ``sum_t contribution_gt x revenue_per_kpi_gt``
+    / money spend (needs revenue per KPI)."""
+    rpk = fit.data.geo_revenue_per_kpi
+    if rpk is None:
+        raise ValueError("revenue ROI needs revenue per KPI (revenue_per_kpi=...)")
+    revenue = np.einsum("sgtc,gt->sgc", geo_media_draws(fit), rpk)
+    return _roi_array(fit, revenue, "revenue_roi", geo)
 
 
 def geo_roi_table(fit, ci_prob: float | None = None, geo: str | None = None) -> pd.DataFrame:
     """Rows ``geo, channel, spend, contribution_mean, roi_mean, roi_median, roi_lower,
-    roi_upper``: national rows (geo ``national``) first, then each geo (ROI empty where a geo
-    never spends on the channel)."""
+    roi_upper`` (and ``revenue_roi_mean, revenue_roi_lower, revenue_roi_upper`` with revenue
+    per KPI): national rows (geo ``national``) first, then each geo (ROI empty where a geo
+    never spends on the channel, and for organic channels)."""
+    media = geo_media_draws(fit).sum(axis=2)  # (S, geo, channel)
+    contrib = np.concatenate([media.sum(axis=1, keepdims=True), media], axis=1).mean(axis=0)
     roi = geo_roi_draws(fit)
-    spend = np.vstack([fit.data.spend.sum(axis=0), fit.data.geo_spend.sum(axis=1)])
+    spend = _money(fit.data)
     spend_da = xr.DataArray(spend, dims=(D.GEO, D.CHANNEL), coords={D.GEO: roi[D.GEO]})
-    contrib = (roi.fillna(0.0) * spend_da).mean(D.SAMPLE_DIMS)
     ds = summarise(roi.fillna(0.0), ci_prob, median=True)
-    ds = ds.where(spend_da > 0).assign(spend=spend_da, contribution=contrib)
+    ds = ds.where(roi.notnull().all(D.SAMPLE_DIMS)).assign(
+        spend=spend_da, contribution=(spend_da.dims, contrib)
+    )
     table = to_frame(ds[["spend", "contribution"]])
     table = table.rename(columns={"contribution": "contribution_mean"})
     table = table.merge(to_frame(ds[["mean", "median", "lower", "upper"]], "roi_"))
+    if fit.data.geo_revenue_per_kpi is not None:
+        rev = geo_revenue_roi_draws(fit)
+        rs = summarise(rev.fillna(0.0), ci_prob).where(rev.notnull().all(D.SAMPLE_DIMS))
+        table = table.merge(to_frame(rs[["mean", "lower", "upper"]], "revenue_roi_"))
+    if fit.data.organic:
+        kinds = {c: "organic" if c in fit.data.organic else "paid" for c in fit.data.channels}
+        table["kind"] = table[D.CHANNEL].map(kinds)
     order = {g: i for i, g in enumerate(roi[D.GEO].values)}
     table = table.sort_values([D.GEO], key=lambda s: s.map(order), kind="stable")
     table = table.reset_index(drop=True)

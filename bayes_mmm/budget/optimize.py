@@ -81,6 +81,11 @@ class Allocator:
         shape: np.ndarray | None = None,
         response: Response | None = None,
     ):
+        if fit.data.n_geos > 1:
+            raise ValueError(
+                "this budget function plans national fits; on a geo fit use optimize(fit, ...) "
+                "(channel totals split over geos, or by_geo=True) or bayes_mmm.budget.geo"
+            )
         self.fit = fit = paid_only(fit)  # organic channels are not planned
         self.horizon = check_horizon(horizon)
         self.objective = resolve_objective(Objective.parse(objective), fit, self.horizon)
@@ -88,12 +93,21 @@ class Allocator:
         self.current = current_weekly(fit, self.horizon) * self.horizon
         self.lo, self.hi = resolve_bounds(self.channels, self.current, bounds, max_change, fixed)
         self.shape = shape
-        self.resp = response or build_response(fit, self.horizon, shape)
+        self._set_response(response or build_response(fit, self.horizon, shape))
+
+    def _set_response(self, response) -> None:
+        """The response to optimise, its subset of draws for the grid search and the
+        objective's scale (the current plan's outcome, or its spend if larger)."""
+        self.resp = response
         n = self.resp.n_draws
         idx = np.unique(np.linspace(0, n - 1, min(n, GRID_DRAWS)).round().astype(int))
         self._grid_resp = self.resp.subset(idx)
         y_now = abs(float(self.draws(self.current).mean())) * self.objective.value
         self._f0 = max(y_now, float(self.current.sum()), 1e-12)
+
+    def _weekly_max(self) -> np.ndarray:
+        """Largest weekly spend seen of each decision variable (caps a free budget)."""
+        return self.fit.data.spend.max(axis=0)
 
     # objective over all draws, in total-spend units
     def draws(self, total: np.ndarray) -> np.ndarray:
@@ -113,7 +127,7 @@ class Allocator:
     def _caps(self, budget: float | None) -> np.ndarray:
         if budget is not None:
             return np.minimum(self.hi, budget - (self.lo.sum() - self.lo))
-        seen = self.fit.data.spend.max(axis=0) * self.horizon * EXTRAPOLATION_CAP
+        seen = self._weekly_max() * self.horizon * EXTRAPOLATION_CAP
         return np.where(np.isfinite(self.hi), self.hi, np.maximum(seen, self.lo))
 
     def _grid_start(self, budget: float | None, hi: np.ndarray) -> np.ndarray | None:
@@ -254,6 +268,7 @@ def optimize(
     free_budget: bool = False,
     ci_prob: float | None = None,
     progress: bool = False,
+    by_geo: bool = False,
 ) -> Allocation:
     """Allocate ``budget`` (total spend over the next ``horizon`` periods; default: the current
     plan's total) over channels to maximise ``objective`` over the posterior.
@@ -265,7 +280,21 @@ def optimize(
     ``free_budget``: with ``profit``, choose the budget too (channels without an upper bound are
     capped at ``EXTRAPOLATION_CAP`` x their largest weekly spend in the data).
     The current plan is each channel's mean weekly spend over the last ``horizon`` periods.
+
+    On a geo fit the result is a :class:`~bayes_mmm.budget.geo.GeoAllocation`: channel
+    totals split over geos by their recent shares (default), or every geo x channel cell
+    with ``by_geo=True`` (bounds may then name cells ``"GEO/CHANNEL"``); see
+    :mod:`bayes_mmm.budget.geo`.
     """
+    if fit.data.n_geos > 1:
+        from bayes_mmm.budget.geo import optimize_geo
+
+        return optimize_geo(fit, horizon, budget, by_geo=by_geo, objective=objective,
+                            bounds=bounds, max_change=max_change, fixed=fixed, shape=shape,
+                            free_budget=free_budget, ci_prob=ci_prob,
+                            progress=progress)  # fmt: skip
+    if by_geo:
+        raise ValueError("by_geo needs a geo fit (data with geo=, --geo); this fit is national")
     t0 = time.perf_counter()
     alloc = Allocator(
         fit, horizon, objective, bounds=bounds, max_change=max_change, fixed=fixed, shape=shape

@@ -215,6 +215,12 @@ def scenarios(
     controls: pd.DataFrame | Mapping[str, Sequence[float] | float] | None = None,
 ) -> dict[str, xr.Dataset]:
     """:func:`scenario` of several plans over the same horizon (references computed once)."""
+    if fit.data.n_geos > 1:
+        raise ValueError(
+            "weekly plans of a geo fit are not supported yet: use "
+            "bayes_mmm.budget.geo.geo_scenario (multipliers of the current plan by channel or "
+            "GEO/CHANNEL cell; CLI: scenario --scale) or optimize(fit, ..., by_geo=...)"
+        )
     frames = {k: as_plan(fit, p) for k, p in plans.items()}
     lengths = {len(f) for f in frames.values()}
     if len(lengths) != 1:

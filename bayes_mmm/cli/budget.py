@@ -76,6 +76,19 @@ def register(sub) -> None:
         help="comma-separated channels kept at their current spend; repeatable",
     )
     o.add_argument(
+        "--by-geo",
+        action="store_true",
+        help="geo fits: allocate over every geo x channel cell (default: channel totals, "
+        "split over geos by their recent shares); --bound then takes GEO/CHANNEL=LO:HI",
+    )
+    o.add_argument(
+        "--bounds-file",
+        type=Path,
+        metavar="CSV",
+        help="with --by-geo: limits per cell, columns geo,channel,lower,upper (totals or "
+        "percent changes such as -30%%; an empty geo: every geo's cell of the channel)",
+    )
+    o.add_argument(
         "--frontier-points",
         type=int,
         default=15,
@@ -193,24 +206,18 @@ def run_optimize(args: argparse.Namespace) -> int:
     horizon, ci = check_horizon(args.horizon), _ci(args.ci_prob)
     objective = Objective.parse(args.objective)
     fit = _load(args.model)
+    free, budget = _budget_arg(args, objective)
+    if fit.data.n_geos > 1:
+        from bayes_mmm.cli.budget_geo import run_optimize_geo
+
+        _report(args, run_optimize_geo(args, fit, horizon, budget, free, ci))
+        return 0
+    if args.by_geo or args.bounds_file is not None:
+        raise ValueError("--by-geo and --bounds-file need a geo fit (fitted with --geo)")
     channels = list(fit.data.channels)
     current = current_weekly(fit, horizon) * horizon
     bounds = dict(parse_bound(b, channels, current) for b in args.bound)
     fixed = [c for item in args.fix for c in names(item)]
-    free = False
-    budget = None
-    if args.budget is not None:
-        if args.budget.strip().lower() == "best":
-            if objective.kind != "profit":
-                raise ValueError("--budget best needs a profit objective, e.g. profit:2.5")
-            free = True
-        else:
-            try:
-                budget = float(args.budget)
-            except ValueError:
-                raise ValueError(f"--budget {args.budget!r}: give a number or 'best'") from None
-    if args.frontier_points < 0:
-        raise ValueError("--frontier-points must be >= 0")
     constraints = dict(bounds=bounds, max_change=args.max_change, fixed=fixed or None)
     say(args, f"optimizing {objective.label} over {horizon} weeks")
     alloc = optimize(
@@ -252,6 +259,20 @@ def run_optimize(args: argparse.Namespace) -> int:
             written.append(html)
     _report(args, written)
     return 0
+
+
+def _budget_arg(args: argparse.Namespace, objective) -> tuple[bool, float | None]:
+    """``--budget``: (free budget, amount)."""
+    if args.budget is None:
+        return False, None
+    if args.budget.strip().lower() == "best":
+        if objective.kind != "profit":
+            raise ValueError("--budget best needs a profit objective, e.g. profit:2.5")
+        return True, None
+    try:
+        return False, float(args.budget)
+    except ValueError:
+        raise ValueError(f"--budget {args.budget!r}: give a number or 'best'") from None
 
 
 def _weekly(alloc, fit: MMMFit) -> pd.DataFrame:
@@ -307,6 +328,11 @@ def run_scenario(args: argparse.Namespace) -> int:
     ci = _ci(args.ci_prob)
     fit = _load(args.model)
     horizon = None if args.horizon is None else check_horizon(args.horizon)
+    if fit.data.n_geos > 1:
+        from bayes_mmm.cli.budget_geo import run_scenario_geo
+
+        _report(args, run_scenario_geo(args, fit, horizon, ci))
+        return 0
     if args.plan is None and horizon is None:
         raise ValueError("--scale and --what-if need --horizon WEEKS")
     if args.what_if is not None:

@@ -14,7 +14,7 @@ import pandas as pd
 
 from bayes_mmm.data import calendar as cal
 from bayes_mmm.data.geo import NATIONAL, Panel, validate_geo_frame
-from bayes_mmm.data.inputs import MediaInputs, media_arrays
+from bayes_mmm.data.inputs import MediaInputs, geo_media, media_arrays
 from bayes_mmm.data.lift import LiftTests, parse_lift_tests
 from bayes_mmm.data.problems import DataWarning
 from bayes_mmm.data.read import MAX_FILE_BYTES, read_table
@@ -97,6 +97,21 @@ class MMMData:
         return self.panel.controls if self.panel is not None else self.controls[None]
 
     @property
+    def geo_money_spend(self) -> np.ndarray:
+        """``(geo, date, channel)`` spend in money (0 for organic channels; national data:
+        one geo); ``geo_spend`` is the model's media input."""
+        if self.panel is None:
+            return self.money_spend[None]
+        return self.panel.spend if self.panel.paid_spend is None else self.panel.paid_spend
+
+    @property
+    def geo_revenue_per_kpi(self) -> np.ndarray | None:
+        """``(geo, date)`` revenue per KPI when given (national data: one geo)."""
+        if self.panel is None:
+            return None if self.revenue_per_kpi is None else self.revenue_per_kpi[None]
+        return self.panel.revenue_per_kpi
+
+    @property
     def population(self) -> np.ndarray | None:
         """``(geo,)`` population when given, else None."""
         return self.panel.population if self.panel is not None else None
@@ -136,6 +151,11 @@ class MMMData:
                 target=panel.target[:, sl],
                 spend=panel.spend[:, sl],
                 controls=panel.controls[:, sl],
+                paid_spend=None if panel.paid_spend is None else panel.paid_spend[:, sl],
+                revenue_per_kpi=None
+                if panel.revenue_per_kpi is None
+                else panel.revenue_per_kpi[:, sl],
+                values={k: v[:, sl] for k, v in panel.values.items()},
             )
         return MMMData(
             dates=self.dates[sl],
@@ -368,22 +388,47 @@ def with_calendar(
 
 
 def _from_geo_frame(df, geo, population, align, media, lift_tests, holidays, events, **kw):
-    """A long table (``geo=``) as MMMData; exposure, organic, revenue-per-KPI and calendar
-    inputs are not supported with geos yet (refused, before any work)."""
-    if (
-        media.exposure
-        or media.organic
-        or media.revenue_per_kpi is not None
-        or holidays
-        or (events is not None)
-    ):
+    """A long table (``geo=``) as MMMData, media inputs (exposure, organic, revenue per KPI)
+    read per geo (:func:`bayes_mmm.data.inputs.geo_media`); holidays and events are not
+    supported with geos yet (refused, before any work)."""
+    if holidays or (events is not None):
         raise DataValidationError(
-            ["exposure, organic channels, revenue per KPI, holidays and events are not "
-             "supported with geo data (--geo) yet"]
+            ["holidays and events are not supported with geo data (--geo) yet: give them as "
+             "control columns"]
         )  # fmt: skip
-    panel = validate_geo_frame(df, geo=geo, population=population, align=align, **kw)
-    data = from_panel(panel, geo, kw["date"], kw["target"], kw["channels"])
-    return data.with_lift_tests(lift_tests)
+    early = media.declaration_problems(list(df.columns))
+    early += media.value_problems(df, kw["unit"]) if not early else []
+    kw.pop("channels")  # the media columns are read from media
+    rev = media.revenue_column()
+    try:
+        panel = validate_geo_frame(df, geo=geo, population=population, align=align,
+                                   channels=media.columns, carried=[rev] if rev else [],
+                                   **kw)  # fmt: skip
+    except DataValidationError as err:
+        raise DataValidationError(early + err.problems) from None
+    if early:
+        raise DataValidationError(early)
+    panel, arrays = geo_media(media, panel)
+    data = from_panel(panel, geo, kw["date"], kw["target"], media.modeled)
+    national = dict(
+        paid_spend=None if panel.paid_spend is None else panel.paid_spend.sum(axis=0),
+        cost_per_unit=arrays.cost_per_unit,
+        exposure=dict(media.exposure),
+        organic=tuple(media.organic),
+        revenue_per_kpi=_national_revenue(panel),
+    )
+    return dataclasses.replace(data, **national).with_lift_tests(lift_tests)
+
+
+def _national_revenue(panel: Panel) -> np.ndarray | None:
+    """``(date,)`` national revenue per KPI: each geo's weighted by its outcome."""
+    rpk = panel.revenue_per_kpi
+    if rpk is None:
+        return None
+    weight = np.abs(panel.target)
+    total = weight.sum(axis=0)
+    mean = rpk.mean(axis=0)
+    return np.where(total > 0, (rpk * weight).sum(axis=0) / np.where(total > 0, total, 1), mean)
 
 
 def from_panel(panel: Panel, geo: str, date: str, target: str, channels: Sequence[str]) -> MMMData:

@@ -17,8 +17,8 @@ A channel that never spends in some geo is allowed (its effect there is zero) an
 from __future__ import annotations
 
 import warnings
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -53,6 +53,11 @@ class Panel:
     period_days: int
     categorical: dict
     periods: dict | None
+    # media inputs (bayes_mmm.data.inputs): money spend when ``spend`` holds exposure or
+    # organic channels, revenue per KPI per geo and period; other numeric columns carried
+    paid_spend: np.ndarray | None = None  # (geo, date, channel)
+    revenue_per_kpi: np.ndarray | None = None  # (geo, date)
+    values: Mapping[str, np.ndarray] = field(default_factory=dict)  # (geo, date) each
 
 
 def _iso(dates) -> list[str]:
@@ -120,15 +125,17 @@ def _calendar(frame: pd.DataFrame, geo: str, date: str, align: str, unit: str):
     return grid, period, problems, frame
 
 
-def _per_geo_values(frame, geo: str, target: str, channels, population: str | None):
+def _per_geo_values(frame, geo: str, target: str, channels, population: str | None, date: str):
     """Constant target per geo, population per geo; warnings for channels off in a geo."""
     problems, pop = [], None
-    for g, y in frame.groupby(geo, sort=True)[target]:
+    for g, rows in frame.groupby(geo, sort=True):
+        y = rows[target]
         finite = y[np.isfinite(y)]
         if len(finite) > 1 and finite.nunique() == 1:
+            first, last = _iso([rows[date].min(), rows[date].max()])
             problems.append(
                 f"geo '{g}': target column '{target}' is constant ({finite.iloc[0]:g} on every "
-                "date): nothing to explain in that geo; drop the geo"
+                f"date, {first} to {last}): nothing to explain in that geo; drop the geo"
             )
     for c in channels:
         off = [g for g, s in frame.groupby(geo, sort=True)[c] if (s.fillna(0) == 0).all()]
@@ -156,10 +163,11 @@ def _per_geo_values(frame, geo: str, target: str, channels, population: str | No
     return problems, pop
 
 
-def _values(df, target, channels, population, unit, allow_negative):
+def _values(df, target, channels, population, unit, allow_negative, carried=()):
     out, problems = pd.DataFrame(index=df.index), []
     roles = [("target", target)] + [("channel", c) for c in channels]
     roles += [("population", population)] if population else []
+    roles += [("value", c) for c in carried]
     for role, name in roles:
         values, found = _check_numeric(df[name], name, role, unit)
         problems += found
@@ -194,11 +202,13 @@ def validate_geo_frame(
     freq: str | None = None,
     start_date: str | None = None,
     allow_negative_target: bool = False,
+    carried: Sequence[str] = (),
 ) -> Panel:
     """Check a long table (one row per geo and period) and lay it out as a :class:`Panel`.
 
     Options as :func:`bayes_mmm.data.validate.validate_frame`, plus ``geo``, ``population``
-    and ``align`` (``"error"`` or ``"intersect"``). Raises ``DataValidationError`` listing
+    and ``align`` (``"error"`` or ``"intersect"``); ``carried``: further numeric columns
+    (checked for numbers only) laid out in ``Panel.values``. Raises ``DataValidationError`` listing
     every problem found, each naming its geo, dates and rows.
     """
     problems = check_columns(list(df.columns), date, target, list(channels), list(controls))
@@ -213,7 +223,9 @@ def validate_geo_frame(
     )
     problems += time.problems
     frame = pd.DataFrame({geo: df[geo].astype(str), date: time.dates}, index=df.index)
-    values, found = _values(df, target, channels, population, unit, allow_negative_target)
+    carried = [c for c in carried if c not in (target, *channels, population)]
+    values, found = _values(df, target, channels, population, unit, allow_negative_target,
+                            carried)  # fmt: skip
     encoded, encodings, found_c = _controls(df, controls, categorical, unit)
     problems += found + found_c
     frame = pd.concat([frame, values, encoded], axis=1)
@@ -222,7 +234,7 @@ def validate_geo_frame(
     if not time.problems:
         grid, period, found, frame = _calendar(frame, geo, date, align, unit)
         problems += found
-    found, pop = _per_geo_values(frame, geo, target, channels, population)
+    found, pop = _per_geo_values(frame, geo, target, channels, population, date)
     problems += found
     if grid is not None and callable(min_rows):
         min_rows = min_rows(len(grid) * period, period, len(encoded.columns))
@@ -234,10 +246,10 @@ def validate_geo_frame(
     if problems:
         raise DataValidationError(problems)
     return _panel(frame, grid, geo, date, target, channels, list(encoded.columns), pop, period,
-                  encodings, time.periods)  # fmt: skip
+                  encodings, time.periods, carried)  # fmt: skip
 
 
-def _panel(frame, grid, geo, date, target, channels, controls, pop, period, enc, periods):
+def _panel(frame, grid, geo, date, target, channels, controls, pop, period, enc, periods, carried):
     frame = frame.sort_values([geo, date], kind="stable")
     geos = tuple(sorted(frame[geo].unique()))
     n_g, n_t = len(geos), len(grid)
@@ -256,4 +268,5 @@ def _panel(frame, grid, geo, date, target, channels, controls, pop, period, enc,
         period_days=int(period),
         categorical=enc,
         periods=periods,
+        values={c: cube([c])[..., 0] for c in carried},
     )

@@ -157,6 +157,33 @@ def media_arrays(inputs: MediaInputs, clean: pd.DataFrame, revenue: pd.Series | 
     return MediaArrays(spend, paid_spend, cpu, rev)
 
 
+def geo_media(inputs: MediaInputs, panel):
+    """A geo panel whose ``spend`` holds the media columns ``inputs.columns`` -> the panel
+    with the model's media input per geo (exposure at the national average cost per unit,
+    as :func:`media_arrays`), ``paid_spend`` and ``revenue_per_kpi`` per geo; and the
+    :class:`MediaArrays` of all geo-periods stacked (its ``cost_per_unit``)."""
+    import dataclasses
+
+    n_g, n_t, _ = panel.spend.shape
+    flat = pd.DataFrame(panel.spend.reshape(n_g * n_t, -1), columns=inputs.columns)
+    col = inputs.revenue_column()
+    revenue = None if col is None else pd.Series(panel.values[col].reshape(-1))
+    arrays = media_arrays(inputs, flat, revenue)
+
+    def cube(a):
+        return None if a is None else np.ascontiguousarray(a.reshape(n_g, n_t, *a.shape[1:]))
+
+    values = {k: v for k, v in panel.values.items() if k != col}
+    out = dataclasses.replace(
+        panel,
+        spend=cube(arrays.spend),
+        paid_spend=cube(arrays.paid_spend),
+        revenue_per_kpi=cube(arrays.revenue_per_kpi),
+        values=values,
+    )
+    return out, arrays
+
+
 def cost_per_unit_table(data, freq: str = "QS") -> pd.DataFrame:
     """Observed cost per unit of exposure of each exposure channel per quarter (``freq``):
     ``channel, period, spend, exposure, cost_per_unit, ratio_to_average`` with the window's

@@ -9,7 +9,8 @@ Groups (all with named dims):
   control) in the user's units; ``paid_spend`` (money spend, when a channel is given as
   exposure or organic) and ``revenue_per_kpi`` (date) when given; the scales
   (``target_scale``, ``spend_scale``, ``control_mean``, ``control_sd``); geo fits also
-  ``geo_spend``, ``geo_controls``, ``population`` by geo.
+  ``geo_spend``, ``geo_controls``, ``population`` by geo, and ``geo_paid_spend``,
+  ``geo_revenue_per_kpi`` when the media inputs have them.
 - root attributes: the model spec, the resolved priors and the data's column names (and its
   lift tests, if any) as JSON;
   the unit of scaled spend (``bayes_mmm_spend_unit``; files in another unit are refused).
@@ -35,6 +36,7 @@ from bayes_mmm.model import dims as D
 GEO_SPEND, GEO_CONTROLS, GEO_OBS, POPULATION = "geo_spend", "geo_controls", "y_geo", "population"
 PAID_SPEND = "paid_spend"  # (date, channel) money spend of exposure/organic fits
 REVENUE_PER_KPI = "revenue_per_kpi"  # (date,)
+GEO_PAID_SPEND, GEO_REVENUE = "geo_paid_spend", "geo_revenue_per_kpi"  # geo fits' media inputs
 
 
 def data_groups(data: MMMData, scales: Scales) -> dict[str, xr.Dataset]:
@@ -70,6 +72,10 @@ def data_groups(data: MMMData, scales: Scales) -> dict[str, xr.Dataset]:
         )
         if data.population is not None:
             constant = constant.assign({POPULATION: ((D.GEO,), data.population)})
+        if data.panel.paid_spend is not None:
+            constant[GEO_PAID_SPEND] = ((D.GEO, D.DATE, D.CHANNEL), data.panel.paid_spend)
+        if data.panel.revenue_per_kpi is not None:
+            constant[GEO_REVENUE] = ((D.GEO, D.DATE), data.panel.revenue_per_kpi)
         observed = observed.assign_coords(geo).assign({GEO_OBS: ((D.GEO, D.DATE), data.geo_target)})
     return {"constant_data": constant, "observed_data": observed}
 
@@ -93,6 +99,8 @@ def _panel(meta: dict, const: xr.Dataset, obs: xr.Dataset, dates: pd.DatetimeInd
         period_days=int(meta["period_days"]),
         categorical=meta.get("categorical", {}),
         periods=meta.get("periods"),
+        paid_spend=_optional(const, GEO_PAID_SPEND, (n_g, n_t, len(meta["channels"]))),
+        revenue_per_kpi=_optional(const, GEO_REVENUE, (n_g, n_t)),
     )
 
 
