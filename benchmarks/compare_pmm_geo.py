@@ -331,6 +331,7 @@ def main(argv=None) -> int:
     p.add_argument("--timeout", type=int, default=1800, help="seconds per fit")
     p.add_argument("--draws", type=int, default=DRAWS, help="per chain (smoke runs only)")
     p.add_argument("--tune", type=int, default=TUNE)
+    p.add_argument("--append", action="store_true", help="add to the rows of an earlier run")
     args = p.parse_args(argv)
     if args.worker:
         print("RESULT " + json.dumps(worker_pmm(json.loads(Path(args.spec).read_text()))))
@@ -344,7 +345,8 @@ def main(argv=None) -> int:
     pmm_python = ensure_pmm_venv(PMM_REQUIREMENTS) if "pmm_geo" in models else None
     tmp = args.out / "tmp" / "compare_geo"
     caches = args.out / "tmp" / "caches_geo"
-    shutil.rmtree(caches, ignore_errors=True)
+    if not args.append:
+        shutil.rmtree(caches, ignore_errors=True)
     tmp.mkdir(parents=True, exist_ok=True)
     envs = _envs(caches)
     seeds = list(range(args.first_seed, args.first_seed + args.seeds))
@@ -358,7 +360,10 @@ def main(argv=None) -> int:
         "versions_bmm": versions(sys.executable, ["bayes-mmm", *stack]),
         "versions_pmm": versions(pmm_python, ["pymc-marketing", *stack]) if pmm_python else {},
     }
-    rows, csv_path = [], args.out / "compare_pmm_geo.csv"
+    csv_path = args.out / "compare_pmm_geo.csv"
+    rows = pd.read_csv(csv_path).to_dict("records") if args.append and csv_path.exists() else []
+    if rows:
+        info["seeds"] = sorted({int(r["seed"]) for r in rows} | set(seeds))
     for n_geos in [int(g) for g in args.geos.split(",")]:
         for i, seed in enumerate(seeds):
             spec = {**make_dataset(n_geos, seed, tmp), "run_seed": seed + 1}
