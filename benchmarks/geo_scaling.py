@@ -40,12 +40,12 @@ FULL_ITER = 2000  # 1000 tune + 1000 draws, the default fit
 # name: (geos, channels, draws, tune)
 CELLS = {
     "1x4": (1, 4, 1000, 1000),
-    "8x4": (8, 4, 1000, 1000),
-    "20x4": (20, 4, 300, 300),
-    "50x4": (50, 4, 200, 200),
-    "8x10": (8, 10, 300, 300),
-    "8x30": (8, 30, 200, 200),
-    "50x30": (50, 30, 100, 150),
+    "8x4": (8, 4, 500, 500),
+    "20x4": (20, 4, 200, 200),
+    "50x4": (50, 4, 150, 150),
+    "8x10": (8, 10, 200, 200),
+    "8x30": (8, 30, 100, 100),
+    "50x30": (50, 30, 100, 100),
 }
 
 
@@ -61,7 +61,9 @@ def worker(cfg: dict) -> dict:
 
     import numpy as np
 
+    from bayes_mmm.analysis.contributions import contributions
     from bayes_mmm.analysis.geo import geo_contributions, geo_roi_draws
+    from bayes_mmm.analysis.roi import roi_draws
     from bayes_mmm.data.simulate_geo import simulate_geo
     from bayes_mmm.inference.fit import fit
     from bayes_mmm.model.build import build_model, check_rows, resolve_priors
@@ -79,6 +81,8 @@ def worker(cfg: dict) -> dict:
     model = build_model(data, spec, resolve_priors(data, spec))
     t_build = time.perf_counter() - t1
     n_free = int(sum(np.prod(v.shape.eval()) if v.ndim else 1 for v in model.free_RVs))
+    if cfg.get("grad_only"):
+        return {"n_free": n_free, "t_data": t_data, "t_build": t_build, **_grad_time(model)}
     del model
     t2 = time.perf_counter()
     with warnings.catch_warnings():
@@ -88,13 +92,15 @@ def worker(cfg: dict) -> dict:
     t_fit = time.perf_counter() - t2
     rss_fit = _rss_mb()
     t3 = time.perf_counter()
-    roi = geo_roi_draws(res)
-    nat = roi.sel(geo="national")
+    if g == 1:  # a national fit: the national analysis (analysis.geo needs a geo axis)
+        nat = roi_draws(res)
+    else:
+        nat = geo_roi_draws(res).sel(geo="national")
     lo, hi = (nat.quantile(q, dim=("chain", "draw")).values for q in (0.05, 0.95))
     mean = nat.mean(("chain", "draw")).values
     t_roi = time.perf_counter() - t3
     t4 = time.perf_counter()
-    contrib = geo_contributions(res)
+    contrib = contributions(res) if g == 1 else geo_contributions(res)
     contrib.mean(("chain", "draw"))
     contrib.quantile([0.05, 0.95], dim=("chain", "draw"))
     del contrib
@@ -121,6 +127,28 @@ def worker(cfg: dict) -> dict:
     }
 
 
+def _grad_time(model, n: int = 20) -> dict:
+    """Compile the model's log density and gradient (pytensor, one core) and time ``n``
+    evaluations at the initial point: for cells too big to sample here."""
+    import pytensor
+
+    t0 = time.perf_counter()
+    logp = model.logp()
+    fn = model.compile_fn([logp, *pytensor.grad(logp, model.value_vars)])
+    point = model.initial_point()
+    fn(point)
+    t_compile = time.perf_counter() - t0
+    t1 = time.perf_counter()
+    for _ in range(n):
+        fn(point)
+    return {
+        "t_compile": t_compile,
+        "ms_per_grad_direct": 1e3 * (time.perf_counter() - t1) / n,
+        "rss_fit_mb": _rss_mb(),
+        "rss_peak_mb": _rss_mb(),
+    }
+
+
 def run(cfg: dict, timeout: int) -> dict:
     t0 = time.perf_counter()
     cmd = [sys.executable, __file__, "--worker", json.dumps(cfg)]
@@ -136,7 +164,7 @@ def run(cfg: dict, timeout: int) -> dict:
 
 def derive(row: dict) -> dict:
     """Per-iteration and per-gradient times, and the 4 x 1000 (+1000) extrapolations."""
-    if "error" in row and isinstance(row["error"], str):
+    if ("error" in row and isinstance(row["error"], str)) or "ms_per_grad_direct" in row:
         return row
     iters = row["draws"] + row["tune"]
     busy = min(CHAINS, os.cpu_count() or 1)
@@ -154,6 +182,7 @@ def derive(row: dict) -> dict:
 TIME_COLUMNS = [
     "geos", "channels", "cells", "draws", "tune", "t_process", "t_data", "t_build",
     "t_compile", "t_sample", "t_roi", "t_contributions", "s_per_iter", "ms_per_grad",
+    "ms_per_grad_direct",
     "t_sample_full_est", "load_before", "load",
 ]  # fmt: skip
 FIT_COLUMNS = [
@@ -203,6 +232,7 @@ def main(argv=None) -> int:
     p.add_argument("--weeks", type=int, default=208)
     p.add_argument("--sampler", default="nutpie")
     p.add_argument("--draws", type=int, help="override every cell's draws (and tune)")
+    p.add_argument("--grad-only", action="store_true", help="time the gradient, no sampling")
     p.add_argument("--timeout", type=int, default=3000)
     p.add_argument("--out", type=Path, default=HERE / "results")
     p.add_argument("--name", default="geo_scaling")
@@ -222,7 +252,7 @@ def main(argv=None) -> int:
         if args.draws:
             draws = tune = args.draws
         cfg = {"geos": g, "channels": c, "weeks": args.weeks, "draws": draws, "tune": tune,
-               "sampler": args.sampler}  # fmt: skip
+               "sampler": args.sampler, "grad_only": args.grad_only}  # fmt: skip
         before = load()
         row = derive({**cfg, **run(cfg, args.timeout), "load_before": before, "load": load()})
         rows.append(row)
