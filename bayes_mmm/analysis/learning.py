@@ -20,12 +20,12 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-import pymc as pm
 import xarray as xr
 
 from bayes_mmm.analysis.summary import eti_bounds
 from bayes_mmm.inference.fit import MMMFit
 from bayes_mmm.model import dims as D
+from bayes_mmm.model.priors import draw_many
 from bayes_mmm.model.spec import ModelSpec
 
 BASELINE_PARAMS = (D.INTERCEPT, D.TREND, D.SEASONALITY, D.CONTROL_COEF, D.SIGMA, D.NU)
@@ -39,14 +39,9 @@ def prior_draws(fit: MMMFit, draws: int = 4000, seed: int | None = 0) -> xr.Data
     post = fit.posterior
     compared = (*fit.spec.channel_params, *BASELINE_PARAMS)
     names = [n for n in compared if n in post and n in fit.priors]
-    rvs = []
-    for name in names:
-        prior = fit.priors[name]
-        shape = (draws, *[post.sizes[d] for d in post[name].dims[2:]])
-        kwargs = {k: np.asarray(v, dtype=float) for k, v in prior.params.items()}
-        rvs.append(getattr(pm, prior.dist).dist(**kwargs, size=shape))
-    values = pm.draw(rvs, random_seed=seed)
-    values = values if isinstance(values, list) else [values]
+    shapes = {n: (draws, *[post.sizes[d] for d in post[n].dims[2:]]) for n in names}
+    drawn = draw_many({n: (fit.priors[n], shapes[n]) for n in names}, seed=seed)
+    values = [drawn[n] for n in names]
     out = {}
     for name, v in zip(names, values, strict=True):
         dims = post[name].dims

@@ -14,6 +14,7 @@ import numpy as np
 
 from bayes_mmm._lazy import lazy_module
 from bayes_mmm.model.distributions import CONTINUOUS
+from bayes_mmm.model.prior_numpy import draw_numpy
 
 pm = lazy_module("pymc")  # imported when a prior is drawn or added to a model, not to check one
 
@@ -121,7 +122,11 @@ class Prior:
         return getattr(pm, self.dist)(name, **self._kwargs(), dims=dims)
 
     def sample(self, shape: tuple[int, ...], seed: int | None = 0) -> np.ndarray:
-        """Draw prior samples (numpy), ``shape`` = sample shape + parameter shape."""
+        """Draw prior samples (numpy), ``shape`` = sample shape + parameter shape (numpy's
+        generators for the common families, PyMC's for the others)."""
+        values = draw_numpy(self.dist, self.params, shape, np.random.default_rng(seed))
+        if values is not None:
+            return values
         rv = getattr(pm, self.dist).dist(**self._kwargs(), size=shape)
         return np.asarray(pm.draw(rv, random_seed=seed), dtype=float)
 
@@ -198,10 +203,16 @@ def check_support(prior: Prior, name: str, lower: float | None, upper: float | N
         raise ValueError(f"prior {prior!r} for '{name}' gives values outside {span}")
 
 
-def draw_many(items: dict[str, tuple[Prior, tuple[int, ...]]], seed: int = 0) -> dict:
-    """Prior draws for several priors at once (one compiled sampler: much faster)."""
+def draw_many(items: dict[str, tuple[Prior, tuple[int, ...]]], seed: int | None = 0) -> dict:
+    """Prior draws for several priors at once: numpy's generators when every family has
+    one (:mod:`.prior_numpy`), else one compiled PyMC sampler for all."""
+    rng = np.random.default_rng(seed)
+    out = {k: draw_numpy(p.dist, p.params, shape, rng) for k, (p, shape) in items.items()}
+    if all(v is not None for v in out.values()):
+        return out
     rvs = [getattr(pm, p.dist).dist(**p._kwargs(), size=shape) for p, shape in items.values()]
     values = pm.draw(rvs, random_seed=seed)
+    values = values if isinstance(values, list) else [values]
     return {k: np.asarray(v, dtype=float) for k, v in zip(items, values, strict=True)}
 
 
