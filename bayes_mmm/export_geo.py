@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from bayes_mmm.analysis.geo import geo_contributions, geo_roi_table
-from bayes_mmm.analysis.summary import ci, summarise, to_frame
+from bayes_mmm.analysis.geo import geo_contribution_summary, geo_roi_table
+from bayes_mmm.analysis.summary import ci, to_frame
 from bayes_mmm.data.inputs import media_inputs_summary
 from bayes_mmm.export import PLOT_DPI, diagnostics_dict
 from bayes_mmm.io import atomic_path, save, write_csv, write_json
@@ -51,8 +51,8 @@ def write_geo_outputs(fit, out_dir: str | Path, ci_prob: float | None = None,
         log.info("analysing the posterior per geo: contributions and ROI (%d geos)",
                  fit.data.n_geos)  # fmt: skip
     roi = geo_roi_table(fit, prob)
-    contrib = geo_contributions(fit)
-    table = to_frame(summarise(contrib, prob))
+    contrib, fitted = geo_contribution_summary(fit, prob)
+    table = to_frame(contrib)
     written += [
         write_csv(roi, out / "roi.csv"),
         write_csv(table, out / "contributions.csv"),
@@ -72,7 +72,7 @@ def write_geo_outputs(fit, out_dir: str | Path, ci_prob: float | None = None,
         from bayes_mmm.plots.geo import plot_geo_fit, plot_geo_roi
 
         figures = {
-            "geo_fit": plot_geo_fit(fit, prob, contrib),
+            "geo_fit": plot_geo_fit(fit, prob, fitted),
             "geo_roi": plot_geo_roi(fit, prob, roi),
         }
         for name, fig in figures.items():

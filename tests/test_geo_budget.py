@@ -182,7 +182,7 @@ def test_by_geo_plan_moves_budget_to_cells_with_higher_true_marginal_roi():
     horizon = 13
     cur = geo_current(fit, horizon)
     by_geo = optimize(fit, horizon, by_geo=True, max_change=0.5)
-    national = optimize(fit, horizon)
+    national = optimize(fit, horizon, max_change=0.5)  # the same bounds: a feasible by-geo plan
     rec = (
         by_geo.table[by_geo.table.geo != "national"]
         .pivot(index="geo", columns="channel", values="recommended_spend")

@@ -117,3 +117,48 @@ def test_geo_priors_are_configurable(geo_sim):
     data = geo_sim.to_data()
     priors = resolve_priors(data, spec)
     assert priors[D.ROI_GEO_SD].params["sigma"] == 0.05
+
+
+def test_summaries_by_geo_chunks_equal_the_full_draws(geo_fit, monkeypatch):
+    import bayes_mmm.analysis.geo as geo_analysis
+    from bayes_mmm.analysis.summary import summarise
+
+    full = summarise(geo_contributions(geo_fit), 0.9)
+    roi = geo_roi_draws(geo_fit)
+    monkeypatch.setattr(geo_analysis, "CHUNK_CELLS", 1)  # one geo per chunk
+    contrib, fitted = geo_analysis.geo_contribution_summary(geo_fit, 0.9)
+    for stat in ("mean", "lower", "upper"):
+        np.testing.assert_allclose(contrib[stat], full[stat].transpose(*contrib[stat].dims))
+    mu = summarise(geo_contributions(geo_fit).sum(D.COMPONENT), 0.9)
+    np.testing.assert_allclose(fitted["upper"], mu["upper"].transpose(*fitted["upper"].dims))
+    np.testing.assert_allclose(geo_roi_draws(geo_fit), roi)
+
+
+def test_geo_analysis_of_a_national_fit_is_the_national_answer(demo_fit):
+    roi = geo_roi_draws(demo_fit)
+    assert list(roi[D.GEO].values) == ["national"]  # the one geo is the nation: once
+    expected = demo_fit.posterior[D.ROI].values
+    np.testing.assert_allclose(roi.sel(geo="national").values, expected, rtol=1e-9)
+    contrib = geo_contributions(demo_fit, geo="national")
+    from bayes_mmm.analysis.contributions import contributions
+
+    national = contributions(demo_fit).sum("component")
+    total = contrib.sum(D.COMPONENT).transpose(*national.dims)
+    np.testing.assert_allclose(total.values, national.values, rtol=1e-9)
+    table = geo_roi_table(demo_fit)
+    assert list(table.geo) == ["national"] * demo_fit.data.n_channels
+
+
+def test_simulate_passes_geo_options_on():
+    import bayes_mmm as bm
+
+    def common(share: float) -> float:  # mean correlation of tv spend across geos
+        sim = bm.simulate(n_weeks=104, n_geos=6, channels=("tv", "search"), seed=2,
+                          national_share=share)  # fmt: skip
+        tv = sim.frame.pivot(index="date", columns="geo", values="tv").to_numpy()
+        corr = np.corrcoef(np.log(tv).T)
+        return corr[np.triu_indices_from(corr, 1)].mean()
+
+    assert common(0.9) > common(0.1) + 0.3
+    with pytest.raises(ValueError, match="national_share: geo data only"):
+        bm.simulate(n_weeks=60, national_share=0.5)

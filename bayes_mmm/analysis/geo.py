@@ -7,6 +7,9 @@ national rows come first, then every geo.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, replace
+
 import numpy as np
 import pandas as pd
 import xarray as xr
@@ -17,19 +20,67 @@ from bayes_mmm.data.geo import NATIONAL
 from bayes_mmm.inference.idata import stacked, unstack
 from bayes_mmm.model import dims as D
 from bayes_mmm.model.forward import BETA
-from bayes_mmm.model.geo import GeoScales, make_geo_design
+from bayes_mmm.model.geo import ROI_GEO, GeoDesign, GeoScales, make_geo_design
 from bayes_mmm.model.geo_forward import GeoForward
 from bayes_mmm.model.spec import ModelSpec
 
+CHUNK_CELLS = 40_000_000  # values per geo chunk of (sample, geo, date, component) arrays
+
+
+def _draws(posterior: xr.Dataset, n_geos: int) -> tuple[dict[str, np.ndarray], dict[str, int]]:
+    """Stacked draws with a geo axis on every geo-level variable (a national fit's variables
+    carry none: its intercept and ROI gain one) and each such variable's geo axis."""
+    draws = stacked(posterior, list(posterior.data_vars))
+    axes = {}
+    for name, da in posterior.data_vars.items():
+        if D.GEO in da.dims:
+            axes[name] = 1 + [d for d in da.dims if d not in D.SAMPLE_DIMS].index(D.GEO)
+    if n_geos == 1 and D.GEO not in posterior.dims:
+        draws[D.INTERCEPT] = draws[D.INTERCEPT].reshape(-1, 1)
+        draws.setdefault(ROI_GEO, draws[D.ROI][:, None, :])
+        axes.update({D.INTERCEPT: 1, ROI_GEO: 1})
+        if BETA in draws:
+            draws[BETA], axes[BETA] = draws[BETA][:, None, :], 1
+    return draws, axes
+
 
 def geo_forward(posterior: xr.Dataset, data: MMMData, spec: ModelSpec) -> GeoForward:
-    """The geo forward model at the draws of ``posterior``."""
-    draws = stacked(posterior, list(posterior.data_vars))
+    """The geo forward model at the draws of ``posterior`` (national fits too: one geo)."""
+    draws, _ = _draws(posterior, data.n_geos)
     return GeoForward(spec, GeoScales.from_data(data), draws)
 
 
-def _forward(fit) -> GeoForward:
-    return geo_forward(fit.posterior, fit.data, fit.spec)
+@dataclass(frozen=True)
+class _Chunk:
+    """The forward model and design restricted to the geos ``idx``."""
+
+    idx: np.ndarray
+    fwd: GeoForward
+    design: GeoDesign
+    spend: np.ndarray  # (g, date, channel) user units
+    controls: np.ndarray  # (g, date, control) raw
+
+
+def _chunks(fit, width: int | None = None) -> Iterator[_Chunk]:
+    """The fit's geos in chunks of ``width`` (default: ``CHUNK_CELLS`` values per chunk)."""
+    data, spec = fit.data, fit.spec
+    draws, axes = _draws(fit.posterior, data.n_geos)
+    scales = GeoScales.from_data(data)
+    design = make_geo_design(data, spec, scales)
+    n_sample = len(next(iter(draws.values())))
+    cells = n_sample * data.n_dates * (data.n_channels + len(data.control_names) + 4)
+    width = width or max(1, CHUNK_CELLS // cells)
+    for lo in range(0, data.n_geos, width):
+        idx = np.arange(lo, min(lo + width, data.n_geos))
+        sub = {k: v.take(idx, axis=axes[k]) if k in axes else v for k, v in draws.items()}
+        sub_scales = replace(scales, target=scales.target[idx], size=scales.size[idx])
+        sub_design = replace(
+            design, x_lagged=design.x_lagged[:, idx], spend_total=design.spend_total[idx],
+            controls=design.controls[idx], target=design.target[idx],
+            target_scale=design.target_scale[idx],
+        )  # fmt: skip
+        yield _Chunk(idx, GeoForward(spec, sub_scales, sub), sub_design, data.geo_spend[idx],
+                     data.geo_controls[idx])  # fmt: skip
 
 
 def _select(da: xr.DataArray, geo: str | None) -> xr.DataArray:
@@ -40,51 +91,118 @@ def _select(da: xr.DataArray, geo: str | None) -> xr.DataArray:
     return da.sel({D.GEO: geo})
 
 
+def _has_total(data: MMMData) -> bool:
+    """Whether outputs gain a national total row (not when the one geo is the nation)."""
+    return tuple(data.geos) != (NATIONAL,)
+
+
+def _out_geos(data: MMMData) -> list[str]:
+    """Geo labels of the outputs: the national total first (once), then every geo."""
+    return [NATIONAL, *data.geos] if _has_total(data) else [NATIONAL]
+
+
+def _with_total(data: MMMData, per_geo: np.ndarray, axis: int) -> np.ndarray:
+    """``per_geo`` with the sum over geos (along ``axis``) first, where outputs have one."""
+    if not _has_total(data):
+        return per_geo
+    return np.concatenate([per_geo.sum(axis=axis, keepdims=True), per_geo], axis=axis)
+
+
 def _with_national(da: xr.DataArray, national: xr.DataArray) -> xr.DataArray:
+    if list(da[D.GEO].values) == [NATIONAL]:
+        return da
     national = national.expand_dims({D.GEO: [NATIONAL]})
     out = xr.concat([national, da], dim=D.GEO)
     return out.transpose(*D.SAMPLE_DIMS, D.GEO, ...)
 
 
+def _media(chunk: _Chunk) -> np.ndarray:
+    """Channel contributions ``(sample, g, date, channel)`` of one chunk's geos."""
+    fwd = chunk.fwd
+    beta = fwd.draws[BETA] if BETA in fwd.draws else fwd.beta(chunk.spend)
+    return fwd.media(chunk.spend, beta)
+
+
 def geo_media_draws(fit) -> np.ndarray:
     """Channel contributions ``(sample, geo, date, channel)`` over the fit window."""
-    beta = stacked(fit.posterior, [BETA])[BETA]
-    return _forward(fit).media(fit.data.geo_spend, beta)
+    return np.concatenate([_media(c) for c in _chunks(fit)], axis=1)
+
+
+def component_names(data: MMMData, parts: Iterable[str]) -> list[str]:
+    """Contribution components in output order: baseline terms, each control, each channel."""
+    terms = [name for name in parts if name != D.CONTROL]
+    return terms + list(data.control_names) + list(data.channels)
+
+
+def _parts(chunk: _Chunk, data: MMMData) -> tuple[list[str], np.ndarray]:
+    """Component names and contributions ``(sample, g, date, component)`` of one chunk."""
+    fwd = chunk.fwd
+    parts = fwd.baseline(chunk.design)
+    arrays = [values for name, values in parts.items() if name != D.CONTROL]
+    if D.CONTROL in parts:  # per control: coefficient x raw control
+        sd = np.where(fwd.scales.control_sd > 0, fwd.scales.control_sd, 1.0)
+        coef = fwd.draws[D.CONTROL_COEF] / sd
+        target = fwd.scales.target[None, :, None]
+        arrays += [coef[:, k, None, None] * chunk.controls[None, ..., k] * target
+                   for k in range(len(data.control_names))]  # fmt: skip
+    media = _media(chunk)
+    arrays += [media[..., c] for c in range(data.n_channels)]
+    return component_names(data, parts), np.stack(arrays, axis=-1)
 
 
 def geo_contributions(fit, geo: str | None = None) -> xr.DataArray:
     """``(chain, draw, geo, date, component)`` in the user's units; geo ``national`` is the
-    sum over geos. Components sum to each geo's modeled mean, draw by draw."""
+    sum over geos. Components sum to each geo's modeled mean, draw by draw. Holds every
+    draw of every cell: for many geos use :func:`geo_contribution_summary`."""
     data = fit.data
-    fwd = _forward(fit)
-    design = make_geo_design(data, fit.spec)
-    parts = fwd.baseline(design)
-    media = geo_media_draws(fit)
-    names, arrays = [], []
-    for name, values in parts.items():
-        if name == D.CONTROL:
-            continue
-        names.append(name)
-        arrays.append(values)
-    if D.CONTROL in parts:  # per control: coefficient x raw control
-        sd = np.where(fwd.scales.control_sd > 0, fwd.scales.control_sd, 1.0)
-        coef = fwd.draws[D.CONTROL_COEF] / sd
-        for k, name in enumerate(data.control_names):
-            names.append(name)
-            raw = data.geo_controls[..., k]
-            arrays.append(coef[:, k, None, None] * raw[None] * fwd.scales.target[None, :, None])
-    names += list(data.channels)
-    arrays += [media[..., c] for c in range(data.n_channels)]
-    values = np.stack(arrays, axis=-1)
+    chunks = [_parts(c, data) for c in _chunks(fit)]
+    names, values = chunks[0][0], np.concatenate([v for _, v in chunks], axis=1)
     coords = {D.GEO: list(data.geos), D.DATE: data.dates.values, D.COMPONENT: names}
     da = unstack(values, fit.posterior, (D.GEO, D.DATE, D.COMPONENT), coords)
     return _select(_with_national(da, da.sum(D.GEO)), geo).rename("contribution")
 
 
+def geo_contribution_summary(fit, ci_prob: float | None = None) -> tuple[xr.Dataset, xr.Dataset]:
+    """Summaries (``mean``, ``lower``, ``upper``) of the contributions ``(geo, date,
+    component)`` and of the modeled mean ``(geo, date)``, national first, computed a chunk
+    of geos at a time (memory bounded by ``CHUNK_CELLS``, not by the number of geos)."""
+    data = fit.data
+    comp, fitted, national = [], [], None
+    for chunk in _chunks(fit):
+        names, values = _parts(chunk, data)
+        national = values.sum(axis=1) if national is None else national + values.sum(axis=1)
+        comp.append(_summary(fit, values, names, [data.geos[i] for i in chunk.idx], ci_prob))
+        fitted.append(_summary(fit, values.sum(axis=-1), None, comp[-1][D.GEO].values, ci_prob))
+    if _has_total(data):
+        comp.insert(0, _summary(fit, national[:, None], names, [NATIONAL], ci_prob))
+        fitted.insert(0, _summary(fit, national.sum(axis=-1)[:, None], None, [NATIONAL], ci_prob))
+    return xr.concat(comp, dim=D.GEO), xr.concat(fitted, dim=D.GEO)
+
+
+def _summary(fit, values: np.ndarray, names, geos, ci_prob: float | None) -> xr.Dataset:
+    dims = (D.GEO, D.DATE) + ((D.COMPONENT,) if names is not None else ())
+    coords = {D.GEO: list(geos), D.DATE: fit.data.dates.values}
+    if names is not None:
+        coords[D.COMPONENT] = list(names)
+    return summarise(unstack(values, fit.posterior, dims, coords), ci_prob)
+
+
+def _window_sums(fit, revenue: bool = False) -> np.ndarray:
+    """``(sample, geo, channel)`` contribution summed over the window (times revenue per
+    KPI with ``revenue``), a chunk of geos at a time."""
+    rpk = fit.data.geo_revenue_per_kpi
+    out = []
+    for chunk in _chunks(fit):
+        media = _media(chunk)
+        out.append(np.einsum("sgtc,gt->sgc", media, rpk[chunk.idx]) if revenue
+                   else media.sum(axis=2))  # fmt: skip
+    return np.concatenate(out, axis=1)
+
+
 def _money(data: MMMData) -> np.ndarray:
     """``(geo + 1, channel)`` window money spend: national row first, then each geo."""
     per_geo = data.geo_money_spend.sum(axis=1)
-    return np.vstack([per_geo.sum(axis=0), per_geo])
+    return _with_total(data, per_geo, axis=0)
 
 
 def _ratio(num: np.ndarray, spend: np.ndarray) -> np.ndarray:
@@ -95,8 +213,8 @@ def _roi_array(fit, per_geo: np.ndarray, name: str, geo: str | None) -> xr.DataA
     """``(S, geo, channel)`` window numerator per geo -> ROI with the national row."""
     data = fit.data
     money = _money(data)
-    values = _ratio(np.concatenate([per_geo.sum(axis=1, keepdims=True), per_geo], axis=1), money)
-    coords = {D.GEO: [NATIONAL, *data.geos], D.CHANNEL: list(data.channels)}
+    values = _ratio(_with_total(data, per_geo, axis=1), money)
+    coords = {D.GEO: _out_geos(data), D.CHANNEL: list(data.channels)}
     da = unstack(values, fit.posterior, (D.GEO, D.CHANNEL), coords)
     return _select(da, geo).rename(name)
 
@@ -105,7 +223,7 @@ def geo_roi_draws(fit, geo: str | None = None) -> xr.DataArray:
     """``(chain, draw, geo, channel)`` ROI: window contribution / window money spend, per geo
     and nationally (total over geos / total spend); NaN where a geo never spends on a channel
     and for organic channels (no spend)."""
-    return _roi_array(fit, geo_media_draws(fit).sum(axis=2), "roi", geo)
+    return _roi_array(fit, _window_sums(fit), "roi", geo)
 
 
 def geo_revenue_roi_draws(fit, geo: str | None = None) -> xr.DataArray:
@@ -114,8 +232,7 @@ def geo_revenue_roi_draws(fit, geo: str | None = None) -> xr.DataArray:
     rpk = fit.data.geo_revenue_per_kpi
     if rpk is None:
         raise ValueError("revenue ROI needs revenue per KPI (revenue_per_kpi=...)")
-    revenue = np.einsum("sgtc,gt->sgc", geo_media_draws(fit), rpk)
-    return _roi_array(fit, revenue, "revenue_roi", geo)
+    return _roi_array(fit, _window_sums(fit, revenue=True), "revenue_roi", geo)
 
 
 def geo_roi_table(fit, ci_prob: float | None = None, geo: str | None = None) -> pd.DataFrame:
@@ -123,8 +240,8 @@ def geo_roi_table(fit, ci_prob: float | None = None, geo: str | None = None) -> 
     roi_upper`` (and ``revenue_roi_mean, revenue_roi_lower, revenue_roi_upper`` with revenue
     per KPI): national rows (geo ``national``) first, then each geo (ROI empty where a geo
     never spends on the channel, and for organic channels)."""
-    media = geo_media_draws(fit).sum(axis=2)  # (S, geo, channel)
-    contrib = np.concatenate([media.sum(axis=1, keepdims=True), media], axis=1).mean(axis=0)
+    media = _window_sums(fit)  # (S, geo, channel)
+    contrib = _with_total(fit.data, media, axis=1).mean(axis=0)
     roi = geo_roi_draws(fit)
     spend = _money(fit.data)
     spend_da = xr.DataArray(spend, dims=(D.GEO, D.CHANNEL), coords={D.GEO: roi[D.GEO]})

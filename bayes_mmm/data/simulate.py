@@ -186,6 +186,9 @@ def _per_channel(value, n: int, rng: np.random.Generator, low: float, high: floa
     return arr.copy()
 
 
+GEO_OPTIONS = ("roi_geo_sd", "national_share")  # simulate(n_geos > 1, ...) passes them on
+
+
 def simulate(
     n_weeks: int = 156,
     channels: Sequence[str] = ("tv", "search", "social", "display"),
@@ -237,8 +240,11 @@ def simulate(
     weeks (``black_friday``, ``christmas``; each lifts the outcome by 20% of the baseline);
     ``spend_trend`` makes every budget follow the baseline drift and ``holiday_lift`` raises
     spend in holiday weeks. The truth is that of the data returned.
-    ``n_geos`` > 1: geo-level data (:func:`bayes_mmm.data.simulate_geo.simulate_geo`).
+    ``n_geos`` > 1: geo-level data (:func:`bayes_mmm.data.simulate_geo.simulate_geo`), whose
+    ``roi_geo_sd`` (spread of log ROI across geos) and ``national_share`` (share of each geo's
+    spend moves common to all geos) may be passed here too.
     """
+    geo_opts = {k: media_params.pop(k) for k in GEO_OPTIONS if k in media_params}
     if n_geos != 1:
         from bayes_mmm.data.simulate_geo import simulate_geo
 
@@ -248,7 +254,9 @@ def simulate(
                             media_share=media_share, noise=noise, trend=trend,
                             spend_variability=spend_variability, seasonality=seasonality,
                             l_max=l_max, start=start, seed=seed, adstock=adstock,
-                            saturation=saturation, **media_params)  # fmt: skip
+                            saturation=saturation, **geo_opts, **media_params)  # fmt: skip
+    if geo_opts:
+        raise ValueError(f"{', '.join(geo_opts)}: geo data only (n_geos > 1)")
     rng = np.random.default_rng(seed)
     channels = tuple(channels)
     n_ch = len(channels)

@@ -5,23 +5,24 @@ from __future__ import annotations
 import numpy as np
 from matplotlib.figure import Figure
 
-from bayes_mmm.analysis.geo import geo_contributions, geo_roi_table
+from bayes_mmm.analysis.geo import geo_contribution_summary, geo_roi_table
 from bayes_mmm.data.geo import NATIONAL
 from bayes_mmm.model import dims as D
-from bayes_mmm.plots.style import FIT_COLOR, OBS_COLOR, band, dates_axis, grid, outcome_over_time
+from bayes_mmm.plots.style import FIT_COLOR, OBS_COLOR, dates_axis, grid, outcome_over_time
 
 
-def plot_geo_fit(fit, ci_prob: float = 0.9, contrib=None, max_geos: int = 24) -> Figure:
+def plot_geo_fit(fit, ci_prob: float = 0.9, fitted=None, max_geos: int = 24) -> Figure:
     """Observed vs modeled mean outcome: the national total (first panel, larger), then one
-    small panel per geo (the ``max_geos`` largest)."""
-    contrib = geo_contributions(fit) if contrib is None else contrib
-    mu = contrib.sum(D.COMPONENT)
+    small panel per geo (the ``max_geos`` largest). ``fitted``: the modeled mean's summary
+    from :func:`~bayes_mmm.analysis.geo.geo_contribution_summary` (computed if not given)."""
+    fitted = geo_contribution_summary(fit, ci_prob)[1] if fitted is None else fitted
     data = fit.data
     order = np.argsort(-data.geo_target.sum(axis=1))[:max_geos]
     panels = [(NATIONAL, data.target)] + [(data.geos[i], data.geo_target[i]) for i in order]
     fig, axes = grid(len(panels), ncols=4)
     for ax, (geo, y) in zip(axes, panels, strict=True):
-        mean, lo, hi = band(mu.sel(geo=geo), ci_prob)
+        cell = fitted.sel({D.GEO: geo})
+        mean, lo, hi = cell["mean"].values, cell["lower"].values, cell["upper"].values
         ax.fill_between(data.dates, lo, hi, color=FIT_COLOR, alpha=0.3, lw=0)
         ax.plot(data.dates, mean, color=FIT_COLOR, lw=1)
         ax.plot(data.dates, y, color=OBS_COLOR, lw=0.7, alpha=0.8)
