@@ -162,3 +162,16 @@ def test_simulate_passes_geo_options_on():
     assert common(0.9) > common(0.1) + 0.3
     with pytest.raises(ValueError, match="national_share: geo data only"):
         bm.simulate(n_weeks=60, national_share=0.5)
+
+
+def test_numpy_twin_equals_graph_mean_with_the_smooth_baseline(geo_sim):
+    data, spec = geo_sim.to_data(), ModelSpec(baseline="smooth")
+    f = fit(data, spec, chains=1, draws=5, tune=10, seed=2, progress=False)
+    model, mu = model_and_mean(data, spec, resolve_priors(data, spec))
+    fn = pytensor.function(model.free_RVs, mu, on_unused_input="ignore")
+    draws = f.draws(*f.posterior.data_vars)
+    fwd = geo_forward(f.posterior, data, spec)
+    numpy_mu = fwd.mean_scaled(make_geo_design(data, spec), data.geo_spend)
+    for s in (0, 4):
+        graph_mu = fn(**{rv.name: draws[rv.name][s] for rv in model.free_RVs})
+        np.testing.assert_allclose(numpy_mu[s], graph_mu, rtol=1e-9, atol=1e-9)

@@ -154,6 +154,7 @@ def make_design(data: MMMData, spec: ModelSpec, scales: Scales | None = None) ->
 
 
 def window_fourier(scales: Scales, yearly: int, weekly: int) -> np.ndarray:
-    """The seasonal terms on a daily grid over the fit window ``(day, fourier)``."""
+    """The seasonal terms on a daily grid over the fit window ``(day, fourier)`` (``scales``:
+    national or geo scales; only their ``start`` and ``span_days`` are read)."""
     days = pd.date_range(scales.start, periods=round(scales.span_days) + 1, freq="D")
     return fourier_basis(days, yearly, weekly)

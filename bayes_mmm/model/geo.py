@@ -24,7 +24,14 @@ from bayes_mmm.data.dataset import MMMData
 from bayes_mmm.data.scaling import Scales, onweek_mean
 from bayes_mmm.model import dims as D
 from bayes_mmm.model.components.window_lift import WindowDesign
-from bayes_mmm.model.design import LiftDesign, fourier_basis, fourier_names, lag_stack, test_designs
+from bayes_mmm.model.design import (
+    LiftDesign,
+    fourier_basis,
+    fourier_names,
+    lag_stack,
+    test_designs,
+    window_fourier,
+)
 from bayes_mmm.model.priors import Prior
 from bayes_mmm.model.spec import ModelSpec
 
@@ -108,6 +115,7 @@ class GeoDesign:
     lift: LiftDesign | None = None  # steady-state lift tests (national data)
     window: WindowDesign | None = None  # windowed lift tests (national data)
     span_weeks: float = 1.0  # length of the fit window in weeks (smooth baseline's unit)
+    window_fourier: np.ndarray | None = None  # seasonal terms over the window, daily grid
 
     @property
     def national(self) -> bool:
@@ -144,6 +152,7 @@ def make_geo_design(data: MMMData, spec: ModelSpec, scales: GeoScales | None = N
         fourier_names=fourier_names(yearly, weekly),
         **dict(zip(("lift", "window"), _tests(data, scales, spec.n_lags), strict=True)),
         span_weeks=scales.span_days / 7.0,
+        window_fourier=window_fourier(scales, yearly, weekly),
     )
 
 

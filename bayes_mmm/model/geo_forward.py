@@ -85,7 +85,9 @@ class GeoForward:
             level = level - (coef @ scales.control_mean)[:, None]
         base = np.repeat(level[:, :, None], n_dates, axis=2)
         if smooth.Z in p:  # one smooth drift shared by geos, each in its own outcome units
-            base = base + smooth_forward(p, design.time, design.span_weeks)[:, None, :]
+            f = smooth_forward(p, design.time, design.span_weeks, design.fourier,
+                               smooth.window_season(design))  # fmt: skip
+            base = base + f[:, None, :]
         out = {D.BASELINE: base, **out}
         return {k: v * scales.target[None, :, None] for k, v in out.items()}
 
