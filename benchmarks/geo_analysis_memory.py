@@ -105,6 +105,9 @@ def main(argv=None) -> int:
         return 0
     import pandas as pd
 
+    sys.path.insert(0, str(HERE))
+    from _table import markdown
+
     rows = []
     for cell in args.cells.split(","):
         g, c = (int(x) for x in cell.split("x"))
@@ -126,9 +129,7 @@ def main(argv=None) -> int:
         "# Geo outputs at full draws: time and memory\n\n`benchmarks/geo_analysis_memory.py`, "
         f"{CHAINS} chains x {DRAWS} stand-in draws per cell, `write_geo_outputs` with plots.\n\n"
     )
-    (args.out / "geo_analysis_memory.md").write_text(
-        head + df.to_markdown(index=False, floatfmt=".3g") + "\n"
-    )
+    (args.out / "geo_analysis_memory.md").write_text(head + markdown(df) + "\n")
     return 0
 
 

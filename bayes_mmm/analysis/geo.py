@@ -63,8 +63,13 @@ class _Chunk:
 
 def _chunks(fit, width: int | None = None) -> Iterator[_Chunk]:
     """The fit's geos in chunks of ``width`` (default: ``CHUNK_CELLS`` values per chunk)."""
-    data, spec = fit.data, fit.spec
-    draws, axes = _draws(fit.posterior, data.n_geos)
+    return chunks_of(fit.posterior, fit.data, fit.spec, width)
+
+
+def chunks_of(posterior: xr.Dataset, data: MMMData, spec: ModelSpec,
+              width: int | None = None) -> Iterator[_Chunk]:  # fmt: skip
+    """:func:`_chunks` of a posterior that is not yet packaged as a fit."""
+    draws, axes = _draws(posterior, data.n_geos)
     scales = GeoScales.from_data(data)
     design = make_geo_design(data, spec, scales)
     n_sample = len(next(iter(draws.values())))
@@ -121,6 +126,13 @@ def _media(chunk: _Chunk) -> np.ndarray:
     fwd = chunk.fwd
     beta = fwd.draws[BETA] if BETA in fwd.draws else fwd.beta(chunk.spend)
     return fwd.media(chunk.spend, beta)
+
+
+def window_beta(posterior: xr.Dataset, data: MMMData, spec: ModelSpec) -> np.ndarray:
+    """``(sample, geo, channel)`` weekly contribution at saturation (outcome units) from the
+    ROI draws over the fit window, a chunk of geos at a time."""
+    chunks = chunks_of(posterior, data, spec)
+    return np.concatenate([c.fwd.beta(c.spend) for c in chunks], axis=1)
 
 
 def geo_media_draws(fit) -> np.ndarray:

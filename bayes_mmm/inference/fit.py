@@ -83,9 +83,9 @@ def _with_beta(posterior: xr.Dataset, data: MMMData, spec: ModelSpec) -> xr.Data
     """Add ``beta`` (weekly contribution at saturation, outcome units) to the posterior:
     ``(channel,)``, or ``(geo, channel)`` for a geo fit."""
     if data.n_geos > 1:
-        from bayes_mmm.analysis.geo import geo_forward
+        from bayes_mmm.analysis.geo import window_beta
 
-        b = geo_forward(posterior, data, spec).beta(data.geo_spend)
+        b = window_beta(posterior, data, spec)
         coords = {D.GEO: list(data.geos), D.CHANNEL: list(data.channels)}
         return posterior.assign({BETA: unstack(b, posterior, (D.GEO, D.CHANNEL), coords)})
     params = stacked(posterior, spec.channel_params)
