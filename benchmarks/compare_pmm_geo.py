@@ -159,13 +159,9 @@ def run_cli(spec: dict, env: dict, tmp: Path, timeout: int) -> dict:
     cmd += ["--controls", "promo", "--seed", str(spec["run_seed"]), "--ci-prob", "0.9"]
     cmd += ["--draws", str(spec["draws"]), "--tune", str(spec["tune"])]
     cmd += ["--out", str(out_dir), "--quiet"]
-    t0 = time.perf_counter()
-    try:
-        res = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=timeout,
-                             cwd=str(ROOT))  # fmt: skip
-    except subprocess.TimeoutExpired:
+    res, wall = _timed(cmd, env, timeout)
+    if res is None:
         return {"error": f"timeout after {timeout} s", "t_process": float(timeout)}
-    wall = time.perf_counter() - t0
     if res.returncode != 0:
         return {"error": (res.stderr or res.stdout)[-800:], "t_process": wall}
     d = json.loads((out_dir / "diagnostics.json").read_text())
@@ -187,17 +183,24 @@ def run_cli(spec: dict, env: dict, tmp: Path, timeout: int) -> dict:
     }
 
 
-def run_pmm(spec: dict, python: Path, env: dict, tmp: Path, timeout: int) -> dict:
-    spec_path = tmp / f"spec_{spec['dataset']}_pmm.json"
-    spec_path.write_text(json.dumps(spec))
-    cmd = [str(python), str(Path(__file__).resolve()), "--worker", "--spec", str(spec_path)]
+def _timed(cmd: list[str], env: dict, timeout: int):
+    """``(completed process or None on timeout, wall seconds)`` of ``cmd`` run from the root."""
     t0 = time.perf_counter()
     try:
         res = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=timeout,
                              cwd=str(ROOT))  # fmt: skip
     except subprocess.TimeoutExpired:
+        return None, float(timeout)
+    return res, time.perf_counter() - t0
+
+
+def run_pmm(spec: dict, python: Path, env: dict, tmp: Path, timeout: int) -> dict:
+    spec_path = tmp / f"spec_{spec['dataset']}_pmm.json"
+    spec_path.write_text(json.dumps(spec))
+    cmd = [str(python), str(Path(__file__).resolve()), "--worker", "--spec", str(spec_path)]
+    res, wall = _timed(cmd, env, timeout)
+    if res is None:
         return {"error": f"timeout after {timeout} s", "t_process": float(timeout)}
-    wall = time.perf_counter() - t0
     lines = [ln for ln in res.stdout.splitlines() if ln.startswith("RESULT ")]
     if res.returncode != 0 or not lines:
         return {"error": (res.stderr or res.stdout)[-800:], "t_process": wall}
