@@ -3,7 +3,6 @@ each atomically, and the short result table the command line prints."""
 
 from __future__ import annotations
 
-import io
 from pathlib import Path
 
 import pandas as pd
@@ -17,6 +16,7 @@ from bayes_mmm.htmlreport import write_html_report
 from bayes_mmm.inference.fit import MMMFit
 from bayes_mmm.io import atomic_path, save, write_csv, write_json
 from bayes_mmm.logs import log
+from bayes_mmm.plots.png import PngWriter
 
 DIAGNOSTIC_KEYS = ("max_r_hat", "min_ess_bulk", "divergences", "steps_per_draw", "sampling_seconds")
 PLOT_DPI = 110
@@ -30,27 +30,55 @@ def diagnostics_dict(fit: MMMFit) -> dict:
     return out
 
 
-def write_plots(
-    analysis: Analysis, out_dir: str | Path, progress: bool = True, images: dict | None = None
-) -> list[Path]:
-    """Every figure of :func:`bayes_mmm.plots.all_figures` as ``out_dir/<name>.png``.
-    ``images``, when given, receives each figure's PNG bytes and size in inches by name (the
-    HTML report embeds them instead of drawing the figures again)."""
-    from bayes_mmm.plots import all_figures
+# figures needing the least analysis first: the PNG worker starts on them while the rest
+# is computed (roi needs the marginal ROI, the slowest analysis); others in between
+DRAW_ORDER = ("response_curves", "adstock", "prior_posterior", "contributions", "fit", "ppc")
+
+
+def _draw_order(name: str) -> int:
+    return DRAW_ORDER.index(name) if name in DRAW_ORDER else len(DRAW_ORDER) + (name == "roi")
+
+
+def submit_plots(analysis: Analysis, pngs: PngWriter, progress: bool = True) -> list[str]:
+    """Make every figure of :func:`bayes_mmm.plots.analysis.figure_makers` and hand it to
+    ``pngs`` (drawn there, possibly in its worker process); returns the names in file
+    order."""
+    from bayes_mmm.plots.analysis import figure_makers
 
     if progress:
         log.info("drawing plots")
+    makers = figure_makers(analysis)
+    for name in sorted(makers, key=_draw_order):
+        pngs.submit(name, makers[name]())
+    return list(makers)
+
+
+def save_plots(
+    names: list[str], pngs: PngWriter, out_dir: str | Path, images: dict | None = None
+) -> list[Path]:
+    """The PNGs of ``pngs`` as ``out_dir/<name>.png``. ``images``, when given, receives each
+    figure's PNG bytes and size in inches by name (the HTML report embeds them instead of
+    drawing the figures again)."""
+    data = pngs.results()
     written = []
-    for name, fig in all_figures(analysis).items():
-        buf = io.BytesIO()
-        fig.savefig(buf, format="png", dpi=PLOT_DPI)
+    for name in names:
         path = Path(out_dir) / f"{name}.png"
         with atomic_path(path) as tmp:
-            Path(tmp).write_bytes(buf.getvalue())
+            Path(tmp).write_bytes(data[name])
         if images is not None:
-            images[name] = (buf.getvalue(), tuple(fig.get_size_inches()))
+            images[name] = (data[name], pngs.size_inches(name))
         written.append(path)
     return written
+
+
+def write_plots(
+    analysis: Analysis, out_dir: str | Path, progress: bool = True, images: dict | None = None
+) -> list[Path]:
+    """Every figure of :func:`bayes_mmm.plots.all_figures` as ``out_dir/<name>.png`` (see
+    :func:`save_plots` for ``images``)."""
+    with PngWriter(PLOT_DPI) as pngs:
+        names = submit_plots(analysis, pngs, progress)
+        return save_plots(names, pngs, out_dir, images)
 
 
 def _fit_json(a: Analysis) -> dict:
@@ -131,11 +159,28 @@ def write_fit_outputs(
     :class:`Analysis` of ``fit`` to reuse.
     """
     out = Path(out_dir)
-    written = [save(fit, out / "model.nc")]  # first: the fit survives a failure below
-    a = analysis or Analysis(fit, ci_prob, holdout=holdout)
+    with PngWriter(PLOT_DPI, parallel=None if plots else False) as pngs:  # worker starts now
+        written = [save(fit, out / "model.nc")]  # first: the fit survives a failure below
+        a = analysis or Analysis(fit, ci_prob, holdout=holdout)
+        names = submit_plots(a, pngs, progress) if plots else []  # drawn while tables follow
+        written += _write_tables(a, out, progress)
+        images: dict = {}  # each figure drawn once: plots/*.png and the report share the PNGs
+        if plots:
+            written += save_plots(names, pngs, out / "plots", images=images)
+    if html:  # the HTML report (bayes_mmm.htmlreport), from the same Analysis
+        if progress:
+            log.info("writing report.html")
+        page = write_html_report(a, out / "report.html", images=images, **(plan or {}))
+        written.append(page)
+    return written
+
+
+def _write_tables(a: Analysis, out: Path, progress: bool) -> list[Path]:
+    """The CSV and JSON files of :func:`write_fit_outputs`."""
+    fit = a.fit
     if progress:
         log.info("analysing the posterior: contributions, ROI, marginal ROI, curves, fit checks")
-    written += [
+    written = [
         write_csv(parameter_summary(fit, a.ci_prob), out / "summary.csv", index=True),
         write_csv(a.roi_table, out / "roi.csv"),
         write_csv(_with_periods(a.contributions_table, fit), out / "contributions.csv"),
@@ -149,12 +194,4 @@ def write_fit_outputs(
         written.append(write_csv(lift_table(fit, a.ci_prob), out / "lift_tests.csv"))
     if fit.data.cost_per_unit:
         written.append(write_csv(cost_per_unit_table(fit.data), out / "cost_per_unit.csv"))
-    images: dict = {}  # each figure drawn once: plots/*.png and the report share the PNGs
-    if plots:
-        written += write_plots(a, out / "plots", progress, images=images)
-    if html:  # the HTML report (bayes_mmm.htmlreport), from the same Analysis
-        if progress:
-            log.info("writing report.html")
-        page = write_html_report(a, out / "report.html", images=images, **(plan or {}))
-        written.append(page)
     return written

@@ -52,7 +52,7 @@ def _boom(*args, **kwargs):
 INJECTIONS = {
     # where the fault is forced -> how
     "analysis": lambda mp: mp.setattr(Analysis, "roi_table", property(_boom)),
-    "plots": lambda mp: mp.setattr("bayes_mmm.plots.all_figures", _boom),
+    "plots": lambda mp: mp.setattr("bayes_mmm.plots.analysis.figure_makers", _boom),
     "writing": lambda mp: mp.setattr(
         report,
         "write_csv",
@@ -114,7 +114,7 @@ def test_disk_failure_is_not_called_a_bug(fitted, tmp_path, monkeypatch, capsys)
     def full(*args, **kwargs):
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(report, "write_plots", full)
+    monkeypatch.setattr(report, "save_plots", full)  # where the PNG files are written
     out = tmp_path / "o"
     assert main(["demo", "--out", str(out), "--quiet"]) == EXIT_FAILED
     err = capsys.readouterr().err

@@ -6,10 +6,13 @@ events, not seconds): at most the glue of the logp and expand functions
 nutpie's flat point, so it is new for a new channel count unless pytensor's on-disk cache
 has seen that shape before). The second model still takes the fast path, and the trampoline
 reproduces pytensor's logp there (``self_check``). And a fall back from the fast path is
-visible: a ``CompileWarning`` and the reason in the fit's diagnostics."""
+visible: a ``CompileWarning`` and the reason in the fit's diagnostics. A fit says when it
+compiles (with an estimate of how long) and when it reuses a compiled model."""
 
 from __future__ import annotations
 
+import logging
+import re
 import warnings
 from collections import OrderedDict
 
@@ -17,8 +20,8 @@ import numpy as np
 import pytest
 
 import bayes_mmm as bm
+from bayes_mmm.inference._compile import estimate, memo
 from bayes_mmm.inference._compile import fast as cc
-from bayes_mmm.inference._compile import memo
 from bayes_mmm.model.build import build_model
 
 pytest.importorskip("nutpie")
@@ -77,3 +80,32 @@ def test_fallback_from_the_fast_path_is_a_warning_and_in_the_diagnostics(monkeyp
             fit = bm.fit(data, chains=1, draws=30, tune=30, seed=1, progress=False)
     assert fit.diagnostics.compile_path == "nutpie"
     assert "simulated failure" in fit.diagnostics.compile_fallback
+
+
+def _fit_messages(data, caplog) -> list[str]:
+    caplog.clear()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", bm.SamplingWarning)
+        bm.fit(data, chains=1, draws=20, tune=20, seed=1, progress=False)
+    return [m for m in caplog.messages if m.startswith(("compiling", "reusing"))]
+
+
+def test_a_fit_says_when_it_compiles_and_when_it_reuses(monkeypatch, tmp_path, caplog):
+    monkeypatch.setenv("BAYES_MMM_CACHE_DIR", str(tmp_path))  # nothing compiled here yet
+    monkeypatch.setattr(memo, "_MEMO", OrderedDict())
+    caplog.set_level(logging.INFO, logger="bayes_mmm")
+    data = bm.simulate(60, channels=("tv", "search"), seed=3).to_data()
+    first = _fit_messages(data, caplog)
+    assert len(first) == 1 and re.fullmatch(
+        r"compiling the model once \(~\d+ s[^)]*\); later fits of this structure reuse it",
+        first[0],
+    ), first
+    assert _fit_messages(data, caplog) == [estimate.reuse_message("process")]
+    monkeypatch.setattr(memo, "_MEMO", OrderedDict())  # as a new process: from the disk cache
+    assert _fit_messages(data, caplog) == [estimate.reuse_message("disk")]
+    # other weeks and channels: a known structure, estimated from the compile measured above
+    other = bm.simulate(70, channels=("tv", "search", "social"), seed=4).to_data()
+    new_shape = _fit_messages(other, caplog)
+    assert len(new_shape) == 1 and "a known structure, new data shapes" in new_shape[0]
+    assert estimate.expected_seconds("shape") > 0
+    assert (tmp_path / estimate.FILE).is_file()

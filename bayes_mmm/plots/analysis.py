@@ -10,6 +10,9 @@ This module: fit, holdout, posterior predictive check, contributions, ROI;
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import partial
+
 import numpy as np
 from matplotlib.figure import Figure
 from matplotlib.ticker import PercentFormatter
@@ -305,12 +308,18 @@ PLOTS = {
 }
 
 
+def figure_makers(analysis: Analysis) -> dict[str, Callable[[], Figure]]:
+    """A function drawing each figure of ``analysis``, by file stem (``holdout`` and
+    ``lift_tests`` too when it has them)."""
+    makers = {name: partial(fn, analysis) for name, fn in PLOTS.items()}
+    if analysis.holdout is not None:
+        makers["holdout"] = partial(plot_holdout, analysis.holdout, analysis.ci_prob)
+    if analysis.fit.data.lift_tests:
+        makers["lift_tests"] = partial(plot_lift_tests, analysis)
+    return makers
+
+
 def all_figures(analysis: Analysis) -> dict[str, Figure]:
     """Every figure of ``analysis`` by file stem (``holdout`` and ``lift_tests`` too when it
     has them)."""
-    figs = {name: fn(analysis) for name, fn in PLOTS.items()}
-    if analysis.holdout is not None:
-        figs["holdout"] = plot_holdout(analysis.holdout, analysis.ci_prob)
-    if analysis.fit.data.lift_tests:
-        figs["lift_tests"] = plot_lift_tests(analysis)
-    return figs
+    return {name: make() for name, make in figure_makers(analysis).items()}

@@ -9,17 +9,16 @@ import numpy as np
 import xarray as xr
 from matplotlib import colormaps
 from matplotlib.figure import Figure
-from matplotlib.ticker import FuncFormatter
 
 from bayes_mmm.analysis.overview import Analysis
 from bayes_mmm.analysis.summary import interval
 from bayes_mmm.inference.fit import MMMFit
 from bayes_mmm.model import dims as D
+from bayes_mmm.plots.ticks import NUMBER
 
 BASE_COLOR = "0.75"
 OBS_COLOR = "black"
 FIT_COLOR = "C0"
-NUMBER = FuncFormatter(lambda v, _: f"{v:,.0f}" if abs(v) >= 100 else f"{v:,.3g}")
 
 
 def as_analysis(result: MMMFit | Analysis, ci_prob: float) -> Analysis:

@@ -39,8 +39,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from bayes_mmm.inference._compile import graph_store
+from bayes_mmm.inference._compile import estimate, graph_store
 from bayes_mmm.inference._compile.trampolines import HEADER, trampoline_source, trampolines
+from bayes_mmm.logs import log
 
 
 class FastPathUnsupported(RuntimeError):
@@ -129,26 +130,30 @@ def _compiled_class():
     return FastCompiledModel
 
 
-def _functions(model, initial_point) -> tuple[tuple, str]:
+def _functions(model, initial_point) -> tuple[tuple, str, tuple | None]:
     """nutpie's compiled pytensor functions of ``model`` (as ``_make_functions`` returns
-    them), from :mod:`.graph_store` when this structure was compiled before, and
-    whether they came from there (``"hit"``) or were compiled (``"miss"``, ``"off"``)."""
+    them), from :mod:`.graph_store` when this structure was compiled before, whether they
+    came from there (``"hit"``) or were compiled (``"miss"``, ``"off"``), and for a compile
+    ``(structure key, kind of compile)`` (:mod:`.estimate`; logged before compiling)."""
     from nutpie.compile_pymc import _make_functions, _rv_dict_to_flat_array_wrapper
 
     try:
-        key = graph_store.graph_key(model)
+        key, structure = graph_store.graph_keys(model)
     except Exception:  # an unprintable graph: compile without the store
-        key = None
+        key = structure = None
     entry = graph_store.load(key, model) if key is not None else None
     free = [model.rvs_to_values[v].name for v in model.free_RVs]  # as nutpie joins them
     if entry is not None and list(entry["shape_info"][0][: len(free)]) == free:
+        log.info("%s", estimate.reuse_message("disk"))
         names, _, shapes = entry["shape_info"]
         n_free = len(free)
         init_fn = _rv_dict_to_flat_array_wrapper(
             initial_point, names=list(names[:n_free]), shapes=list(shapes[:n_free])
         )
         functions = (entry["n_dim"], entry["n_expanded"], entry["logp"], entry["expand"])
-        return (*functions, init_fn, entry["shape_info"], entry["reparam"]), "hit"
+        return (*functions, init_fn, entry["shape_info"], entry["reparam"]), "hit", None
+    kind = estimate.kind_of(structure) if structure is not None else "structure"
+    log.info("%s", estimate.compile_message(kind))
     out = _make_functions(
         model,
         mode="NUMBA",
@@ -160,20 +165,21 @@ def _functions(model, initial_point) -> tuple[tuple, str]:
     entry = dict(n_dim=n_dim, n_expanded=n_expanded, logp=logp_pt, expand=expand_pt)
     entry.update(shape_info=shape_info, reparam=reparam)
     saved = key is not None and graph_store.save(key, entry)
-    return out, "miss" if saved else "off"
+    return out, "miss" if saved else "off", (structure, kind) if saved else None
 
 
 def _fast_compile(model):
     from nutpie.compile_pymc import _prepare_dims_and_coords, _wrap_with_lock
     from pymc.initial_point import make_initial_point_fn
 
+    t0 = time.perf_counter()
     initial_point = make_initial_point_fn(
         model=model,
         default_strategy="support_point",
         jitter_rvs=set(model.free_RVs),
         return_transformed=True,
     )
-    functions, graph_status = _functions(model, _wrap_with_lock(initial_point))
+    functions, graph_status, compiled_now = _functions(model, _wrap_with_lock(initial_point))
     n_dim, n_expanded, logp_pt, expand_pt, init_fn, shape_info, reparam = functions
     logp_vars, expand_vars = list(logp_pt.get_shared()), list(expand_pt.get_shared())
     names = [v.name for v in logp_vars + expand_vars]
@@ -220,6 +226,8 @@ def _fast_compile(model):
         native=(logp_cres, expand_cres),
     )
     self_check(compiled, x0, logp_pt, logp_arrays)
+    if compiled_now is not None:  # how long it took, for the next estimate
+        estimate.record(*compiled_now, time.perf_counter() - t0)
     return compiled, cache_status, graph_status
 
 
@@ -264,5 +272,6 @@ def compile_nutpie(model, *, fast: bool = True):
             return compiled, CompileInfo("fast", time.perf_counter() - t0, status, graph=graph)
         except Exception as err:  # any failure: nutpie's standard path
             reason = f"{type(err).__name__}: {err}"[:300]
+    log.info("compiling the model with nutpie's own compiler (~15-60 s)")
     compiled = nutpie.compile_pymc_model(model)
     return compiled, CompileInfo("nutpie", time.perf_counter() - t0, "off", reason)

@@ -49,6 +49,13 @@ def _directory() -> Path | None:
 
 def graph_key(model) -> str:
     """A fingerprint of everything the compiled functions depend on except the data values."""
+    return graph_keys(model)[0]
+
+
+def graph_keys(model) -> tuple[str, str]:
+    """:func:`graph_key`, and the key of the model's *structure*: the same without the data
+    shapes and coordinate sizes (data sets of another length or channel count share it; it
+    says whether pytensor's numba kernels were compiled before, :mod:`.estimate`)."""
     from pytensor.graph import Constant
     from pytensor.graph.traversal import ancestors
     from pytensor.printing import debugprint
@@ -66,9 +73,10 @@ def graph_key(model) -> str:
     shapes = [(v.name, np.shape(v.get_value())) for v in model.data_vars]
     sizes = {k: len(v) if v is not None else None for k, v in model.coords.items()}
     versions = [sys.version, *(version(p) for p in _PACKAGES), _pytensor_config()]
-    text = f"{FORMAT}|{versions}|{model.check_bounds}|{transforms}|{shapes}|{sizes}|{printed}"
-    text += binary.hexdigest()
-    return hashlib.sha256(text.encode()).hexdigest()[:32]
+    common = f"{FORMAT}|{versions}|{model.check_bounds}|{transforms}|{printed}"
+    common += binary.hexdigest()
+    key = hashlib.sha256(f"{shapes}|{sizes}|{common}".encode()).hexdigest()[:32]
+    return key, hashlib.sha256(common.encode()).hexdigest()[:32]
 
 
 def _pytensor_config() -> str:

@@ -25,6 +25,7 @@ from collections import OrderedDict
 
 import numpy as np
 
+from bayes_mmm.inference._compile.estimate import reuse_message
 from bayes_mmm.inference._compile.fast import (
     CompileInfo,
     FastPathUnsupported,
@@ -32,6 +33,7 @@ from bayes_mmm.inference._compile.fast import (
     self_check,
 )
 from bayes_mmm.inference._compile.graph_store import graph_key
+from bayes_mmm.logs import log
 
 MEMO_SIZE = 4
 _MEMO: OrderedDict[str, object] = OrderedDict()
@@ -103,6 +105,7 @@ def compile_reusing(model, *, fast: bool = True):
         else:
             with _LOCK:
                 _MEMO.move_to_end(key)
+            log.info("%s", reuse_message("process"))
             return compiled, CompileInfo("fast", time.perf_counter() - t0, "process")
     compiled, info = compile_nutpie(model)
     if info.path == "fast":

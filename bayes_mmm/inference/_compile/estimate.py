@@ -1,0 +1,121 @@
+"""Saying what compiling is doing and about how long it takes, before it starts (issue 19).
+
+A model whose compiled functions are not in :mod:`.graph_store` is compiled once; how long
+that takes depends on what this machine compiled before:
+
+- ``first``: nothing compiled in the cache directory before and pytensor's numba cache
+  empty: every kernel is compiled (50-140 s measured on 2 cores, ``FIRST_S``);
+- ``structure``: a model structure never compiled here (other channels' count does not
+  matter, other components or priors' families do): ~7-15 s (``STRUCTURE_S``), or the last
+  such compile measured here;
+- ``shape``: a structure compiled before, on data of another length or channel count: the
+  kernels are reused, only the graph is rebuilt: ~2-4 s (``SHAPE_S``), or the last such
+  compile measured here.
+
+Measured seconds are kept in ``compile_seconds.json`` in the cache directory (best effort:
+an unreadable or unwritable file means the fixed estimates). The caller logs
+:func:`compile_message` before compiling and :func:`reuse_message` when it reuses a model.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from pathlib import Path
+
+from bayes_mmm.inference._compile.trampolines import _writable_dir, cache_dir
+
+FILE = "compile_seconds.json"
+FIRST_S, STRUCTURE_S, SHAPE_S = 60.0, 15.0, 3.0
+MAX_STRUCTURES = 256  # structures remembered (the oldest are forgotten)
+
+
+def _path() -> Path | None:
+    base = cache_dir()
+    directory = _writable_dir(base) if base is not None else None
+    return directory / FILE if directory is not None else None
+
+
+def _read() -> dict:
+    path = _path()
+    try:
+        record = json.loads(path.read_text()) if path is not None else {}
+    except (OSError, ValueError):
+        record = {}
+    if not isinstance(record, dict) or not isinstance(record.get("structures"), list):
+        record = {"structures": []}
+    return record
+
+
+def kind_of(structure: str) -> str:
+    """``"first"``, ``"structure"`` or ``"shape"`` for a compile of ``structure`` now."""
+    record = _read()
+    if structure in record["structures"]:
+        return "shape"
+    base = cache_dir()
+    stored = base is not None and any((base / "graphs").glob("*.pkl"))  # older versions
+    return "structure" if record["structures"] or stored or _kernels_cached() else "first"
+
+
+def _kernels_cached() -> bool:
+    """Whether pytensor's numba cache holds anything (its kernels are then mostly loaded)."""
+    try:
+        from pytensor import config
+
+        return any((Path(config.base_compiledir) / "numba").iterdir())
+    except Exception:  # no such directory, another pytensor layout: assume a first compile
+        return False
+
+
+def expected_seconds(kind: str) -> float:
+    """About how long a compile of ``kind`` takes here: the last one measured, else the fixed
+    estimate."""
+    fixed = {"first": FIRST_S, "structure": STRUCTURE_S, "shape": SHAPE_S}[kind]
+    last = _read().get(kind)
+    return float(last) if isinstance(last, int | float) and last > 0 else fixed
+
+
+def compile_message(kind: str) -> str:
+    """What is about to happen, for the log: ``compiling the model once (~N s); ...``."""
+    if cache_dir() is None:
+        return "compiling the model (the compile cache is off: BAYES_MMM_CACHE_DIR=off)"
+    where = {
+        "first": ", the first compile on this machine",
+        "structure": "",
+        "shape": ": a known structure, new data shapes",
+    }[kind]
+    seconds = expected_seconds(kind)
+    later = "later fits of this structure reuse it"
+    return f"compiling the model once (~{seconds:.0f} s{where}); {later}"
+
+
+def reuse_message(where: str) -> str:
+    """``where``: ``"process"`` (compiled earlier in this process) or ``"disk"``."""
+    if where == "process":
+        return "reusing the model compiled earlier in this process"
+    return "reusing the compiled model of this structure (compile cache)"
+
+
+def record(structure: str, kind: str, seconds: float) -> None:
+    """Remember that ``structure`` was compiled in ``seconds`` (a compile of ``kind``)."""
+    path = _path()
+    if path is None:
+        return
+    data = _read()
+    structures = [s for s in data["structures"] if s != structure] + [structure]
+    data["structures"] = structures[-MAX_STRUCTURES:]
+    data[kind] = round(float(seconds), 2)
+    try:
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{FILE}.", suffix=".tmp")
+    except OSError:
+        return
+    try:
+        with os.fdopen(fd, "w") as fh:
+            json.dump(data, fh)
+        os.replace(tmp, path)
+    except OSError:
+        pass
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
