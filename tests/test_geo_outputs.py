@@ -54,7 +54,7 @@ def test_cli_geo_fit_writes_geo_outputs_and_model_loads(geo_csv, tmp_path):
                                     "lower", "upper"]  # fmt: skip
     assert list(curves.geo.unique()) == ["national", "geo00", "geo01", "geo02"]
     at = curves.set_index(["geo", "channel", "spend_multiple"])["mean"]
-    per_geo = at.drop("national").groupby(level=["channel", "spend_multiple"]).sum()
+    per_geo = at.drop("national", level="geo").groupby(level=["channel", "spend_multiple"]).sum()
     np.testing.assert_allclose(at["national"].sort_index(), per_geo.sort_index(), rtol=1e-6)
     written = json.loads((out / "fit.json").read_text())["not_yet_for_geo_fits"]
     assert "response curves" not in written and "marginal ROI" not in written

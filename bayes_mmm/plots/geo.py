@@ -69,11 +69,11 @@ def plot_geo_response_curves(fit, ci_prob: float = 0.9, curves=None) -> Figure:
     fig, axes = grid(len(channels), ncols=4)
     for ax, ch in zip(axes, channels, strict=True):
         cell = rel.sel({D.CHANNEL: ch})
-        for geo in cell[D.GEO].values:
-            if geo != NATIONAL:
-                ax.plot(x, cell["mean"].sel({D.GEO: geo}), color="0.6", lw=0.5, alpha=0.7)
         nat = cell.sel({D.GEO: NATIONAL})
         ax.fill_between(x, nat["lower"], nat["upper"], color=FIT_COLOR, alpha=0.25, lw=0)
+        for geo in cell[D.GEO].values:
+            if geo != NATIONAL:
+                ax.plot(x, cell["mean"].sel({D.GEO: geo}), color="0.4", lw=0.5, alpha=0.7)
         ax.plot(x, nat["mean"], color=FIT_COLOR, lw=1.6)
         ax.axvline(1.0, color=OBS_COLOR, lw=0.6, ls=":")
         ax.set_title(ch, fontsize=9)
