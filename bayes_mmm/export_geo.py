@@ -1,8 +1,9 @@
-"""Outputs of a geo fit: the model file, ROI and contributions per geo with national rows,
-diagnostics and plots (national plus small multiples of the geos).
+"""Outputs of a geo fit: the model file, ROI and marginal ROI and contributions per geo with
+national rows, response curves per geo and nationally, diagnostics and plots (national plus
+small multiples of the geos).
 
-Not yet written for geo fits (national fits write them): marginal ROI, shares, response
-curves, prior vs posterior, the fit checks in fit.json and the HTML report.
+Not yet written for geo fits (national fits write them): shares, prior vs posterior, the fit
+checks in fit.json and the HTML report.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from pathlib import Path
 import pandas as pd
 
 from bayes_mmm.analysis.geo import geo_contribution_summary, geo_roi_table
+from bayes_mmm.analysis.geo_curves import geo_mroi_table, geo_response_curves, geo_response_table
 from bayes_mmm.analysis.summary import ci, to_frame
 from bayes_mmm.data.inputs import media_inputs_summary
 from bayes_mmm.export import PLOT_DPI, diagnostics_dict
@@ -19,20 +21,23 @@ from bayes_mmm.io import atomic_path, save, write_csv, write_json
 from bayes_mmm.logs import log
 from bayes_mmm.model import dims as D
 
-NOT_YET = ("marginal ROI", "shares", "response curves", "prior vs posterior", "report.html")
+NOT_YET = ("shares", "prior vs posterior", "fit checks", "report.html")
 
 
 def geo_result_table(roi_csv: Path) -> str:
-    """National ROI per channel (from a written ``roi.csv``), for the terminal."""
+    """National ROI and marginal ROI per channel (from a written ``roi.csv``), for the
+    terminal."""
     roi = pd.read_csv(roi_csv)
     nat = roi[roi[D.GEO] == "national"]
     revenue = "revenue_roi_mean" in nat.columns
-    lines = ["channel  ROI (national)  interval" + ("  revenue ROI  interval" if revenue else "")]
+    lines = ["channel  ROI (national)  interval  marginal ROI  interval"
+             + ("  revenue ROI  interval" if revenue else "")]  # fmt: skip
     for r in nat.itertuples(index=False):
         if pd.isna(r.roi_mean):
             lines.append(f"{r.channel}  organic or no spend: no ROI")
             continue
-        line = f"{r.channel}  {r.roi_mean:.3g}  [{r.roi_lower:.3g}, {r.roi_upper:.3g}]"
+        line = (f"{r.channel}  {r.roi_mean:.3g}  [{r.roi_lower:.3g}, {r.roi_upper:.3g}]  "
+                f"{r.mroi_mean:.3g}  [{r.mroi_lower:.3g}, {r.mroi_upper:.3g}]")  # fmt: skip
         if revenue:
             line += (f"  {r.revenue_roi_mean:.3g}  [{r.revenue_roi_lower:.3g}, "
                      f"{r.revenue_roi_upper:.3g}]")  # fmt: skip
@@ -40,22 +45,33 @@ def geo_result_table(roi_csv: Path) -> str:
     return "\n".join(lines)
 
 
+def _with_mroi(roi: pd.DataFrame, mroi: pd.DataFrame) -> pd.DataFrame:
+    """``roi.csv``'s rows with the marginal ROI columns after ``roi_upper`` (as nationally)."""
+    out = roi.merge(mroi, on=[D.GEO, D.CHANNEL], how="left", validate="one_to_one")
+    cols = list(roi.columns)
+    at = cols.index("roi_upper") + 1
+    return out[cols[:at] + list(mroi.columns[2:]) + cols[at:]]
+
+
 def write_geo_outputs(fit, out_dir: str | Path, ci_prob: float | None = None,
                       progress: bool = True, plots: bool = True) -> list[Path]:  # fmt: skip
-    """Write ``model.nc`` (first), ``roi.csv`` and ``contributions.csv`` (a ``geo`` column,
-    national rows first), ``fit.json``, ``diagnostics.json`` and ``plots/geo_fit.png``,
-    ``plots/geo_roi.png`` to ``out_dir``."""
+    """Write ``model.nc`` (first), ``roi.csv`` (with marginal ROI), ``contributions.csv`` and
+    ``response_curves.csv`` (a ``geo`` column, national rows first), ``fit.json``,
+    ``diagnostics.json`` and ``plots/geo_fit.png``, ``plots/geo_roi.png``,
+    ``plots/geo_response_curves.png`` to ``out_dir``."""
     out, prob = Path(out_dir), ci(ci_prob)
     written = [save(fit, out / "model.nc")]
     if progress:
-        log.info("analysing the posterior per geo: contributions and ROI (%d geos)",
-                 fit.data.n_geos)  # fmt: skip
-    roi = geo_roi_table(fit, prob)
+        log.info("analysing the posterior per geo: contributions, ROI, marginal ROI and "
+                 "response curves (%d geos)", fit.data.n_geos)  # fmt: skip
+    roi = _with_mroi(geo_roi_table(fit, prob), geo_mroi_table(fit, prob))
+    curves = geo_response_curves(fit, ci_prob=prob)
     contrib, fitted = geo_contribution_summary(fit, prob)
     table = to_frame(contrib)
     written += [
         write_csv(roi, out / "roi.csv"),
         write_csv(table, out / "contributions.csv"),
+        write_csv(geo_response_table(fit, prob, curves), out / "response_curves.csv"),
         write_json(
             {
                 "geos": list(fit.data.geos),
@@ -69,11 +85,12 @@ def write_geo_outputs(fit, out_dir: str | Path, ci_prob: float | None = None,
         write_json(diagnostics_dict(fit), out / "diagnostics.json"),
     ]
     if plots:
-        from bayes_mmm.plots.geo import plot_geo_fit, plot_geo_roi
+        from bayes_mmm.plots.geo import plot_geo_fit, plot_geo_response_curves, plot_geo_roi
 
         figures = {
             "geo_fit": plot_geo_fit(fit, prob, fitted),
             "geo_roi": plot_geo_roi(fit, prob, roi),
+            "geo_response_curves": plot_geo_response_curves(fit, prob, curves),
         }
         for name, fig in figures.items():
             path = out / "plots" / f"{name}.png"

@@ -11,6 +11,7 @@ import pytest
 
 import bayes_mmm as bm
 from bayes_mmm.analysis.geo import geo_roi_table
+from bayes_mmm.analysis.geo_curves import geo_mroi_table
 from bayes_mmm.cli import EXIT_BAD_INPUT, main
 
 TINY = ["--chains", "2", "--draws", "40", "--tune", "60", "--seed", "3", "--quiet"]
@@ -44,12 +45,27 @@ def test_cli_geo_fit_writes_geo_outputs_and_model_loads(geo_csv, tmp_path):
     np.testing.assert_allclose(national.sort_index(), geos.sort_index(), rtol=1e-6)
     assert (out / "plots" / "geo_fit.png").stat().st_size > 10_000
     assert (out / "plots" / "geo_roi.png").exists()
+    assert (out / "plots" / "geo_response_curves.png").stat().st_size > 10_000
+    assert {"mroi_mean", "mroi_lower", "mroi_upper"} <= set(roi.columns)
+    assert list(roi.columns).index("mroi_mean") == list(roi.columns).index("roi_upper") + 1
+    assert roi.mroi_mean.notna().all() and (roi.mroi_lower <= roi.mroi_upper).all()
+    curves = pd.read_csv(out / "response_curves.csv")
+    assert list(curves.columns) == ["geo", "channel", "spend_multiple", "weekly_spend", "mean",
+                                    "lower", "upper"]  # fmt: skip
+    assert list(curves.geo.unique()) == ["national", "geo00", "geo01", "geo02"]
+    at = curves.set_index(["geo", "channel", "spend_multiple"])["mean"]
+    per_geo = at.drop("national", level="geo").groupby(level=["channel", "spend_multiple"]).sum()
+    np.testing.assert_allclose(at["national"].sort_index(), per_geo.sort_index(), rtol=1e-6)
+    written = json.loads((out / "fit.json").read_text())["not_yet_for_geo_fits"]
+    assert "response curves" not in written and "marginal ROI" not in written
     assert json.loads((out / "fit.json").read_text())["geos"] == ["geo00", "geo01", "geo02"]
     fit = bm.load(out / "model.nc")
     assert fit.data.n_geos == 3 and fit.data.geo_spend.shape == (3, 60, 3)
     assert fit.data.population is not None
     again = geo_roi_table(fit)
     np.testing.assert_allclose(again.roi_mean.to_numpy(), roi.roi_mean.to_numpy(), rtol=1e-6)
+    mroi = geo_mroi_table(fit)
+    np.testing.assert_allclose(mroi.mroi_mean.to_numpy(), roi.mroi_mean.to_numpy(), rtol=1e-6)
     assert {rv.name for rv in fit.model().free_RVs} >= {"roi", "roi_geo_z", "roi_geo_sd"}
 
 

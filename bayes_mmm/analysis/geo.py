@@ -121,11 +121,16 @@ def _with_national(da: xr.DataArray, national: xr.DataArray) -> xr.DataArray:
     return out.transpose(*D.SAMPLE_DIMS, D.GEO, ...)
 
 
+def chunk_beta(chunk: _Chunk) -> np.ndarray:
+    """``(sample, g, channel)`` weekly contribution at saturation of one chunk's geos (the
+    fit's stored ``beta``, else from the ROI draws over the window)."""
+    fwd = chunk.fwd
+    return fwd.draws[BETA] if BETA in fwd.draws else fwd.beta(chunk.spend)
+
+
 def _media(chunk: _Chunk) -> np.ndarray:
     """Channel contributions ``(sample, g, date, channel)`` of one chunk's geos."""
-    fwd = chunk.fwd
-    beta = fwd.draws[BETA] if BETA in fwd.draws else fwd.beta(chunk.spend)
-    return fwd.media(chunk.spend, beta)
+    return chunk.fwd.media(chunk.spend, chunk_beta(chunk))
 
 
 def window_beta(posterior: xr.Dataset, data: MMMData, spec: ModelSpec) -> np.ndarray:

@@ -31,8 +31,9 @@ def carryover_weeks(fit: MMMFit) -> int:
 
 
 def extend(spend: np.ndarray, weeks: int) -> np.ndarray:
-    """``spend`` followed by ``weeks`` rows of zero spend."""
-    return np.concatenate([spend, np.zeros((weeks, spend.shape[1]))], axis=0)
+    """``spend`` ``([geo,] date, channel)`` followed by ``weeks`` dates of zero spend."""
+    zeros = np.zeros((*spend.shape[:-2], weeks, spend.shape[-1]))
+    return np.concatenate([spend, zeros], axis=-2)
 
 
 def mroi_values(fit: MMMFit, spend: np.ndarray | None = None) -> np.ndarray:

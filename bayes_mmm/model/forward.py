@@ -87,23 +87,31 @@ class Forward:
         total = np.asarray(window_spend).sum(axis=-2)
         return self.draws[D.ROI] * total / h.sum(axis=-2)
 
-    def response(self, x: np.ndarray) -> np.ndarray:
-        """Steady-state weekly contribution ``(S, point, channel)`` at constant scaled spend
-        ``x`` ``(point, channel)`` spent every period (adstock settled)."""
-        x = expand(np.asarray(x, dtype=float), (D.DATE, D.CHANNEL))
+    def response(self, x: np.ndarray, beta: np.ndarray | None = None) -> np.ndarray:
+        """Steady-state weekly contribution ``(S, [geo,] point, channel)`` at constant scaled
+        spend ``x`` ``([geo,] point, channel)`` spent every period (adstock settled); ``beta``
+        ``(S, [geo,] channel)`` defaults to the draws'."""
+        x = np.asarray(x, dtype=float)
+        national = x.ndim == 2
+        x = expand(x, (D.DATE, D.CHANNEL) if national else (D.GEO, D.DATE, D.CHANNEL))
         settled = self.adstock.steady_state(x, self.media_params)
-        h = self.saturation.forward(settled, self.media_params)[:, 0]
-        return self.draws[BETA][:, None, :] * h
+        h = self.saturation.forward(settled, self.media_params)
+        beta = self.draws[BETA] if beta is None else beta
+        return beta[:, None, :] * h[:, 0] if national else beta[:, :, None, :] * h
 
-    def marginal(self, spend: np.ndarray, bump: np.ndarray) -> np.ndarray:
-        """``d/de`` of the summed contributions at ``spend + e * bump`` (both ``(date,
-        channel)``, user units), per channel: ``(S, channel)`` outcome per unit of ``e``."""
-        x, _ = _layout(self.scaled(spend))
+    def marginal(
+        self, spend: np.ndarray, bump: np.ndarray, beta: np.ndarray | None = None
+    ) -> np.ndarray:
+        """``d/de`` of the summed contributions at ``spend + e * bump`` (both ``([geo,] date,
+        channel)``, user units), per channel: ``(S, [geo,] channel)`` outcome per unit of
+        ``e``; ``beta`` ``(S, [geo,] channel)`` defaults to the draws'."""
+        x, national = _layout(self.scaled(spend))
         db, _ = _layout(self.scaled(bump))
         slope = self.saturation.derivative(self.adstocked(x), self.media_params)
         d_adstocked = self.adstocked(db)  # adstock is linear
-        per_unit = (slope * d_adstocked).sum(axis=DATE_AXIS)[:, 0]
-        return self.draws[BETA] * per_unit
+        per_unit = (slope * d_adstocked).sum(axis=DATE_AXIS)
+        beta = self.draws[BETA] if beta is None else beta
+        return beta * (per_unit[:, 0] if national else per_unit)
 
     def lift(self, x0: np.ndarray, x1: np.ndarray, channel: np.ndarray) -> np.ndarray:
         """Steady-state lift ``(S, test)`` of moving channel ``channel[i]`` from constant

@@ -51,3 +51,34 @@ def plot_geo_roi(fit, ci_prob: float = 0.9, table=None) -> Figure:
         ax.grid(alpha=0.3, axis="x")
     fig.suptitle(f"ROI by geo ({ci_prob:.0%} intervals; national in black)")
     return fig
+
+
+def plot_geo_response_curves(fit, ci_prob: float = 0.9, curves=None) -> Figure:
+    """Response curves per channel: the national curve (every geo's spend scaled together;
+    mean and ``ci_prob`` band) and each geo's mean curve (thin grey lines), against the
+    spend multiple, each relative to its own weekly contribution at current spend (1 = now),
+    so the geos' shapes compare whatever their size. ``curves``: from
+    :func:`~bayes_mmm.analysis.geo_curves.geo_response_curves` (computed if not given)."""
+    from bayes_mmm.analysis.geo_curves import geo_response_curves
+
+    curves = geo_response_curves(fit, ci_prob=ci_prob) if curves is None else curves
+    x = curves[D.SPEND_MULTIPLE].values
+    now = curves["mean"].sel({D.SPEND_MULTIPLE: 1.0}, method="nearest")
+    rel = curves[["mean", "lower", "upper"]] / now.where(now != 0)
+    channels = list(fit.data.channels)
+    fig, axes = grid(len(channels), ncols=4)
+    for ax, ch in zip(axes, channels, strict=True):
+        cell = rel.sel({D.CHANNEL: ch})
+        nat = cell.sel({D.GEO: NATIONAL})
+        ax.fill_between(x, nat["lower"], nat["upper"], color=FIT_COLOR, alpha=0.25, lw=0)
+        for geo in cell[D.GEO].values:
+            if geo != NATIONAL:
+                ax.plot(x, cell["mean"].sel({D.GEO: geo}), color="0.4", lw=0.5, alpha=0.7)
+        ax.plot(x, nat["mean"], color=FIT_COLOR, lw=1.6)
+        ax.axvline(1.0, color=OBS_COLOR, lw=0.6, ls=":")
+        ax.set_title(ch, fontsize=9)
+        ax.set_xlabel("spend / current weekly spend")
+        ax.set_ylabel("contribution / current")
+        ax.grid(alpha=0.3)
+    fig.suptitle(f"Response curves: national (blue, {ci_prob:.0%} band) and each geo (grey)")
+    return fig
