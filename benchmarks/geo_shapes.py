@@ -52,6 +52,7 @@ def one_fit(sim, option: str, seed: int, args) -> dict:
         "seed": seed,
         "shape_geo_sd": args.shape_sd,
         "geo_shapes": option,
+        "sd_prior": repr(geo_shapes.SD_PRIOR) if option == "pooled" else "",
         "divergences": int(d.divergences),
         "max_rhat": float(d.max_r_hat),
         "min_ess_bulk": float(d.min_ess_bulk),

@@ -79,7 +79,8 @@ def _add_model_args(p: argparse.ArgumentParser) -> None:
         choices=gs.GEO_SHAPES,
         help="with --geo: adstock and saturation shapes shared by all geos ('shared', the "
         "default) or varying by geo, partially pooled around the national value ('pooled'; "
-        "priors of the spreads: <parameter>_geo_sd, e.g. decay_geo_sd)",
+        "priors of the spreads: <parameter>_geo_sd, e.g. decay_geo_sd; slower to sample: "
+        "check r_hat, benchmarks/results/geo_shapes.md)",
     )
     g.add_argument(
         "--prior",
