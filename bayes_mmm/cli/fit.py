@@ -40,6 +40,7 @@ from bayes_mmm.data.dataset import read_csv
 from bayes_mmm.data.demo import demo_csv_path, load_demo
 from bayes_mmm.model import components
 from bayes_mmm.model.build import check_rows, resolve_priors
+from bayes_mmm.model.components import geo_shapes as gs
 from bayes_mmm.model.priors import Prior
 from bayes_mmm.model.spec import BASELINES, ModelSpec
 
@@ -72,6 +73,14 @@ def _add_model_args(p: argparse.ArgumentParser) -> None:
         choices=BASELINES,
         help="baseline: level + linear trend ('linear', the default), or + a smooth "
         "time-varying baseline ('smooth'; priors smooth_amplitude, smooth_lengthscale in weeks)",
+    )
+    g.add_argument(
+        "--geo-shapes",
+        choices=gs.GEO_SHAPES,
+        help="with --geo: adstock and saturation shapes shared by all geos ('shared', the "
+        "default) or varying by geo, partially pooled around the national value ('pooled'; "
+        "priors of the spreads: <parameter>_geo_sd, e.g. decay_geo_sd; slower to sample: "
+        "check r_hat, benchmarks/results/geo_shapes.md)",
     )
     g.add_argument(
         "--prior",
@@ -221,7 +230,7 @@ def _read_spec(path: Path) -> ModelSpec:
 def spec_from_args(args: argparse.Namespace) -> ModelSpec:
     """The spec file (if any) with ``--prior`` overrides applied."""
     base = _read_spec(args.spec) if args.spec else ModelSpec()
-    for name in ("adstock", "saturation", "baseline"):
+    for name in ("adstock", "saturation", "baseline", "geo_shapes"):
         if getattr(args, name, None):
             base = base.replace(**{name: getattr(args, name)})
     priors, per_channel = dict(base.priors), {k: dict(v) for k, v in base.channel_priors.items()}

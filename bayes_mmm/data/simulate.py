@@ -186,7 +186,8 @@ def _per_channel(value, n: int, rng: np.random.Generator, low: float, high: floa
     return arr.copy()
 
 
-GEO_OPTIONS = ("roi_geo_sd", "national_share")  # simulate(n_geos > 1, ...) passes them on
+# simulate(n_geos > 1, ...) passes them on
+GEO_OPTIONS = ("roi_geo_sd", "national_share", "shape_geo_sd")
 
 
 def simulate(

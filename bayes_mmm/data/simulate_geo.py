@@ -3,8 +3,10 @@
 The generative model is the geo model's (:mod:`bayes_mmm.model.build`): geos of different
 sizes, spend proportional to size with each geo's own week-to-week moves (partly shared
 nationally), one adstock and saturation shape per channel shared by all geos (in units of
-spend per unit of size), per-geo ROI ``roi[c] * exp(roi_geo_sd * z[g, c])`` around the
-national one, per-geo baseline, trend, seasonality and noise, a promo control per geo.
+spend per unit of size; with ``shape_geo_sd > 0`` each shape parameter varies by geo around
+it on its unconstrained scale, as ``ModelSpec(geo_shapes="pooled")`` models), per-geo ROI
+``roi[c] * exp(roi_geo_sd * z[g, c])`` around the national one, per-geo baseline, trend,
+seasonality and noise, a promo control per geo.
 It reuses :mod:`bayes_mmm.data.simulate`'s spend patterns and baseline pieces.
 """
 
@@ -20,6 +22,7 @@ from bayes_mmm.data.dataset import MMMData, from_frame
 from bayes_mmm.data.simulate import _baseline, _draw_media_params, _per_channel, spend_pattern
 from bayes_mmm.model import components
 from bayes_mmm.model import dims as D
+from bayes_mmm.model.components import geo_shapes
 from bayes_mmm.model.components.base import expand
 
 # Share of the variance of each geo's weekly spend moves that is national. Meridian's 40-geo
@@ -42,6 +45,7 @@ class GeoTruth:
     population: np.ndarray  # (geo,)
     media_params: dict[str, np.ndarray]  # shared shapes, units of mean spend per size
     contributions: pd.DataFrame  # long: geo, date, one column per component
+    media_params_geo: dict[str, np.ndarray] | None = None  # (geo, channel) with shape_geo_sd
 
     def roi_series(self) -> pd.Series:
         return pd.Series(self.roi, index=list(self.channels), name="roi")
@@ -109,6 +113,7 @@ def simulate_geo(
     *,
     roi: Sequence[float] | float | None = None,
     roi_geo_sd: float = 0.2,
+    shape_geo_sd: float = 0.0,
     mean_spend: Sequence[float] | float | None = None,
     media_share: float = 0.3,
     noise: float = 0.05,
@@ -124,8 +129,10 @@ def simulate_geo(
     **media_params: Sequence[float] | float | None,
 ) -> GeoSimulation:
     """Simulate weekly geo data with known truth (arguments as :func:`simulate`, plus
-    ``n_geos``, ``roi_geo_sd``, the spread of log ROI across geos, and ``national_share``, the
-    share of the variance of each geo's spend moves that is common to all geos)."""
+    ``n_geos``, ``roi_geo_sd``, the spread of log ROI across geos, ``national_share``, the
+    share of the variance of each geo's spend moves that is common to all geos, and
+    ``shape_geo_sd``, the spread across geos of each adstock/saturation shape parameter on
+    its unconstrained scale: 0, the default, shares the shapes and leaves the data as before)."""
     rng = np.random.default_rng(seed)
     channels, n_ch = tuple(channels), len(channels)
     patterns = tuple(patterns or ["always_on"] * n_ch)
@@ -139,7 +146,7 @@ def simulate_geo(
     spend = _geo_spend(means, patterns, sizes, n_weeks, rng, spend_variability, national_share)
     unit = spend.mean(axis=(0, 1)) / 1.0  # mean spend per unit of size (sizes have mean 1)
     relative = spend / (sizes[:, None, None] * unit[None, None, :])
-    p = {k: expand(v, (D.CHANNEL,)) for k, v in shapes.items()}
+    p, per_geo = _shapes(ads.params + sat.params, shapes, n_geos, shape_geo_sd, seed)
     x = ads.forward(relative[None], p, ads.n_lags(l_max), D.FORWARD_LAYOUT.index(D.DATE))
     h = sat.forward(x, p)[0]  # (geo, date, channel)
     media = h * (roi_gc * spend.sum(axis=1) / h.sum(axis=1))[:, None, :]
@@ -160,8 +167,24 @@ def simulate_geo(
         population=sizes * 100_000.0,
         media_params={k: np.asarray(v) for k, v in shapes.items()},
         contributions=pd.concat(comps_all, ignore_index=True),
+        media_params_geo=per_geo,
     )
     return GeoSimulation(frame=pd.concat(rows, ignore_index=True), truth=truth)
+
+
+def _shapes(params, shapes: dict, n_geos: int, sd: float, seed: int):
+    """Shape parameters placed in the forward layout, and their per-geo values ``(geo,
+    channel)`` when ``sd > 0`` (drawn from their own stream: the rest of the data stays the
+    same as with shared shapes)."""
+    if sd <= 0:
+        return {k: expand(v, (D.CHANNEL,)) for k, v in shapes.items()}, None
+    rng = np.random.default_rng([seed, 14])
+    per_geo = {}
+    for param in params:
+        u = geo_shapes.unconstrain(np.asarray(shapes[param.name], dtype=float), param.support)
+        z = rng.normal(size=(n_geos, u.shape[-1]))
+        per_geo[param.name] = geo_shapes.constrain(u[None, :] + sd * z, param.support)
+    return {k: expand(v, (D.GEO, D.CHANNEL)) for k, v in per_geo.items()}, per_geo
 
 
 def _geo_rows(g, dates, media, spend, channels, share, noise, trend, seasonality, size, rng,

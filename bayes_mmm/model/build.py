@@ -48,10 +48,11 @@ def resolve_priors(data: MMMData, spec: ModelSpec) -> dict[str, Prior]:
     """Concrete priors; with geos, also those of the hierarchy (:mod:`.geo`)."""
     target_sum, spend_sums = float(data.target.sum()), data.spend.sum(axis=0)
     priors = spec.resolve_priors(data.channels, target_sum, spend_sums, data.organic)
+    geo_defaults = {**GEO_PRIORS, **spec.geo_shape_priors}
     if data.n_geos > 1:
-        priors = {**GEO_PRIORS, **priors}  # spec.priors (in priors) override the defaults
+        priors = {**geo_defaults, **priors}  # spec.priors (in priors) override the defaults
     else:
-        priors = {k: v for k, v in priors.items() if k not in GEO_PRIORS}
+        priors = {k: v for k, v in priors.items() if k not in geo_defaults}
     return priors
 
 

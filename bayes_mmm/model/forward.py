@@ -34,6 +34,14 @@ def _layout(spend: np.ndarray) -> tuple[np.ndarray, bool]:
     return (spend[None, None] if national else spend[None]), national
 
 
+def _expand_param(values: np.ndarray) -> np.ndarray:
+    """A shape parameter ``(S, channel)``, or ``(S, geo, channel)`` where it varies by geo
+    (``ModelSpec(geo_shapes="pooled")``), placed in the layout."""
+    values = np.asarray(values, dtype=float)
+    dims = (D.SAMPLE, D.GEO, D.CHANNEL) if values.ndim == 3 else (D.SAMPLE, D.CHANNEL)
+    return expand(values, dims)
+
+
 class Forward:
     """The model's mean function at given parameter draws ``(sample, ...)`` (model units,
     plus ``beta``), for a spec and the scales of its fit window."""
@@ -42,7 +50,7 @@ class Forward:
         self.spec, self.scales, self.draws = spec, scales, dict(draws)
         self.adstock, self.saturation = spec.adstock_component, spec.saturation_component
         names = [p.name for p in spec.media_params]
-        self.media_params = {k: expand(draws[k], (D.SAMPLE, D.CHANNEL)) for k in names}
+        self.media_params = {k: _expand_param(draws[k]) for k in names}
         self.n_samples = len(next(iter(draws.values())))
 
     @staticmethod

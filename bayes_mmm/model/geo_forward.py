@@ -1,8 +1,9 @@
 """The geo model's numpy forward pass (twin of :mod:`.build` for geo data), vectorised over draws.
 
 Media go through the one forward model (:class:`bayes_mmm.model.forward.Forward`, whose
-layout already has the geo axis) on spend per unit of geo size; this module adds the per-geo
-ROI scale and the per-geo baseline. Arrays are ``(sample, geo, date, ...)``; results are in
+layout already has the geo axis) on spend per unit of geo size, with per-geo shapes where the
+fit has them (:mod:`.components.geo_shapes`); this module adds the per-geo ROI scale and the
+per-geo baseline. Arrays are ``(sample, geo, date, ...)``; results are in
 the user's units unless a name says ``scaled``.
 """
 
@@ -13,7 +14,7 @@ from collections.abc import Mapping
 import numpy as np
 
 from bayes_mmm.model import dims as D
-from bayes_mmm.model.components import smooth
+from bayes_mmm.model.components import geo_shapes, smooth
 from bayes_mmm.model.components.smooth import smooth_forward
 from bayes_mmm.model.forward import Forward
 from bayes_mmm.model.geo import (
@@ -42,7 +43,8 @@ class GeoForward:
 
     def __init__(self, spec: ModelSpec, scales: GeoScales, draws: Mapping[str, np.ndarray]):
         self.spec, self.scales, self.draws = spec, scales, dict(draws)
-        self.media_forward = Forward(spec, scales.media_scales(), draws)
+        media_draws = geo_shapes.per_geo_draws(draws, spec.media_params)  # as the fit has them
+        self.media_forward = Forward(spec, scales.media_scales(), media_draws)
 
     def saturated(self, spend: np.ndarray) -> np.ndarray:
         """``h`` ``(S, geo, date, channel)`` of spend ``(geo, date, channel)``, user units."""

@@ -15,6 +15,10 @@ Units of the priors (see docs/defaults.md for the reasons behind each default):
 - ``baseline="smooth"`` adds a smooth time-varying baseline (``components/smooth.py``) to the
   level and trend: ``smooth_amplitude`` (units of the mean outcome) and ``smooth_lengthscale``
   (weeks).
+- ``geo_shapes`` (geo data): ``"shared"`` (default) shares each channel's adstock and
+  saturation shape across geos; ``"pooled"`` lets every shape parameter vary by geo,
+  partially pooled around the national value (``components/geo_shapes.py``; the spreads
+  ``<parameter>_geo_sd`` have configurable priors). National data: one geo, no effect.
 """
 
 from __future__ import annotations
@@ -28,6 +32,7 @@ import numpy as np
 
 from bayes_mmm.model import components
 from bayes_mmm.model import dims as D
+from bayes_mmm.model.components import geo_shapes as gs
 from bayes_mmm.model.components import smooth
 from bayes_mmm.model.priors import Prior, check_support, stack_channel_priors
 
@@ -66,6 +71,7 @@ JSON_TYPES = {
     "revenue_per_kpi": ((int, float, str, type(None)), "a number, a column name or null"),
     "holidays": ((str, type(None)), 'a country code (e.g. "DE") or null'),
     "events": ((str, type(None)), "the path of an events CSV or null"),
+    "geo_shapes": ((str,), "'shared' or 'pooled'"),
 }
 # data-input fields (read by data.dataset.from_frame); written to JSON only when set
 INPUT_FIELDS = ("media_exposure", "organic", "revenue_per_kpi", "holidays", "events")
@@ -110,6 +116,7 @@ class ModelSpec:
     holidays: str | None = None
     events: str | None = None
     baseline: str = "linear"  # "smooth": add a time-varying baseline (components/smooth.py)
+    geo_shapes: str = gs.SHARED  # "pooled": shapes vary by geo (components/geo_shapes)
 
     def __post_init__(self):
         if isinstance(self.adstock, bool):  # spec files and code of earlier versions
@@ -123,6 +130,10 @@ class ModelSpec:
         components.adstock(self.adstock), components.saturation(self.saturation)
         if self.baseline not in BASELINES:
             raise ValueError(f"baseline must be one of {list(BASELINES)}, got {self.baseline!r}")
+        if self.geo_shapes not in gs.GEO_SHAPES:
+            raise ValueError(
+                f"geo_shapes must be one of {list(gs.GEO_SHAPES)}, got {self.geo_shapes!r}"
+            )
         if not 0 < self.roi_media_share < 1:
             raise ValueError(f"roi_media_share must be in (0, 1), got {self.roi_media_share}")
         if not self.roi_prior_sigma > 0:
@@ -181,8 +192,16 @@ class ModelSpec:
         """Default priors of the optional baseline terms in use."""
         return dict(smooth.PRIORS) if self.baseline == smooth.NAME else {}
 
+    @property
+    def geo_shape_priors(self) -> dict[str, Prior]:
+        """Default priors of the spreads of per-geo shapes (``geo_shapes="pooled"``)."""
+        if self.geo_shapes != gs.POOLED:
+            return {}
+        return gs.default_priors(self.media_params)
+
     def parameter_names(self) -> set[str]:
-        return {*self.channel_params, *DEFAULT_PRIORS, *self.baseline_priors, *D.GEO_PRIOR_NAMES}
+        return {*self.channel_params, *DEFAULT_PRIORS, *self.baseline_priors, *D.GEO_PRIOR_NAMES,
+                *self.geo_shape_priors}  # fmt: skip
 
     def with_components(self, adstock: str | None = None, saturation: str | None = None):
         """The same spec with other media components, without the priors that do not apply."""
@@ -249,6 +268,7 @@ class ModelSpec:
         base.update(self.baseline_priors)
         base.update(self.priors)
         support = {**SUPPORT, **smooth.SUPPORT, **{p.name: p.support for p in self.media_params}}
+        support.update(dict.fromkeys(self.geo_shape_priors, gs.SD_SUPPORT))
         out = {}
         for name, prior in base.items():
             if name in self.channel_params:
@@ -295,6 +315,8 @@ class ModelSpec:
             "categorical": list(self.categorical),
             **{k: _jsonable(getattr(self, k)) for k in INPUT_FIELDS if getattr(self, k)},
             "baseline": self.baseline,
+            # written only when set: fits and spec files stay as they were by default
+            **({"geo_shapes": self.geo_shapes} if self.geo_shapes != gs.SHARED else {}),
         }
 
     def to_json(self) -> str:

@@ -15,6 +15,7 @@ import pymc as pm
 import pytensor.tensor as pt
 
 from bayes_mmm.model import dims as D
+from bayes_mmm.model.components import geo_shapes
 from bayes_mmm.model.components.window_lift import add_window_tests
 from bayes_mmm.model.design import LiftDesign
 from bayes_mmm.model.spec import ModelSpec
@@ -40,7 +41,7 @@ def add_media(ctx, design, spec: ModelSpec):
     """Channel contributions minus their window means ``(geo, date, channel)``, and the
     window means ``(geo, channel)``, in each geo's scaled outcome (``design``: a
     :class:`~bayes_mmm.model.geo.GeoDesign`; national data are one geo). The adstock and
-    saturation shapes are shared by all geos."""
+    saturation shapes are shared by all geos, or vary by geo with ``geo_shapes="pooled"``."""
     x_lagged = _data(design, "x_lagged")
     spend_total = _data(design, "spend_total")
     scale = _data(design, "target_scale", D.Y_SCALE)
@@ -49,11 +50,13 @@ def add_media(ctx, design, spec: ModelSpec):
     n_lag, n_geo, n_date, n_ch = (x_lagged.shape[i] for i in range(4))
     roi = add_roi(ctx, design)
     adstock, saturation = spec.adstock_component, spec.saturation_component
-    flat = x_lagged.reshape((n_lag, n_geo * n_date, n_ch))  # geos one after another
-    ad_params = adstock.add_params(ctx)
-    adstocked = adstock.forward_pt(flat, ad_params, spec.n_lags)
-    sat_params = saturation.add_params(ctx)
-    saturated = saturation.forward_pt(adstocked, sat_params).reshape((n_geo, n_date, n_ch))
+    ad_params, sat_params = adstock.add_params(ctx), saturation.add_params(ctx)
+    if spec.geo_shapes == geo_shapes.POOLED and not design.national:
+        saturated = _saturated_per_geo(ctx, x_lagged, spec, ad_params, sat_params)
+    else:
+        flat = x_lagged.reshape((n_lag, n_geo * n_date, n_ch))  # geos one after another
+        adstocked = adstock.forward_pt(flat, ad_params, spec.n_lags)
+        saturated = saturation.forward_pt(adstocked, sat_params).reshape((n_geo, n_date, n_ch))
     # a channel that never spends in a geo: h = 0 there, and so is its contribution
     total = pt.maximum(saturated.sum(axis=1, keepdims=True), 1e-300)
     window_total = roi * spend_total / scale[:, None]
@@ -67,6 +70,26 @@ def add_media(ctx, design, spec: ModelSpec):
     n_dates = pt.cast(n_date, "float64")
     deviation = saturated / total - 1.0 / n_dates
     return deviation * window_total[:, None, :], window_total / n_dates
+
+
+def _saturated_per_geo(ctx, x_lagged, spec: ModelSpec, ad_params: dict, sat_params: dict):
+    """``h`` ``(geo, date, channel)`` with shapes per geo (:mod:`.geo_shapes`): the
+    components' per-channel passes see each geo x channel cell as a channel."""
+    adstock, saturation = spec.adstock_component, spec.saturation_component
+    n_lag, n_geo, n_date, n_ch = (x_lagged.shape[i] for i in range(4))
+    ad_cells, sat_cells = (
+        {
+            k: v.reshape((n_geo * n_ch,))  # geo-major cells
+            for k, v in geo_shapes.add_geo_params(
+                ctx, component.params, geo_shapes.national_values(component.params, sampled)
+            ).items()
+        }
+        for component, sampled in ((adstock, ad_params), (saturation, sat_params))
+    )
+    cells = x_lagged.dimshuffle(0, 2, 1, 3).reshape((n_lag, n_date, n_geo * n_ch))
+    adstocked = adstock.forward_pt(cells, ad_cells, spec.n_lags)
+    saturated = saturation.forward_pt(adstocked, sat_cells)
+    return saturated.reshape((n_date, n_geo, n_ch)).dimshuffle(1, 0, 2)
 
 
 def add_lift_tests(lift: LiftDesign, beta, saturation, sat_params):
