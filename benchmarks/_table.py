@@ -5,8 +5,15 @@ from __future__ import annotations
 import pandas as pd
 
 
-def markdown(df: pd.DataFrame) -> str:
-    """A pipe table (floats to 3 significant digits)."""
-    cells = [[f"{v:.3g}" if isinstance(v, float) else str(v) for v in r] for r in df.values]
+def markdown(df: pd.DataFrame, fmt: str = ".3g", index: bool = False) -> str:
+    """A pipe table: floats as ``fmt`` (3 significant digits by default), missing values
+    empty; ``index=True`` puts the index first (headed by its name)."""
+    if index:
+        df = df.reset_index(names=df.index.name or "")
+
+    def cell(v) -> str:
+        return "" if pd.isna(v) else f"{v:{fmt}}" if isinstance(v, float) else str(v)
+
     head = "| " + " | ".join(map(str, df.columns)) + " |\n|" + "---|" * len(df.columns)
-    return "\n".join([head, *("| " + " | ".join(r) + " |" for r in cells)])
+    rows = ("| " + " | ".join(cell(v) for v in r) + " |" for r in df.itertuples(index=False))
+    return "\n".join([head, *rows])

@@ -24,6 +24,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from _table import markdown
 from calibration import LEVELS, evaluate, scenario, simulate
 from calibration_variants import Variant
 
@@ -152,13 +153,6 @@ def write_loo(a, scs: list[dict]) -> None:
     ]
     out = a.out / "baseline_grid_loo.md"
     bm.io.write_atomic(out, lambda tmp: tmp.write_text("\n".join(md) + "\n"))
-
-
-def markdown(df: pd.DataFrame) -> str:
-    """A pipe table (3 significant digits)."""
-    cells = [[f"{v:.3g}" if isinstance(v, float) else str(v) for v in r] for r in df.values]
-    head = "| " + " | ".join(df.columns) + " |\n|" + "---|" * len(df.columns)
-    return "\n".join([head, *("| " + " | ".join(r) + " |" for r in cells)])
 
 
 def main(argv=None) -> int:

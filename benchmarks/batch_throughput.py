@@ -33,6 +33,7 @@ import time
 from pathlib import Path
 
 import pandas as pd
+from _table import markdown
 
 HERE = Path(__file__).resolve().parent
 PLAIN = """
@@ -116,15 +117,6 @@ def run_config(name: str, jobs: Path, out: Path, n: int) -> dict:
     return row
 
 
-def markdown(frame: pd.DataFrame) -> str:
-    def cell(v) -> str:
-        return "" if pd.isna(v) else f"{v:.2f}" if isinstance(v, float) else str(v)
-
-    lines = ["| " + " | ".join(frame.columns) + " |", "|" + "---|" * len(frame.columns)]
-    lines += ["| " + " | ".join(cell(v) for v in row) + " |" for row in frame.itertuples(False)]
-    return "\n".join(lines)
-
-
 def write(rows: list[dict], out: Path, args) -> None:
     frame = pd.DataFrame(rows)
     out.mkdir(parents=True, exist_ok=True)
@@ -137,7 +129,7 @@ def write(rows: list[dict], out: Path, args) -> None:
     cols = ["config", "wall_seconds", "fits_per_minute", "overhead_per_job_s",
             "job_wall_median", "peak_worker_memory_mb", "peak_process_memory_mb",
             "compiles_not_reused", "load_before", "load_after"]  # fmt: skip
-    table = markdown(frame.reindex(columns=cols))
+    table = markdown(frame.reindex(columns=cols), fmt=".2f")
     (out / "batch.md").write_text(
         f"# Batch throughput ({args.jobs} jobs, {args.chains} chains x {args.draws} draws "
         f"+ {args.draws} tune, 104 weeks x 3 channels)\n\n"

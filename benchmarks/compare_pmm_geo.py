@@ -52,6 +52,7 @@ from compare_pymc_marketing import (  # noqa: E402
     _roi_summary,
     _summaries,
     ensure_pmm_venv,
+    finish,
     load,
     machine,
     versions,
@@ -342,7 +343,7 @@ def main(argv=None) -> int:
 
     import pandas as pd
 
-    from bayes_mmm.io import write_atomic, write_csv
+    from bayes_mmm.io import write_csv
 
     models = args.models.split(",")
     pmm_python = ensure_pmm_venv(PMM_REQUIREMENTS) if "pmm_geo" in models else None
@@ -386,14 +387,7 @@ def main(argv=None) -> int:
                       f"{ {k: row.get(k) for k in keys} } load {row['load']}",
                       file=sys.stderr, flush=True)  # fmt: skip
                 write_csv(pd.DataFrame(rows), csv_path)  # partial results survive a crash
-    info["load_end"] = load()
-    df = pd.DataFrame(rows)
-    if "error" not in df:
-        df["error"] = None
-    write_csv(df, csv_path)
-    md = summarise(df, info)
-    write_atomic(args.out / "compare_pmm_geo.md", lambda t: t.write_text(md))
-    print(md)
+    print(finish(rows, info, csv_path, args.out / "compare_pmm_geo.md", summarise))
     return 0
 
 

@@ -476,6 +476,23 @@ def summarise(df, info: dict) -> str:
     return "\n".join(lines)
 
 
+def finish(rows: list[dict], info: dict, csv_path: Path, md_path: Path, summarise) -> str:
+    """Write the runs' table (an ``error`` column always) and its markdown summary
+    ``summarise(df, info)`` atomically; returns the markdown."""
+    import pandas as pd
+
+    from bayes_mmm.io import write_atomic, write_csv
+
+    info["load_end"] = load()
+    df = pd.DataFrame(rows)
+    if "error" not in df:
+        df["error"] = None
+    write_csv(df, csv_path)
+    md = summarise(df, info)
+    write_atomic(md_path, lambda tmp: tmp.write_text(md))
+    return md
+
+
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     p.add_argument("--worker", choices=MODELS, help=argparse.SUPPRESS)
@@ -494,7 +511,7 @@ def main(argv=None) -> int:
 
     import pandas as pd
 
-    from bayes_mmm.io import write_atomic, write_csv  # not in the worker's venv
+    from bayes_mmm.io import write_csv  # not in the worker's venv
 
     datasets = ["104x4"] if args.quick else args.datasets.split(",")
     reps = 1 if args.quick else args.reps
@@ -561,14 +578,7 @@ def main(argv=None) -> int:
                 }
                 print(f"[compare] {ds} {model} rep {rep}: {msg}", file=sys.stderr, flush=True)
                 write_csv(pd.DataFrame(rows), csv_path)  # partial results survive a crash
-    info["load_end"] = load()
-    df = pd.DataFrame(rows)
-    if "error" not in df:
-        df["error"] = None
-    write_csv(df, csv_path)
-    md = summarise(df, info)
-    write_atomic(args.out / "compare_pymc_marketing.md", lambda tmp: tmp.write_text(md))
-    print(md)
+    print(finish(rows, info, csv_path, args.out / "compare_pymc_marketing.md", summarise))
     return 0
 
 

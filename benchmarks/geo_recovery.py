@@ -17,6 +17,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from _table import markdown
 
 from bayes_mmm.analysis.geo import geo_roi_draws
 from bayes_mmm.analysis.roi import roi_draws
@@ -83,15 +84,6 @@ def one_case(
     return rows
 
 
-def _markdown(df: pd.DataFrame) -> str:
-    cols = [df.index.name or "", *df.columns]
-    lines = ["| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
-    for idx, row in df.iterrows():
-        cells = [f"{v:.3g}" if isinstance(v, float) else str(v) for v in row.values]
-        lines.append("| " + " | ".join([str(idx), *cells]) + " |")
-    return "\n".join(lines)
-
-
 def summary(df: pd.DataFrame) -> pd.DataFrame:
     g = df.groupby("model")
     return pd.DataFrame(
@@ -149,7 +141,7 @@ def main() -> None:
         "to one national series (national model). Coverage: true national ROI inside the 90% "
         "interval; error: |posterior mean - truth| / truth.",
         "",
-        _markdown(s),
+        markdown(s, index=True),
         "",
         paired(df),
         "",
