@@ -134,6 +134,21 @@ def test_summaries_by_geo_chunks_equal_the_full_draws(geo_fit, monkeypatch):
     np.testing.assert_allclose(geo_roi_draws(geo_fit), roi)
 
 
+def test_long_passes_over_geo_chunks_report_progress(geo_fit, monkeypatch, caplog):
+    import bayes_mmm.analysis.geo as geo_analysis
+
+    n = geo_fit.data.n_geos
+    monkeypatch.setattr(geo_analysis, "CHUNK_CELLS", 1)  # one geo per chunk
+    with caplog.at_level("INFO", logger=geo_analysis.__name__):
+        geo_analysis.geo_contribution_summary(geo_fit, 0.9)  # fast: no message
+        assert not caplog.records
+        monkeypatch.setattr(geo_analysis, "PROGRESS_EVERY", 0.0)  # every chunk is "long"
+        geo_roi_draws(geo_fit)
+    messages = [r.getMessage() for r in caplog.records]
+    assert messages[0].startswith(f"ROI: 1 of {n} geos")
+    assert messages[-1].startswith(f"ROI: {n} of {n} geos") and len(messages) == n
+
+
 def test_geo_analysis_of_a_national_fit_is_the_national_answer(demo_fit):
     roi = geo_roi_draws(demo_fit)
     assert list(roi[D.GEO].values) == ["national"]  # the one geo is the nation: once

@@ -7,6 +7,8 @@ national rows come first, then every geo.
 
 from __future__ import annotations
 
+import logging
+import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, replace
 
@@ -25,6 +27,8 @@ from bayes_mmm.model.geo_forward import GeoForward
 from bayes_mmm.model.spec import ModelSpec
 
 CHUNK_CELLS = 40_000_000  # values per geo chunk of (sample, geo, date, component) arrays
+PROGRESS_EVERY = 5.0  # seconds between progress messages of a pass over many geo chunks
+log = logging.getLogger(__name__)
 
 
 def _draws(posterior: xr.Dataset, n_geos: int) -> tuple[dict[str, np.ndarray], dict[str, int]]:
@@ -61,9 +65,20 @@ class _Chunk:
     controls: np.ndarray  # (g, date, control) raw
 
 
-def _chunks(fit, width: int | None = None) -> Iterator[_Chunk]:
-    """The fit's geos in chunks of ``width`` (default: ``CHUNK_CELLS`` values per chunk)."""
-    return chunks_of(fit.posterior, fit.data, fit.spec, width)
+def _chunks(fit, width: int | None = None, what: str = "geo analysis") -> Iterator[_Chunk]:
+    """The fit's geos in chunks of ``width`` (default: ``CHUNK_CELLS`` values per chunk),
+    logging ``what``'s progress every ``PROGRESS_EVERY`` seconds of a long pass."""
+    return _progress(chunks_of(fit.posterior, fit.data, fit.spec, width), fit.data.n_geos, what)
+
+
+def _progress(chunks: Iterator[_Chunk], n_geos: int, what: str) -> Iterator[_Chunk]:
+    start = last = time.perf_counter()
+    for chunk in chunks:
+        yield chunk
+        now, done = time.perf_counter(), int(chunk.idx[-1]) + 1
+        if now - last >= PROGRESS_EVERY or (done == n_geos and last > start):
+            log.info("%s: %d of %d geos (%.0f s)", what, done, n_geos, now - start)
+            last = now
 
 
 def chunks_of(posterior: xr.Dataset, data: MMMData, spec: ModelSpec,
@@ -142,7 +157,7 @@ def window_beta(posterior: xr.Dataset, data: MMMData, spec: ModelSpec) -> np.nda
 
 def geo_media_draws(fit) -> np.ndarray:
     """Channel contributions ``(sample, geo, date, channel)`` over the fit window."""
-    return np.concatenate([_media(c) for c in _chunks(fit)], axis=1)
+    return np.concatenate([_media(c) for c in _chunks(fit, what="contributions")], axis=1)
 
 
 def component_names(data: MMMData, parts: Iterable[str]) -> list[str]:
@@ -172,7 +187,7 @@ def geo_contributions(fit, geo: str | None = None) -> xr.DataArray:
     sum over geos. Components sum to each geo's modeled mean, draw by draw. Holds every
     draw of every cell: for many geos use :func:`geo_contribution_summary`."""
     data = fit.data
-    chunks = [_parts(c, data) for c in _chunks(fit)]
+    chunks = [_parts(c, data) for c in _chunks(fit, what="contributions")]
     names, values = chunks[0][0], np.concatenate([v for _, v in chunks], axis=1)
     coords = {D.GEO: list(data.geos), D.DATE: data.dates.values, D.COMPONENT: names}
     da = unstack(values, fit.posterior, (D.GEO, D.DATE, D.COMPONENT), coords)
@@ -185,7 +200,7 @@ def geo_contribution_summary(fit, ci_prob: float | None = None) -> tuple[xr.Data
     of geos at a time (memory bounded by ``CHUNK_CELLS``, not by the number of geos)."""
     data = fit.data
     comp, fitted, national = [], [], None
-    for chunk in _chunks(fit):
+    for chunk in _chunks(fit, what="contributions"):
         names, values = _parts(chunk, data)
         national = values.sum(axis=1) if national is None else national + values.sum(axis=1)
         comp.append(_summary(fit, values, names, [data.geos[i] for i in chunk.idx], ci_prob))
@@ -209,7 +224,7 @@ def _window_sums(fit, revenue: bool = False) -> np.ndarray:
     KPI with ``revenue``), a chunk of geos at a time."""
     rpk = fit.data.geo_revenue_per_kpi
     out = []
-    for chunk in _chunks(fit):
+    for chunk in _chunks(fit, what="ROI"):
         media = _media(chunk)
         out.append(np.einsum("sgtc,gt->sgc", media, rpk[chunk.idx]) if revenue
                    else media.sum(axis=2))  # fmt: skip

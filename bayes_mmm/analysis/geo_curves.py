@@ -79,7 +79,7 @@ def geo_response_curves(
     data = fit.data
     spend_mean = data.geo_spend.mean(axis=1)  # (geo, channel) current mean weekly spend
     parts, national = [], None
-    for chunk in _chunks(fit):
+    for chunk in _chunks(fit, what="response curves"):
         unit = chunk.fwd.scales.spend_unit()  # (g, channel)
         x = multiples[None, :, None] * (spend_mean[chunk.idx] / unit)[:, None, :]
         values = chunk.fwd.media_forward.response(x, chunk_beta(chunk))  # (S, g, point, ch)
@@ -116,7 +116,7 @@ def geo_mroi_draws(fit, geo: str | None = None) -> xr.DataArray:
     window = data.geo_spend.sum(axis=1)  # (geo, channel)
     share = window / np.where(window.sum(axis=0) > 0, window.sum(axis=0), 1.0)
     per_geo, national = [], None
-    for chunk in _chunks(fit):
+    for chunk in _chunks(fit, what="marginal ROI"):
         size = chunk.fwd.scales.size[:, None, None]
         active = (chunk.spend > 0).astype(float)
         n_active = active.sum(axis=1)  # (g, channel)
