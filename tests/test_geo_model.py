@@ -149,7 +149,40 @@ def test_long_passes_over_geo_chunks_report_progress(geo_fit, monkeypatch, caplo
     assert messages[-1].startswith(f"ROI: {n} of {n} geos") and len(messages) == n
 
 
-def test_geo_analysis_of_a_national_fit_is_the_national_answer(demo_fit):
+@pytest.fixture(scope="module")
+def named_national_fit():
+    """A national fit of a file with the user's own column names and a categorical control."""
+    import warnings
+
+    import bayes_mmm as bm
+
+    frame = bm.simulate(80, channels=("tv", "search", "social"), seed=8).frame
+    frame = frame.rename(
+        columns={
+            "date": "Week Start",
+            "sales": "Revenue (EUR)",
+            "tv": "TV_spend",
+            "search": "Paid Search",
+            "social": "meta",
+        }
+    )
+    frame["Season"] = np.where(frame["Week Start"].dt.month.isin([11, 12]), "peak", "normal")
+    data = from_frame(
+        frame,
+        date="Week Start",
+        target="Revenue (EUR)",
+        controls=["Season"],
+        channels=["TV_spend", "Paid Search", "meta"],
+        categorical=["Season"],
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", bm.SamplingWarning)
+        return fit(data, chains=2, draws=100, tune=150, seed=2, progress=False)
+
+
+@pytest.mark.parametrize("which", ["demo_fit", "named_national_fit"])
+def test_geo_analysis_of_a_national_fit_is_the_national_answer(which, request):
+    demo_fit = request.getfixturevalue(which)
     roi = geo_roi_draws(demo_fit)
     assert list(roi[D.GEO].values) == ["national"]  # the one geo is the nation: once
     expected = demo_fit.posterior[D.ROI].values
