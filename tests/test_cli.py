@@ -267,3 +267,26 @@ def test_module_entry_point_fit_help():
     )
     assert result.returncode == 0, result.stderr
     assert "--prior" in result.stdout and "--channels" in result.stdout
+
+
+def test_fast_exit_keeps_the_exit_code_the_exit_handlers_and_the_messages(tmp_path):
+    """``bayes-mmm`` ends with ``exit_now``: the command's exit status, exit handlers that
+    ran (here one writing a file) and everything printed, without the interpreter's
+    teardown."""
+    flag = tmp_path / "handler_ran"
+    code = (
+        "import atexit, pathlib, sys\n"
+        f"atexit.register(pathlib.Path({str(flag)!r}).write_text, 'yes')\n"
+        "from bayes_mmm.cli import run\n"
+        "print('before', end='')\n"  # unflushed output must still appear
+        f"sys.argv = ['bayes-mmm', 'fit', {str(tmp_path / 'missing.csv')!r}, '--date', 'd',\n"
+        "            '--target', 'y', '--channels', 'tv', '--out', 'o']\n"
+        "run()\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=120
+    )
+    assert result.returncode == EXIT_BAD_INPUT, result.stderr
+    assert result.stdout == "before"
+    assert "missing.csv" in result.stderr and "error" in result.stderr
+    assert flag.read_text() == "yes"

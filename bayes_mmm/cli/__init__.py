@@ -12,6 +12,8 @@ in bayes_mmm (the message says so, ``--debug`` shows the traceback, a finished f
 from __future__ import annotations
 
 import argparse
+import atexit
+import os
 import sys
 import traceback
 from collections.abc import Sequence
@@ -126,3 +128,25 @@ def main(argv: Sequence[str] | None = None) -> int:
     configure_cli(quiet=getattr(args, "quiet", False))
     with interrupt_signals():
         return _run(args)
+
+
+def run() -> None:
+    """The ``bayes-mmm`` command: :func:`main`, then a fast exit (:func:`exit_now`)."""
+    exit_now(main())
+
+
+def exit_now(code: int) -> None:
+    """End the process with ``code`` once the command has returned: exit handlers run
+    (logging flushed, temporary files removed, child processes joined) and the streams are
+    flushed, but the interpreter's teardown is skipped. Freeing the imported numba, LLVM,
+    pytensor and PyMC modules one by one took ~1.1 s of every command's wall time, after
+    its last file was written."""
+    try:
+        atexit._run_exitfuncs()  # CPython's own runner of the exit handlers
+    finally:
+        for stream in (sys.stdout, sys.stderr):
+            try:
+                stream.flush()
+            except (OSError, ValueError):  # closed or broken pipe: nothing more to say
+                pass
+        os._exit(code)

@@ -1,5 +1,3 @@
-import sys
+from bayes_mmm.cli import run
 
-from bayes_mmm.cli import main
-
-sys.exit(main())
+run()
