@@ -272,6 +272,11 @@ def main() -> None:
     p.add_argument("--draws", type=int, default=FIT["draws"], help="per chain, tune the same")
     p.add_argument("--out", default="benchmarks/results/test_value.md")
     p.add_argument("--summarize", action="store_true", help="only rewrite the md from the csvs")
+    p.add_argument(
+        "--resume",
+        action="store_true",
+        help="keep the worlds already in the csvs, run the missing ones up to --worlds",
+    )
     args = p.parse_args()
     FIT.update(draws=args.draws, tune=args.draws)
     logging.basicConfig(level=logging.INFO)
@@ -280,7 +285,10 @@ def main() -> None:
         arms, designs = (pd.read_csv(path).to_dict("records") for path in paths)
     else:
         arms, designs = [], []
-        for seed in range(args.worlds):
+        if args.resume and os.path.exists(paths[0]) and os.path.exists(paths[1]):
+            arms, designs = (pd.read_csv(path).to_dict("records") for path in paths)
+        done = {int(r["world"]) for r in arms}
+        for seed in (s for s in range(args.worlds) if s not in done):
             a, d = run_world(seed, args.noise_draws)
             arms, designs = arms + a, designs + d
             pd.DataFrame(arms).to_csv(paths[0], index=False)
