@@ -443,7 +443,7 @@ def summarise(df, info: dict) -> str:
                 f"{sub.roi_covered_90.iloc[-1]} |"
             )
             lines.append(row)
-            if model == "bayes_mmm":
+            if model in ("bayes_mmm", "bayes_mmm_cli") and warm_bmm is None:  # CLI: e2e
                 warm_bmm = (
                     fit_w,
                     float(cold.t_fit.iloc[0]),
