@@ -40,8 +40,9 @@ def phases(run: Path, dataset: str, out: Path) -> list[str]:
     proc.wait()
     total = time.perf_counter() - t0
     d = json.loads((out / "diagnostics.json").read_text())
+    compile_s, sampling_s = d["compile_seconds"], d["sampling_seconds"]
     head = (f"== {dataset}: total {total:.2f} s, load {load}, "
-            f"compile {d['compile_seconds']:.2f} s, sampling {d['sampling_seconds']:.2f} s")  # fmt: skip
+            f"compile {compile_s:.2f} s, sampling {sampling_s:.2f} s")  # fmt: skip
     return [head, *(line for line in lines if "note:" not in line)]
 
 
