@@ -65,6 +65,25 @@ def test_numpyro_sampler(demo, demo_fit):
     _check_schema(fit, demo_fit)
 
 
+@pytest.mark.slow
+@pytest.mark.skipif(find_spec("numpyro") is None, reason="numpyro not installed")
+def test_numpyro_runs_the_same_geo_model():
+    """The JAX path (for GPUs, issue 14) samples the geo model itself: its variables, and a
+    national ROI that agrees with nutpie's within a third of a posterior sd per channel."""
+    from bayes_mmm.analysis.geo import geo_roi_draws
+    from bayes_mmm.data.simulate_geo import simulate_geo
+
+    data = simulate_geo(n_geos=3, n_weeks=70, channels=("tv", "search"), seed=3).to_data()
+    kw = dict(chains=2, draws=300, tune=300, seed=2)
+    fits = {s: _fit(data, s, **kw) for s in ("nutpie", "numpyro")}
+    assert fits["numpyro"].diagnostics.sampler == "numpyro"
+    assert set(fits["numpyro"].posterior.data_vars) == set(fits["nutpie"].posterior.data_vars)
+    roi = {s: geo_roi_draws(f).sel(geo="national") for s, f in fits.items()}
+    mean = {s: r.mean(("chain", "draw")).values for s, r in roi.items()}
+    sd = roi["nutpie"].std(("chain", "draw")).values
+    assert (np.abs(mean["numpyro"] - mean["nutpie"]) < sd / 3).all(), (mean, sd)
+
+
 def test_numpyro_missing_is_a_clear_error(demo, monkeypatch):
     monkeypatch.setattr(samplers, "find_spec", lambda name: None)
     assert "numpyro" not in samplers.available_samplers()
