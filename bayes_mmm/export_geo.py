@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from bayes_mmm.analysis.geo import geo_contribution_summary, geo_roi_table
+from bayes_mmm.analysis.geo import geo_roi_table, geo_summaries
 from bayes_mmm.analysis.geo_curves import geo_mroi_table, geo_response_curves, geo_response_table
 from bayes_mmm.analysis.summary import ci, to_frame
 from bayes_mmm.data.inputs import media_inputs_summary
@@ -64,9 +64,10 @@ def write_geo_outputs(fit, out_dir: str | Path, ci_prob: float | None = None,
     if progress:
         log.info("analysing the posterior per geo: contributions, ROI, marginal ROI and "
                  "response curves (%d geos)", fit.data.n_geos)  # fmt: skip
-    roi = _with_mroi(geo_roi_table(fit, prob), geo_mroi_table(fit, prob))
+    summaries = geo_summaries(fit, prob)  # contributions once: their summaries and ROI's sums
+    roi = _with_mroi(geo_roi_table(fit, prob, sums=summaries.sums), geo_mroi_table(fit, prob))
     curves = geo_response_curves(fit, ci_prob=prob)
-    contrib, fitted = geo_contribution_summary(fit, prob)
+    contrib, fitted = summaries.components, summaries.fitted
     table = to_frame(contrib)
     written += [
         write_csv(roi, out / "roi.csv"),

@@ -132,6 +132,11 @@ def test_summaries_by_geo_chunks_equal_the_full_draws(geo_fit, monkeypatch):
     mu = summarise(geo_contributions(geo_fit).sum(D.COMPONENT), 0.9)
     np.testing.assert_allclose(fitted["upper"], mu["upper"].transpose(*fitted["upper"].dims))
     np.testing.assert_allclose(geo_roi_draws(geo_fit), roi)
+    # the ROI from the contributions' pass (as the outputs do) is the ROI computed alone
+    sums = geo_analysis.geo_summaries(geo_fit, 0.9).sums
+    pd.testing.assert_frame_equal(
+        geo_roi_table(geo_fit, 0.9, sums=sums), geo_roi_table(geo_fit, 0.9)
+    )
 
 
 def test_long_passes_over_geo_chunks_report_progress(geo_fit, monkeypatch, caplog):

@@ -194,21 +194,42 @@ def geo_contributions(fit, geo: str | None = None) -> xr.DataArray:
     return _select(_with_national(da, da.sum(D.GEO)), geo).rename("contribution")
 
 
-def geo_contribution_summary(fit, ci_prob: float | None = None) -> tuple[xr.Dataset, xr.Dataset]:
-    """Summaries (``mean``, ``lower``, ``upper``) of the contributions ``(geo, date,
-    component)`` and of the modeled mean ``(geo, date)``, national first, computed a chunk
-    of geos at a time (memory bounded by ``CHUNK_CELLS``, not by the number of geos)."""
-    data = fit.data
-    comp, fitted, national = [], [], None
+@dataclass(frozen=True)
+class GeoSummaries:
+    """One pass over a geo fit's chunks: summaries (``mean``, ``lower``, ``upper``) of the
+    contributions ``(geo, date, component)`` and of the modeled mean ``(geo, date)``,
+    national first, and the draws the ROI needs (:func:`geo_roi_table`'s ``sums``)."""
+
+    components: xr.Dataset
+    fitted: xr.Dataset
+    sums: tuple[np.ndarray, np.ndarray | None]  # (S, geo, channel) window sums, revenue ones
+
+
+def geo_summaries(fit, ci_prob: float | None = None) -> GeoSummaries:
+    """:class:`GeoSummaries`, a chunk of geos at a time (memory bounded by ``CHUNK_CELLS``,
+    not by the number of geos); each chunk's contributions are computed once."""
+    data, rpk = fit.data, fit.data.geo_revenue_per_kpi
+    comp, fitted, sums, revenue, national = [], [], [], [], None
     for chunk in _chunks(fit, what="contributions"):
         names, values = _parts(chunk, data)
         national = values.sum(axis=1) if national is None else national + values.sum(axis=1)
         comp.append(_summary(fit, values, names, [data.geos[i] for i in chunk.idx], ci_prob))
         fitted.append(_summary(fit, values.sum(axis=-1), None, comp[-1][D.GEO].values, ci_prob))
+        media = values[..., len(names) - data.n_channels :]
+        sums.append(media.sum(axis=2))
+        if rpk is not None:
+            revenue.append(np.einsum("sgtc,gt->sgc", media, rpk[chunk.idx]))
     if _has_total(data):
         comp.insert(0, _summary(fit, national[:, None], names, [NATIONAL], ci_prob))
         fitted.insert(0, _summary(fit, national.sum(axis=-1)[:, None], None, [NATIONAL], ci_prob))
-    return xr.concat(comp, dim=D.GEO), xr.concat(fitted, dim=D.GEO)
+    window = np.concatenate(sums, axis=1), np.concatenate(revenue, axis=1) if revenue else None
+    return GeoSummaries(xr.concat(comp, dim=D.GEO), xr.concat(fitted, dim=D.GEO), window)
+
+
+def geo_contribution_summary(fit, ci_prob: float | None = None) -> tuple[xr.Dataset, xr.Dataset]:
+    """Summaries of the contributions and of the modeled mean (:func:`geo_summaries`)."""
+    s = geo_summaries(fit, ci_prob)
+    return s.components, s.fitted
 
 
 def _summary(fit, values: np.ndarray, names, geos, ci_prob: float | None) -> xr.Dataset:
@@ -267,14 +288,19 @@ def geo_revenue_roi_draws(fit, geo: str | None = None) -> xr.DataArray:
     return _roi_array(fit, _window_sums(fit, revenue=True), "revenue_roi", geo)
 
 
-def geo_roi_table(fit, ci_prob: float | None = None, geo: str | None = None) -> pd.DataFrame:
+def geo_roi_table(fit, ci_prob: float | None = None, geo: str | None = None,
+                  sums: tuple | None = None) -> pd.DataFrame:  # fmt: skip
     """Rows ``geo, channel, spend, contribution_mean, roi_mean, roi_median, roi_lower,
     roi_upper`` (and ``revenue_roi_mean, revenue_roi_lower, revenue_roi_upper`` with revenue
     per KPI): national rows (geo ``national``) first, then each geo (ROI empty where a geo
-    never spends on the channel, and for organic channels)."""
-    media = _window_sums(fit)  # (S, geo, channel)
+    never spends on the channel, and for organic channels). ``sums``: the window sums of
+    :class:`GeoSummaries` (computed here if not given)."""
+    rpk = fit.data.geo_revenue_per_kpi
+    if sums is None:
+        sums = _window_sums(fit), None if rpk is None else _window_sums(fit, revenue=True)
+    media = sums[0]  # (S, geo, channel)
     contrib = _with_total(fit.data, media, axis=1).mean(axis=0)
-    roi = geo_roi_draws(fit)
+    roi = _roi_array(fit, media, "roi", None)
     spend = _money(fit.data)
     spend_da = xr.DataArray(spend, dims=(D.GEO, D.CHANNEL), coords={D.GEO: roi[D.GEO]})
     ds = summarise(roi.fillna(0.0), ci_prob, median=True)
@@ -284,8 +310,8 @@ def geo_roi_table(fit, ci_prob: float | None = None, geo: str | None = None) -> 
     table = to_frame(ds[["spend", "contribution"]])
     table = table.rename(columns={"contribution": "contribution_mean"})
     table = table.merge(to_frame(ds[["mean", "median", "lower", "upper"]], "roi_"))
-    if fit.data.geo_revenue_per_kpi is not None:
-        rev = geo_revenue_roi_draws(fit)
+    if rpk is not None:
+        rev = _roi_array(fit, sums[1], "revenue_roi", None)
         rs = summarise(rev.fillna(0.0), ci_prob).where(rev.notnull().all(D.SAMPLE_DIMS))
         table = table.merge(to_frame(rs[["mean", "lower", "upper"]], "revenue_roi_"))
     if fit.data.organic:
