@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import math
 import os
+import sys
 import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -97,7 +98,27 @@ def _netcdf_safe(tree: xr.DataTree) -> xr.DataTree:
 def save(fit: MMMFit, path: str | Path) -> Path:
     """Write the fit to one netCDF file (the DataTree; configuration in JSON attributes)."""
     tree = _netcdf_safe(fit.idata)
-    return write_atomic(path, lambda p: tree.to_netcdf(p, engine=NETCDF_ENGINE))
+    with _no_client_lookup():
+        return write_atomic(path, lambda p: tree.to_netcdf(p, engine=NETCDF_ENGINE))
+
+
+@contextmanager
+def _no_client_lookup() -> Iterator[None]:
+    """xarray's netCDF writer imports ``distributed`` (0.25-0.5 s) on every write, through
+    dask's scheduler lookup, only to see whether a dask ``Client`` is active. None can be
+    before ``distributed`` was imported: then that import fails fast (xarray and dask expect
+    the ImportError and pick the threaded scheduler's lock, as they do without a client)."""
+    names = ("distributed", "dask.distributed")
+    if any(name in sys.modules for name in names):
+        yield
+        return
+    sys.modules.update(dict.fromkeys(names))  # None: "not importable" until restored
+    try:
+        yield
+    finally:
+        for name in names:
+            if name in sys.modules and sys.modules[name] is None:
+                del sys.modules[name]
 
 
 def from_idata(tree: xr.DataTree) -> MMMFit:

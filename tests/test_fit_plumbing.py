@@ -290,6 +290,30 @@ def test_saved_file_is_plain_netcdf(demo_fit, tmp_path):
         assert bm.ModelSpec.from_json(tree.attrs[D.ATTR_SPEC]) == demo_fit.spec
 
 
+def test_save_skips_the_dask_client_lookup_and_leaves_imports_as_they_were(demo_fit, tmp_path):
+    """Writing model.nc does not import ``distributed`` (xarray's look for a dask client,
+    0.25-0.5 s) while none can exist, and leaves it importable; with it imported (a dask
+    client possible) the write goes through xarray's own lookup."""
+    import subprocess
+    import sys
+
+    path = bm.save(demo_fit, tmp_path / "a.nc")
+    code = (
+        "import sys, bayes_mmm as bm\n"
+        f"fit = bm.load({str(path)!r})\n"
+        f"bm.save(fit, {str(tmp_path / 'b.nc')!r})\n"
+        "assert 'distributed' not in sys.modules and 'dask.distributed' not in sys.modules\n"
+        "import dask.distributed\n"  # still importable afterwards
+        f"bm.save(fit, {str(tmp_path / 'c.nc')!r})\n"  # with distributed imported
+        "print('ok')\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert out.stdout.strip() == "ok", out.stderr
+    for name in ("b.nc", "c.nc"):
+        again = bm.load(tmp_path / name)
+        np.testing.assert_array_equal(again.posterior[D.ROI], demo_fit.posterior[D.ROI])
+
+
 def test_loaded_fit_rebuilds_the_model(demo_fit, tmp_path):
     loaded = bm.load(bm.save(demo_fit, tmp_path / "model.nc"))
     model = loaded.model()
