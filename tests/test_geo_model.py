@@ -110,6 +110,18 @@ def test_channel_off_in_a_geo_contributes_nothing(geo_sim):
     assert pd.isna(table.set_index("channel").loc["search", "roi_mean"])
 
 
+def test_national_values_are_the_geos_mean(geo_fit):
+    """Geo deviations sum to zero over geos: the national ROI is the geometric mean of the
+    geos' ROI, the national trend the mean of theirs, the seasonal amplitudes' product 1 (no
+    free centre trading against the deviations' mean: the 2-geo divergences' ridge)."""
+    post = geo_fit.posterior
+    for z in (D.ROI_GEO_Z, D.TREND_GEO_Z, D.SEASON_GEO_Z):
+        np.testing.assert_allclose(post[z].sum(D.GEO), 0.0, atol=1e-9)
+    log_roi = np.log(post[D.ROI_GEO]).mean(D.GEO)
+    np.testing.assert_allclose(log_roi, np.log(post[D.ROI]), rtol=1e-9)
+    assert post[D.ROI_GEO_Z].sizes[D.GEO] == geo_fit.data.n_geos
+
+
 def test_geo_priors_are_configurable(geo_sim):
     from bayes_mmm.model.priors import Prior
 

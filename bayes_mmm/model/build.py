@@ -5,9 +5,10 @@ level (:mod:`.components.baseline`, sampled as the mean level), trend, seasonali
 controls, then the likelihood. One graph for any number of geos (:mod:`.geo`: units and
 design): national data are one geo, whose variables carry no geo axis; with geos, ROI per
 geo x channel, trend and seasonality are partially pooled towards national values
-(non-centred), level and noise are per geo, adstock/saturation shapes and control
-coefficients shared. Each component owns its priors' defaults and the sampler's
-parametrisation of its parameters; this module only wires them together.
+(non-centred, deviations summing to zero over geos), level and noise are per geo,
+adstock/saturation shapes and control coefficients shared. Each component owns its priors'
+defaults and the sampler's parametrisation of its parameters; this module only wires them
+together.
 
 Every number that depends on the data (prior parameters such as the data-derived ROI prior,
 the outcome scale, the number of dates) enters the graph as ``pm.Data`` or through a shape,

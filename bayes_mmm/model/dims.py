@@ -65,7 +65,7 @@ FORWARD_LAYOUT = (SAMPLE, GEO, DATE, CHANNEL)
 # the geo hierarchy (bayes_mmm.model.build): priors of these are configurable
 ROI_GEO = "roi_geo"  # (geo, channel) ROI of each geo (deterministic)
 ROI_GEO_SD = "roi_geo_sd"  # (channel,) spread of log ROI across geos
-ROI_GEO_Z = "roi_geo_z"  # (geo, channel) non-centred deviations
+ROI_GEO_Z = "roi_geo_z"  # (channel, geo) non-centred deviations, zero-sum over geos
 TREND_GEO_SD, TREND_GEO_Z = "trend_geo_sd", "trend_geo_z"
 SEASON_GEO_SD, SEASON_GEO_Z = "seasonality_geo_sd", "seasonality_geo_z"  # amplitude, (geo,)
 GEO_PRIOR_NAMES = (ROI_GEO_SD, TREND_GEO_SD, SEASON_GEO_SD)

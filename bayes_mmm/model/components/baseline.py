@@ -46,14 +46,30 @@ def add_level(ctx, media_mean, design):
     return level
 
 
+def geo_deviations(z_name: str, dims: tuple[str, ...] = ()):
+    """``(geo, *dims)`` standardised deviations of each geo from the mean over geos:
+    ``ZeroSumNormal(1)`` over the geo axis (stored with dims ``(*dims, geo)``).
+
+    The national value of a pooled parameter is then the mean over geos (of its log for ROI
+    and seasonal amplitude), not a free centre: with free ``Normal(0, 1)`` deviations the
+    national value traded against their mean along a ridge the data do not resolve (2 geos:
+    correlation -0.9 for trend and seasonal scale, divergences where every geo's ROI sat
+    above a low national one). ``sd * z`` keeps the hierarchy's spread: a deviation from the
+    mean of ``G`` geos drawn from ``Normal(centre, sd)`` has variance ``sd**2 (G - 1) / G``,
+    as here."""
+    z = pm.ZeroSumNormal(z_name, sigma=1.0, dims=(*dims, D.GEO))
+    return z if not dims else pt.moveaxis(z, -1, 0)
+
+
 def pooled(ctx, name: str, sd_name: str, z_name: str, design, dims: tuple[str, ...] = ()):
     """Parameter ``name`` per geo ``(geo, *dims)``: the national value for one geo; with
-    geos, the national value plus a non-centred deviation ``sd * z`` (partial pooling)."""
+    geos, the national value (their mean) plus a non-centred deviation ``sd * z`` summing to
+    zero over geos (partial pooling, :func:`geo_deviations`)."""
     national = ctx.add_prior(name)
     if design.national:
         return national[None]
     sd = ctx.add_prior(sd_name, dims=())
-    return national[None] + sd * pm.Normal(z_name, 0.0, 1.0, dims=(D.GEO, *dims))
+    return national[None] + sd * geo_deviations(z_name, dims)
 
 
 class Trend:
@@ -76,9 +92,11 @@ class Trend:
 
 def amplitude(ctx, design):
     """``(geo,)`` each geo's seasonal amplitude relative to the national cycle, pooled on the
-    log scale (non-centred): ``exp(seasonality_geo_sd * seasonality_geo_z)``."""
+    log scale (non-centred, log amplitudes summing to zero over geos, :func:`geo_deviations`:
+    the national cycle is the geometric mean of the geos'):
+    ``exp(seasonality_geo_sd * seasonality_geo_z)``."""
     sd = ctx.add_prior(D.SEASON_GEO_SD, dims=())
-    return pt.exp(sd * pm.Normal(D.SEASON_GEO_Z, 0.0, 1.0, dims=(D.GEO,)))
+    return pt.exp(sd * geo_deviations(D.SEASON_GEO_Z))
 
 
 class Seasonality:

@@ -16,6 +16,7 @@ import pytensor.tensor as pt
 
 from bayes_mmm.model import dims as D
 from bayes_mmm.model.components import geo_shapes
+from bayes_mmm.model.components.baseline import geo_deviations
 from bayes_mmm.model.components.window_lift import add_window_tests
 from bayes_mmm.model.design import LiftDesign
 from bayes_mmm.model.spec import ModelSpec
@@ -28,12 +29,14 @@ def _data(design, key: str, name: str | None = None):
 
 def add_roi(ctx, design):
     """ROI ``(geo, channel)``: the national ``roi`` for one geo; with geos, partially pooled
-    towards it on the log scale, non-centred: ``roi * exp(roi_geo_sd * roi_geo_z)``."""
+    towards it on the log scale, non-centred: ``roi * exp(roi_geo_sd * roi_geo_z)``, the
+    deviations summing to zero over geos (:func:`.baseline.geo_deviations`: ``roi`` is the
+    geometric mean of the geos' ROI)."""
     roi = ctx.add_prior(D.ROI)
     if design.national:
         return roi[None, :]
     sd = ctx.add_prior(D.ROI_GEO_SD, dims=(D.CHANNEL,))
-    z = pm.Normal(D.ROI_GEO_Z, 0.0, 1.0, dims=(D.GEO, D.CHANNEL))
+    z = geo_deviations(D.ROI_GEO_Z, (D.CHANNEL,))
     return pm.Deterministic(D.ROI_GEO, roi * pt.exp(sd * z), dims=(D.GEO, D.CHANNEL))
 
 
