@@ -93,6 +93,20 @@ def test_meridian_geo_sample_fits_from_the_cli_and_reads_back(tmp_path):
     assert ((paid.revenue_roi_lower > 0) & (paid.revenue_roi_upper < 20)).all()
     again = geo_roi_table(fit, 0.9)  # the loaded model gives the file's numbers
     assert np.allclose(again.roi_mean.fillna(-1), roi.roi_mean.fillna(-1), rtol=1e-6)
+    # marginal ROI and response curves per geo on Meridian's own names and inputs
+    assert nat.loc[CHANNELS, "mroi_mean"].notna().all() and np.isnan(nat.loc[ORGANIC, "mroi_mean"])
+    assert (nat.loc[CHANNELS, "mroi_lower"] <= nat.loc[CHANNELS, "mroi_upper"]).all()
+    curves = pd.read_csv(out / "response_curves.csv")
+    assert list(curves.geo.unique()) == ["national", "Geo0", "Geo1", "Geo2", "Geo3"]
+    at = curves.set_index(["geo", "channel", "spend_multiple"])["mean"]
+    summed = at.drop("national", level="geo").groupby(level=["channel", "spend_multiple"]).sum()
+    np.testing.assert_allclose(at["national"].sort_index(), summed.sort_index(), rtol=1e-6)
+    rising = (
+        curves[curves.geo == "Geo0"]
+        .groupby("channel")["mean"]
+        .apply(lambda s: bool((np.diff(s.to_numpy()) >= -1e-9).all()))
+    )
+    assert rising.all()  # more spend never lowers the steady-state contribution
     contrib = pd.read_csv(out / "contributions.csv")
     per_geo = contrib[contrib.geo != "national"].groupby(["date", "component"])["mean"].sum()
     national = contrib[contrib.geo == "national"].set_index(["date", "component"])["mean"]

@@ -206,3 +206,17 @@ def test_geo_curves_and_mroi_use_each_geos_shapes(pooled_fit, monkeypatch):
     monkeypatch.setattr(geo_analysis, "CHUNK_CELLS", 1)
     np.testing.assert_allclose(geo_response_curves(fit)["mean"], curves["mean"], rtol=1e-12)
     np.testing.assert_allclose(geo_mroi_draws(fit), mroi, rtol=1e-12)
+
+
+def test_shapes_by_geo_on_national_data_is_refused_before_sampling(tmp_path):
+    national = bm.simulate(60, channels=("tv", "search"), seed=2)
+    with pytest.raises(bm.DataValidationError, match=r"geo_shapes='pooled'.*--geo COLUMN"):
+        bm.fit(national.to_data(), POOLED, chains=1, draws=5, tune=5, progress=False)
+    csv = tmp_path / "weekly.csv"
+    national.frame.rename(columns={"date": "Week", "sales": "Revenue"}).to_csv(csv, index=False)
+    from bayes_mmm.cli import EXIT_BAD_INPUT, main
+
+    args = ["fit", str(csv), "--date", "Week", "--target", "Revenue", "--channels", "tv,search",
+            "--geo-shapes", "pooled", "--out", str(tmp_path / "out"), "--quiet"]  # fmt: skip
+    assert main(args) == EXIT_BAD_INPUT
+    assert not (tmp_path / "out").exists()

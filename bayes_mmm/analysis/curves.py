@@ -23,14 +23,19 @@ from bayes_mmm.model import dims as D
 WEEKLY_SPEND = "weekly_spend"
 
 
+def spend_multiples(max_multiple: float, n_points: int) -> np.ndarray:
+    """``n_points`` multiples of the current spend from 0 to ``max_multiple``."""
+    if max_multiple <= 0 or n_points < 2:
+        raise ValueError("max_multiple must be positive and n_points at least 2")
+    return np.linspace(0.0, max_multiple, n_points)
+
+
 def response_curves(fit: MMMFit, max_multiple: float = 3.0, n_points: int = 61) -> xr.DataArray:
     """``(chain, draw, spend_multiple, channel)``: steady-state weekly contribution (outcome
     units) at constant weekly spend ``spend_multiple`` x the channel's current mean weekly
     spend, for ``spend_multiple`` from 0 to ``max_multiple``. The coordinate
     ``weekly_spend`` ``(spend_multiple, channel)`` holds the spend in the user's units."""
-    if max_multiple <= 0 or n_points < 2:
-        raise ValueError("max_multiple must be positive and n_points at least 2")
-    multiples = np.linspace(0.0, max_multiple, n_points)
+    multiples = spend_multiples(max_multiple, n_points)
     scales = fit.scales
     spend = multiples[:, None] * scales.spend_mean[None, :]  # (spend_multiple, channel)
     values = fit.forward().response(spend / scales.spend)

@@ -34,7 +34,7 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from bayes_mmm.analysis.curves import WEEKLY_SPEND
+from bayes_mmm.analysis.curves import WEEKLY_SPEND, spend_multiples
 from bayes_mmm.analysis.geo import (
     _chunks,
     _has_total,
@@ -43,17 +43,11 @@ from bayes_mmm.analysis.geo import (
     _with_total,
     chunk_beta,
 )
-from bayes_mmm.analysis.mroi import extend
+from bayes_mmm.analysis.mroi import per_active_unit
 from bayes_mmm.analysis.summary import summarise
 from bayes_mmm.data.geo import NATIONAL
 from bayes_mmm.inference.idata import unstack
 from bayes_mmm.model import dims as D
-
-
-def _multiples(max_multiple: float, n_points: int) -> np.ndarray:
-    if max_multiple <= 0 or n_points < 2:
-        raise ValueError("max_multiple must be positive and n_points at least 2")
-    return np.linspace(0.0, max_multiple, n_points)
 
 
 def _curve_summary(fit, values: np.ndarray, geos, multiples, ci_prob) -> xr.Dataset:
@@ -75,7 +69,7 @@ def geo_response_curves(
     geo's current mean weekly spend, national (every geo scaled together) first; coordinate
     ``weekly_spend`` ``(geo, spend_multiple, channel)`` in the user's units. See the module
     docstring for the definitions."""
-    multiples = _multiples(max_multiple, n_points)
+    multiples = spend_multiples(max_multiple, n_points)
     data = fit.data
     spend_mean = data.geo_spend.mean(axis=1)  # (geo, channel) current mean weekly spend
     parts, national = [], None
@@ -118,12 +112,7 @@ def geo_mroi_draws(fit, geo: str | None = None) -> xr.DataArray:
     per_geo, national = [], None
     for chunk in _chunks(fit, what="marginal ROI"):
         size = chunk.fwd.scales.size[:, None, None]
-        active = (chunk.spend > 0).astype(float)
-        n_active = active.sum(axis=1)  # (g, channel)
-        bump = chunk.fwd.media_forward.marginal(
-            extend(chunk.spend / size, tail), extend(active / size, tail), chunk_beta(chunk)
-        )  # (S, g, channel) per unit of e: one more unit in every active period
-        mroi = np.where(n_active > 0, bump / np.where(n_active > 0, n_active, 1.0), np.nan)
+        mroi = per_active_unit(chunk.fwd.media_forward, chunk.spend, tail, chunk_beta(chunk), size)
         part = np.nan_to_num(mroi) * share[chunk.idx]
         national = part.sum(axis=1) if national is None else national + part.sum(axis=1)
         per_geo.append(mroi)

@@ -40,13 +40,22 @@ def mroi_values(fit: MMMFit, spend: np.ndarray | None = None) -> np.ndarray:
     """Marginal ROI ``(sample, channel)`` at ``spend`` ``(date, channel)`` (default: the fit
     window's), in outcome per unit of spend. See the module docstring for the definition."""
     spend = fit.data.spend if spend is None else np.asarray(spend, dtype=float)
-    tail = carryover_weeks(fit)
-    active = (spend > 0).astype(float)
-    n_active = active.sum(axis=0)
-    if (n_active == 0).any():
+    if ((spend > 0).sum(axis=0) == 0).any():
         raise ValueError("every channel needs at least one week with spend for marginal ROI")
-    per_unit = fit.forward().marginal(extend(spend, tail), extend(active, tail))
-    return per_unit / n_active
+    return per_active_unit(fit.forward(), spend, carryover_weeks(fit))
+
+
+def per_active_unit(forward, spend: np.ndarray, tail: int, beta: np.ndarray | None = None,
+                    unit: np.ndarray | float = 1.0) -> np.ndarray:  # fmt: skip
+    """Marginal ROI ``(S, [geo,] channel)`` at ``spend`` ``([geo,] date, channel)`` (user
+    units) of a :class:`~bayes_mmm.model.forward.Forward`: one more unit in each period the
+    channel spends, ``tail`` zero-spend periods after the window so carryover counts, per
+    unit of added spend; NaN where a channel never spends. ``unit``: what one unit of the
+    user's spend is in ``forward``'s input (a geo's size divides it)."""
+    active = (spend > 0).astype(float)
+    n_active = active.sum(axis=-2)
+    bump = forward.marginal(extend(spend / unit, tail), extend(active / unit, tail), beta)
+    return np.where(n_active > 0, bump / np.where(n_active > 0, n_active, 1.0), np.nan)
 
 
 def mroi_draws(fit: MMMFit, spend: np.ndarray | None = None) -> xr.DataArray:

@@ -32,17 +32,23 @@ pm = lazy_module("pymc")  # check_rows and resolve_priors check input without Py
 
 
 def check_rows(data: MMMData, spec: ModelSpec) -> None:
-    """Raise DataValidationError when the data have too few rows for this model."""
+    """Raise DataValidationError when the data cannot inform this model: too few rows, or
+    shapes varying by geo asked of data without geos (every problem at once)."""
     args = (data.n_channels, len(data.control_names), data.span_days, data.period_days)
-    need = spec.required_rows(*args)
+    need, problems = spec.required_rows(*args), []
     if data.n_dates < need:
-        raise DataValidationError(
-            [
-                f"too few rows: {data.n_dates} given, this model needs at least {need} "
-                f"({spec.n_parameters(*args)} parameters + 10); "
-                "use fewer channels, controls or seasonality terms"
-            ]
+        problems.append(
+            f"too few rows: {data.n_dates} given, this model needs at least {need} "
+            f"({spec.n_parameters(*args)} parameters + 10); "
+            "use fewer channels, controls or seasonality terms"
         )
+    if spec.geo_shapes != "shared" and data.n_geos == 1:
+        problems.append(
+            f"geo_shapes='{spec.geo_shapes}' (--geo-shapes) needs data by geo (--geo COLUMN): "
+            "one national series has no geos for the shapes to vary across"
+        )
+    if problems:
+        raise DataValidationError(problems)
 
 
 def resolve_priors(data: MMMData, spec: ModelSpec) -> dict[str, Prior]:

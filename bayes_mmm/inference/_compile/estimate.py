@@ -4,13 +4,15 @@ A model whose compiled functions are not in :mod:`.graph_store` is compiled once
 that takes depends on what this machine compiled before:
 
 - ``first``: nothing compiled in the cache directory before and pytensor's numba cache
-  empty: every kernel is compiled (50-140 s measured on 2 cores, ``FIRST_S``);
+  empty: every kernel is compiled (34-36 s measured on 2 quiet cores, 138 s at load 7;
+  ``FIRST_S``);
 - ``structure``: a model structure never compiled here (other channels' count does not
   matter, other components or priors' families do): ~7-15 s (``STRUCTURE_S``), or the last
   such compile measured here;
 - ``shape``: a structure compiled before, on data of another length or channel count: the
-  kernels are reused, only the graph is rebuilt: ~2-4 s (``SHAPE_S``), or the last such
-  compile measured here.
+  kernels are reused; a new length costs ~2 s, a new channel count ~7-9 s (the logp's
+  top-level function is compiled again: the channel count is a constant in it), measured
+  at load 1-2 (``SHAPE_S`` is the latter), or the last such compile measured here.
 
 Measured seconds are kept in ``compile_seconds.json`` in the cache directory (best effort:
 an unreadable or unwritable file means the fixed estimates). The caller logs
@@ -27,7 +29,7 @@ from pathlib import Path
 from bayes_mmm.inference._compile.trampolines import _writable_dir, cache_dir
 
 FILE = "compile_seconds.json"
-FIRST_S, STRUCTURE_S, SHAPE_S = 60.0, 15.0, 3.0
+FIRST_S, STRUCTURE_S, SHAPE_S = 60.0, 15.0, 8.0
 MAX_STRUCTURES = 256  # structures remembered (the oldest are forgotten)
 
 
