@@ -16,6 +16,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from geo_recovery import _interval  # the recovery study's 90% interval and mean
 
 from bayes_mmm.analysis.geo import geo_roi_draws
 from bayes_mmm.data.simulate_geo import simulate_geo
@@ -25,11 +26,6 @@ from bayes_mmm.model.components import geo_shapes
 from bayes_mmm.model.spec import ModelSpec
 
 log = logging.getLogger("geo_shapes")
-
-
-def _interval(da, prob=0.9):
-    q = da.quantile([(1 - prob) / 2, (1 + prob) / 2], dim=("chain", "draw"))
-    return q.isel(quantile=0).values, q.isel(quantile=1).values, da.mean(("chain", "draw")).values
 
 
 def one_fit(sim, option: str, seed: int, args) -> dict:

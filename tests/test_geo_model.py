@@ -212,6 +212,16 @@ def test_geo_analysis_of_a_national_fit_is_the_national_answer(which, request):
     np.testing.assert_allclose(total.values, national.values, rtol=1e-9)
     table = geo_roi_table(demo_fit)
     assert list(table.geo) == ["national"] * demo_fit.data.n_channels
+    # marginal ROI and curves per geo: the national analysis again (names, controls any)
+    from bayes_mmm.analysis.curves import response_curves
+    from bayes_mmm.analysis.geo_curves import geo_mroi_draws, geo_response_curves
+    from bayes_mmm.analysis.mroi import mroi_draws
+
+    mroi = geo_mroi_draws(demo_fit, geo="national")
+    np.testing.assert_allclose(mroi.values, mroi_draws(demo_fit).values, rtol=1e-9)
+    curves = geo_response_curves(demo_fit, n_points=7, geo="national")
+    national_curves = response_curves(demo_fit, n_points=7).mean(D.SAMPLE_DIMS)
+    np.testing.assert_allclose(curves["mean"].values, national_curves.values, rtol=1e-9)
 
 
 def test_simulate_passes_geo_options_on():
