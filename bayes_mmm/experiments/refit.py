@@ -3,18 +3,19 @@
 A very precise test (or one far in the posterior's tail) leaves few posterior draws with any
 weight: the Kish effective sample size collapses and the Pareto tail of the weights gets
 heavy (PSIS ``k`` above 0.7: the reweighted estimates are unreliable). For such a design
-:func:`refit_value` simulates ``n_outcomes`` results (a posterior draw's lift plus the
-design's noise), refits the model with each result added to the data's lift tests, and
-re-optimises the budget on the refit's draws. The refit is short NUTS by default (2 chains
-x 250 draws after 250 tuning steps, nutpie, the compiled model reused: about 3 s a refit on
-the demo), or the package's Laplace approximation (``refit="laplace"``: the mode of the
-posterior *with* the test, a Gaussian around it and importance resampling; slower here,
-about 14 s a refit, for its finite-difference Hessian and Python-level log densities).
+:func:`refit_value` simulates ``n_outcomes`` results (stratified over the result's
+predictive, a posterior draw's lift plus the design's noise: :mod:`.outcomes`), refits the
+model with each result added to the data's lift tests, and re-optimises the budget on the
+refit's draws. The refit is short NUTS by default (2 chains x 250 draws after 250 tuning
+steps, nutpie, the compiled model reused: about 3 s a refit on the demo), or the package's
+Laplace approximation (``refit="laplace"``: the mode of the posterior *with* the test, a
+Gaussian around it and importance resampling; slower here, about 14 s a refit, for its
+finite-difference Hessian and Python-level log densities).
 
 Each refit's draws are fresh (independent of the original draws), so the no-test plan is not
 favoured by the optimizer's own noise; still, the new plan is chosen on one half of the
 refit's draws and scored against the no-test plan on the other half (and vice versa), as
-the reweighted estimate is. The Monte Carlo error is the spread over outcomes.
+the reweighted estimate is. The Monte Carlo error is that of a stratified mean over outcomes.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ import pandas as pd
 
 from bayes_mmm.budget.optimize import Allocator
 from bayes_mmm.data.lift import LiftTests
+from bayes_mmm.experiments.outcomes import mean_and_se, stratified_results
 from bayes_mmm.inference.fit import MMMFit
 from bayes_mmm.inference.fit import fit as run_fit
 from bayes_mmm.logs import log
@@ -82,7 +84,7 @@ def refit_value(
     chains, draws = REFIT_DRAWS[refit]
     rng = np.random.default_rng(seed)
     sigma = float(test.sigma[0])
-    results = lift[rng.choice(len(lift), n_outcomes)] + sigma * rng.standard_normal(n_outcomes)
+    results = stratified_results(lift, sigma, rng, n_outcomes)
     gains, roi = [], []
     for k, y in enumerate(results):
         log.info(f"refit {k + 1}/{n_outcomes} ({refit}) with a simulated result {y:,.0f}")
@@ -100,12 +102,8 @@ def refit_value(
             )
         gains.append(_refit_gain(after, decision))
         roi.append(after.forward().draws[D.ROI][:, channel])
-    gains = np.asarray(gains)
-    return {
-        "evsi": float(gains.mean()),
-        "evsi_mc_se": float(gains.std(ddof=1) / np.sqrt(len(gains))) if len(gains) > 1 else np.nan,
-        "roi": roi,
-    }
+    evsi, se = mean_and_se(np.asarray(gains), stratified=True)
+    return {"evsi": evsi, "evsi_mc_se": se, "roi": roi}
 
 
 def _refit_gain(after: MMMFit, decision) -> float:

@@ -7,7 +7,8 @@ designs (channel x spend change x weeks), :func:`design_tests` computes per desi
   draw (:mod:`bayes_mmm.experiments.window`) plus measurement noise, the noise given or from
   the design: ``noise_scale x`` the model's residual noise ``x sqrt(measured weeks)``;
 - EVSI, the expected improvement of the decision's objective after seeing the result: for
-  ``n_outcomes`` simulated results the posterior draws are importance-weighted by the result's
+  ``n_outcomes`` simulated results (stratified over the result's predictive, the same slices
+  for every design: :mod:`.outcomes`) the posterior draws are importance-weighted by the result's
   likelihood and the budget is re-optimised under the weighted objective
   (:mod:`.weighted`, warm-started at the current decision). The plan is chosen on one half of
   the draws and scored against that half's own no-test plan on the other half (and vice
@@ -42,6 +43,7 @@ from bayes_mmm.analysis.summary import ci
 from bayes_mmm.budget.objectives import Objective
 from bayes_mmm.budget.optimize import GRID_DRAWS, Allocator, _project
 from bayes_mmm.experiments.candidates import candidate_tests
+from bayes_mmm.experiments.outcomes import draw_results, mean_and_se
 from bayes_mmm.experiments.refit import REFIT_OUTCOMES, pareto_k, refit_value
 from bayes_mmm.experiments.tabulated import TabulatedResponse
 from bayes_mmm.experiments.weighted import WeightedObjective, ess, weighted_interval
@@ -174,10 +176,10 @@ def _price(alloc: Allocator, plan: np.ndarray) -> float:
 
 def outcome_weights(lift: np.ndarray, sigma: np.ndarray, rng, n_outcomes: int):
     """Simulated results of a set of tests with draws ``lift`` ``(S, k)`` and noise
-    ``sigma`` ``(k,)``: ``(n_outcomes, S)`` normalised importance weights, their ESS and
-    their PSIS Pareto ``k`` (``(n_outcomes,)`` each)."""
-    s = rng.choice(lift.shape[0], size=n_outcomes, replace=lift.shape[0] < n_outcomes)
-    y = lift[s] + sigma * rng.standard_normal((n_outcomes, lift.shape[1]))
+    ``sigma`` ``(k,)`` (:func:`.outcomes.draw_results`: stratified for one test):
+    ``(n_outcomes, S)`` normalised importance weights, their ESS and their PSIS Pareto ``k``
+    (``(n_outcomes,)`` each)."""
+    y = draw_results(lift, sigma, rng, n_outcomes)
     logw = -0.5 * (((y[:, None, :] - lift[None]) / sigma) ** 2).sum(axis=-1)
     w = np.exp(logw - logw.max(axis=1, keepdims=True))
     w /= w.sum(axis=1, keepdims=True)
@@ -185,16 +187,13 @@ def outcome_weights(lift: np.ndarray, sigma: np.ndarray, rng, n_outcomes: int):
 
 
 def set_value(decision: Decision, lift, sigma, n_outcomes: int, seed: int) -> dict:
-    """EVSI (and its Monte Carlo error) of a set of tests run together."""
+    """EVSI (and its Monte Carlo error) of a set of tests run together. Designs valued with
+    the same ``seed`` share their random numbers (for one test: the same slices of each
+    predictive), so their EVSI differences are steadier than each EVSI."""
     w, e, k = outcome_weights(lift, sigma, np.random.default_rng(seed), n_outcomes)
     gains = np.array([decision.gain(row) for row in w])
-    return {
-        "evsi": float(gains.mean()),
-        "evsi_mc_se": float(gains.std(ddof=1) / np.sqrt(len(gains))),
-        "weights": w,
-        "ess": e,
-        "pareto_k": k,
-    }
+    evsi, se = mean_and_se(gains, stratified=lift.shape[1] == 1)
+    return {"evsi": evsi, "evsi_mc_se": se, "weights": w, "ess": e, "pareto_k": k}
 
 
 def narrowing(x: np.ndarray, w: np.ndarray, prob: float) -> float:
@@ -288,7 +287,7 @@ class _Context:
     def row(self, i: int, n_outcomes: int, seed: int) -> dict:
         """One design's row, valued by reweighting the draws."""
         tests, lift, prob, ch = self.tests, self.lift, self.prob, self._channel(i)
-        v = set_value(self.decision, lift[:, [i]], tests.sigma[[i]], n_outcomes, seed + i)
+        v = set_value(self.decision, lift[:, [i]], tests.sigma[[i]], n_outcomes, seed)
         noise = np.random.default_rng(seed).standard_normal(lift.shape[0])
         noisy = lift[:, i] + tests.sigma[i] * noise
         spend_added = float(tests.delta_spend[i] * tests.weeks[i])
