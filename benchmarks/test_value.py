@@ -233,6 +233,12 @@ def summary(arms: pd.DataFrame, designs: pd.DataFrame) -> str:
         "|---|---|---|---|---|---|",
         *_calibration(designs),
         "",
+        "The same by the channel's rank by spend in its world (0: the biggest), go-dark designs:",
+        "",
+        "| spend rank | n | mean EVSI | mean realised gain | se | top-EVSI picks |",
+        "|---|---|---|---|---|---|",
+        *_by_spend_rank(designs),
+        "",
         f"Pearson correlation of EVSI with realised gain, both centred per world: "
         f"{_centred_r(designs):.2f} ({len(designs)} designs)",
         "",
@@ -256,6 +262,27 @@ def _calibration(designs: pd.DataFrame) -> list[str]:
         rows.append(
             f"| {name} | {len(g[0])} | {g[1].mean():.0f} | {g[0].mean():.0f} | {se:.0f} "
             f"| {g[0].std(ddof=1):.0f} |"
+        )
+    return rows
+
+
+def _by_spend_rank(designs: pd.DataFrame) -> list[str]:
+    """EVSI against realised gain of the go-dark designs by their channel's spend rank."""
+    rank = {}
+    for w in designs["world"].unique():
+        order = np.argsort(-world(int(w)).to_data().spend.sum(axis=0))
+        rank.update({(w, CHANNELS[c]): r for r, c in enumerate(order)})
+    ch = designs["design"].str.split().str[0]
+    d = designs.assign(rank=[rank[k] for k in zip(designs["world"], ch, strict=True)])
+    top = d.loc[d.groupby("world")["evsi"].idxmax()]
+    dark = d[d["design"].str.contains("go_dark")]
+    rows = []
+    for r, g in dark.groupby("rank"):
+        se = g["rw_gain"].std(ddof=1) / np.sqrt(len(g))
+        picks = int(((top["rank"] == r) & top["design"].str.contains("go_dark")).sum())
+        rows.append(
+            f"| {r} | {len(g)} | {g['evsi'].mean():.0f} | {g['rw_gain'].mean():.0f} | {se:.0f} "
+            f"| {picks} |"
         )
     return rows
 
@@ -305,8 +332,12 @@ def main() -> None:
     text = "# Value of a test: top-ranked vs random vs biggest channel\n\n" + summary(
         pd.DataFrame(arms), designs
     )
+    notes = ""  # hand-written readings (from the first "## " heading on) are kept
+    if os.path.exists(args.out):
+        before = open(args.out).read()
+        notes = before[before.index("\n## ") :] if "\n## " in before else ""
     with open(args.out, "w") as f:
-        f.write(text + "\n")
+        f.write(text + "\n" + notes)
     print(text)
 
 
