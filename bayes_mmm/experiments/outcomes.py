@@ -9,10 +9,12 @@ result (EVSI's gain) then averages with an error that falls like ``1/K`` rather 
 their difference (the ranking) is steadier still. Sets of several tests run together are
 drawn by plain Monte Carlo.
 
-The Monte Carlo error of a stratified mean comes from the second differences of values in
-neighbouring slices (a smooth change of the value across slices cancels; what is left is
-each slice's own spread): slightly conservative (1.15-1.4x the real spread on a smooth
-bounded value, 8-24 results), 0 only when the value is linear across slices.
+The Monte Carlo error of a stratified mean is estimated by collapsing neighbouring slices in
+pairs (Cochran's collapsed strata): conservative, as it counts the change of the value
+between neighbouring slices as noise. Measured on the EVSI of 36 designs (3 worlds of
+``benchmarks/test_value.py``, 16 results, 16 seeds each): 1.7x the real spread over seeds
+(RMS 58 vs 34); second differences of neighbours would say 0.6x (21), too little, so they
+are not used.
 """
 
 from __future__ import annotations
@@ -53,18 +55,14 @@ def draw_results(lift: np.ndarray, sigma: np.ndarray, rng, k: int) -> np.ndarray
 
 
 def mean_and_se(values: np.ndarray, stratified: bool) -> tuple[float, float]:
-    """Mean of per-result values and its Monte Carlo standard error. Stratified results
-    (in slice order): each slice's variance from second differences of neighbouring values
-    (``(v[k-1] - 2 v[k] + v[k+1])^2 / 6``, which a smooth trend across slices does not
-    inflate), neighbouring pairs' differences for two or three results."""
+    """Mean of per-result values and its Monte Carlo standard error; stratified results (in
+    slice order) by collapsed strata: neighbouring slices paired, an odd last one dropped
+    from the error."""
     values = np.asarray(values, dtype=float)
     n = len(values)
     if n < 2:
         return float(values.mean()), float("nan")
     if not stratified:
         return float(values.mean()), float(values.std(ddof=1) / np.sqrt(n))
-    if n < 4:
-        var = (values[1] - values[0]) ** 2 / 2  # per slice
-    else:
-        var = np.mean((values[:-2] - 2 * values[1:-1] + values[2:]) ** 2) / 6
-    return float(values.mean()), float(np.sqrt(var / n))
+    pairs = values[: n - n % 2].reshape(-1, 2)
+    return float(values.mean()), float(np.sqrt(np.sum((pairs[:, 0] - pairs[:, 1]) ** 2)) / n)
