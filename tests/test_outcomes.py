@@ -49,7 +49,7 @@ def test_stratified_mean_is_unbiased_and_far_less_noisy(lift):
     strat, plain = np.array(strat), np.array(plain)
     assert abs(strat.mean() - truth) < 3 * strat.std() / np.sqrt(reps)  # unbiased
     assert strat.std() < 0.35 * plain.std()  # 1/K against 1/sqrt(K)
-    # the collapsed-strata error is conservative: not below the real spread, within 3x of it
+    # the successive-difference error is conservative: not below the real spread, within 3x of it
     assert 0.8 * strat.std() < np.mean(reported) < 3 * strat.std()
 
 
@@ -66,8 +66,9 @@ def test_one_test_is_stratified_several_are_not(lift):
 def test_mean_and_se():
     x = np.array([1.0, 3.0, 2.0, 6.0])
     assert mean_and_se(x, stratified=False) == pytest.approx((3.0, x.std(ddof=1) / 2))
-    # pairs (1, 3) and (2, 6): sqrt(4 + 16) / 4
-    assert mean_and_se(x, stratified=True) == pytest.approx((3.0, np.sqrt(20) / 4))
-    assert mean_and_se(x[:3], stratified=True) == pytest.approx((2.0, 2 / 3))
+    # differences 2, -1, 4: per slice (4 + 1 + 16) / 3 / 2, over 4 slices
+    assert mean_and_se(x, stratified=True) == pytest.approx((3.0, np.sqrt(3.5 / 4)))
+    # a jump between any two slices counts (fixed pairs (1, 2), (3, 4) would miss this one)
+    assert mean_and_se(np.array([0.0, 0.0, 5.0, 5.0]), stratified=True)[1] > 0
     assert mean_and_se(np.full(6, 5.0), stratified=True) == (5.0, 0.0)
     assert np.isnan(mean_and_se(np.array([1.0]), stratified=True)[1])

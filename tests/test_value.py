@@ -12,7 +12,7 @@ import bayes_mmm as bm
 from bayes_mmm.budget.objectives import Objective
 from bayes_mmm.budget.synthetic import synthetic_fit
 from bayes_mmm.experiments.plan import exhaustive_plan, greedy_plan, plan_tests, prepare
-from bayes_mmm.experiments.value import design_tests
+from bayes_mmm.experiments.value import design_tests, roi_prior_left
 from bayes_mmm.experiments.weighted import WeightedObjective, weighted_interval
 
 CH = ("tv", "search")
@@ -63,12 +63,36 @@ def test_the_uncertain_channel_is_worth_testing(known_fit):
     assert tv["evsi"] > 5 * tv["evsi_mc_se"] > 0
     assert tv["evsi"] > out.loc["tv -50% 4w", "evsi"] * 0.5  # smaller change, still informative
     assert tv["roi_narrowing"] > 0.3 and search["roi_narrowing"] == pytest.approx(0, abs=1e-9)
+    # how much of the ROI prior is left: none for search (known), tv's two values within it
+    assert search["roi_prior_left"] == 0.0 and 0 < tv["roi_prior_left"] < 1
     assert tv["measured_mean"] < 0 and tv["cost"] > 0
     assert set(out["method"]) <= {"reweight"} or out["method"].str.startswith("reweight").all()
     assert list(out["rank"]) == [1, 2, 3]
     assert (np.diff(out["net_value"]) <= 0).all()
     noisy = design_tests(known_fit, cands.iloc[:1].assign(sigma=1e9), n_outcomes=8, horizon=8)
     assert noisy["evsi"].iloc[0] == pytest.approx(0.0, abs=1e-3 * tv["evsi"])
+
+
+def test_a_channel_the_data_did_not_inform_is_flagged(known_fit, caplog):
+    """tv's ROI draws are its prior's: the top design's value rests on the prior, and the
+    warning says so (search, known exactly, has none of its prior left)."""
+    n = 1000  # enough draws that their interval is the prior's to ~10%
+    prior_tv = known_fit.priors["roi"].sample((n, 2), seed=1)[:, 0]
+    fit = synthetic_fit(
+        known_fit.data,
+        roi=np.column_stack([prior_tv, np.full(n, 1.5)]),
+        decay=np.tile([0.5, 0.3], (n, 1)),
+        half_saturation=np.tile([1.0, 1.0], (n, 1)),
+        slope=np.tile([1.5, 1.5], (n, 1)),
+        sigma=0.03,
+    )
+    cands = pd.DataFrame({"channel": "tv", "change": ["go_dark", "-50%"], "weeks": 4})
+    with caplog.at_level("WARNING", logger="bayes_mmm"):
+        out = design_tests(fit, cands, n_outcomes=8, horizon=8, min_ess=10, refit=None)
+    assert 0.85 < out["roi_prior_left"].iloc[0] < 1.15
+    assert roi_prior_left(fit)["search"] == 0.0
+    assert f"top design ({out['design'].iloc[0]})" in caplog.text
+    assert "rests on the ROI prior" in caplog.text
 
 
 def test_bad_candidates_are_named(known_fit):

@@ -23,7 +23,15 @@ designs (channel x spend change x weeks), :func:`design_tests` computes per desi
   Pareto ``k`` (medians over outcomes). Where the weights are inadequate (median ESS below
   ``min_ess`` = 100 or median ``k`` above 0.7: a test so precise that few draws fit it) the
   design is valued by refitting with its simulated results instead (:mod:`.refit`: short
-  NUTS by default, or Laplace); ``method`` says which was used.
+  NUTS by default, or Laplace); ``method`` says which was used;
+- ``roi_prior_left``: the channel's ROI interval width now over its prior's (the
+  ``width_ratio`` of ``prior_posterior.csv``). EVSI is exact *under the model*: near 1, the
+  data have not informed the channel's ROI and its EVSI rests on the ROI prior; a prior
+  wider than what is really plausible overstates the value of testing such channels
+  (``benchmarks/results/test_value_prior.md``: with the default prior, wider than the
+  simulated worlds, the go-dark EVSI of the two smallest of 4 channels was 451 and 351
+  against realised gains of 185 and 144; with the worlds' own prior 200 and 138 against
+  341 and 140). A warning says so when the top design tests such a channel.
 
 The re-optimisation after each simulated result is one SLSQP polish warm-started at the
 decision without the test (:func:`reoptimise`), not the optimizer's global search.
@@ -56,6 +64,7 @@ N_OUTCOMES = 24  # simulated results per design (cap)
 MIN_ESS = 100.0
 TABULATE = True  # the half-draw allocators use the tabulated response (.tabulated)
 MAX_K = 0.7  # PSIS: above it, importance-sampling estimates are unreliable
+PRIOR_LEFT = 0.7  # ROI interval still this share of the prior's: EVSI rests on the prior
 
 
 @dataclass
@@ -264,12 +273,35 @@ def design_tests(
             row["method"] = "reweight (inadequate weights: refit to check)"
         rows.append(row)
     out = pd.concat([table, pd.DataFrame(rows)], axis=1)
+    left = roi_prior_left(fit)
+    out.insert(out.columns.get_loc("roi_narrowing"), "roi_prior_left", out["channel"].map(left))
     out = out.sort_values("net_value", ascending=False, ignore_index=True)
     out.insert(0, "rank", np.arange(1, len(out) + 1))
+    _warn_prior_left(out)
     seconds = time.perf_counter() - t0
     out.attrs.update(objective=str(decision.objective), plan=decision.plan, seconds=seconds)
     log.info(f"ranked {len(out)} test designs in {seconds:.1f} s")
     return out
+
+
+def roi_prior_left(fit: MMMFit) -> dict[str, float]:
+    """Per channel: its ROI posterior interval's width over its prior's."""
+    from bayes_mmm.analysis.learning import prior_posterior
+
+    table = prior_posterior(fit)
+    roi = table[table["parameter"] == D.ROI]
+    return dict(zip(roi["item"], roi["width_ratio"].astype(float), strict=True))
+
+
+def _warn_prior_left(out: pd.DataFrame) -> None:
+    top = out.iloc[0]
+    if top["roi_prior_left"] > PRIOR_LEFT:
+        log.warning(
+            f"the top design ({top['design']}) tests a channel whose ROI interval is still "
+            f"{top['roi_prior_left']:.0%} of its prior's: its value rests on the ROI prior, "
+            f"and is overstated if that prior is wider than what you believe plausible "
+            f"(narrow it with channel_priors, or compare with the next designs)"
+        )
 
 
 @dataclass
