@@ -37,3 +37,25 @@ def test_convolve_two_dimensional():
     out = base.convolve(x, w, axis=0)
     np.testing.assert_allclose(out[:, 0], np.convolve(x[:, 0], w[:, 0])[:10])
     np.testing.assert_allclose(out[:, 1], x[:, 1])
+
+
+@pytest.mark.parametrize(
+    ("x_shape", "w_shape"),
+    [
+        ((1, 1, 40, 4), (300, 1, 8, 4)),  # national: the data's spend, weights per draw
+        ((1, 5, 30, 3), (200, 5, 6, 3)),  # per-geo weights
+        ((1, 5, 30, 3), (200, 1, 6, 1)),  # weights shared over geos and channels
+        ((1, 2, 4, 3), (50, 1, 6, 3)),  # more lags than dates
+    ],
+)
+def test_one_input_for_all_draws_is_a_matrix_product(monkeypatch, x_shape, w_shape):
+    """The matrix-product path (one input, weights per draw) equals the lag loop."""
+    rng = np.random.default_rng(5)
+    x, w = rng.random(x_shape), rng.random(w_shape)
+    assert base._shared_input(x, w, 2)
+    fast = base.convolve(x, w, axis=2)
+    monkeypatch.setattr(base, "MATMUL_MAX", 0)  # the loop
+    assert not base._shared_input(x, w, 2)
+    loop = base.convolve(x, w, axis=2)
+    assert fast.shape == loop.shape and fast.flags.c_contiguous
+    np.testing.assert_allclose(fast, loop, rtol=1e-13, atol=1e-14)

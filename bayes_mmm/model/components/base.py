@@ -63,6 +63,8 @@ def convolve(x: np.ndarray, weights: np.ndarray, axis: int) -> np.ndarray:
     """``out[t] = sum_l weights[l] x[t - l]`` along ``axis`` (zeros before the first date);
     ``weights`` holds the lags on ``axis`` and broadcasts against ``x`` elsewhere."""
     x = np.asarray(x, dtype=float)
+    if _shared_input(x, weights, axis):
+        return _convolve_matmul(x, weights)
     ndim, n_lags = max(x.ndim, weights.ndim), weights.shape[axis]
     first = weights[_along(axis, weights.ndim, slice(0, 1))]
     out = np.empty(np.broadcast_shapes(first.shape, x.shape))
@@ -73,6 +75,35 @@ def convolve(x: np.ndarray, weights: np.ndarray, axis: int) -> np.ndarray:
         xb = x[rows] if x.ndim == ndim and x.shape[0] > 1 else x
         _convolve_into(out[rows], xb, w, axis, n_lags)
     return out
+
+
+MATMUL_MAX = 50_000_000  # output elements: above, the loop (no transposed copy)
+
+
+def _shared_input(x: np.ndarray, weights: np.ndarray, axis: int) -> bool:
+    """The forward layout ``(draw, geo, date, channel)`` with one input for every draw (the
+    data's spend) and weights per draw: what :func:`_convolve_matmul` does."""
+    if not (x.ndim == weights.ndim == 4 and axis == 2 and x.shape[0] == 1):
+        return False
+    out_size = weights.shape[0] * max(x.shape[1], weights.shape[1]) * x.shape[2] * x.shape[3]
+    return weights.shape[0] > 1 and out_size <= MATMUL_MAX
+
+
+def _convolve_matmul(x: np.ndarray, weights: np.ndarray) -> np.ndarray:
+    """:func:`convolve` of one input ``(1, geo, date, channel)`` with weights per draw
+    ``(S, geo | 1, lag, channel | 1)`` as a matrix product per (draw, channel, geo): weights
+    ``(1, lag)`` times the lagged input ``(lag, date)``; ~20x the loop's speed on the demo's
+    4000 draws (the same sums, in BLAS's order: equal to ~1e-15)."""
+    _, n_geo, n_dates, n_ch = np.broadcast_shapes(x.shape, weights.shape[:2] + x.shape[2:])
+    n_lags = weights.shape[2]
+    lagged = np.zeros((n_ch, n_geo, n_lags, n_dates))  # lagged[c, g, l, t] = x[g, t - l, c]
+    xs = np.broadcast_to(x[0], (n_geo, n_dates, n_ch)).transpose(2, 0, 1)
+    for lag in range(min(n_lags, n_dates)):
+        lagged[:, :, lag, lag:] = xs[:, :, : n_dates - lag]
+    w = np.broadcast_to(weights, (weights.shape[0], n_geo, n_lags, n_ch))
+    w = w.transpose(0, 3, 1, 2)[:, :, :, None, :]  # (S, channel, geo, 1, lag)
+    out = np.matmul(w, lagged)[:, :, :, 0, :]  # (S, channel, geo, date)
+    return np.ascontiguousarray(out.transpose(0, 2, 3, 1))
 
 
 CONVOLVE_BLOCK = 64  # draws per block: (64, date, channel) stays in a core's cache (1.5x)
