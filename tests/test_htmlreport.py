@@ -102,7 +102,9 @@ def bad_fit():
     """Too few draws, and a tight ROI prior for tv far below what the data say (ROI 1.4)."""
     data, truth = bm.load_demo()
     assert truth.roi[0] == pytest.approx(1.4)
-    tight = bm.Prior("LogNormal", mu=float(np.log(0.2)), sigma=0.15)
+    # ROI 0.1: at 0.2 the posterior median sat at the prior's 99.7% quantile, on the edge
+    # of "fail" (99.9%), and the check said "review" with some package versions
+    tight = bm.Prior("LogNormal", mu=float(np.log(0.1)), sigma=0.15)
     spec = bm.ModelSpec(channel_priors={"tv": {"roi": tight}})
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", bm.SamplingWarning)
