@@ -14,10 +14,8 @@ import sys
 
 import numpy as np
 import pandas as pd
-from test_value import CHANNELS, HORIZON, fit, reweighted_regret, world
+from test_value import CHANNELS, HORIZON, reweighted_regret, setting
 
-from bayes_mmm.budget.optimize import Allocator
-from bayes_mmm.budget.synthetic import truth_fit
 from bayes_mmm.experiments.candidates import candidate_tests
 from bayes_mmm.experiments.value import Decision, outcome_weights, reoptimise
 from bayes_mmm.experiments.weighted import WeightedObjective
@@ -27,16 +25,7 @@ logging.getLogger("bayes_mmm").setLevel(logging.WARNING)
 w0, w1 = int(sys.argv[1]), int(sys.argv[2])
 rows = []
 for seed in range(w0, w1):
-    sim = world(seed)
-    data = sim.to_data()
-    true = truth_fit(sim)
-    truth = Allocator(true, HORIZON, "mean")
-    budget = float(truth.current.sum())
-    best = truth.value(truth.solve(budget).total)
-    base = fit(data)
-    alloc = Allocator(base, HORIZON, "mean")
-    plan0 = alloc.solve(budget).total
-    r0 = best - truth.value(plan0)
+    _sim, data, true, truth, budget, best, base, alloc, plan0, r0 = setting(seed)
     cands = pd.DataFrame(
         [(c, "go_dark", 4) for c in CHANNELS], columns=["channel", "change", "weeks"]
     )

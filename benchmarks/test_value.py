@@ -96,7 +96,10 @@ def reweighted_regret(alloc, plan0, budget, draws, measured, sigma, truth, best)
     return best - truth.value(reoptimise(solver, budget, plan0))
 
 
-def run_world(seed: int, noise_draws: int) -> tuple[list[dict], list[dict]]:
+def setting(seed: int) -> tuple:
+    """A world's decision before any test: the simulation, its data, the true fit and its
+    allocator, the budget, the true optimum's value, the fit, its allocator, its plan and
+    that plan's true regret."""
     sim = world(seed)
     data = sim.to_data()
     true = truth_fit(sim)
@@ -107,6 +110,11 @@ def run_world(seed: int, noise_draws: int) -> tuple[list[dict], list[dict]]:
     alloc = Allocator(base, HORIZON, "mean")
     plan0 = alloc.solve(budget).total
     r0 = best - truth.value(plan0)
+    return sim, data, true, truth, budget, best, base, alloc, plan0, r0
+
+
+def run_world(seed: int, noise_draws: int) -> tuple[list[dict], list[dict]]:
+    _sim, data, true, truth, budget, best, base, alloc, plan0, r0 = setting(seed)
     cands = pd.DataFrame(
         [(c, ch, w) for c in CHANNELS for ch, w in CANDIDATES],
         columns=["channel", "change", "weeks"],
