@@ -95,7 +95,7 @@ def test_job_options_and_relative_paths(tmp_path):
     assert a.data == (tmp_path / "data" / "d0.csv") and a.spec == tmp_path / "spec.json"
     assert a.channels == ("tv", "search") and a.controls == ("promo",) and not a.plots
     assert a.fit_kwargs() == dict(draws=50, chains=1, seed=7, sampler="laplace", tune=1000,
-                                  target_accept=0.9)  # fmt: skip
+                                  target_accept=None)  # fmt: skip
     assert b.fit_kwargs()["draws"] == 1000 and b.where == (("brand", "x"), ("geo", "y"))
     # the same jobs as a table built in Python (an int column with a gap turns float)
     table = pd.read_csv(tmp_path / "jobs.csv")

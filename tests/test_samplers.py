@@ -4,6 +4,7 @@ recovery test checks the default sampler's statistics)."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import warnings
 from importlib.util import find_spec
@@ -121,3 +122,22 @@ def test_cli_sampler_option(tmp_path):
     assert main([*args, "--no-plots"]) == 0
     diag = json.loads((out / "diagnostics.json").read_text())
     assert diag["approximate"] is True and diag["sampler"] == "laplace"
+
+
+def test_geo_data_get_a_higher_target_acceptance_by_default(demo, monkeypatch):
+    from bayes_mmm.data.simulate_geo import simulate_geo
+
+    seen = []
+    laplace = samplers.RUNNERS["laplace"]
+
+    def recording(model, **kw):
+        seen.append(kw["target_accept"])
+        return laplace(model, **kw)
+
+    monkeypatch.setitem(samplers.RUNNERS, "laplace", recording)
+    geo = simulate_geo(n_geos=2, n_weeks=52, seed=1).to_data()
+    fits = [_fit(demo, "laplace"), _fit(geo, "laplace"), _fit(demo, "laplace", target_accept=0.85)]
+    assert seen == [samplers.TARGET_ACCEPT, samplers.GEO_TARGET_ACCEPT, 0.85] == [0.9, 0.95, 0.85]
+    assert [f.diagnostics.target_accept for f in fits] == seen
+    diverged = dataclasses.replace(fits[1].diagnostics, divergences=3)
+    assert "e.g. 0.98" in "".join(diverged.problems())

@@ -36,7 +36,7 @@ INTS = {"draws": 1, "tune": 0, "chains": 1, "seed": 0, "holdout_weeks": 0}  # na
 FLOATS = ("target_accept", "ci_prob")
 OPTIONAL = ("controls", "where", "sampler", "plots", *PATHS, *INTS, *FLOATS, *INPUTS)
 COLUMNS = (*REQUIRED, *OPTIONAL)
-FIT_DEFAULTS = {"draws": 1000, "tune": 1000, "chains": 4, "seed": 0, "target_accept": 0.9}
+FIT_DEFAULTS = {"draws": 1000, "tune": 1000, "chains": 4, "seed": 0, "target_accept": None}
 SAFE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.=+-]*$")
 RESERVED = ("batch_summary.csv", "batch.json")
 TRUE, FALSE = {"true", "yes", "1"}, {"false", "no", "0"}

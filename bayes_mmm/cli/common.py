@@ -123,7 +123,10 @@ def add_sampling_args(p: argparse.ArgumentParser) -> None:
     g.add_argument("--tune", type=int, default=1000, help="tuning steps per chain (default 1000)")
     g.add_argument("--seed", type=int, default=0, help="random seed (default 0: reproducible)")
     g.add_argument(
-        "--target-accept", type=float, default=0.9, help="NUTS target acceptance (default 0.9)"
+        "--target-accept",
+        type=float,
+        default=None,
+        help="NUTS target acceptance (default 0.9; 0.95 with --geo)",
     )
     g.add_argument(
         "--sampler",
@@ -155,7 +158,7 @@ def sampling_problems(args: argparse.Namespace) -> list[str]:
             out.append(f"--{name} must be at least {low}, got {getattr(args, name)}")
     if not 0 <= args.seed < 2**32:
         out.append(f"--seed must be a whole number from 0 to {2**32 - 1}, got {args.seed}")
-    if not 0 < args.target_accept < 1:
+    if args.target_accept is not None and not 0 < args.target_accept < 1:
         out.append(f"--target-accept must be between 0 and 1, got {args.target_accept}")
     from bayes_mmm.inference.samplers import available_samplers
 

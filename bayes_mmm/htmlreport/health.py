@@ -100,8 +100,8 @@ def _divergences(d: Diagnostics) -> Check:
         ""
         if n == 0
         else "the sampler could not follow parts of the posterior: raise target_accept "
-        "(e.g. 0.95) and look at the prior-data conflicts below (widen a prior the data "
-        "contradict)",
+        f"(e.g. {d.next_target_accept()}) and look at the prior-data conflicts below "
+        "(widen a prior the data contradict)",
     )
 
 

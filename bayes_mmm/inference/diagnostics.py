@@ -41,6 +41,11 @@ class Diagnostics:
     compile_path: str = ""  # nutpie: "fast" (bayes_mmm's cached path) or "nutpie" (fallback)
     compile_fallback: str = ""  # why the fast path was not used (empty when it was)
     compile_cache: str = ""  # "process" (reused in this process) | "hit" | "miss" | "off"
+    target_accept: float = 0.0  # NUTS target acceptance used (0: not recorded)
+
+    def next_target_accept(self) -> float:
+        """The target acceptance to suggest after divergences: above the one used."""
+        return 0.98 if self.target_accept >= 0.95 else 0.95
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -63,7 +68,8 @@ class Diagnostics:
         if self.divergences:
             out.append(
                 f"{self.divergences} divergent transitions: the posterior has regions the "
-                "sampler cannot follow; raise target_accept (e.g. 0.95), and check "
+                f"sampler cannot follow; raise target_accept (e.g. {self.next_target_accept()}), "
+                "and check "
                 "learning_flags for a prior the data contradict (widen it) or one too vague"
             )
         if self.chains > 1 and not self.max_r_hat <= MAX_R_HAT:

@@ -36,6 +36,8 @@ NUTS_SAMPLERS = ("nutpie", "pymc", "numpyro")
 APPROXIMATE_SAMPLERS = ("laplace", "advi")
 SAMPLERS = NUTS_SAMPLERS + APPROXIMATE_SAMPLERS
 NUTPIE_ADAPTATION = "low_rank"  # see docs/defaults.md and benchmarks/results/levers.md
+TARGET_ACCEPT = 0.9  # NUTS target acceptance by default (docs/defaults.md)
+GEO_TARGET_ACCEPT = 0.95  # for geo data (benchmarks/results/geo_health.md)
 
 
 @dataclass(frozen=True)
