@@ -27,7 +27,10 @@ PyMC-Marketing runs in its own venv (``benchmarks/.venv-pmm``, made by
 ``compare_pymc_marketing.py``'s ``ensure_pmm_venv``). Compile caches: one folder per side
 under ``<out>/tmp/caches_geo`` emptied at the start, so each side's first fit of a geo count
 is "cold" (compiles), later seeds "warm". The load average (1 min) is recorded before and
-after each fit.
+after each fit. ESS: "min ESS" is each side's smallest bulk ESS over its own parameters (the
+models differ: ours has geo spreads PyMC-Marketing's lacks); "nat ROI ESS" is the smallest
+bulk ESS over channels of the national ROI draws, the quantity both report, computed here
+with one ArviZ for both sides (ours from ``model.nc`` after the timed process).
 
 Writes ``<out>/compare_pmm_geo.csv`` (one row per fit) and ``<out>/compare_pmm_geo.md``.
 """
@@ -144,6 +147,7 @@ def worker_pmm(spec: dict) -> dict:
         "target_scale_dims": list(scale.dims),
         "roi_draws_summary": _roi_summary(national),
         "roi_geo_summary": _roi_summary(per_geo),
+        "roi_national_draws": national.reshape(CHAINS, -1, len(channels)).tolist(),
         "t_end": time.time(),
     }
 
@@ -172,6 +176,7 @@ def run_cli(spec: dict, env: dict, tmp: Path, timeout: int) -> dict:
     per = roi.loc[[(g, c) for g in geos for c in chans]]
     summ = lambda t: {k: t[f"roi_{k}"].tolist() for k in ("mean", "lower", "upper")}  # noqa: E731
     return {
+        "roi_national_draws": _national_roi_draws(out_dir / "model.nc", chans),
         "min_ess_bulk": d["min_ess_bulk"],
         "max_r_hat": d["max_r_hat"],
         "divergences": d["divergences"],
@@ -182,6 +187,26 @@ def run_cli(spec: dict, env: dict, tmp: Path, timeout: int) -> dict:
         "roi_draws_summary": summ(nat),
         "roi_geo_summary": summ(per),
     }
+
+
+def _national_roi_draws(model_nc: Path, channels: list[str]) -> list:
+    """``(chain, draw, channel)`` national ROI draws of a saved fit (read after the timed
+    process, so not in its time)."""
+    import bayes_mmm as bm
+    from bayes_mmm.analysis.geo import geo_roi_draws
+
+    roi = geo_roi_draws(bm.load(model_nc)).sel(geo="national", channel=channels)
+    return roi.transpose("chain", "draw", "channel").values.tolist()
+
+
+def _roi_ess(draws: list) -> float:
+    """Smallest bulk ESS over channels of national ROI draws ``(chain, draw, channel)``, the
+    same estimator (this environment's ArviZ) for both sides."""
+    import arviz as az
+    import numpy as np
+
+    x = np.asarray(draws)
+    return float(min(az.ess(x[:, :, k], method="bulk") for k in range(x.shape[2])))
 
 
 def _timed(cmd: list[str], env: dict, timeout: int):
@@ -217,6 +242,9 @@ def score(out: dict, spec: dict) -> dict:
     import numpy as np
 
     nat, geo = out.pop("roi_draws_summary", None), out.pop("roi_geo_summary", None)
+    draws = out.pop("roi_national_draws", None)
+    if draws is not None:
+        out["roi_ess_bulk"] = _roi_ess(draws)
     if not nat:
         return out
     t = np.asarray(spec["truth_roi"])
@@ -269,9 +297,9 @@ def summarise(df, info: dict) -> str:
         "## Per fit",
         "",
         "| geos | seed | model | process s | build s | compile s | sample/fit s | analysis s "
-        "| load before/after | min ESS | div | max r_hat | steps/draw | nat ROI err | nat ROI in "
-        "90% | geo ROI in 90% |",
-        "|" + "---|" * 16,
+        "| load before/after | min ESS | nat ROI ESS | div | max r_hat | steps/draw | nat ROI err "
+        "| nat ROI in 90% | geo ROI in 90% |",
+        "|" + "---|" * 17,
     ]
     for _, r in df.iterrows():
         if isinstance(r.get("error"), str):
@@ -282,16 +310,17 @@ def summarise(df, info: dict) -> str:
             f"| {r.geos} | {r.seed} | {r.model} | {r.t_process:.1f} | {f('t_build')} | "
             f"{f('t_compile')} | {f('t_sample')} | {f('t_analysis')} | "
             f"{_fmt_load(r.load_before)}/{_fmt_load(r.load)} | {r.min_ess_bulk:.0f} | "
-            f"{int(r.divergences)} | {r.max_r_hat:.3f} | {r.steps_per_draw:.1f} | "
+            f"{r.get('roi_ess_bulk', float('nan')):.0f} | {int(r.divergences)} | "
+            f"{r.max_r_hat:.3f} | {r.steps_per_draw:.1f} | "
             f"{r.roi_mean_abs_rel_error:.1%} | {int(r.roi_covered)}/{int(r.roi_n)} | "
             f"{int(r.geo_roi_covered)}/{int(r.geo_roi_n)} |"
         )
     lines += ["", "## Per geo count (all seeds)", ""]
     lines += [
-        "| geos | model | fits | process s, median (warm) | process s, cold | min ESS (worst) "
-        "| ESS/s (median) | divergences (total) | max r_hat | nat ROI err (mean) "
-        "| nat ROI 90% coverage | geo x channel 90% coverage |",
-        "|" + "---|" * 12,
+        "| geos | model | fits | process s, median (warm) | process s, cold | min ESS (worst / "
+        "median) | nat ROI ESS (worst / median) | ESS/s (median) | divergences (total) "
+        "| max r_hat | nat ROI err (mean) | nat ROI 90% coverage | geo x channel 90% coverage |",
+        "|" + "---|" * 13,
     ]
     for g in sorted(set(ok.geos)):
         for m in MODELS:
@@ -301,7 +330,8 @@ def summarise(df, info: dict) -> str:
             warm = sub.iloc[1:] if len(sub) > 1 else sub
             lines.append(
                 f"| {g} | {m} | {len(sub)} | {np.median(warm.t_process):.1f} | "
-                f"{sub.t_process.iloc[0]:.1f} | {sub.min_ess_bulk.min():.0f} | "
+                f"{sub.t_process.iloc[0]:.1f} | {sub.min_ess_bulk.min():.0f} / "
+                f"{sub.min_ess_bulk.median():.0f} | {_worst_median(sub, 'roi_ess_bulk')} | "
                 f"{np.median(sub.min_ess_bulk / sub.t_process):.1f} | "
                 f"{int(sub.divergences.sum())} | {sub.max_r_hat.max():.3f} | "
                 f"{sub.roi_mean_abs_rel_error.mean():.1%} | "
@@ -309,6 +339,12 @@ def summarise(df, info: dict) -> str:
                 f"{sub.geo_roi_covered.sum()}/{sub.geo_roi_n.sum()} |"
             )
     return "\n".join(lines) + "\n"
+
+
+def _worst_median(sub, column: str) -> str:
+    if column not in sub or sub[column].isna().all():
+        return ""
+    return f"{sub[column].min():.0f} / {sub[column].median():.0f}"
 
 
 # ---- orchestration ---------------------------------------------------------------------------
