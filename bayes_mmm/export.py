@@ -12,7 +12,7 @@ from bayes_mmm.analysis.overview import Analysis
 from bayes_mmm.analysis.params import parameter_summary
 from bayes_mmm.data.inputs import cost_per_unit_table, media_inputs_summary
 from bayes_mmm.experiments.lift import lift_table
-from bayes_mmm.htmlreport import write_html_report
+from bayes_mmm.htmlreport import report_context, write_html_report
 from bayes_mmm.inference.fit import MMMFit
 from bayes_mmm.io import atomic_path, save, write_csv, write_json
 from bayes_mmm.logs import log
@@ -164,13 +164,17 @@ def write_fit_outputs(
         a = analysis or Analysis(fit, ci_prob, holdout=holdout)
         names = submit_plots(a, pngs, progress) if plots else []  # drawn while tables follow
         written += _write_tables(a, out, progress)
+        # the report's tables and cards while the worker draws (with a plan: made with it)
+        context = report_context(a) if html and not plan else None
         images: dict = {}  # each figure drawn once: plots/*.png and the report share the PNGs
         if plots:
             written += save_plots(names, pngs, out / "plots", images=images)
     if html:  # the HTML report (bayes_mmm.htmlreport), from the same Analysis
         if progress:
             log.info("writing report.html")
-        page = write_html_report(a, out / "report.html", images=images, **(plan or {}))
+        page = write_html_report(
+            a, out / "report.html", images=images, context=context, **(plan or {})
+        )
         written.append(page)
     return written
 

@@ -14,7 +14,7 @@ import pytest
 import bayes_mmm as bm
 from bayes_mmm.cli import main
 from bayes_mmm.export import write_fit_outputs
-from bayes_mmm.htmlreport import html, write_html_report
+from bayes_mmm.htmlreport import html, report_context, write_html_report
 from bayes_mmm.htmlreport.browser import Browser, find_chromium
 from bayes_mmm.htmlreport.health import health_checks, worst
 
@@ -141,6 +141,17 @@ def test_bad_fit_report_in_chromium(bad_fit, tmp_path):
     names = [name for name, _ in failing]
     assert {"Effective sample size", "Prior-data conflict"} <= set(names)
     assert all(advice and advice != "–" for _, advice in failing)
+
+
+def test_a_context_made_ahead_gives_the_same_report(demo_fit, demo_outputs):
+    """write_fit_outputs makes the report's context while its PNG worker draws: the page is
+    the one made in one go (but the minute it was generated)."""
+    a = bm.Analysis(demo_fit)
+    stamp = re.compile(r"\d{4}-\d\d-\d\d \d\d:\d\d UTC")
+    one_go = stamp.sub("", html(a))
+    assert stamp.sub("", html(a, context=report_context(a))) == one_go
+    written = (demo_outputs[0] / "report.html").read_text(encoding="utf-8")
+    assert stamp.sub("", written) == one_go
 
 
 def test_healthy_demo_has_no_failing_check(demo_fit):

@@ -64,18 +64,26 @@ def html(
     ci_prob: float | None = None,
     holdout: Holdout | None = None,
     images: Mapping[str, tuple[bytes, tuple[float, float]]] | None = None,
+    context: dict | None = None,
 ) -> str:
     """The report as an HTML string (see :func:`report`). ``images``: figures already drawn,
     by name, as PNG bytes and the figure's size in inches (the ``plots/*.png`` files: each
-    figure is drawn once)."""
+    figure is drawn once). ``context``: :func:`report_context` of the same analysis and
+    allocation, when already made."""
     a = _analysis(result, ci_prob, holdout)
-    ctx = sections.context(a, allocation)
+    ctx = context if context is not None else sections.context(a, allocation)
     images = {k: v for k, v in (images or {}).items() if k in sections.figure_names(a, allocation)}
     drawn = sections.figures(a, allocation, skip=images)
     figs = {name: render.png(fig) for name, fig in drawn.items()}
     figs.update({name: render.png_image(data, size) for name, (data, size) in images.items()})
     title = title or f"Media mix model: {a.fit.data.target_name}"
     return render.render("report.html.j2", title=title, figures=figs, **ctx)
+
+
+def report_context(a: Analysis, allocation: Allocation | None = None) -> dict:
+    """Everything the report shows but its figures (``write_fit_outputs`` makes it while its
+    PNG worker draws, then passes it as ``context``)."""
+    return sections.context(a, allocation)
 
 
 def report(
@@ -90,6 +98,7 @@ def report(
     ci_prob: float | None = None,
     holdout: Holdout | None = None,
     images: Mapping[str, tuple[bytes, tuple[float, float]]] | None = None,
+    context: dict | None = None,
 ) -> Path:
     """Write the HTML report of a fit (or of an :class:`~bayes_mmm.Analysis`, reusing its
     computed draws) to ``path``; returns the path. ``images``: figures already drawn (see
@@ -103,7 +112,7 @@ def report(
     if allocation is None and (budget, objective, horizon) != (None, None, None):
         allocation = plan(a.fit, budget, objective, horizon, a.ci_prob)
     start = time.perf_counter()
-    text = html(a, allocation=allocation, title=title, images=images)
+    text = html(a, allocation=allocation, title=title, images=images, context=context)
     out = write_atomic(path, lambda p: p.write_text(text, encoding="utf-8"))
     log.info("wrote %s (%.1f s)", Path(out).name, time.perf_counter() - start)
     return out
@@ -120,6 +129,7 @@ def write_html_report(
     ci_prob: float | None = None,
     holdout: Holdout | None = None,
     images: Mapping[str, tuple[bytes, tuple[float, float]]] | None = None,
+    context: dict | None = None,
 ) -> Path:
     """The command line's entry: ``fit`` and ``report`` write ``report.html`` with it (a plan
     is included when ``budget``, ``objective`` or ``horizon`` is given), ``optimize`` passes
@@ -134,4 +144,5 @@ def write_html_report(
         ci_prob=ci_prob,
         holdout=holdout,
         images=images,
+        context=context,
     )
