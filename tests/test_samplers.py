@@ -124,9 +124,16 @@ def test_cli_sampler_option(tmp_path):
     assert diag["approximate"] is True and diag["sampler"] == "laplace"
 
 
-def test_geo_data_get_a_higher_target_acceptance_by_default(demo, monkeypatch):
+def test_many_geos_get_a_higher_target_acceptance_by_default(demo, monkeypatch):
     from bayes_mmm.data.simulate_geo import simulate_geo
+    from bayes_mmm.inference.fit import default_target_accept
 
+    by_geos = {
+        g: default_target_accept(simulate_geo(n_geos=g, n_weeks=52).to_data()) for g in (2, 8)
+    }
+    assert (
+        by_geos == {2: samplers.TARGET_ACCEPT, 8: samplers.GEO_TARGET_ACCEPT} == {2: 0.9, 8: 0.95}
+    )
     seen = []
     laplace = samplers.RUNNERS["laplace"]
 
@@ -135,9 +142,9 @@ def test_geo_data_get_a_higher_target_acceptance_by_default(demo, monkeypatch):
         return laplace(model, **kw)
 
     monkeypatch.setitem(samplers.RUNNERS, "laplace", recording)
-    geo = simulate_geo(n_geos=2, n_weeks=52, seed=1).to_data()
-    fits = [_fit(demo, "laplace"), _fit(geo, "laplace"), _fit(demo, "laplace", target_accept=0.85)]
-    assert seen == [samplers.TARGET_ACCEPT, samplers.GEO_TARGET_ACCEPT, 0.85] == [0.9, 0.95, 0.85]
+    fits = [_fit(demo, "laplace"), _fit(demo, "laplace", target_accept=0.95)]
+    assert seen == [0.9, 0.95]  # national data: the default; then the user's
     assert [f.diagnostics.target_accept for f in fits] == seen
-    diverged = dataclasses.replace(fits[1].diagnostics, divergences=3)
-    assert "e.g. 0.98" in "".join(diverged.problems())
+    diverged = [dataclasses.replace(f.diagnostics, divergences=3) for f in fits]
+    assert ["e.g. 0.95" in "".join(d.problems()) for d in diverged] == [True, False]
+    assert "e.g. 0.98" in "".join(diverged[1].problems())

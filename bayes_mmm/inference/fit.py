@@ -24,6 +24,7 @@ from bayes_mmm.inference.idata import data_groups, stacked, unstack
 from bayes_mmm.inference.samplers import (
     APPROXIMATE_SAMPLERS,
     GEO_TARGET_ACCEPT,
+    GEO_TARGET_ACCEPT_MIN_GEOS,
     SAMPLERS,
     TARGET_ACCEPT,
 )
@@ -188,7 +189,7 @@ def fit(
     fast *approximate* ``"laplace"`` and ``"advi"`` (one chain of independent draws; the
     diagnostics say ``approximate``; for iterating, not for reporting). Diagnostics are
     computed after sampling and a ``SamplingWarning`` with advice is raised when they are poor.
-    ``target_accept`` defaults to :func:`default_target_accept` (0.9; 0.95 for geo data).
+    ``target_accept`` defaults to :func:`default_target_accept` (0.9; 0.95 with 8+ geos).
     """
     target_accept = default_target_accept(data) if target_accept is None else target_accept
     _check_arguments(sampler, chains, draws, tune, target_accept)
@@ -223,11 +224,12 @@ def fit(
 
 
 def default_target_accept(data: MMMData) -> float:
-    """NUTS target acceptance when the user sets none: 0.9, and 0.95 for geo data, whose
-    non-centred geo spreads (``roi_geo_sd``) mix twice as well with the smaller steps
-    (benchmarks/results/geo_health.md: min bulk ESS 542-690 -> 882-1245 on 8 geos, sampling
-    +25-60%)."""
-    return GEO_TARGET_ACCEPT if data.n_geos > 1 else TARGET_ACCEPT
+    """NUTS target acceptance when the user sets none: 0.9, and 0.95 for data with 8 or more
+    geos, where the non-centred spread of ROI across geos (``roi_geo_sd``) limits the ESS
+    and mixes better with the smaller steps (docs/defaults.md: 8 geos, min bulk ESS 518-1002
+    -> 759-1245; fewer geos gain nothing)."""
+    many = data.n_geos >= GEO_TARGET_ACCEPT_MIN_GEOS
+    return GEO_TARGET_ACCEPT if many else TARGET_ACCEPT
 
 
 def _check_arguments(sampler: str, chains: int, draws: int, tune: int, target_accept: float):

@@ -37,7 +37,8 @@ APPROXIMATE_SAMPLERS = ("laplace", "advi")
 SAMPLERS = NUTS_SAMPLERS + APPROXIMATE_SAMPLERS
 NUTPIE_ADAPTATION = "low_rank"  # see docs/defaults.md and benchmarks/results/levers.md
 TARGET_ACCEPT = 0.9  # NUTS target acceptance by default (docs/defaults.md)
-GEO_TARGET_ACCEPT = 0.95  # for geo data (benchmarks/results/geo_health.md)
+GEO_TARGET_ACCEPT = 0.95  # for data with many geos (docs/defaults.md)
+GEO_TARGET_ACCEPT_MIN_GEOS = 8
 
 
 @dataclass(frozen=True)
