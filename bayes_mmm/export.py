@@ -165,7 +165,7 @@ def write_fit_outputs(
         names = submit_plots(a, pngs, progress) if plots else []  # drawn while tables follow
         written += _write_tables(a, out, progress)
         # the report's tables and cards while the worker draws (with a plan: made with it)
-        context = report_context(a) if html and not plan else None
+        context = _context_ahead(a) if html and not plan else None
         images: dict = {}  # each figure drawn once: plots/*.png and the report share the PNGs
         if plots:
             written += save_plots(names, pngs, out / "plots", images=images)
@@ -177,6 +177,17 @@ def write_fit_outputs(
         )
         written.append(page)
     return written
+
+
+def _context_ahead(a: Analysis) -> dict | None:
+    """The report's context, made while the PNG worker draws; on any error ``None``: the
+    report then makes it again after the PNGs are saved, so an error there (raised then, as
+    before) never costs the plots."""
+    try:
+        return report_context(a)
+    except Exception:  # re-raised by the report itself, after the PNGs
+        log.debug("report context failed ahead of the PNGs; made again after them")
+        return None
 
 
 def _write_tables(a: Analysis, out: Path, progress: bool) -> list[Path]:

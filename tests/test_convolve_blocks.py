@@ -45,6 +45,7 @@ def test_convolve_two_dimensional():
         ((1, 1, 40, 4), (300, 1, 8, 4)),  # national: the data's spend, weights per draw
         ((1, 5, 30, 3), (200, 5, 6, 3)),  # per-geo weights
         ((1, 5, 30, 3), (200, 1, 6, 1)),  # weights shared over geos and channels
+        ((1, 1, 30, 3), (200, 4, 6, 3)),  # one input for every geo, weights per geo
         ((1, 2, 4, 3), (50, 1, 6, 3)),  # more lags than dates
     ],
 )

@@ -154,6 +154,21 @@ def test_a_context_made_ahead_gives_the_same_report(demo_fit, demo_outputs):
     assert stamp.sub("", written) == one_go
 
 
+def test_a_report_error_keeps_the_plots(demo_fit, tmp_path, monkeypatch):
+    """The context is made ahead of the PNGs; if that fails, the PNGs are still saved and the
+    error comes from the report (made again after them), not lost."""
+    from bayes_mmm.htmlreport import sections
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("report bug")
+
+    monkeypatch.setattr(sections, "context", broken)
+    with pytest.raises(RuntimeError, match="report bug"):
+        write_fit_outputs(demo_fit, tmp_path, progress=False)
+    assert len(list((tmp_path / "plots").glob("*.png"))) >= 7
+    assert (tmp_path / "roi.csv").exists() and not (tmp_path / "report.html").exists()
+
+
 def test_healthy_demo_has_no_failing_check(demo_fit):
     checks = health_checks(bm.analyse(demo_fit))
     assert [c.name for c in checks if c.status == "fail"] == []

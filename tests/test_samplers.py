@@ -125,15 +125,16 @@ def test_cli_sampler_option(tmp_path):
 
 
 def test_many_geos_get_a_higher_target_acceptance_by_default(demo, monkeypatch):
-    from bayes_mmm.data.simulate_geo import simulate_geo
+    """0.95 from 8 geos on a user's long table (region/week/revenue names, 2 channels and a
+    control), 0.9 below and for a national table."""
+    from test_geo_data import long_frame, read
+
     from bayes_mmm.inference.fit import default_target_accept
 
-    by_geos = {
-        g: default_target_accept(simulate_geo(n_geos=g, n_weeks=52).to_data()) for g in (2, 8)
-    }
-    assert (
-        by_geos == {2: samplers.TARGET_ACCEPT, 8: samplers.GEO_TARGET_ACCEPT} == {2: 0.9, 8: 0.95}
-    )
+    by_geos = {g: default_target_accept(read(long_frame(n_geos=g))) for g in (2, 7, 8, 12)}
+    assert by_geos == {2: 0.9, 7: 0.9, 8: 0.95, 12: 0.95}
+    assert (samplers.TARGET_ACCEPT, samplers.GEO_TARGET_ACCEPT) == (0.9, 0.95)
+    assert default_target_accept(read(long_frame(n_geos=1), geo=None)) == 0.9
     seen = []
     laplace = samplers.RUNNERS["laplace"]
 
