@@ -135,6 +135,8 @@ def test_many_geos_get_a_higher_target_acceptance_by_default(demo, monkeypatch):
     assert by_geos == {2: 0.9, 7: 0.9, 8: 0.95, 12: 0.95}
     assert (samplers.TARGET_ACCEPT, samplers.GEO_TARGET_ACCEPT) == (0.9, 0.95)
     assert default_target_accept(read(long_frame(n_geos=1), geo=None)) == 0.9
+    delayed = bm.ModelSpec(adstock="delayed")  # its sharp ridge as decay -> 0 asks for 0.95
+    assert default_target_accept(demo, delayed) == 0.95 and default_target_accept(demo) == 0.9
     seen = []
     laplace = samplers.RUNNERS["laplace"]
 

@@ -126,7 +126,7 @@ def add_sampling_args(p: argparse.ArgumentParser) -> None:
         "--target-accept",
         type=float,
         default=None,
-        help="NUTS target acceptance (default 0.9; 0.95 with 8 or more geos)",
+        help="NUTS target acceptance (default 0.9; 0.95 with 8 or more geos or --adstock delayed)",
     )
     g.add_argument(
         "--sampler",

@@ -189,11 +189,13 @@ def fit(
     fast *approximate* ``"laplace"`` and ``"advi"`` (one chain of independent draws; the
     diagnostics say ``approximate``; for iterating, not for reporting). Diagnostics are
     computed after sampling and a ``SamplingWarning`` with advice is raised when they are poor.
-    ``target_accept`` defaults to :func:`default_target_accept` (0.9; 0.95 with 8+ geos).
+    ``target_accept`` defaults to :func:`default_target_accept` (0.9; 0.95 with 8+ geos or
+    the delayed adstock).
     """
-    target_accept = default_target_accept(data) if target_accept is None else target_accept
-    _check_arguments(sampler, chains, draws, tune, target_accept)
     spec = spec or ModelSpec()
+    if target_accept is None:
+        target_accept = default_target_accept(data, spec)
+    _check_arguments(sampler, chains, draws, tune, target_accept)
     check_rows(data, spec)
     priors = resolve_priors(data, spec)
     model = build_model(data, spec, priors)
@@ -223,13 +225,16 @@ def fit(
     return assemble(result.posterior, result.sample_stats, data, spec, priors, diag)
 
 
-def default_target_accept(data: MMMData) -> float:
+def default_target_accept(data: MMMData, spec: ModelSpec | None = None) -> float:
     """NUTS target acceptance when the user sets none: 0.9, and 0.95 for data with 8 or more
     geos, where the non-centred spread of ROI across geos (``roi_geo_sd``) limits the ESS
     and mixes better with the smaller steps (docs/defaults.md: 8 geos, min bulk ESS 518-1002
-    -> 759-1245; fewer geos gain nothing)."""
+    -> 759-1245; fewer geos gain nothing), or more where the spec's adstock form asks for it
+    (the delayed adstock: 0.95)."""
     many = data.n_geos >= GEO_TARGET_ACCEPT_MIN_GEOS
-    return GEO_TARGET_ACCEPT if many else TARGET_ACCEPT
+    by_data = GEO_TARGET_ACCEPT if many else TARGET_ACCEPT
+    by_form = (spec or ModelSpec()).adstock_component.target_accept
+    return max(by_data, by_form or 0.0)
 
 
 def _check_arguments(sampler: str, chains: int, draws: int, tune: int, target_accept: float):

@@ -131,6 +131,8 @@ class Adstock:
     name: str = ""
     params: tuple[Param, ...] = ()
     carryover: bool = True  # False: no lags (the adstock is the identity)
+    # NUTS target acceptance this form needs by default (None: the sampler's default)
+    target_accept: float | None = None
 
     def n_lags(self, l_max: int) -> int:
         return l_max if self.carryover else 1
