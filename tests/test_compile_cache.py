@@ -36,15 +36,27 @@ def demo_model() -> pm.Model:
 
 
 def test_fast_path_gives_nutpies_posterior(demo_model):
-    """Same seed, same draws: the trampolines call the very code nutpie's wrapper inlines."""
+    """The fast path's shape-generic functions compute nutpie's own logp, gradient and
+    trace expansion (to rounding: the graphs are rewritten apart), and sampling with them
+    gives nutpie's posterior (same variables and shapes, means within 0.75 sd)."""
     fast, info = cc.compile_nutpie(demo_model)
     assert info.path == "fast", info.reason
     slow, info_slow = cc.compile_nutpie(demo_model, fast=False)
     assert info_slow.path == "nutpie"
+    assert (fast.n_dim, fast.n_expanded) == (slow.n_dim, slow.n_expanded)
+    rng = np.random.default_rng(3)
+    for _ in range(10):
+        x = slow.initial_point_func(int(rng.integers(1000))) + rng.normal(0, 0.3, slow.n_dim)
+        (value, grad), (ref, ref_grad) = fast.logp_func(x), slow.logp_func(x)
+        np.testing.assert_allclose(value, ref, rtol=1e-10)
+        np.testing.assert_allclose(grad, ref_grad, rtol=1e-8, atol=1e-10)
+        np.testing.assert_allclose(fast.expand_func(x)[0], slow.expand_func(x)[0], rtol=1e-10)
     a, b = _posterior(fast), _posterior(slow)
     assert a.keys() == b.keys()
     for name in a:
-        np.testing.assert_allclose(a[name], b[name], rtol=1e-9, atol=1e-12, err_msg=name)
+        assert a[name].shape == b[name].shape, name
+        sd = np.maximum(b[name].std(axis=(0, 1)), 1e-12)
+        assert np.all(np.abs(a[name].mean(axis=(0, 1)) - b[name].mean(axis=(0, 1))) < 0.75 * sd)
 
 
 def test_fast_path_logp_matches_pytensor(demo_model):

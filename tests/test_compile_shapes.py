@@ -1,13 +1,10 @@
-"""A data set of another length and channel count reuses the compiled code (issue 19): after
-one fit in the process, compiling the model of a second data set with other weeks and
-channels compiles none of pytensor's numba kernels again (counted with numba's compile
-events, not seconds): at most the glue of the logp and expand functions
-(``numba_funcified_fgraph``, whose cache key holds the offsets of the free variables in
-nutpie's flat point, so it is new for a new channel count unless pytensor's on-disk cache
-has seen that shape before). The second model still takes the fast path, and the trampoline
-reproduces pytensor's logp there (``self_check``). And a fall back from the fast path is
-visible: a ``CompileWarning`` and the reason in the fit's diagnostics. A fit says when it
-compiles (with an estimate of how long) and when it reuses a compiled model."""
+"""A data set of another length and channel count reuses the compiled code (issue 19): the
+compiled functions take the sizes as inputs (``_compile/generic.py``), so after one fit a
+second data set with other weeks and channels compiles nothing (counted with numba's compile
+events, not seconds), in the same process and in a new one, and its logp and gradient equal
+PyMC's own. And a fall back from the fast path is visible: a ``CompileWarning`` and the
+reason in the fit's diagnostics. A fit says when it compiles (with an estimate of how long)
+and when it reuses a compiled model."""
 
 from __future__ import annotations
 
@@ -44,21 +41,40 @@ def _compile_counting(model):
     return compiled, info, [getattr(d.py_func, "__name__", repr(d)) for d in starts]
 
 
+def _logp_matches_pymc(compiled, model) -> None:
+    """The compiled logp and gradient at a random point equal PyMC's own for ``model``."""
+    names, slices, shapes = compiled.shape_info
+    x = np.random.default_rng(0).normal(0, 0.3, compiled.n_dim)
+    value, grad = compiled.logp_func(x)
+    point = {
+        n: x[s].reshape(sh)
+        for n, s, sh in zip(names, slices, shapes, strict=False)
+        if s.stop <= compiled.n_dim
+    }
+    np.testing.assert_allclose(value, model.compile_logp()(point), rtol=1e-10)
+    ref = model.compile_dlogp()(point)
+    np.testing.assert_allclose(grad, ref, rtol=1e-8, atol=1e-10)
+
+
 def test_new_weeks_and_channels_reuse_the_compiled_code(monkeypatch):
+    """The compiled functions are shape-generic (``_compile/generic.py``): data of another
+    length and channel count run on the first model's compiled code, in the same process
+    (the memo) and in a new one (the stored graph), with no numba compilation at all."""
     monkeypatch.setattr(memo, "_MEMO", OrderedDict())  # this process has compiled nothing
     first, info, _ = _compile_counting(_model(104, 3))
     assert info.path == "fast", info.reason
-    second, info, compiles = _compile_counting(_model(131, 5))
-    assert info.path == "fast", info.reason
-    assert info.cache != "process"  # a new structure, not the in-process memo
-    assert second.n_dim != first.n_dim  # really another shape
-    # every kernel came from the caches; only the glue of the two functions (logp, expand;
-    # each also as its tuple-argument entry) may be compiled, and none when pytensor's disk
-    # cache has seen this shape
-    assert set(compiles) <= {GLUE} and len(compiles) <= 4, compiles
-    x = second.initial_point_func(0)
-    value, grad = second.logp_func(x)
-    assert np.isfinite(value) and grad.shape == (second.n_dim,)
+    second_model = _model(131, 5)
+    second, info, compiles = _compile_counting(second_model)
+    assert (info.path, info.cache) == ("fast", "process"), info
+    assert compiles == [] and second.n_dim != first.n_dim  # really another shape
+    _logp_matches_pymc(second, second_model)
+    monkeypatch.setattr(memo, "_MEMO", OrderedDict())  # as a new process: the stored graph
+    third_model = _model(90, 7)
+    third, info, compiles = _compile_counting(third_model)
+    assert (info.path, info.graph) == ("fast", "hit"), info
+    assert GLUE not in compiles, compiles  # at most numba's BLAS pointer helpers
+    assert third.n_dim not in (first.n_dim, second.n_dim)
+    _logp_matches_pymc(third, third_model)
 
 
 def test_fallback_from_the_fast_path_is_a_warning_and_in_the_diagnostics(monkeypatch):
@@ -103,9 +119,16 @@ def test_a_fit_says_when_it_compiles_and_when_it_reuses(monkeypatch, tmp_path, c
     assert _fit_messages(data, caplog) == [estimate.reuse_message("process")]
     monkeypatch.setattr(memo, "_MEMO", OrderedDict())  # as a new process: from the disk cache
     assert _fit_messages(data, caplog) == [estimate.reuse_message("disk")]
-    # other weeks and channels: a known structure, estimated from the compile measured above
+    # other weeks and channels: the same compiled model, in this process and from the disk
     other = bm.simulate(70, channels=("tv", "search", "social"), seed=4).to_data()
-    new_shape = _fit_messages(other, caplog)
-    assert len(new_shape) == 1 and "a known structure, new data shapes" in new_shape[0]
+    assert _fit_messages(other, caplog) == [estimate.reuse_message("process")]
+    monkeypatch.setattr(memo, "_MEMO", OrderedDict())
+    assert _fit_messages(other, caplog) == [estimate.reuse_message("disk")]
+    # a structure compiled here whose stored graph is gone: estimated from the compile above
+    for path in (tmp_path / "graphs").glob("*.pkl"):
+        path.unlink()
+    monkeypatch.setattr(memo, "_MEMO", OrderedDict())
+    again = _fit_messages(other, caplog)
+    assert len(again) == 1 and "a structure compiled before" in again[0], again
     assert estimate.expected_seconds("shape") > 0
     assert (tmp_path / estimate.FILE).is_file()

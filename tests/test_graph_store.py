@@ -108,8 +108,9 @@ def test_least_recently_used_entries_are_pruned(store, monkeypatch):
     import os
 
     monkeypatch.setattr(graph_store, "MAX_ENTRIES", 2)
-    models = [build_model(_data(), bm.ModelSpec(l_max=lag)) for lag in (2, 3, 4)]
-    keys = [graph_store.graph_key(m) for m in models]
+    specs = [bm.ModelSpec(), bm.ModelSpec(saturation="logistic"), bm.ModelSpec(adstock="delayed")]
+    models = [build_model(_data(), spec) for spec in specs]  # three structures
+    keys = [graph_store.graph_keys(m)[1] for m in models]
     cc.compile_nutpie(models[0])
     cc.compile_nutpie(models[1])
     os.utime(store / f"{keys[1]}.pkl", (1, 1))  # entry 1 is now the oldest ...

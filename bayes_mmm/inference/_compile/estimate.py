@@ -9,10 +9,11 @@ that takes depends on what this machine compiled before:
 - ``structure``: a model structure never compiled here (other channels' count does not
   matter, other components or priors' families do): ~7-15 s (``STRUCTURE_S``), or the last
   such compile measured here;
-- ``shape``: a structure compiled before, on data of another length or channel count: the
-  kernels are reused; a new length costs ~2 s, a new channel count ~7-9 s (the logp's
-  top-level function is compiled again: the channel count is a constant in it), measured
-  at load 1-2 (``SHAPE_S`` is the latter), or the last such compile measured here.
+- ``shape``: a structure compiled here before whose stored functions are gone (pruned or
+  unreadable): the graph is built and rewritten again, its machine code comes from
+  pytensor's cache (~2-3 s, ``SHAPE_S``), or the last such compile measured here. Data of
+  another length or channel count need no compile at all: the stored functions are
+  shape-generic (:mod:`.generic`).
 
 Measured seconds are kept in ``compile_seconds.json`` in the cache directory (best effort:
 an unreadable or unwritable file means the fixed estimates). The caller logs
@@ -29,7 +30,7 @@ from pathlib import Path
 from bayes_mmm.inference._compile.trampolines import _writable_dir, cache_dir
 
 FILE = "compile_seconds.json"
-FIRST_S, STRUCTURE_S, SHAPE_S = 60.0, 15.0, 8.0
+FIRST_S, STRUCTURE_S, SHAPE_S = 60.0, 15.0, 3.0
 MAX_STRUCTURES = 256  # structures remembered (the oldest are forgotten)
 
 
@@ -85,7 +86,7 @@ def compile_message(kind: str) -> str:
     where = {
         "first": ", the first compile on this machine",
         "structure": "",
-        "shape": ": a known structure, new data shapes",
+        "shape": ": a structure compiled before, its stored graph gone",
     }[kind]
     seconds = expected_seconds(kind)
     later = "later fits of this structure reuse it"

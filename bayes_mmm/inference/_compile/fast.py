@@ -17,8 +17,10 @@ trace variables) are small *trampolines* instead (:mod:`.trampolines`):
   ``.py`` file in the cache directory and compiled with ``numba.cfunc(..., cache=True)``.
 
 With a warm cache (same model structure seen before: the data and the prior parameters are
-``pm.Data`` in ``bayes_mmm.model.build``, so data sets of the same structure share all compiled
-code) compilation takes ~1 s instead of 6-10 s. Everything here goes through private nutpie
+``pm.Data`` in ``bayes_mmm.model.build``, and the functions are built shape-generic by
+:mod:`.generic` instead of nutpie's ``_make_functions``, so data sets of the same structure,
+whatever their length or channel count, share all compiled code) compilation takes ~1 s
+instead of 6-10 s. Everything here goes through private nutpie
 APIs; any failure falls back to ``nutpie.compile_pymc_model`` (``compile_nutpie`` never
 raises for a model nutpie itself can compile).
 
@@ -39,7 +41,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from bayes_mmm.inference._compile import estimate, graph_store
+from bayes_mmm.inference._compile import estimate, generic, graph_store
 from bayes_mmm.inference._compile.trampolines import HEADER, trampoline_source, trampolines
 from bayes_mmm.logs import log
 
@@ -101,6 +103,10 @@ def _user_data(header: list[int], *groups: list[np.ndarray]) -> np.ndarray:
     return np.array(words, dtype=np.int64)
 
 
+def _shapes(shape_info) -> dict[str, tuple]:
+    return {name: tuple(shape) for name, _, shape in zip(*shape_info, strict=True)}
+
+
 def _compiled_class():
     from nutpie.compile_pymc import CompiledPyMCModel
 
@@ -110,9 +116,12 @@ def _compiled_class():
 
         native: tuple = ()  # compile results and arrays the raw addresses point into
 
-        def with_data(self, **updates):
-            """The same compiled code on new values of the shared data (same ranks)."""
+        def with_data(self, layout: generic.Layout | None = None, **updates):
+            """The same compiled code on new values of the shared data (same ranks; with
+            ``layout``, the free variables' layout of data of other shapes)."""
             shared = dict(self.shared_data)
+            if layout is not None:
+                updates[generic.LAYOUT] = layout.vector
             for name, value in updates.items():
                 if name not in shared:
                     raise KeyError(f"Unknown shared variable: {name}")
@@ -122,49 +131,51 @@ def _compiled_class():
                 shared[name] = new
             logp_names, expand_names = self.shared_var_keys["logp"], self.shared_var_keys["expand"]
             header = [int(w) for w in self.user_data[:HEADER]]
+            sizes = {}
+            if layout is not None:
+                header[1:3] = [layout.n_dim, layout.n_expanded]
+                sizes = dict(_n_dim=layout.n_dim, n_expanded=layout.n_expanded)
+                sizes.update(shape_info=layout.shape_info, _shapes=_shapes(layout.shape_info))
             user_data = _user_data(
                 header, [shared[n] for n in logp_names], [shared[n] for n in expand_names]
             )
-            return dataclasses.replace(self, shared_data=shared, user_data=user_data)
+            return dataclasses.replace(self, shared_data=shared, user_data=user_data, **sizes)
 
     return FastCompiledModel
 
 
 def _functions(model, initial_point) -> tuple[tuple, str, tuple | None]:
-    """nutpie's compiled pytensor functions of ``model`` (as ``_make_functions`` returns
-    them), from :mod:`.graph_store` when this structure was compiled before, whether they
-    came from there (``"hit"``) or were compiled (``"miss"``, ``"off"``), and for a compile
+    """The compiled shape-generic pytensor functions of ``model`` (:mod:`.generic`, as
+    nutpie's ``_make_functions`` returns them), from :mod:`.graph_store` when this structure
+    was compiled before (any length, channel count or number of geos), whether they came from
+    there (``"hit"``) or were compiled (``"miss"``, ``"off"``), and for a compile
     ``(structure key, kind of compile)`` (:mod:`.estimate`; logged before compiling)."""
-    from nutpie.compile_pymc import _make_functions, _rv_dict_to_flat_array_wrapper
+    from nutpie.compile_pymc import _rv_dict_to_flat_array_wrapper
 
     try:
-        key, structure = graph_store.graph_keys(model)
+        structure = graph_store.graph_keys(model)[1]
     except Exception:  # an unprintable graph: compile without the store
-        key = structure = None
-    entry = graph_store.load(key, model) if key is not None else None
+        structure = None
+    entry = None
+    if structure is not None:
+        lay = generic.layout(model)
+        entry = graph_store.load(structure, model, {generic.LAYOUT: lay.vector})
     free = [model.rvs_to_values[v].name for v in model.free_RVs]  # as nutpie joins them
-    if entry is not None and list(entry["shape_info"][0][: len(free)]) == free:
+    if entry is not None and list(entry["shape_info"][0]) == list(lay.shape_info[0]):
         log.info("%s", estimate.reuse_message("disk"))
-        names, _, shapes = entry["shape_info"]
-        n_free = len(free)
+        names, _, shapes = lay.shape_info
         init_fn = _rv_dict_to_flat_array_wrapper(
-            initial_point, names=list(names[:n_free]), shapes=list(shapes[:n_free])
+            initial_point, names=list(names[: len(free)]), shapes=list(shapes[: len(free)])
         )
-        functions = (entry["n_dim"], entry["n_expanded"], entry["logp"], entry["expand"])
-        return (*functions, init_fn, entry["shape_info"], entry["reparam"]), "hit", None
+        functions = (lay.n_dim, lay.n_expanded, entry["logp"], entry["expand"])
+        return (*functions, init_fn, lay.shape_info, entry["reparam"]), "hit", None
     kind = estimate.kind_of(structure) if structure is not None else "structure"
     log.info("%s", estimate.compile_message(kind))
-    out = _make_functions(
-        model,
-        mode="NUMBA",
-        compute_grad=True,
-        join_expanded=True,
-        pymc_initial_point_fn=initial_point,
-    )
+    out = generic.make_functions(model, initial_point)
     n_dim, n_expanded, logp_pt, expand_pt, _, shape_info, reparam = out
     entry = dict(n_dim=n_dim, n_expanded=n_expanded, logp=logp_pt, expand=expand_pt)
     entry.update(shape_info=shape_info, reparam=reparam)
-    saved = key is not None and graph_store.save(key, entry)
+    saved = structure is not None and graph_store.save(structure, entry)
     return out, "miss" if saved else "off", (structure, kind) if saved else None
 
 
@@ -208,7 +219,7 @@ def _fast_compile(model):
         _n_dim=n_dim,
         dims=dims,
         _coords=coords,
-        _shapes={name: tuple(shape) for name, _, shape in zip(*shape_info, strict=True)},
+        _shapes=_shapes(shape_info),
         compiled_logp_func=logp_c,
         compiled_expand_func=expand_c,
         initial_point_func=init_fn,

@@ -3,18 +3,20 @@
 Building the logp-and-gradient graph of a PyMC model and running pytensor's rewrites on it
 takes ~1 s per process, although models of one structure (``bayes_mmm.model.build`` puts every
 data-dependent number in ``pm.Data``) always give the same rewritten graph. The first process
-to compile a structure stores nutpie's two compiled pytensor functions (logp+gradient and the
-expansion to the trace variables) here; a later process loads them and skips graph building
-and rewriting, and pytensor finds the machine code in its own numba cache.
+to compile a structure stores the two compiled pytensor functions nutpie calls (logp+gradient
+and the expansion to the trace variables; shape-generic, :mod:`.generic`) here under the
+structure's key; a later process loads them, for data of any length and channel count, and
+skips graph building and rewriting, and pytensor finds the machine code in its own numba
+cache.
 
-- **Key**: the printed graphs of every random variable, deterministic and potential (so the
-  whole model, with data as named shared variables) and the values of their constants, the
-  data shapes, coordinate sizes, the versions of python, numpy, pytensor, pymc, nutpie, numba
-  and bayes_mmm, pytensor's compile settings (floatX, optimizer, fastmath, ...), and the
-  source of this module and ``fast.py``. A change to any
-  of them is a new entry; entries are never updated in place.
+- **Key** (the structure key of :func:`graph_keys`): the printed graphs of every random
+  variable, deterministic and potential (so the whole model, with data as named shared
+  variables) and the values of their constants, the versions of python, numpy, pytensor,
+  pymc, nutpie, numba and bayes_mmm, pytensor's compile settings (floatX, optimizer,
+  fastmath, ...), and the source of this module, ``fast.py`` and ``generic.py``. A change to
+  any of them is a new entry; entries are never updated in place.
 - **No data on disk**: the shared variables are zeroed while pickling and set to the model's
-  own data after loading (matched by name and shape, else the entry is not used).
+  own data after loading (matched by name and rank, else the entry is not used).
 - **Trust**: entries are pickles, read only from the cache directory of
   :mod:`.trampolines` (the same trust as numba's and pytensor's own caches, which
   pickle too, and as the trampolines, which are imported from there), only when the file
@@ -37,7 +39,7 @@ import numpy as np
 
 from bayes_mmm.inference._compile.trampolines import _writable_dir, cache_dir
 
-FORMAT = 1
+FORMAT = 2  # 2: shape-generic functions (generic.py) under the structure key
 MAX_ENTRIES = 64  # ~1 MB each; the least recently used beyond this are removed
 _PACKAGES = ("numpy", "pytensor", "pymc", "nutpie", "numba", "bayes-mmm")
 
@@ -67,7 +69,7 @@ def graph_keys(model) -> tuple[str, str]:
         if isinstance(var, Constant) and isinstance(var.data, np.ndarray):
             binary.update(np.ascontiguousarray(var.data).tobytes())
     # and how entries are made and read: a change to either module must not reuse old ones
-    for module in ("fast.py", "graph_store.py"):
+    for module in ("fast.py", "generic.py", "graph_store.py"):
         binary.update((Path(__file__).parent / module).read_bytes())
     transforms = [type(model.rvs_to_transforms.get(v)).__name__ for v in model.free_RVs]
     shapes = [(v.name, np.shape(v.get_value())) for v in model.data_vars]
@@ -149,9 +151,12 @@ def _trusted(path: Path) -> bool:
     return getuid is None or (st.st_uid == getuid() and not st.st_mode & 0o022)
 
 
-def load(key: str, model) -> dict | None:
-    """The entry stored under ``key`` with ``model``'s data in its shared variables, or None
-    (no entry, an untrusted file, or one that does not fit the model: then it is removed)."""
+def load(key: str, model, extra: dict | None = None) -> dict | None:
+    """The entry stored under ``key`` with ``model``'s data (and ``extra``: values of shared
+    variables that are not model data, by name) in its shared variables, or None (no entry,
+    an untrusted file, or one that does not fit the model: then it is removed). The
+    functions are shape-generic (:mod:`.generic`): the data's ranks must match, not their
+    shapes."""
     directory = _directory()
     path = directory / f"{key}.pkl" if directory is not None else None
     if path is None or not path.exists():
@@ -161,11 +166,11 @@ def load(key: str, model) -> dict | None:
             return None
         with open(path, "rb") as fh:
             entry = pickle.load(fh)
-        data = {v.name: v.get_value() for v in model.data_vars}
+        data = {v.name: v.get_value() for v in model.data_vars} | dict(extra or {})
         for var in _shared((entry["logp"], entry["expand"])):
             value = data[var.name]  # KeyError: not this model's data
-            if np.shape(value) != np.shape(var.get_value(borrow=True)):
-                raise ValueError(f"shape of {var.name} differs")
+            if np.ndim(value) != var.ndim:
+                raise ValueError(f"rank of {var.name} differs")
             var.set_value(np.array(value, dtype=np.float64, copy=True))
         os.utime(path)  # recently used: kept by _prune
         return entry

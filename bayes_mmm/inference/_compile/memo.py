@@ -1,19 +1,20 @@
 """Reuse a compiled model within a process: a refit of the same structure skips compilation.
 
-Models of the same structure (same channels and controls count, seasonality, priors' families,
-number of dates) build the same pytensor graphs and differ only in the values of their
-``pm.Data`` (see ``bayes_mmm.model.build``). The first fit of a structure compiles it
-(:func:`bayes_mmm.inference._compile.fast.compile_nutpie`); a later fit of the same structure in the
-same process takes that compiled model and swaps in its own data, initial-point function and
-coordinates (~0.2 s instead of 1.2-1.9 s). The draws are identical to a fresh compilation's
-(tested): the compiled code is the same and every input is the new model's. A memo entry's
-pytensor functions always hold the data of its latest use (so use one compiled model at a
-time per structure, as ``bayes_mmm.inference.fit`` does).
+Models of the same structure (components, priors' families, seasonality; any number of dates,
+channels, controls or geos) build the same pytensor graphs and differ only in the values of
+their ``pm.Data`` (see ``bayes_mmm.model.build``) and in the layout of the free variables,
+which the compiled functions read as data too (:mod:`.generic`). The first fit of a structure
+compiles it (:func:`bayes_mmm.inference._compile.fast.compile_nutpie`); a later fit of the
+same structure in the same process takes that compiled model and swaps in its own data,
+layout, initial-point function and coordinates (~0.1-0.2 s instead of 1-2 s). The draws are
+identical to a fresh compilation's (tested): the compiled code is the same and every input is
+the new model's. A memo entry's pytensor functions always hold the data of its latest use
+(so use one compiled model at a time per structure, as ``bayes_mmm.inference.fit`` does).
 
-The key is :func:`bayes_mmm.inference._compile.graph_store.graph_key`, the one that also names
-the structure's compiled graphs on disk (~5 ms: the printed model graph, its constants and data
-shapes; the logp graph is not built): ``bayes_mmm.model.build`` builds one graph per structure,
-with every data-dependent number in ``pm.Data``. Any failure in reuse falls back to compiling.
+The key is the structure key of :func:`bayes_mmm.inference._compile.graph_store.graph_keys`,
+the one that also names the structure's compiled graphs on disk (~5 ms: the printed model
+graph and its constants; the logp graph is not built). Any failure in reuse falls back to
+compiling.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from collections import OrderedDict
 
 import numpy as np
 
+from bayes_mmm.inference._compile import generic
 from bayes_mmm.inference._compile.estimate import reuse_message
 from bayes_mmm.inference._compile.fast import (
     CompileInfo,
@@ -32,7 +34,7 @@ from bayes_mmm.inference._compile.fast import (
     compile_nutpie,
     self_check,
 )
-from bayes_mmm.inference._compile.graph_store import graph_key
+from bayes_mmm.inference._compile.graph_store import graph_keys
 from bayes_mmm.logs import log
 
 MEMO_SIZE = 4
@@ -41,44 +43,43 @@ _LOCK = threading.Lock()
 
 
 def with_model_data(compiled, model):
-    """``compiled`` (of a model with the same structure) on ``model``'s data, initial points
-    and coordinates; checked against pytensor's function at the new initial point."""
+    """``compiled`` (of a model with the same structure, data of any shapes) on ``model``'s
+    data, layout, initial points and coordinates; checked against pytensor's function at the
+    new initial point."""
     from nutpie.compile_pymc import (
-        _compute_shapes,
         _prepare_dims_and_coords,
         _rv_dict_to_flat_array_wrapper,
         _wrap_with_lock,
     )
     from pymc.initial_point import make_initial_point_fn
 
-    data = {v.name: v.get_value() for v in model.data_vars}
+    lay = generic.layout(model)
+    if list(lay.shape_info[0]) != list(compiled.shape_info[0]):
+        raise FastPathUnsupported("the traced variables do not match the compiled model")
+    data = {v.name: v.get_value() for v in model.data_vars} | {generic.LAYOUT: lay.vector}
     missing = set(compiled.shared_data) - set(data)
     if missing:
         raise FastPathUnsupported(f"shared variables not in the model's data: {sorted(missing)}")
-    for name, old in compiled.shared_data.items():
-        if np.shape(data[name]) != old.shape:
-            raise FastPathUnsupported(f"shape of {name} changed")
-    new = compiled.with_data(**{name: data[name] for name in compiled.shared_data})
+    new = compiled.with_data(
+        lay, **{n: data[n] for n in compiled.shared_data if n != generic.LAYOUT}
+    )
     # the pytensor functions behind the trampolines (``logp_func``, used e.g. by the laplace
     # sampler) read the first model's shared variables: point them at the new data too
     for fn in (compiled.logp_func, compiled.expand_func):
         for var in fn.get_shared():
             var.set_value(np.array(data[var.name], dtype=np.float64, copy=True))
-    names = [model.rvs_to_values[v].name for v in model.free_RVs]  # as nutpie joins them
-    all_shapes = _compute_shapes(model)
-    shapes = [tuple(all_shapes[n]) for n in names]
-    if sum(int(np.prod(s)) for s in shapes) != compiled.n_dim:
-        raise FastPathUnsupported("the free variables do not match the compiled model")
+    names, _, shapes = lay.shape_info
+    n_free = len(model.free_RVs)
     point = make_initial_point_fn(
         model=model,
         default_strategy="support_point",
         jitter_rvs=set(model.free_RVs),
         return_transformed=True,
     )
-    init = _rv_dict_to_flat_array_wrapper(_wrap_with_lock(point), names=names, shapes=shapes)
-    dims, coords = _prepare_dims_and_coords(
-        model, compiled.shape_info, compiled.reparameterized_names
+    init = _rv_dict_to_flat_array_wrapper(
+        _wrap_with_lock(point), names=list(names[:n_free]), shapes=list(shapes[:n_free])
     )
+    dims, coords = _prepare_dims_and_coords(model, lay.shape_info, compiled.reparameterized_names)
     new = dataclasses.replace(new, initial_point_func=init, dims=dims, _coords=coords)
     logp_arrays = [new.shared_data[n] for n in new.shared_var_keys["logp"]]
     self_check(new, np.asarray(init(0), dtype=np.float64), new.logp_func, logp_arrays)
@@ -92,7 +93,7 @@ def compile_reusing(model, *, fast: bool = True):
     if not fast:
         return compile_nutpie(model, fast=False)
     try:
-        key = graph_key(model)
+        key = graph_keys(model)[1]  # the structure: compiled code serves any shapes
     except Exception:  # an unprintable graph: just compile
         return compile_nutpie(model)
     with _LOCK:
