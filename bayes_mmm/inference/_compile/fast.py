@@ -41,7 +41,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from bayes_mmm.inference._compile import estimate, generic, graph_store
+from bayes_mmm.inference._compile import background, estimate, generic, graph_store
 from bayes_mmm.inference._compile.trampolines import HEADER, trampoline_source, trampolines
 from bayes_mmm.logs import log
 
@@ -56,7 +56,9 @@ class CompileInfo:
 
     path: str
     seconds: float
-    cache: str = "off"  # trampolines: "hit" | "miss" | "memory" | "off"; "process": reused
+    # trampolines: "hit" | "miss" | "helper" (a helper process) | "memory" | "off";
+    # "process": the whole compiled model reused
+    cache: str = "off"
     reason: str = ""  # why the fast path was not used
     graph: str = "off"  # pytensor functions from graph_store: "hit" | "miss" | "off"
 
@@ -73,17 +75,22 @@ def _float_arrays(shared_vars) -> list[np.ndarray]:
     return arrays
 
 
+def _star(pt_function) -> bool:
+    """Whether pytensor's numba function takes its inputs as ``*args`` (known before it is
+    compiled)."""
+    params = inspect.signature(pt_function.vm.jit_fn.py_func).parameters.values()
+    return any(p.kind is inspect.Parameter.VAR_POSITIONAL for p in params)
+
+
 def _native_function(pt_function, x: np.ndarray, shared: list[np.ndarray], out_ndims):
     """Compile (or load from pytensor's cache) the numba function behind a pytensor function
-    and return its address, whether it takes ``*args``, and the compile result (kept alive)."""
+    and return its address and the compile result (kept alive)."""
     from numba import types
 
     jit_fn = pt_function.vm.jit_fn
     jit_fn(x, *shared)  # compiles, or loads from pytensor's numba cache
     arrays = tuple(types.Array(types.float64, a.ndim, "C") for a in (x, *shared))
-    params = inspect.signature(jit_fn.py_func).parameters.values()
-    star = any(p.kind is inspect.Parameter.VAR_POSITIONAL for p in params)
-    expected = (types.Tuple(arrays),) if star else arrays
+    expected = (types.Tuple(arrays),) if _star(pt_function) else arrays
     cres = jit_fn.overloads.get(tuple(expected))
     ret = types.Tuple(tuple(types.Array(types.float64, nd, "C") for nd in out_ndims))
     if cres is None or cres.signature.return_type != ret:
@@ -92,7 +99,29 @@ def _native_function(pt_function, x: np.ndarray, shared: list[np.ndarray], out_n
     address = cres.library.get_pointer_to_function(cres.fndesc.llvm_func_name)
     if not address:
         raise FastPathUnsupported("no address for pytensor's compiled function")
-    return int(address), star, cres
+    return int(address), cres
+
+
+def _machine_code(logp_pt, expand_pt, x0, logp_arrays, expand_arrays) -> tuple:
+    """The addresses and compile results of pytensor's two functions, the trampolines and
+    their cache status. The trampolines of a signature not yet cached are compiled by a
+    helper process (:mod:`.background`) on the other core meanwhile."""
+    source = trampoline_source(
+        tuple(a.ndim for a in logp_arrays),
+        tuple(a.ndim for a in expand_arrays),
+        _star(logp_pt),
+        _star(expand_pt),
+    )
+    helper = background.start(source)
+    try:
+        logp_addr, logp_cres = _native_function(logp_pt, x0, logp_arrays, (0, 1))
+        expand_addr, expand_cres = _native_function(expand_pt, x0, expand_arrays, (1,))
+    finally:
+        background.finish(helper)
+    logp_c, expand_c, status = trampolines(source)
+    if helper is not None and status == "hit":
+        status = "helper"  # compiled for this fit, by the helper process
+    return (logp_addr, logp_cres), (expand_addr, expand_cres), (logp_c, expand_c), status
 
 
 def _user_data(header: list[int], *groups: list[np.ndarray]) -> np.ndarray:
@@ -204,15 +233,9 @@ def _fast_compile(model):
     logp_arrays = [shared[v.name] for v in logp_vars]
     expand_arrays = [shared[v.name] for v in expand_vars]
     x0 = np.asarray(init_fn(0), dtype=np.float64)
-    logp_addr, logp_star, logp_cres = _native_function(logp_pt, x0, logp_arrays, (0, 1))
-    expand_addr, expand_star, expand_cres = _native_function(expand_pt, x0, expand_arrays, (1,))
-    source = trampoline_source(
-        tuple(a.ndim for a in logp_arrays),
-        tuple(a.ndim for a in expand_arrays),
-        logp_star,
-        expand_star,
+    (logp_addr, logp_cres), (expand_addr, expand_cres), (logp_c, expand_c), cache_status = (
+        _machine_code(logp_pt, expand_pt, x0, logp_arrays, expand_arrays)
     )
-    logp_c, expand_c, cache_status = trampolines(source)
     user_data = _user_data([logp_addr, n_dim, n_expanded, expand_addr], logp_arrays, expand_arrays)
     dims, coords = _prepare_dims_and_coords(model, shape_info, reparam)
     compiled = _compiled_class()(

@@ -273,6 +273,25 @@ def _cache_hit(cfunc) -> bool:
     return bool(getattr(cfunc, "_cache_hits", 0))
 
 
+def cached(source: str) -> bool:
+    """Whether the trampolines of ``source`` are compiled in this process or in the cache."""
+    key = _source_key(source)
+    if key in _TRAMPOLINES:
+        return True
+    base = cache_dir()
+    return base is not None and (base / "nutpie" / f"bayes_mmm_nutpie_{key}.cached").is_file()
+
+
+def _mark_cached(path: Path) -> None:
+    """Note that numba's cache holds the trampolines (wherever ``NUMBA_CACHE_DIR`` puts it);
+    read by :func:`cached`. A stale mark only costs compiling them in this process."""
+    if not path.exists():
+        try:
+            _atomic_write(path, "")
+        except OSError:
+            pass
+
+
 def trampolines(source: str) -> tuple[object, object, str]:
     """Compiled (logp, expand) cfuncs for ``source`` and how they were obtained."""
     key = _source_key(source)
@@ -289,6 +308,7 @@ def trampolines(source: str) -> tuple[object, object, str]:
                     logp, expand = _compile_cfuncs(module, cache=True)
                     status = "hit" if _cache_hit(logp) and _cache_hit(expand) else "miss"
                     result = (logp, expand, status)
+                    _mark_cached(directory / f"{name}.cached")
                     break
                 except Exception:  # a corrupted or unusable cache entry
                     sys.modules.pop(name, None)
