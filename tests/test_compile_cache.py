@@ -133,31 +133,44 @@ def test_fallback_to_nutpie_when_the_fast_path_fails(monkeypatch):
     assert trace["posterior"]["a"].shape == (2, 60)
 
 
-def _compile_in_empty_cache(monkeypatch, cache_dir) -> tuple:
+def _compile_in_empty_cache(monkeypatch, cache_dir, kind: str = "first") -> tuple:
     """Compile the demo model as the first fit on a machine would meet its trampolines:
-    none in this process, none in the cache; returns (compiled, info, helpers started)."""
+    none in this process, none in the cache (a compile of ``kind``, :mod:`.estimate`);
+    returns (compiled, info, [(helper started or None, structure it was given)])."""
     from bayes_mmm.inference._compile import background
 
     monkeypatch.setenv(tr.CACHE_ENV, str(cache_dir))
+    monkeypatch.setattr(cc.estimate, "kind_of", lambda structure: kind)
     monkeypatch.setattr(tr, "_TRAMPOLINES", {})
     started, start = [], background.start
-    monkeypatch.setattr(
-        background, "start", lambda source: started.append(start(source)) or started[-1]
-    )
+
+    def spy(source, structure=None):
+        started.append((start(source, structure), structure))
+        return started[-1][0]
+
+    monkeypatch.setattr(background, "start", spy)
     compiled, info = cc.compile_nutpie(build_model(bm.load_demo()[0]))
     return compiled, info, started
 
 
 def test_new_trampolines_compile_in_a_helper_process(monkeypatch, tmp_path):
-    """Trampolines not yet cached are compiled by a helper process while pytensor's
-    functions compile here; a later process finds them cached and starts no helper."""
+    """Trampolines not yet cached, and the expansion function of a structure just stored,
+    are compiled by a helper process while the logp compiles here (the helper ran without
+    error); a later process finds both cached and starts no helper."""
+    from bayes_mmm.inference._compile import background
+
     compiled, info, started = _compile_in_empty_cache(monkeypatch, tmp_path)
-    assert info.path == "fast" and info.cache == "helper", info
-    assert len(started) == 1 and started[0].returncode == 0
+    assert info.path == "fast" and info.cache == "helper" and info.graph == "miss", info
+    [(helper, structure)] = started
+    assert helper.returncode == 0 and structure is not None
+    assert background.compile_expand(structure)  # what the helper did, here
     x = compiled.initial_point_func(1)
     assert _call_trampoline(compiled, x) == pytest.approx(float(compiled.logp_func(x)[0]))
     _, again, started = _compile_in_empty_cache(monkeypatch, tmp_path)
-    assert again.cache == "hit" and started == [None]
+    assert again.cache == "hit" and again.graph == "hit" and started == [(None, None)]
+    # a new structure where something compiled before: the helper does the trampolines only
+    _, other, started = _compile_in_empty_cache(monkeypatch, tmp_path / "b", "structure")
+    assert other.cache == "helper" and started[0][1] is None
 
 
 def test_a_failing_helper_costs_nothing_but_time(monkeypatch, tmp_path):
@@ -165,7 +178,7 @@ def test_a_failing_helper_costs_nothing_but_time(monkeypatch, tmp_path):
 
     monkeypatch.setattr(background, "_CHILD", "raise SystemExit(3)")
     compiled, info, started = _compile_in_empty_cache(monkeypatch, tmp_path)
-    assert started[0].returncode == 3
+    assert started[0][0].returncode == 3
     assert info.path == "fast" and info.cache == "miss", info
     x = compiled.initial_point_func(2)
     assert _call_trampoline(compiled, x) == pytest.approx(float(compiled.logp_func(x)[0]))

@@ -1,14 +1,22 @@
-"""Compile the trampolines of a new signature in a second process while this one compiles
-pytensor's functions (issue 19: the first fit of a structure, and of any model on a clean
-machine).
+"""A helper process that compiles parts of a model on the other core while this process
+compiles the logp (issue 19: the first fit of a structure, and of any model on a clean
+machine). One helper, two jobs in turn (two helpers beside the logp slowed it down):
 
-The trampolines (:mod:`.trampolines`) of a signature never compiled on this machine cost ~6 s
-of numba compilation, and depend only on the signature, which is known before pytensor's
-functions are compiled. So a helper process compiles them into the on-disk cache while this
-process compiles the logp and expansion functions (~25 s on a clean machine, ~5-10 s for a
-new structure), on the other core; this process then loads them from the cache (~0.1 s).
-Best effort: without a cache directory, or when the helper fails or is slow, this process
-compiles them itself, as before. The helper has ended (or was killed) before sampling.
+- **the expansion function** (parameters to trace variables, ~2.5 s on a clean machine) of
+  a structure just compiled and stored in :mod:`.graph_store`, on a clean machine only:
+  loaded from there and compiled into pytensor's numba cache (it shares the forward
+  model's kernels with the logp, so the logp compile here finds some of them cached). For
+  a new structure on a machine that compiled before, the helper doing both was the slower
+  of the two processes (a no-adstock model: 9.5-10.0 -> 11.7-12.0 s; a delayed-logistic
+  one 15.1-16.0 -> 13.3-14.2 s), so there it compiles only the trampolines;
+- **the trampolines** (:mod:`.trampolines`) of a signature never compiled on this machine
+  (~6 s of numba compilation; they depend only on the signature, known before pytensor's
+  functions are compiled), into bayes_mmm's cache.
+
+This process waits for the helper after its logp and loads both from the caches (~0.1 s).
+Clean machine, demo data: compile 35.6 s -> 26-30 s. Best effort: without a cache
+directory, or when the helper fails or is slow, this process compiles them itself, as
+before. The helper has ended (or was killed) before sampling.
 """
 
 from __future__ import annotations
@@ -20,43 +28,86 @@ from pathlib import Path
 
 from bayes_mmm.inference._compile import trampolines as tr
 
-WAIT_S = 180.0  # at most this long for the helper after this process's own compilation
-_CHILD = (
-    "import sys; from bayes_mmm.inference._compile.trampolines import trampolines; "
-    "trampolines(sys.stdin.read())"
-)
+WAIT_S = 180.0  # at most this long for a helper after this process's own compilation
+_CHILD = "from bayes_mmm.inference._compile.background import child; child()"
 
 
-def start(source: str) -> subprocess.Popen | None:
-    """A helper process compiling the trampolines of ``source`` into the cache, or None when
-    they are cached already (or cannot be)."""
-    if tr.cache_dir() is None or tr.cached(source):
-        return None
+def child() -> None:
+    """The helper's work: the expansion function (first line of stdin: the structure key,
+    or empty), then the trampolines (the rest: their source, or empty)."""
+    structure, _, source = sys.stdin.read().partition("\n")
+    if structure:
+        try:
+            compile_expand(structure)
+        except Exception:  # this process then compiles it itself; the trampolines still help
+            pass
+    if source:
+        tr.trampolines(source)
+
+
+def _spawn(code: str, text: str) -> subprocess.Popen | None:
+    """A python process running ``code`` with ``text`` on its stdin (None if it cannot)."""
     env = dict(os.environ)
     root = str(Path(__file__).resolve().parents[3])  # the directory holding bayes_mmm
     env["PYTHONPATH"] = os.pathsep.join(p for p in (root, env.get("PYTHONPATH")) if p)
     try:
         proc = subprocess.Popen(
-            [sys.executable, "-c", _CHILD],
+            [sys.executable, "-c", code],
             stdin=subprocess.PIPE,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
             env=env,
         )
-        proc.stdin.write(source.encode())
+        proc.stdin.write(text.encode())
         proc.stdin.close()
     except OSError:
         return None
     return proc
 
 
-def finish(proc: subprocess.Popen | None) -> None:
-    """Wait for the helper (killed after ``WAIT_S``); whatever it left in the cache is then
-    used, and what it did not, this process compiles."""
-    if proc is None:
-        return
+def start(source: str, structure: str | None = None) -> subprocess.Popen | None:
+    """A helper process compiling the expansion function stored under ``structure`` (just
+    compiled and stored by this process; None: not needed) and then the trampolines of
+    ``source`` (unless cached already); None when there is nothing to do or no cache."""
+    if tr.cache_dir() is None:
+        return None
+    source = "" if tr.cached(source) else source
+    if not source and structure is None:
+        return None
+    return _spawn(_CHILD, f"{structure or ''}\n{source}")
+
+
+def compile_expand(structure: str) -> bool:
+    """In the helper: compile the stored expansion function of ``structure`` (its inputs
+    are the stored, zeroed data; only their types matter to the compile); whether it did."""
+    import pickle
+
+    import numpy as np
+
+    from bayes_mmm.inference._compile import graph_store
+
+    path = graph_store._directory() / f"{structure}.pkl"
+    if not graph_store._trusted(path):
+        return False
+    with open(path, "rb") as fh:
+        entry = pickle.load(fh)
+    fn = entry["expand"]
+    shared = [np.array(v.get_value(), dtype=np.float64, order="C") for v in fn.get_shared()]
     try:
-        proc.wait(timeout=WAIT_S)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait()
+        fn.vm.jit_fn(np.zeros(entry["n_dim"]), *shared)  # compiled (and cached) before it runs
+    except Exception:  # running it on zeroed data may fail: the machine code is cached by then
+        pass
+    return bool(fn.vm.jit_fn.overloads)
+
+
+def finish(*procs: subprocess.Popen | None) -> None:
+    """Wait for the helpers (killed after ``WAIT_S``); whatever they left in the caches is
+    then used, and what they did not, this process compiles."""
+    for proc in procs:
+        if proc is None:
+            continue
+        try:
+            proc.wait(timeout=WAIT_S)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()

@@ -4,9 +4,9 @@ A model whose compiled functions are not in :mod:`.graph_store` is compiled once
 that takes depends on what this machine compiled before:
 
 - ``first``: nothing compiled in the cache directory before and pytensor's numba cache
-  empty: every kernel is compiled (31-33 s measured on 2 quiet cores with the trampolines
-  in a helper process, :mod:`.background`; 34-36 s before it; 138 s at load 7; ``FIRST_S``
-  leaves room for a busy machine);
+  empty: every kernel is compiled (26-30 s measured on 2 quiet cores with the trampolines
+  and the expansion function in a helper process, :mod:`.background`; 34-36 s before it;
+  138 s at load 7; ``FIRST_S`` leaves room for a busier machine);
 - ``structure``: a model structure never compiled here (other channels' count does not
   matter, other components or priors' families do): ~7-15 s (``STRUCTURE_S``), or the last
   such compile measured here;
@@ -31,7 +31,7 @@ from pathlib import Path
 from bayes_mmm.inference._compile.trampolines import _writable_dir, cache_dir
 
 FILE = "compile_seconds.json"
-FIRST_S, STRUCTURE_S, SHAPE_S = 45.0, 15.0, 3.0
+FIRST_S, STRUCTURE_S, SHAPE_S = 35.0, 15.0, 3.0
 MAX_STRUCTURES = 256  # structures remembered (the oldest are forgotten)
 
 
