@@ -69,7 +69,7 @@ def start(source: str, structure: str | None = None) -> subprocess.Popen | None:
     """A helper process compiling the expansion function stored under ``structure`` (just
     compiled and stored by this process; None: not needed) and then the trampolines of
     ``source`` (unless cached already); None when there is nothing to do or no cache."""
-    if tr.cache_dir() is None:
+    if tr.cache_dir() is None or getattr(sys, "frozen", False):  # frozen: no ``-c``
         return None
     source = "" if tr.cached(source) else source
     if not source and structure is None:
