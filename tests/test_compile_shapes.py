@@ -77,6 +77,28 @@ def test_new_weeks_and_channels_reuse_the_compiled_code(monkeypatch):
     _logp_matches_pymc(third, third_model)
 
 
+@pytest.mark.parametrize("geo_shapes", ["shared", "pooled"])
+def test_new_geo_counts_reuse_the_compiled_code(monkeypatch, geo_shapes):
+    """Geo models too: another number of geos (and weeks and channels) runs on the compiled
+    code of the first, in the process and from the stored graph, for shapes shared across
+    geos and pooled per geo; logp and gradient equal PyMC's (checked on the last: the
+    in-process reuse is checked against PyMC above)."""
+    from bayes_mmm.data.simulate_geo import simulate_geo
+
+    spec = bm.ModelSpec(geo_shapes=geo_shapes)
+    sizes = ((2, 80, ("a", "b")), (3, 95, ("a", "b", "c")), (5, 70, ("a", "b", "c", "d")))
+    models = [build_model(simulate_geo(g, w, ch, seed=g).to_data(), spec) for g, w, ch in sizes]
+    monkeypatch.setattr(memo, "_MEMO", OrderedDict())
+    first, info, _ = _compile_counting(models[0])
+    assert info.path == "fast", info.reason
+    second, info, compiles = _compile_counting(models[1])
+    assert (info.cache, compiles) == ("process", []) and second.n_dim > first.n_dim
+    monkeypatch.setattr(memo, "_MEMO", OrderedDict())  # as a new process: the stored graph
+    third, info, compiles = _compile_counting(models[2])
+    assert info.graph == "hit" and GLUE not in compiles, (info, compiles)
+    _logp_matches_pymc(third, models[2])
+
+
 def test_fallback_from_the_fast_path_is_a_warning_and_in_the_diagnostics(monkeypatch):
     import nutpie
 
