@@ -28,7 +28,9 @@ from pathlib import Path
 
 from bayes_mmm.inference._compile import trampolines as tr
 
-WAIT_S = 180.0  # at most this long for a helper after this process's own compilation
+# after its own compile this process waits for the helper at most as long again as that
+# compile took, and at least MIN_WAIT_S; then it kills the helper and compiles the rest itself
+MIN_WAIT_S = 20.0
 _CHILD = "from bayes_mmm.inference._compile.background import child; child()"
 
 
@@ -100,14 +102,20 @@ def compile_expand(structure: str) -> bool:
     return bool(fn.vm.jit_fn.overloads)
 
 
-def finish(*procs: subprocess.Popen | None) -> None:
-    """Wait for the helpers (killed after ``WAIT_S``); whatever they left in the caches is
-    then used, and what they did not, this process compiles."""
-    for proc in procs:
-        if proc is None:
-            continue
-        try:
-            proc.wait(timeout=WAIT_S)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+def finish(proc: subprocess.Popen | None, own_seconds: float = 0.0) -> None:
+    """Wait for the helper: at most ``max(MIN_WAIT_S, own_seconds)`` (the time this process
+    spent compiling meanwhile), then it is killed; whatever it left in the caches is used,
+    and what it did not, this process compiles."""
+    if proc is None or proc.poll() is not None:
+        return
+    try:
+        proc.wait(timeout=max(MIN_WAIT_S, own_seconds))
+    except subprocess.TimeoutExpired:
+        stop(proc)
+
+
+def stop(proc: subprocess.Popen | None) -> None:
+    """End the helper now (this process failed or was interrupted)."""
+    if proc is not None and proc.poll() is None:
+        proc.kill()
+        proc.wait()

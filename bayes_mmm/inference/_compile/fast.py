@@ -113,13 +113,14 @@ def _machine_code(logp_pt, expand_pt, x0, logp_arrays, expand_arrays, structure=
         _star(logp_pt),
         _star(expand_pt),
     )
-    helper = background.start(source, structure)
+    helper, t0 = background.start(source, structure), time.perf_counter()
     try:
         logp_addr, logp_cres = _native_function(logp_pt, x0, logp_arrays, (0, 1))
-        background.finish(helper)
+        background.finish(helper, time.perf_counter() - t0)
         expand_addr, expand_cres = _native_function(expand_pt, x0, expand_arrays, (1,))
-    finally:
-        background.finish(helper)
+    except BaseException:
+        background.stop(helper)
+        raise
     logp_c, expand_c, status = trampolines(source)
     if helper is not None and status == "hit":
         status = "helper"  # compiled for this fit, by the helper process
