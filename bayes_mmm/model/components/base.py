@@ -151,8 +151,11 @@ class Adstock:
 
     def forward_pt(self, x_lagged, p: Mapping, n_lags: int):
         """Adstocked spend ``(date, channel)`` from the lag stack ``(lag, date, channel)``
-        (data, built once by ``design.lag_stack``): one weighted sum over lags."""
-        w = self.weights_pt(p, n_lags)
+        (data, built once by ``design.lag_stack``): one weighted sum over lags. The number of
+        lags is read from the data (it equals ``n_lags``): a constant count lets pytensor's
+        rewrites put a shape check on the lag stack whose numba error formatting costs ~1.6 s
+        of a first compile (speed.md, seventh pass)."""
+        w = self.weights_pt(p, x_lagged.shape[0])
         return (x_lagged * w[:, None, :]).sum(axis=0)
 
     def steady_state(self, x: np.ndarray, p: Mapping[str, np.ndarray]) -> np.ndarray:
