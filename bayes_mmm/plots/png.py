@@ -34,7 +34,8 @@ import subprocess
 import sys
 import threading
 from collections import deque
-from pathlib import Path
+
+from bayes_mmm._spawn import python_process
 
 WORKER_ENV = "BAYES_MMM_PLOT_WORKER"
 WAIT_S = 120.0  # longest wait for one figure from the worker before drawing it here
@@ -86,22 +87,9 @@ def use_worker() -> bool:
 
 
 def _start_worker() -> subprocess.Popen | None:
-    if not sys.executable:
-        return None
-    root = str(Path(__file__).resolve().parents[2])  # this bayes_mmm, whatever sys.path says
-    env = dict(os.environ, MPLBACKEND="agg")
-    env["PYTHONPATH"] = os.pathsep.join(p for p in (root, env.get("PYTHONPATH")) if p)
-    try:
-        return subprocess.Popen(
-            [sys.executable, "-P", "-m", "bayes_mmm.plots.png"],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.DEVNULL,
-            env=env,
-            start_new_session=True,  # Ctrl-C goes to this process, which stops the worker
-        )
-    except OSError:
-        return None
+    return python_process(
+        ["-m", "bayes_mmm.plots.png"], env={"MPLBACKEND": "agg"}, stdout=subprocess.PIPE
+    )
 
 
 class PngWriter:

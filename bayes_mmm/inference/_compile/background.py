@@ -14,18 +14,18 @@ machine). One helper, two jobs in turn (two helpers beside the logp slowed it do
   functions are compiled), into bayes_mmm's cache.
 
 This process waits for the helper after its logp and loads both from the caches (~0.1 s).
-Clean machine, demo data: compile 35.6 s -> 26-30 s. Best effort: without a cache
-directory, or when the helper fails or is slow, this process compiles them itself, as
-before. The helper has ended (or was killed) before sampling.
+Clean machine, demo data: compile 35.6 s -> 25.6-26.5 s with the helper (23.6-26.8 s
+after the lag-count change in ``Adstock.forward_pt``; benchmarks/results/speed.md). Best
+effort: without a cache directory, or when the helper fails or is slow, this process
+compiles them itself, as before. The helper has ended (or was killed) before sampling.
 """
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
-from pathlib import Path
 
+from bayes_mmm._spawn import python_process
 from bayes_mmm.inference._compile import trampolines as tr
 
 # after its own compile this process waits for the helper at most as long again as that
@@ -49,20 +49,14 @@ def child() -> None:
 
 def _spawn(code: str, text: str) -> subprocess.Popen | None:
     """A python process running ``code`` with ``text`` on its stdin (None if it cannot)."""
-    env = dict(os.environ)
-    root = str(Path(__file__).resolve().parents[3])  # the directory holding bayes_mmm
-    env["PYTHONPATH"] = os.pathsep.join(p for p in (root, env.get("PYTHONPATH")) if p)
+    proc = python_process(["-c", code])
+    if proc is None:
+        return None
     try:
-        proc = subprocess.Popen(
-            [sys.executable, "-c", code],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-            env=env,
-        )
         proc.stdin.write(text.encode())
         proc.stdin.close()
     except OSError:
+        stop(proc)
         return None
     return proc
 
@@ -71,7 +65,7 @@ def start(source: str, structure: str | None = None) -> subprocess.Popen | None:
     """A helper process compiling the expansion function stored under ``structure`` (just
     compiled and stored by this process; None: not needed) and then the trampolines of
     ``source`` (unless cached already); None when there is nothing to do or no cache."""
-    if tr.cache_dir() is None or getattr(sys, "frozen", False):  # frozen: no ``-c``
+    if tr.cache_dir() is None:
         return None
     source = "" if tr.cached(source) else source
     if not source and structure is None:
@@ -82,17 +76,13 @@ def start(source: str, structure: str | None = None) -> subprocess.Popen | None:
 def compile_expand(structure: str) -> bool:
     """In the helper: compile the stored expansion function of ``structure`` (its inputs
     are the stored, zeroed data; only their types matter to the compile); whether it did."""
-    import pickle
-
     import numpy as np
 
     from bayes_mmm.inference._compile import graph_store
 
-    path = graph_store._directory() / f"{structure}.pkl"
-    if not graph_store._trusted(path):
+    entry = graph_store.read(structure)
+    if entry is None:
         return False
-    with open(path, "rb") as fh:
-        entry = pickle.load(fh)
     fn = entry["expand"]
     shared = [np.array(v.get_value(), dtype=np.float64, order="C") for v in fn.get_shared()]
     try:

@@ -151,6 +151,17 @@ def _trusted(path: Path) -> bool:
     return getuid is None or (st.st_uid == getuid() and not st.st_mode & 0o022)
 
 
+def read(key: str) -> dict | None:
+    """The entry stored under ``key`` as stored (data zeroed), or None when there is none or
+    its file is not trusted. Raises when the file cannot be unpickled."""
+    directory = _directory()
+    path = directory / f"{key}.pkl" if directory is not None else None
+    if path is None or not path.exists() or not _trusted(path):
+        return None
+    with open(path, "rb") as fh:
+        return pickle.load(fh)
+
+
 def load(key: str, model, extra: dict | None = None) -> dict | None:
     """The entry stored under ``key`` with ``model``'s data (and ``extra``: values of shared
     variables that are not model data, by name) in its shared variables, or None (no entry,
@@ -159,13 +170,10 @@ def load(key: str, model, extra: dict | None = None) -> dict | None:
     shapes."""
     directory = _directory()
     path = directory / f"{key}.pkl" if directory is not None else None
-    if path is None or not path.exists():
-        return None
     try:
-        if not _trusted(path):
+        entry = read(key)
+        if entry is None:
             return None
-        with open(path, "rb") as fh:
-            entry = pickle.load(fh)
         data = {v.name: v.get_value() for v in model.data_vars} | dict(extra or {})
         for var in _shared((entry["logp"], entry["expand"])):
             value = data[var.name]  # KeyError: not this model's data
