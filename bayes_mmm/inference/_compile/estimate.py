@@ -4,8 +4,9 @@ A model whose compiled functions are not in :mod:`.graph_store` is compiled once
 that takes depends on what this machine compiled before:
 
 - ``first``: nothing compiled in the cache directory before and pytensor's numba cache
-  empty: every kernel is compiled (26-30 s measured on 2 quiet cores with the trampolines
-  and the expansion function in a helper process, :mod:`.background`; 34-36 s before it;
+  empty: every kernel is compiled (23.6-26.8 s measured on 2 cores at load ~1 with the
+  trampolines and the expansion function in a helper process, :mod:`.background`, and no
+  shape check in the logp; 34-36 s before;
   138 s at load 7; ``FIRST_S`` leaves room for a busier machine);
 - ``structure``: a model structure never compiled here (other channels' count does not
   matter, other components or priors' families do): ~7-15 s (``STRUCTURE_S``), or the last
