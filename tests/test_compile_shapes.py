@@ -98,6 +98,33 @@ def test_new_geo_counts_reuse_the_compiled_code(monkeypatch):
     _logp_matches_pymc(third, models[2])
 
 
+def test_a_users_file_of_other_length_and_channels_reuses_the_compiled_code(monkeypatch):
+    """Not only our simulator: Robyn's sample file (``DATE``, ``revenue``, a categorical
+    ``events`` control), 150 weeks of three channels and then 200 weeks of five, compile
+    once; the second runs on the first's code and its logp and gradient equal PyMC's."""
+    from pathlib import Path
+
+    import pandas as pd
+
+    raw = pd.read_csv(Path(__file__).parent / "data" / "robyn_dt_simulated_weekly.csv")
+    channels = ["tv_S", "ooh_S", "print_S", "facebook_S", "search_S"]
+
+    def model(weeks: int, n_channels: int):
+        data = bm.from_frame(
+            raw.iloc[:weeks], date="DATE", target="revenue", channels=channels[:n_channels],
+            controls=["competitor_sales_B", "events"], categorical=["events"],
+        )  # fmt: skip
+        return build_model(data)
+
+    monkeypatch.setattr(memo, "_MEMO", OrderedDict())
+    first, info, _ = _compile_counting(model(150, 3))
+    assert info.path == "fast", info.reason
+    second_model = model(200, 5)
+    second, info, compiles = _compile_counting(second_model)
+    assert (info.cache, compiles) == ("process", []) and second.n_dim > first.n_dim
+    _logp_matches_pymc(second, second_model)
+
+
 def test_logp_has_no_shape_checks_to_compile():
     """The compiled logp holds no ``SpecifyShape``: its numba kernel formats an error
     string, ~1.6 s of a first compile (the lag count comes from the data, not a constant)."""
