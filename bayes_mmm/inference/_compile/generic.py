@@ -72,6 +72,9 @@ def _split(joined, ranks: list[int], layout_var) -> list:
     pos = len(ranks) + 1
     out = []
     for i, rank in enumerate(ranks):
+        if rank == 0:  # an index, not a reshaped slice: no shape check to compile
+            out.append(joined[sizes[i]])
+            continue
         shape = [sizes[pos + j] for j in range(rank)]
         out.append(joined[sizes[i] : sizes[i + 1]].reshape(shape, ndim=rank))
         pos += rank
