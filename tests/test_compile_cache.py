@@ -199,8 +199,13 @@ SCRIPT = textwrap.dedent(
 )
 
 
-def _trampoline_status(cache_dir) -> dict:
+def _trampoline_status(cache_dir, numba_cache_dir=None) -> dict:
+    """Trampolines compiled in a new process with bayes_mmm's cache in ``cache_dir``;
+    numba caches them beside their source, or in ``numba_cache_dir`` (NUMBA_CACHE_DIR)."""
     env = dict(os.environ, BAYES_MMM_CACHE_DIR=str(cache_dir))
+    env.pop("NUMBA_CACHE_DIR", None)
+    if numba_cache_dir is not None:
+        env["NUMBA_CACHE_DIR"] = str(numba_cache_dir)
     res = subprocess.run(
         [sys.executable, "-c", SCRIPT], env=env, capture_output=True, text=True, timeout=600
     )
@@ -214,14 +219,17 @@ def test_disk_cache_miss_then_hit(tmp_path):
 
 
 def test_corrupted_cache_is_rebuilt(tmp_path):
-    _trampoline_status(tmp_path)
-    files = [p for p in (tmp_path / "nutpie").rglob("*") if p.is_file()]
+    """With NUMBA_CACHE_DIR set (numba then caches elsewhere than beside the source; the
+    default layout is the other tests')."""
+    numba_dir = tmp_path / "numba"
+    _trampoline_status(tmp_path / "bm", numba_dir)
+    files = [p for p in numba_dir.rglob("*") if p.is_file()]
     assert any(p.suffix == ".nbi" for p in files)
     for p in files:
         if p.suffix in (".nbi", ".nbc"):
             p.write_bytes(b"not a numba cache file")
-    assert _trampoline_status(tmp_path)["status"] == "miss"
-    assert _trampoline_status(tmp_path)["status"] == "hit"
+    assert _trampoline_status(tmp_path / "bm", numba_dir)["status"] == "miss"
+    assert _trampoline_status(tmp_path / "bm", numba_dir)["status"] == "hit"
 
 
 def test_wrong_generated_source_is_replaced(tmp_path):

@@ -239,9 +239,24 @@ def _load_module(name: str, source: str, directory: Path | None):
     return module
 
 
+def _numba_cache_dirs(directory: Path) -> list[Path]:
+    """Where numba caches the functions of a module in ``directory``: its ``__pycache__``,
+    or under ``NUMBA_CACHE_DIR`` when that is set (numba's own naming of the subfolder)."""
+    dirs = [directory / "__pycache__"]
+    try:
+        from numba.core import caching, config
+
+        if config.CACHE_DIR:
+            sub = caching.UserProvidedCacheLocator.get_suitable_cache_subpath(directory / "m.py")
+            dirs.append(Path(config.CACHE_DIR) / sub)
+    except Exception:  # another numba layout: the __pycache__ folder only
+        pass
+    return dirs
+
+
 def _remove_cached(directory: Path, name: str) -> None:
     """Best-effort removal of numba's cache files of module ``name`` (corrupted entries)."""
-    for p in (directory / "__pycache__").glob(f"{name}.*"):
+    for p in (p for d in _numba_cache_dirs(directory) for p in d.glob(f"{name}.*")):
         try:
             p.unlink()
         except OSError:
