@@ -79,16 +79,18 @@ def compile_expand(structure: str) -> bool:
     import numpy as np
 
     from bayes_mmm.inference._compile import graph_store
+    from bayes_mmm.inference._compile.fast import exact_float_math
 
-    entry = graph_store.read(structure)
-    if entry is None:
-        return False
-    fn = entry["expand"]
-    shared = [np.array(v.get_value(), dtype=np.float64, order="C") for v in fn.get_shared()]
-    try:
-        fn.vm.jit_fn(np.zeros(entry["n_dim"]), *shared)  # compiled (and cached) before it runs
-    except Exception:  # running it on zeroed data may fail: the machine code is cached by then
-        pass
+    with exact_float_math():  # the flags the fitting process compiles with
+        entry = graph_store.read(structure)
+        if entry is None:
+            return False
+        fn = entry["expand"]
+        shared = [np.array(v.get_value(), dtype=np.float64, order="C") for v in fn.get_shared()]
+        try:
+            fn.vm.jit_fn(np.zeros(entry["n_dim"]), *shared)  # compiled and cached, then run
+        except Exception:  # running it on zeroed data may fail: the machine code is cached
+            pass
     return bool(fn.vm.jit_fn.overloads)
 
 
