@@ -13,7 +13,7 @@ cache.
   variable, deterministic and potential (so the whole model, with data as named shared
   variables) and the values of their constants, the versions of python, numpy, pytensor,
   pymc, nutpie, numba and bayes_mmm, pytensor's compile settings (floatX, optimizer,
-  fastmath, ...), and the source of this module, ``fast.py`` and ``generic.py``. A change to
+  ...), and the source of this module, ``fast.py`` and ``generic.py``. A change to
   any of them is a new entry; entries are never updated in place.
 - **No data on disk**: the shared variables are zeroed while pickling and set to the model's
   own data after loading (matched by name and rank, else the entry is not used).
@@ -88,7 +88,9 @@ def _pytensor_config() -> str:
 
     c = pytensor.config
     names = ("floatX", "optimizer", "optimizer_including", "optimizer_excluding")
-    names += ("optimizer_requiring", "numba__fastmath", "cast_policy", "mode", "linker")
+    # not numba__fastmath: the compile always turns it off (fast.exact_float_math), so the
+    # key is the same inside and outside that setting
+    names += ("optimizer_requiring", "cast_policy", "mode", "linker")
     return repr([(n, str(getattr(c, n, None))) for n in names])
 
 
