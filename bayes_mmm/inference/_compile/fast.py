@@ -326,5 +326,6 @@ def compile_nutpie(model, *, fast: bool = True):
         except Exception as err:  # any failure: nutpie's standard path
             reason = f"{type(err).__name__}: {err}"[:300]
     log.info("compiling the model with nutpie's own compiler (~15-60 s)")
-    compiled = nutpie.compile_pymc_model(model)
+    with exact_float_math():  # its numba code too: the same draws cold or warm
+        compiled = nutpie.compile_pymc_model(model)
     return compiled, CompileInfo("nutpie", time.perf_counter() - t0, "off", reason)
