@@ -173,6 +173,20 @@ def _fit_messages(data, caplog) -> list[str]:
     return [m for m in caplog.messages if m.startswith(("compiling", "reusing"))]
 
 
+def test_compile_estimate_grows_with_the_logp(monkeypatch, tmp_path):
+    """The "compiling the model once (~N s)" estimate scales with the logp's node count (a
+    geo model compiles ~2x longer than a national one): the fixed estimate per
+    ``REFERENCE_NODES`` nodes, then the last compile measured here, per node."""
+    monkeypatch.setenv("BAYES_MMM_CACHE_DIR", str(tmp_path))
+    ref = estimate.REFERENCE_NODES
+    assert estimate.expected_seconds("first", 2 * ref) == 2 * estimate.FIRST_S
+    assert estimate.expected_seconds("structure") == estimate.STRUCTURE_S
+    estimate.record("a" * 64, "structure", 12.0, nodes=200)
+    assert estimate.expected_seconds("structure", 400) == pytest.approx(24.0)
+    assert estimate.expected_seconds("structure") == 12.0  # no count: the last compile
+    assert "~24 s" in estimate.compile_message("structure", 400)
+
+
 def test_a_fit_says_when_it_compiles_and_when_it_reuses(monkeypatch, tmp_path, caplog):
     monkeypatch.setenv("BAYES_MMM_CACHE_DIR", str(tmp_path))  # nothing compiled here yet
     monkeypatch.setattr(memo, "_MEMO", OrderedDict())

@@ -17,6 +17,12 @@ that takes depends on what this machine compiled before:
   another length or channel count need no compile at all: the stored functions are
   shape-generic (:mod:`.generic`).
 
+Estimates scale with the size of the rewritten logp (its node count, known once the graph is
+built, before the long numba compile): per ``REFERENCE_NODES`` nodes for the fixed ones,
+per node for a measured one (a delayed-logistic structure after the demo: ~15 s said, 14.2
+s taken; then a 4-geo model: ~23 s said, 47.4 s taken, its kernels new where the national
+ones were mostly cached: still low, but no longer the national model's ~14 s).
+
 Measured seconds are kept in ``compile_seconds.json`` in the cache directory (best effort:
 an unreadable or unwritable file means the fixed estimates). The caller logs
 :func:`compile_message` before compiling and :func:`reuse_message` when it reuses a model.
@@ -33,6 +39,10 @@ from bayes_mmm.inference._compile.trampolines import _writable_dir, cache_dir
 
 FILE = "compile_seconds.json"
 FIRST_S, STRUCTURE_S, SHAPE_S = 35.0, 15.0, 3.0
+# the fixed estimates are for a logp of this many nodes (the default national model's);
+# compile time grows with the count: geo 339 nodes 48-52 s and pooled shapes 444 nodes
+# ~69 s on a clean machine, against 176 nodes ~22 s
+REFERENCE_NODES = 176
 MAX_STRUCTURES = 256  # structures remembered (the oldest are forgotten)
 
 
@@ -73,15 +83,25 @@ def _kernels_cached() -> bool:
         return False
 
 
-def expected_seconds(kind: str) -> float:
-    """About how long a compile of ``kind`` takes here: the last one measured, else the fixed
-    estimate."""
+def _positive(value) -> bool:
+    return isinstance(value, int | float) and value > 0
+
+
+def expected_seconds(kind: str, nodes: int | None = None) -> float:
+    """About how long a compile of ``kind`` of a logp of ``nodes`` nodes takes here: the
+    last one measured, per node when both are known, else the fixed estimate (per
+    ``REFERENCE_NODES`` nodes)."""
+    record = _read()
+    last, per_node = record.get(kind), record.get(f"{kind}_per_node")
+    if nodes and _positive(per_node):
+        return float(per_node) * nodes
+    if _positive(last):
+        return float(last)
     fixed = {"first": FIRST_S, "structure": STRUCTURE_S, "shape": SHAPE_S}[kind]
-    last = _read().get(kind)
-    return float(last) if isinstance(last, int | float) and last > 0 else fixed
+    return fixed * nodes / REFERENCE_NODES if nodes else fixed
 
 
-def compile_message(kind: str) -> str:
+def compile_message(kind: str, nodes: int | None = None) -> str:
     """What is about to happen, for the log: ``compiling the model once (~N s); ...``."""
     if cache_dir() is None:
         return "compiling the model (the compile cache is off: BAYES_MMM_CACHE_DIR=off)"
@@ -90,7 +110,7 @@ def compile_message(kind: str) -> str:
         "structure": "",
         "shape": ": a structure compiled before, its stored graph gone",
     }[kind]
-    seconds = expected_seconds(kind)
+    seconds = expected_seconds(kind, nodes)
     later = "later fits of this structure reuse it"
     return f"compiling the model once (~{seconds:.0f} s{where}); {later}"
 
@@ -102,8 +122,9 @@ def reuse_message(where: str) -> str:
     return "reusing the compiled model of this structure (compile cache)"
 
 
-def record(structure: str, kind: str, seconds: float) -> None:
-    """Remember that ``structure`` was compiled in ``seconds`` (a compile of ``kind``)."""
+def record(structure: str, kind: str, seconds: float, nodes: int | None = None) -> None:
+    """Remember that ``structure`` (a logp of ``nodes`` nodes) was compiled in ``seconds``
+    (a compile of ``kind``)."""
     path = _path()
     if path is None:
         return
@@ -111,6 +132,8 @@ def record(structure: str, kind: str, seconds: float) -> None:
     structures = [s for s in data["structures"] if s != structure] + [structure]
     data["structures"] = structures[-MAX_STRUCTURES:]
     data[kind] = round(float(seconds), 2)
+    if nodes:
+        data[f"{kind}_per_node"] = round(float(seconds) / nodes, 5)
     try:
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{FILE}.", suffix=".tmp")
     except OSError:

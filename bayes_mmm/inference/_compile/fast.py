@@ -181,7 +181,8 @@ def _functions(model, initial_point) -> tuple[tuple, str, tuple | None]:
     nutpie's ``_make_functions`` returns them), from :mod:`.graph_store` when this structure
     was compiled before (any length, channel count or number of geos), whether they came from
     there (``"hit"``) or were compiled (``"miss"``, ``"off"``), and for a compile
-    ``(structure key, kind of compile)`` (:mod:`.estimate`; logged before compiling)."""
+    ``(structure key, kind of compile, logp node count)`` (:mod:`.estimate`; logged before
+    the numba compile)."""
     from nutpie.compile_pymc import _rv_dict_to_flat_array_wrapper
 
     try:
@@ -202,13 +203,14 @@ def _functions(model, initial_point) -> tuple[tuple, str, tuple | None]:
         functions = (lay.n_dim, lay.n_expanded, entry["logp"], entry["expand"])
         return (*functions, init_fn, lay.shape_info, entry["reparam"]), "hit", None
     kind = estimate.kind_of(structure) if structure is not None else "structure"
-    log.info("%s", estimate.compile_message(kind))
-    out = generic.make_functions(model, initial_point)
+    out = generic.make_functions(model, initial_point)  # graphs built; numba compiles later
     n_dim, n_expanded, logp_pt, expand_pt, _, shape_info, reparam = out
+    nodes = len(logp_pt.maker.fgraph.apply_nodes)  # the compile time grows with it
+    log.info("%s", estimate.compile_message(kind, nodes))
     entry = dict(n_dim=n_dim, n_expanded=n_expanded, logp=logp_pt, expand=expand_pt)
     entry.update(shape_info=shape_info, reparam=reparam)
     saved = structure is not None and graph_store.save(structure, entry)
-    return out, "miss" if saved else "off", (structure, kind) if saved else None
+    return out, "miss" if saved else "off", (structure, kind, nodes) if saved else None
 
 
 def _fast_compile(model):
@@ -267,7 +269,8 @@ def _fast_compile(model):
     )
     self_check(compiled, x0, logp_pt, logp_arrays)
     if compiled_now is not None:  # how long it took, for the next estimate
-        estimate.record(*compiled_now, time.perf_counter() - t0)
+        structure, kind, nodes = compiled_now
+        estimate.record(structure, kind, time.perf_counter() - t0, nodes)
     return compiled, cache_status, graph_status
 
 
