@@ -8,6 +8,7 @@ and when it reuses a compiled model."""
 
 from __future__ import annotations
 
+import json
 import logging
 import re
 import warnings
@@ -197,6 +198,9 @@ def test_a_fit_says_when_it_compiles_and_when_it_reuses(monkeypatch, tmp_path, c
         r"compiling the model once \(~\d+ s[^)]*\); later fits of this structure reuse it",
         first[0],
     ), first
+    # the compile recorded its seconds per logp node (the next estimate scales with it)
+    recorded = json.loads((tmp_path / estimate.FILE).read_text())
+    assert [k for k, v in recorded.items() if k.endswith("_per_node") and v > 0], recorded
     assert _fit_messages(data, caplog) == [estimate.reuse_message("process")]
     monkeypatch.setattr(memo, "_MEMO", OrderedDict())  # as a new process: from the disk cache
     assert _fit_messages(data, caplog) == [estimate.reuse_message("disk")]
