@@ -39,6 +39,8 @@ from scipy.stats import spearmanr, t
 import bayes_mmm as bm
 from bayes_mmm.budget.optimize import Allocator
 from bayes_mmm.budget.synthetic import truth_fit
+from bayes_mmm.checking.prior import sample_prior
+from bayes_mmm.data.scaling import allweek_share
 from bayes_mmm.experiments.candidates import candidate_tests
 from bayes_mmm.experiments.value import reoptimise
 from bayes_mmm.experiments.weighted import WeightedObjective
@@ -54,18 +56,28 @@ WORLD_ROI_PRIOR = {"roi": bm.Prior("LogNormal", mu=0.457, sigma=0.479)}
 SPEC: dict = {}
 EVPI_DRAWS = 40
 ARMS = ("top", "top_net", "random", "biggest")
+WORLDS_FROM = {"prior": False}
 log = logging.getLogger("bench")
 
 
 def world(seed: int) -> bm.Simulation:
+    """The simulator's grid: ROI ~ U(0.5, 3), the other media parameters from ``sim_range``;
+    with ``--worlds-from prior`` every media parameter (ROI included) is one draw of the
+    model's own priors instead (baseline, noise and spend still from the simulator)."""
     rng = np.random.default_rng(seed)
-    return bm.simulate(
-        104,
-        CHANNELS,
-        roi=rng.uniform(0.5, 3.0, len(CHANNELS)).round(2).tolist(),
-        noise=float(rng.uniform(0.04, 0.1)),
-        seed=seed,
-    )
+    roi = rng.uniform(0.5, 3.0, len(CHANNELS)).round(2)
+    noise = float(rng.uniform(0.04, 0.1))
+    media = {}
+    if WORLDS_FROM["prior"]:
+        grid = bm.simulate(104, CHANNELS, roi=roi.tolist(), noise=noise, seed=seed)
+        if not np.allclose(allweek_share(grid.to_data().spend), 1.0):
+            raise ValueError("prior worlds need always-on spend (model units = sim units)")
+        spec = bm.ModelSpec(**SPEC)
+        names = [p.name for p in spec.media_params]
+        draw = sample_prior(grid.to_data(), spec, draws=1, seed=10_000 + seed).draws("roi", *names)
+        roi = draw.pop("roi")[0]
+        media = {k: v[0].tolist() for k, v in draw.items()}
+    return bm.simulate(104, CHANNELS, roi=roi.tolist(), noise=noise, seed=seed, **media)
 
 
 def fit(data) -> bm.MMMFit:
@@ -311,6 +323,13 @@ def main() -> None:
     p.add_argument("--draws", type=int, default=FIT["draws"], help="per chain, tune the same")
     p.add_argument("--out", default="benchmarks/results/test_value.md")
     p.add_argument("--roi-prior", choices=("default", "world"), default="default")
+    p.add_argument(
+        "--worlds-from",
+        choices=("grid", "prior"),
+        default="grid",
+        help="prior: the worlds' media parameters are draws of the model's priors (needs "
+        "--roi-prior world: the default ROI prior depends on the outcome)",
+    )
     p.add_argument("--summarize", action="store_true", help="only rewrite the md from the csvs")
     p.add_argument(
         "--resume",
@@ -321,6 +340,10 @@ def main() -> None:
     FIT.update(draws=args.draws, tune=args.draws)
     if args.roi_prior == "world":
         SPEC["priors"] = WORLD_ROI_PRIOR
+    if args.worlds_from == "prior":
+        if args.roi_prior != "world":
+            p.error("--worlds-from prior needs --roi-prior world")
+        WORLDS_FROM["prior"] = True
     logging.basicConfig(level=logging.INFO)
     paths = args.out.replace(".md", ".csv"), args.out.replace(".md", "_designs.csv")
     if args.summarize:
