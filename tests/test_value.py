@@ -156,3 +156,27 @@ def test_a_tests_result_moves_the_plan_toward_the_true_optimum(known_fit, true_r
     best = true_alloc.value(true_alloc.solve(budget).total)
     regret_before, regret_after = best - true_alloc.value(before), best - true_alloc.value(after)
     assert regret_before > 0 and regret_after < 0.5 * regret_before
+
+
+@pytest.mark.slow
+def test_evsi_is_the_gain_realised_where_the_model_is_right():
+    """A real fit's first chain values four go-dark tests; its second chain supplies truths,
+    so the model is exactly right (experiments/check.py). Averaged over 300 truths, the
+    top-EVSI test is the one whose result improves the truth's outcome most, by as much as
+    EVSI said (within 3 standard errors); EVSI ranking by noise, or a result that did not
+    move the draws, would fail."""
+    from bayes_mmm.experiments.check import held_out_gains, split_chains
+
+    ch = ("tv", "search", "social", "display")
+    data = bm.simulate(104, ch, seed=5).to_data()
+    fit = bm.fit(data, seed=1, chains=2, draws=400, tune=300, progress=False)
+    valuing, truths = split_chains(fit)
+    cands = pd.DataFrame({"channel": ch, "change": "go_dark", "weeks": 4})
+    evsi = design_tests(valuing, cands, horizon=13, n_outcomes=16, seed=0, refit=None)
+    evsi = evsi.set_index("design")["evsi"]
+    gains = held_out_gains(valuing, truths, cands, horizon=13, n_truths=300, seed=1)
+    real, se = gains.mean(axis=1), gains.std(axis=1) / np.sqrt(gains.shape[1])
+    top = evsi.idxmax()
+    assert real.idxmax() == top
+    assert real[top] > 2 * se[top] and abs(real[top] - evsi[top]) < 3 * se[top]
+    assert (real.drop(top) < real[top] - se[top]).all()
