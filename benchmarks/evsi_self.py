@@ -64,10 +64,12 @@ def main() -> None:
     p.add_argument("--truths", type=int, default=150)
     p.add_argument("--draws", type=int, default=600, help="per chain")
     p.add_argument("--worlds-from", choices=("grid", "prior"), default="prior")
+    p.add_argument("--grid", choices=("always_on", "mixed"), default="always_on")
     p.add_argument("--out", default="benchmarks/results/evsi_self.csv")
     args = p.parse_args()
     SPEC["priors"] = WORLD_ROI_PRIOR
     WORLDS_FROM["prior"] = args.worlds_from == "prior"
+    WORLDS_FROM["mixed"] = args.grid == "mixed"
     logging.basicConfig(level=logging.INFO)
     logging.getLogger("bayes_mmm").setLevel(logging.WARNING)
     rows = []

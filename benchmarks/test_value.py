@@ -56,18 +56,25 @@ WORLD_ROI_PRIOR = {"roi": bm.Prior("LogNormal", mu=0.457, sigma=0.479)}
 SPEC: dict = {}
 EVPI_DRAWS = 40
 ARMS = ("top", "top_net", "random", "biggest")
-WORLDS_FROM = {"prior": False}
+WORLDS_FROM = {"prior": False, "mixed": False}
+PATTERN_MIX = ("always_on", "always_on", "flighted", "growing")  # as benchmarks/calibration.py
 log = logging.getLogger("bench")
 
 
 def world(seed: int) -> bm.Simulation:
     """The simulator's grid: ROI ~ U(0.5, 3), the other media parameters from ``sim_range``;
     with ``--worlds-from prior`` every media parameter (ROI included) is one draw of the
-    model's own priors instead (baseline, noise and spend still from the simulator)."""
+    model's own priors instead (baseline, noise and spend still from the simulator). With
+    ``--grid mixed`` the spend is the calibration study's mix (always-on, flighted and
+    growing channels, moves correlated or not, media share 0.2-0.5) instead of every channel
+    always on, independently."""
     rng = np.random.default_rng(seed)
     roi = rng.uniform(0.5, 3.0, len(CHANNELS)).round(2)
     noise = float(rng.uniform(0.04, 0.1))
-    media = {}
+    media: dict = {}
+    if WORLDS_FROM["mixed"]:
+        return bm.simulate(104, CHANNELS, **_mixed_spend(np.random.default_rng([seed, 7])),
+                           roi=roi.tolist(), noise=noise, seed=seed)  # fmt: skip
     if WORLDS_FROM["prior"]:
         grid = bm.simulate(104, CHANNELS, roi=roi.tolist(), noise=noise, seed=seed)
         if not np.allclose(allweek_share(grid.to_data().spend), 1.0):
@@ -78,6 +85,17 @@ def world(seed: int) -> bm.Simulation:
         roi = draw.pop("roi")[0]
         media = {k: v[0].tolist() for k, v in draw.items()}
     return bm.simulate(104, CHANNELS, roi=roi.tolist(), noise=noise, seed=seed, **media)
+
+
+def _mixed_spend(rng: np.random.Generator) -> dict:
+    patterns = [str(rng.choice(PATTERN_MIX)) for _ in CHANNELS]
+    if "flighted" not in patterns and rng.random() < 0.5:
+        patterns[int(rng.integers(len(CHANNELS)))] = "flighted"
+    return {
+        "patterns": patterns,
+        "spend_correlation": float(rng.choice([0.0, 0.6])),
+        "media_share": float(rng.uniform(0.2, 0.5)),
+    }
 
 
 def fit(data) -> bm.MMMFit:
@@ -330,6 +348,7 @@ def main() -> None:
         help="prior: the worlds' media parameters are draws of the model's priors (needs "
         "--roi-prior world: the default ROI prior depends on the outcome)",
     )
+    p.add_argument("--grid", choices=("always_on", "mixed"), default="always_on")
     p.add_argument("--summarize", action="store_true", help="only rewrite the md from the csvs")
     p.add_argument(
         "--resume",
@@ -344,6 +363,9 @@ def main() -> None:
         if args.roi_prior != "world":
             p.error("--worlds-from prior needs --roi-prior world")
         WORLDS_FROM["prior"] = True
+    WORLDS_FROM["mixed"] = args.grid == "mixed"
+    if args.grid == "mixed" and args.worlds_from == "prior":
+        p.error("--grid mixed draws the worlds' media parameters from the grid")
     logging.basicConfig(level=logging.INFO)
     paths = args.out.replace(".md", ".csv"), args.out.replace(".md", "_designs.csv")
     if args.summarize:
