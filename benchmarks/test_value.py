@@ -334,6 +334,12 @@ def _top_vs_mean(g: pd.DataFrame) -> float:
     return float(g.loc[g["evsi"].idxmax(), "rw_gain"] - g["rw_gain"].mean())
 
 
+def _write(frame: pd.DataFrame, path: str) -> None:
+    """Write whole or not at all (a run stopped mid-write keeps the last complete csv)."""
+    frame.to_csv(path + ".part", index=False)
+    os.replace(path + ".part", path)
+
+
 def main() -> None:
     p = argparse.ArgumentParser()
     p.add_argument("--worlds", type=int, default=20)
@@ -378,8 +384,8 @@ def main() -> None:
         for seed in (s for s in range(args.worlds) if s not in done):
             a, d = run_world(seed, args.noise_draws)
             arms, designs = arms + a, designs + d
-            pd.DataFrame(arms).to_csv(paths[0], index=False)
-            pd.DataFrame(designs).to_csv(paths[1], index=False)
+            for rows, path in zip((arms, designs), paths, strict=True):
+                _write(pd.DataFrame(rows), path)
     designs = pd.DataFrame(designs)
     designs.attrs["noise_draws"] = args.noise_draws
     text = "# Value of a test: top-ranked vs random vs biggest channel\n\n" + summary(
