@@ -21,6 +21,9 @@ the true regret: a posterior that believes it knows the optimum cannot value inf
 Reports paired differences with 90% intervals (t and bootstrap) and rank correlations.
 
     nice -n 5 python benchmarks/test_value.py --worlds 20 --out benchmarks/results/test_value.md
+    # the worlds' ROI prior (test_value_prior.md), the calibration study's spend mix
+    # (test_value_mixed.md), media parameters drawn from the priors (test_value_prior_worlds.md):
+    ... --roi-prior world [--grid mixed | --worlds-from prior] --resume --worlds N --out ...
 """
 
 from __future__ import annotations
