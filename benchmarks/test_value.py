@@ -29,7 +29,6 @@ Reports paired differences with 90% intervals (t and bootstrap) and rank correla
 from __future__ import annotations
 
 import argparse
-import copy
 import logging
 import os
 import time
@@ -45,8 +44,9 @@ from bayes_mmm.budget.synthetic import truth_fit
 from bayes_mmm.checking.prior import sample_prior
 from bayes_mmm.data.scaling import allweek_share
 from bayes_mmm.experiments.candidates import candidate_tests
+from bayes_mmm.experiments.check import one_draw
 from bayes_mmm.experiments.value import reoptimise
-from bayes_mmm.experiments.weighted import WeightedObjective
+from bayes_mmm.experiments.weighted import result_weights, under_weights
 from bayes_mmm.experiments.window import lift_values
 
 HORIZON = 13
@@ -72,22 +72,26 @@ def world(seed: int) -> bm.Simulation:
     growing channels, moves correlated or not, media share 0.2-0.5) instead of every channel
     always on, independently."""
     rng = np.random.default_rng(seed)
-    roi = rng.uniform(0.5, 3.0, len(CHANNELS)).round(2)
+    roi = rng.uniform(0.5, 3.0, len(CHANNELS)).round(2).tolist()
     noise = float(rng.uniform(0.04, 0.1))
-    media: dict = {}
     if WORLDS_FROM["mixed"]:
-        return bm.simulate(104, CHANNELS, **_mixed_spend(np.random.default_rng([seed, 7])),
-                           roi=roi.tolist(), noise=noise, seed=seed)  # fmt: skip
+        spend = _mixed_spend(np.random.default_rng([seed, 7]))
+        return bm.simulate(104, CHANNELS, **spend, roi=roi, noise=noise, seed=seed)
     if WORLDS_FROM["prior"]:
-        grid = bm.simulate(104, CHANNELS, roi=roi.tolist(), noise=noise, seed=seed)
-        if not np.allclose(allweek_share(grid.to_data().spend), 1.0):
-            raise ValueError("prior worlds need always-on spend (model units = sim units)")
-        spec = bm.ModelSpec(**SPEC)
-        names = [p.name for p in spec.media_params]
-        draw = sample_prior(grid.to_data(), spec, draws=1, seed=10_000 + seed).draws("roi", *names)
-        roi = draw.pop("roi")[0]
-        media = {k: v[0].tolist() for k, v in draw.items()}
-    return bm.simulate(104, CHANNELS, roi=roi.tolist(), noise=noise, seed=seed, **media)
+        grid = bm.simulate(104, CHANNELS, roi=roi, noise=noise, seed=seed)
+        roi, media = _prior_media(grid.to_data(), 10_000 + seed)
+        return bm.simulate(104, CHANNELS, roi=roi, noise=noise, seed=seed, **media)
+    return bm.simulate(104, CHANNELS, roi=roi, noise=noise, seed=seed)
+
+
+def _prior_media(data, seed: int) -> tuple[list, dict]:
+    """ROI and the other media parameters per channel: one draw of the model's priors."""
+    if not np.allclose(allweek_share(data.spend), 1.0):
+        raise ValueError("prior worlds need always-on spend (model units = sim units)")
+    spec = bm.ModelSpec(**SPEC)
+    names = [p.name for p in spec.media_params]
+    draw = sample_prior(data, spec, draws=1, seed=seed).draws("roi", *names)
+    return draw.pop("roi")[0].tolist(), {k: v[0].tolist() for k, v in draw.items()}
 
 
 def _mixed_spend(rng: np.random.Generator) -> dict:
@@ -113,20 +117,15 @@ def evpi(alloc: Allocator, plan: np.ndarray, budget: float) -> float:
     n = alloc.resp.n_draws
     out = []
     for d in np.linspace(0, n - 1, EVPI_DRAWS).round().astype(int):
-        one = copy.copy(alloc)
-        one.resp = alloc.resp.subset(np.array([d]))
-        one._grid_resp = one.resp
+        one = one_draw(alloc, d)
         out.append(one.value(one.solve(budget, starts=[plan]).total) - one.value(plan))
     return float(np.mean(out))
 
 
 def reweighted_regret(alloc, plan0, budget, draws, measured, sigma, truth, best) -> float:
     """True regret of the plan re-optimised under draws weighted by one simulated result."""
-    logw = -0.5 * ((measured - draws) / sigma) ** 2
-    w = np.exp(logw - logw.max())
-    solver = copy.copy(alloc)
-    solver.objective = WeightedObjective(alloc.objective, w / w.sum())
-    return best - truth.value(reoptimise(solver, budget, plan0))
+    w, _ = result_weights(draws[:, None], np.atleast_1d(measured), np.atleast_1d(sigma))
+    return best - truth.value(reoptimise(under_weights(alloc, w), budget, plan0))
 
 
 def setting(seed: int) -> tuple:

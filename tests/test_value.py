@@ -167,7 +167,7 @@ def test_evsi_is_the_gain_realised_where_the_model_is_right():
     move the draws, would fail."""
     from bayes_mmm.experiments.check import held_out_gains, split_chains
 
-    ch = ("tv", "search", "social", "display")
+    ch = ("TV spots", "paid_search", "Social", "display & video")  # no simulator names needed
     data = bm.simulate(104, ch, seed=5).to_data()
     fit = bm.fit(data, seed=1, chains=2, draws=400, tune=300, progress=False)
     valuing, truths = split_chains(fit)
@@ -180,3 +180,15 @@ def test_evsi_is_the_gain_realised_where_the_model_is_right():
     assert real.idxmax() == top
     assert real[top] > 2 * se[top] and abs(real[top] - evsi[top]) < 3 * se[top]
     assert (real.drop(top) < real[top] - se[top]).all()
+
+
+def test_held_out_check_says_what_it_needs(known_fit):
+    """One chain cannot be split into values and truths; more truths than draws would
+    repeat draws: both are named before any work."""
+    from bayes_mmm.experiments.check import held_out_gains, split_chains
+
+    with pytest.raises(ValueError, match="at least 2 chains"):
+        split_chains(known_fit)
+    cands = pd.DataFrame({"channel": ["tv"], "change": ["go_dark"], "weeks": [4]})
+    with pytest.raises(ValueError, match="n_truths must be 2 to 200"):
+        held_out_gains(known_fit, known_fit, cands, horizon=8, n_truths=500)

@@ -54,7 +54,13 @@ from bayes_mmm.experiments.candidates import candidate_tests
 from bayes_mmm.experiments.outcomes import draw_results, mean_and_se
 from bayes_mmm.experiments.refit import REFIT_OUTCOMES, pareto_k, refit_value
 from bayes_mmm.experiments.tabulated import TabulatedResponse
-from bayes_mmm.experiments.weighted import WeightedObjective, ess, weighted_interval
+from bayes_mmm.experiments.weighted import (
+    WeightedObjective,
+    ess,
+    result_weights,
+    under_weights,
+    weighted_interval,
+)
 from bayes_mmm.experiments.window import lift_values
 from bayes_mmm.inference.fit import MMMFit
 from bayes_mmm.logs import log
@@ -117,13 +123,9 @@ class Decision:
         gains = []
         for h in (0, 1):
             fit_alloc, score_alloc = self.allocators[h], self.allocators[1 - h]
-            wh, wo = w[self.halves[h]], w[self.halves[1 - h]]
-            solver = copy.copy(fit_alloc)
-            solver.objective = WeightedObjective(self.objective, wh / wh.sum())
             before = self.starts[h]  # the decision this half makes without the test
-            new = reoptimise(solver, self.budget, before)
-            scorer = copy.copy(score_alloc)
-            scorer.objective = WeightedObjective(self.objective, wo / wo.sum())
+            new = reoptimise(under_weights(fit_alloc, w[self.halves[h]]), self.budget, before)
+            scorer = under_weights(score_alloc, w[self.halves[1 - h]])
             gains.append(scorer.value(new) - scorer.value(before))
         return float(np.mean(gains))
 
@@ -188,10 +190,7 @@ def outcome_weights(lift: np.ndarray, sigma: np.ndarray, rng, n_outcomes: int):
     ``sigma`` ``(k,)`` (:func:`.outcomes.draw_results`: stratified for one test):
     ``(n_outcomes, S)`` normalised importance weights, their ESS and their PSIS Pareto ``k``
     (``(n_outcomes,)`` each)."""
-    y = draw_results(lift, sigma, rng, n_outcomes)
-    logw = -0.5 * (((y[:, None, :] - lift[None]) / sigma) ** 2).sum(axis=-1)
-    w = np.exp(logw - logw.max(axis=1, keepdims=True))
-    w /= w.sum(axis=1, keepdims=True)
+    w, logw = result_weights(lift, draw_results(lift, sigma, rng, n_outcomes), sigma)
     return w, np.array([ess(row) for row in w]), pareto_k(logw)
 
 

@@ -11,12 +11,30 @@ L-statistic of the sorted draws: the mean weights each draw by ``w``; CVaR sprea
 
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass
 
 import numpy as np
 from scipy.special import betainc
 
 from bayes_mmm.budget.objectives import QUANTILE_SMOOTHING, Objective
+
+
+def result_weights(lift: np.ndarray, y: np.ndarray, sigma: np.ndarray):
+    """Importance weights of draws whose expected lifts are ``lift`` ``(S, k)``, given
+    measured results ``y`` ``(..., k)`` with noise ``sigma`` ``(k,)``: normalised
+    ``(..., S)``, and their unnormalised logs."""
+    logw = -0.5 * (((y[..., None, :] - lift) / sigma) ** 2).sum(axis=-1)
+    w = np.exp(logw - logw.max(axis=-1, keepdims=True))
+    return w / w.sum(axis=-1, keepdims=True), logw
+
+
+def under_weights(alloc, w: np.ndarray):
+    """A copy of the :class:`~bayes_mmm.budget.optimize.Allocator` ``alloc`` whose
+    objective is its own over the draws weighted by ``w`` ``(S,)`` (normalised here)."""
+    out = copy.copy(alloc)
+    out.objective = WeightedObjective(alloc.objective, w / w.sum())
+    return out
 
 
 def ess(w: np.ndarray) -> float:
