@@ -31,7 +31,8 @@ from bayes_mmm.logs import log
 
 
 def split_chains(fit: MMMFit) -> tuple[MMMFit, MMMFit]:
-    """The fit's first chain (to value designs) and its other chains (truths)."""
+    """The fit's first chain (to value designs) and its other chains (truths). Both keep
+    the whole fit's ``diagnostics`` (sampler health is the fit's, not a chain's)."""
     n = fit.idata["posterior"].sizes["chain"]
     if n < 2:
         raise ValueError("held-out truths need a fit with at least 2 chains")
