@@ -1,8 +1,9 @@
 """Shared fixtures: one small fit of the bundled demo, and a small valid input table.
 
 The whole session uses a compile cache of its own (``BAYES_MMM_CACHE_DIR`` set to a temporary
-directory before any test runs, inherited by subprocesses and notebook kernels): tests never
-read or write the user's cache, and fits elsewhere on the machine cannot disturb them.
+directory before any test runs, inherited by subprocesses, notebook kernels and pytest-xdist
+workers): tests never read or write the user's cache, and fits elsewhere on the machine
+cannot disturb them.
 """
 
 from __future__ import annotations
@@ -18,8 +19,14 @@ import pytest
 
 import bayes_mmm as bm
 
-_CACHE = tempfile.TemporaryDirectory(prefix="bayes_mmm_test_cache_")
-os.environ["BAYES_MMM_CACHE_DIR"] = _CACHE.name
+# pytest-xdist workers inherit the controller's environment: they share its cache (the
+# compile cache is safe for concurrent processes), so each structure compiles once per run
+_SESSION_CACHE = "BAYES_MMM_TEST_SESSION_CACHE"
+if os.environ.get("PYTEST_XDIST_WORKER") and os.environ.get(_SESSION_CACHE):
+    os.environ["BAYES_MMM_CACHE_DIR"] = os.environ[_SESSION_CACHE]
+else:
+    _CACHE = tempfile.TemporaryDirectory(prefix="bayes_mmm_test_cache_")
+    os.environ["BAYES_MMM_CACHE_DIR"] = os.environ[_SESSION_CACHE] = _CACHE.name
 
 # column roles of the small table built by ``make_frame``
 FRAME_COLUMNS = dict(date="date", target="sales", channels=["tv", "search"], controls=["promo"])
