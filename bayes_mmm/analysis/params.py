@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import arviz as az
+import arviz_stats as azs
 import numpy as np
 import pandas as pd
 import xarray as xr
@@ -61,6 +61,6 @@ def parameters(fit: MMMFit) -> xr.Dataset:
 
 def parameter_summary(fit: MMMFit, ci_prob: float | None = None) -> pd.DataFrame:
     """az.summary of :func:`parameters` (mean, sd, equal-tailed interval, ESS, r_hat, MCSE)."""
-    table = az.summary(parameters(fit), ci_prob=ci(ci_prob), ci_kind="eti", round_to="none")
+    table = azs.summary(parameters(fit), ci_prob=ci(ci_prob), ci_kind="eti", round_to="none")
     table.index.name = "parameter"
     return table

@@ -5,7 +5,7 @@ from __future__ import annotations
 import warnings
 from collections.abc import Mapping
 
-import arviz as az
+import arviz_stats as azs
 import pandas as pd
 import xarray as xr
 
@@ -38,7 +38,7 @@ def with_log_likelihood(result: MMMFit) -> xr.DataTree:
 
 def loo(result: MMMFit):
     """PSIS-LOO of one fit (ArviZ ELPD object)."""
-    return az.loo(with_log_likelihood(result))
+    return azs.loo(with_log_likelihood(result))
 
 
 def compare(fits: Mapping[str, MMMFit]) -> pd.DataFrame:
@@ -46,7 +46,7 @@ def compare(fits: Mapping[str, MMMFit]) -> pd.DataFrame:
     trees = {name: with_log_likelihood(f) for name, f in fits.items()}
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)
-        table = az.compare(trees)
+        table = azs.compare(trees)
     table.index.name = "model"
     return table
 
