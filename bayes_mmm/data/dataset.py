@@ -1,220 +1,27 @@
-"""MMMData: a validated table of dates, outcome, channel spend and controls."""
+"""Building :class:`MMMData` from a table or CSV file: validation, media inputs, calendar
+controls and geo panels. The container itself is :mod:`bayes_mmm.data.mmmdata` (re-exported
+here: ``bayes_mmm.data.dataset.MMMData``)."""
 
 from __future__ import annotations
 
 import dataclasses
-import json
 import warnings
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from bayes_mmm.data import calendar as cal
-from bayes_mmm.data.geo import NATIONAL, Panel, validate_geo_frame
+from bayes_mmm.data.geo import Panel, validate_geo_frame
 from bayes_mmm.data.inputs import MediaInputs, geo_media, media_arrays
-from bayes_mmm.data.lift import LiftTests, parse_lift_tests
+from bayes_mmm.data.lift import LiftTests
+from bayes_mmm.data.mmmdata import MMMData
 from bayes_mmm.data.problems import DataWarning
 from bayes_mmm.data.read import MAX_FILE_BYTES, read_table
-from bayes_mmm.data.validate import DataValidationError, check_columns, validate_frame
+from bayes_mmm.data.validate import DataValidationError, Validated, check_columns, validate_frame
 from bayes_mmm.model import dims as D
 from bayes_mmm.model.spec import ModelSpec
-
-
-@dataclass(frozen=True, eq=False)
-class MMMData:
-    """Validated model input. Build it with :func:`from_frame` or :func:`read_csv`.
-
-    ``dates`` is always named ``date`` (the package's dimension name); ``date_name`` is the
-    user's column. ``control_names`` are the controls as modeled: a categorical control
-    appears as one 0/1 control per non-reference level (``events[event1]``), described in
-    ``categorical`` (``{column: {"reference", "levels", "columns"}}``). ``periods`` is set
-    when the time index was period numbers (``{"first", "freq", "start"}``).
-    """
-
-    dates: pd.DatetimeIndex
-    target: np.ndarray  # (date,)
-    spend: np.ndarray  # (date, channel)
-    controls: np.ndarray  # (date, control)
-    channels: tuple[str, ...]
-    control_names: tuple[str, ...]
-    target_name: str
-    date_name: str
-    period_days: int = 7
-    lift_tests: LiftTests | None = None  # experiments' measured lifts (bayes_mmm.data.lift)
-    categorical: Mapping[str, dict] = field(default_factory=dict)
-    periods: dict | None = None
-    # media inputs (bayes_mmm.data.inputs): exposure columns of paid channels, organic
-    # channels, money spend when ``spend`` holds exposure, revenue per KPI per period
-    exposure: Mapping[str, str] = field(default_factory=dict)
-    organic: tuple[str, ...] = ()
-    paid_spend: np.ndarray | None = None  # (date, channel); None: equal to ``spend``
-    cost_per_unit: Mapping[str, float] = field(default_factory=dict)
-    revenue_per_kpi: np.ndarray | None = None  # (date,)
-    calendar: Mapping[str, object] = field(default_factory=dict)  # holidays/events used
-
-    @property
-    def money_spend(self) -> np.ndarray:
-        """``(date, channel)`` spend in money (0 for organic channels); ``spend`` is the
-        model's media input (spend-equivalent exposure for exposure channels)."""
-        return self.spend if self.paid_spend is None else self.paid_spend
-
-    @property
-    def paid_channels(self) -> tuple[str, ...]:
-        return tuple(c for c in self.channels if c not in self.organic)
-
-    @property
-    def paid_mask(self) -> np.ndarray:
-        return np.array([c not in self.organic for c in self.channels])
-
-    geo_name: str | None = None  # the user's geo column (long tables); None: national
-    panel: Panel | None = None  # per-geo arrays (long tables); national arrays are their totals
-
-    @property
-    def geos(self) -> tuple[str, ...]:
-        """The geos; a national table is one geo, ``("national",)``."""
-        return self.panel.geos if self.panel is not None else (NATIONAL,)
-
-    @property
-    def n_geos(self) -> int:
-        return len(self.geos)
-
-    @property
-    def geo_target(self) -> np.ndarray:
-        """``(geo, date)`` outcome (national data: one geo)."""
-        return self.panel.target if self.panel is not None else self.target[None]
-
-    @property
-    def geo_spend(self) -> np.ndarray:
-        """``(geo, date, channel)`` spend (national data: one geo)."""
-        return self.panel.spend if self.panel is not None else self.spend[None]
-
-    @property
-    def geo_controls(self) -> np.ndarray:
-        """``(geo, date, control)`` controls (national data: one geo)."""
-        return self.panel.controls if self.panel is not None else self.controls[None]
-
-    @property
-    def geo_money_spend(self) -> np.ndarray:
-        """``(geo, date, channel)`` spend in money (0 for organic channels; national data:
-        one geo); ``geo_spend`` is the model's media input."""
-        if self.panel is None:
-            return self.money_spend[None]
-        return self.panel.spend if self.panel.paid_spend is None else self.panel.paid_spend
-
-    @property
-    def geo_revenue_per_kpi(self) -> np.ndarray | None:
-        """``(geo, date)`` revenue per KPI when given (national data: one geo)."""
-        if self.panel is None:
-            return None if self.revenue_per_kpi is None else self.revenue_per_kpi[None]
-        return self.panel.revenue_per_kpi
-
-    @property
-    def population(self) -> np.ndarray | None:
-        """``(geo,)`` population when given, else None."""
-        return self.panel.population if self.panel is not None else None
-
-    @property
-    def n_dates(self) -> int:
-        return len(self.dates)
-
-    @property
-    def n_channels(self) -> int:
-        return len(self.channels)
-
-    @property
-    def span_days(self) -> int:
-        return int((self.dates[-1] - self.dates[0]).days) + self.period_days
-
-    def to_frame(self) -> pd.DataFrame:
-        """The data as a table with the user's column names (long, one row per geo and
-        date, when the data have geos)."""
-        if self.panel is not None:
-            return _long_frame(self)
-        df = pd.DataFrame({self.date_name: self.dates, self.target_name: self.target})
-        for i, c in enumerate(self.channels):
-            df[c] = self.spend[:, i]
-        for i, c in enumerate(self.control_names):
-            df[c] = self.controls[:, i]
-        return df
-
-    def slice(self, start: int, stop: int | None = None) -> MMMData:
-        """Rows ``start:stop`` (positions), without re-validating."""
-        sl = slice(start, stop)
-        panel = self.panel
-        if panel is not None:
-            panel = dataclasses.replace(
-                panel,
-                dates=panel.dates[sl],
-                target=panel.target[:, sl],
-                spend=panel.spend[:, sl],
-                controls=panel.controls[:, sl],
-                paid_spend=None if panel.paid_spend is None else panel.paid_spend[:, sl],
-                revenue_per_kpi=None
-                if panel.revenue_per_kpi is None
-                else panel.revenue_per_kpi[:, sl],
-                values={k: v[:, sl] for k, v in panel.values.items()},
-            )
-        return MMMData(
-            dates=self.dates[sl],
-            target=self.target[sl],
-            spend=self.spend[sl],
-            controls=self.controls[sl],
-            channels=self.channels,
-            control_names=self.control_names,
-            target_name=self.target_name,
-            date_name=self.date_name,
-            period_days=self.period_days,
-            lift_tests=self.lift_tests,
-            categorical=self.categorical,
-            periods=self.periods,
-            exposure=self.exposure,
-            organic=self.organic,
-            paid_spend=None if self.paid_spend is None else self.paid_spend[sl],
-            cost_per_unit=self.cost_per_unit,
-            revenue_per_kpi=None if self.revenue_per_kpi is None else self.revenue_per_kpi[sl],
-            calendar=self.calendar,
-            geo_name=self.geo_name,
-            panel=panel,
-        )
-
-    def with_lift_tests(self, tests: LiftTests | pd.DataFrame | str | Path | None) -> MMMData:
-        """The same data with lift tests (a table or CSV with columns ``channel, spend,
-        delta_spend, lift, sigma``, see :mod:`bayes_mmm.data.lift`), validated against the
-        channels; ``None`` removes them."""
-        checked = None if tests is None else parse_lift_tests(tests, self.channels)
-        return dataclasses.replace(self, lift_tests=checked)
-
-    def meta(self) -> dict:
-        """Column names and period, JSON-serialisable (stored with a fitted model)."""
-        meta = {
-            "channels": list(self.channels),
-            "controls": list(self.control_names),
-            "target": self.target_name,
-            "date": self.date_name,
-            "period_days": self.period_days,
-        }
-        if self.lift_tests:
-            meta["lift_tests"] = self.lift_tests.to_records()
-        if self.categorical:
-            meta["categorical"] = {k: dict(v) for k, v in self.categorical.items()}
-        if self.periods:
-            meta["periods"] = dict(self.periods)
-        for key in ("exposure", "cost_per_unit", "calendar"):
-            if getattr(self, key):
-                meta[key] = dict(getattr(self, key))
-        if self.organic:
-            meta["organic"] = list(self.organic)
-        if self.panel is not None:
-            meta["geo"] = {"column": self.geo_name, "geos": list(self.geos)}
-            if self.population is not None:
-                meta["geo"]["population"] = self.population.tolist()
-        return meta
-
-    def meta_json(self) -> str:
-        return json.dumps(self.meta())
 
 
 def from_frame(
@@ -269,12 +76,8 @@ def from_frame(
     events = events if events is not None else model_spec.events
     controls = list(controls)
     declared = list(dict.fromkeys([*categorical, *getattr(model_spec, "categorical", ())]))
-    n_media = len(media.modeled)
     if min_rows is None:
-
-        def min_rows(span, period, n_controls):
-            return model_spec.required_rows(n_media, n_controls, span, period)
-
+        min_rows = _required_rows(model_spec, len(media.modeled))
     if geo is not None:
         return _from_geo_frame(df, geo, population, align, media, lift_tests, holidays, events,
                                date=date, target=target, channels=channels, controls=controls,
@@ -285,8 +88,7 @@ def from_frame(
         raise DataValidationError(
             [f"population column '{population}' given without a geo column (--geo, geo=)"]
         )
-    early = media.declaration_problems(list(df.columns))
-    early += media.value_problems(df, unit) if not early else []
+    early = _media_problems(media, df, unit)
     try:
         checked = validate_frame(
             df,
@@ -307,12 +109,35 @@ def from_frame(
         raise DataValidationError(early + err.problems) from None
     if early:
         raise DataValidationError(early)
+    data = _national_data(df, checked, media, date, target)
+    return with_calendar(data, holidays, events).with_lift_tests(lift_tests)
+
+
+def _required_rows(spec: ModelSpec, n_media: int) -> Callable[[float | None, int, int], int]:
+    """The rows the model of ``spec`` needs, as a function of (span, period, n controls)."""
+
+    def min_rows(span: float | None, period: int, n_controls: int) -> int:
+        return spec.required_rows(n_media, n_controls, span, period)
+
+    return min_rows
+
+
+def _media_problems(media: MediaInputs, df: pd.DataFrame, unit: str) -> list[str]:
+    """Problems with the media inputs' declarations, else with their values."""
+    early = media.declaration_problems(list(df.columns))
+    return early + (media.value_problems(df, unit) if not early else [])
+
+
+def _national_data(
+    df: pd.DataFrame, checked: Validated, media: MediaInputs, date: str, target: str
+) -> MMMData:
+    """MMMData of a checked national table, media arrays read from its media inputs."""
     clean = checked.frame
     n = len(clean)
     col = media.revenue_column()
     revenue = None if col is None else pd.to_numeric(df.loc[checked.lines, col])
     arrays = media_arrays(media, clean, revenue)
-    data = MMMData(
+    return MMMData(
         dates=pd.DatetimeIndex(clean[date], name=D.DATE),
         target=clean[target].to_numpy(float),
         spend=arrays.spend,
@@ -333,7 +158,6 @@ def from_frame(
         cost_per_unit=arrays.cost_per_unit,
         revenue_per_kpi=arrays.revenue_per_kpi,
     )
-    return with_calendar(data, holidays, events).with_lift_tests(lift_tests)
 
 
 def _media_inputs(
@@ -396,8 +220,7 @@ def _from_geo_frame(df, geo, population, align, media, lift_tests, holidays, eve
             ["holidays and events are not supported with geo data (--geo) yet: give them as "
              "control columns"]
         )  # fmt: skip
-    early = media.declaration_problems(list(df.columns))
-    early += media.value_problems(df, kw["unit"]) if not early else []
+    early = _media_problems(media, df, kw["unit"])
     kw.pop("channels")  # the media columns are read from media
     rev = media.revenue_column()
     try:
@@ -451,25 +274,6 @@ def from_panel(panel: Panel, geo: str, date: str, target: str, channels: Sequenc
     )
 
 
-def _long_frame(data: MMMData) -> pd.DataFrame:
-    """One row per geo and date, with the user's column names."""
-    n_g, n_t = data.n_geos, data.n_dates
-    df = pd.DataFrame(
-        {
-            data.geo_name: np.repeat(np.asarray(data.geos, dtype=object), n_t),
-            data.date_name: np.tile(np.asarray(data.dates), n_g),
-            data.target_name: data.geo_target.reshape(-1),
-        }
-    )
-    for i, c in enumerate(data.channels):
-        df[c] = data.geo_spend[..., i].reshape(-1)
-    for i, c in enumerate(data.control_names):
-        df[c] = data.geo_controls[..., i].reshape(-1)
-    if data.population is not None:
-        df["population"] = np.repeat(data.population, n_t)
-    return df
-
-
 def read_csv(
     path: str | Path,
     *,
@@ -500,10 +304,7 @@ def read_csv(
     :func:`from_frame`. Every problem, the file's included, raises
     :class:`DataValidationError` (never a pandas or codec error)."""
     df = read_table(path, "data file", max_bytes)
-    sp = spec or ModelSpec()
-    rpk = sp.revenue_per_kpi if revenue_per_kpi is None else revenue_per_kpi
-    exposure_map = {**sp.media_exposure, **(exposure or {})}
-    media = MediaInputs(tuple(channels), exposure_map, tuple(organic) or sp.organic, rpk)
+    media = _media_inputs(spec or ModelSpec(), channels, exposure, organic, revenue_per_kpi)
     problems = check_columns(list(df.columns), date, target, media.columns, list(controls))
     problems += media.declaration_problems(list(df.columns)) if problems else []
     if problems:

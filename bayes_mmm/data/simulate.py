@@ -1,14 +1,13 @@
 """Simulated MMM data with known truth, from the same generative model the package fits.
 
 ``simulate(...)`` returns a :class:`Simulation`: the data table and the :class:`Truth`
-(parameters, per-date true contributions, true ROI per channel).
+(parameters, per-date true contributions, true ROI per channel; :mod:`bayes_mmm.data.truth`).
 """
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass
 from typing import Literal
 
 import numpy as np
@@ -21,98 +20,14 @@ from bayes_mmm.data.simulate_baseline import (
     holiday_columns,
     spend_multiplier,
 )
+from bayes_mmm.data.truth import Truth
 from bayes_mmm.model import components
 from bayes_mmm.model import dims as D
-from bayes_mmm.model.components.base import expand
+from bayes_mmm.model.components.base import Adstock, Saturation, expand
 from bayes_mmm.model.spec import YEAR_DAYS
 
 Pattern = Literal["always_on", "flighted", "growing"]
 PATTERNS: tuple[str, ...] = ("always_on", "flighted", "growing")
-
-
-@dataclass(frozen=True)
-class Truth:
-    """True parameters (per channel in the order of ``channels``) and contributions.
-
-    ``media_params`` holds the parameters of the simulated ``adstock`` and ``saturation``
-    components by name (e.g. ``decay``, ``half_saturation``, ``slope``; also readable as
-    attributes); those measured in spend (``half_saturation``, ``lam``) are in units of the
-    channel's mean spend over all weeks (the model measures spend in on-week mean spend:
-    ``budget.synthetic.truth_fit`` converts; the two agree for channels that spend every
-    week); ``beta`` is the weekly contribution at full saturation, in outcome units.
-    """
-
-    channels: tuple[str, ...]
-    patterns: tuple[str, ...]
-    roi: tuple[float, ...]
-    beta: tuple[float, ...]
-    mean_spend: tuple[float, ...]
-    baseline: float
-    trend: float  # change of the baseline over the window, outcome units
-    control_coef: tuple[float, ...]  # outcome units per unit of each control
-    sigma: float
-    l_max: int
-    contributions: pd.DataFrame  # index date, one column per component
-    adstock: str = "geometric"
-    saturation: str = "hill"
-    media_params: dict[str, tuple[float, ...]] = field(default_factory=dict)
-
-    def __getattr__(self, name: str):  # truth.decay, truth.half_saturation, ...
-        params = self.__dict__.get("media_params", {})
-        if name in params:
-            return params[name]
-        raise AttributeError(f"{type(self).__name__} has no attribute {name!r}")
-
-    def _params(self, j: int, n: int) -> dict[str, np.ndarray]:
-        return {k: expand(np.full(n, v[j]), (D.CHANNEL,)) for k, v in self.media_params.items()}
-
-    def steady_response(self, channel: str, weekly_spend) -> np.ndarray:
-        """True weekly contribution of ``channel`` once ``weekly_spend`` (user units, array)
-        has been spent every week for ``l_max`` weeks, by the simulator's own equations."""
-        j = self.channels.index(channel)
-        x = np.asarray(weekly_spend, dtype=float).reshape(-1) / self.mean_spend[j]
-        adstock = components.adstock(self.adstock)
-        n_lags = adstock.n_lags(self.l_max)
-        p = self._params(j, len(x))
-        lagged = expand(np.tile(x, (n_lags, 1)), (D.DATE, D.CHANNEL))
-        settled = adstock.forward(lagged, p, n_lags, D.FORWARD_LAYOUT.index(D.DATE))
-        h = components.saturation(self.saturation).forward(settled[:, :, -1:], p)
-        return self.beta[j] * np.ravel(h)
-
-    def lift(self, channel: str, spend, delta_spend) -> np.ndarray:
-        """True steady-state lift of changing ``channel``'s weekly spend from ``spend`` by
-        ``delta_spend`` (what a lift test of :mod:`bayes_mmm.data.lift` measures)."""
-        spend = np.asarray(spend, dtype=float)
-        after = self.steady_response(channel, spend + delta_spend)
-        return after - self.steady_response(channel, spend)
-
-    def roi_series(self) -> pd.Series:
-        return pd.Series(self.roi, index=list(self.channels), name="roi")
-
-    def to_dict(self) -> dict:
-        d = asdict(self)
-        c = self.contributions
-        d["contributions"] = {
-            "dates": [t.date().isoformat() for t in c.index],
-            **{k: c[k].tolist() for k in c.columns},
-        }
-        return d
-
-    def to_json(self) -> str:
-        return json.dumps(self.to_dict())
-
-    @classmethod
-    def from_dict(cls, d: dict) -> Truth:
-        d = dict(d)
-        c = dict(d.pop("contributions"))
-        d.setdefault("media_params", {})
-        for name in (D.DECAY, D.HALF_SAT, D.SLOPE):  # files written before media_params
-            if name in d:
-                d["media_params"][name] = d.pop(name)
-        d["media_params"] = {k: tuple(v) for k, v in d["media_params"].items()}
-        dates = pd.DatetimeIndex(pd.to_datetime(c.pop("dates")), name="date")
-        tuples = {k: tuple(v) if isinstance(v, list) else v for k, v in d.items()}
-        return cls(**tuples, contributions=pd.DataFrame(c, index=dates))
 
 
 @dataclass(frozen=True)
@@ -261,9 +176,7 @@ def simulate(
     rng = np.random.default_rng(seed)
     channels = tuple(channels)
     n_ch = len(channels)
-    patterns = tuple(patterns or ["always_on"] * n_ch)
-    if len(patterns) != n_ch:
-        raise ValueError(f"{len(patterns)} patterns given for {n_ch} channels")
+    patterns = _patterns(patterns, n_ch)
     ads, sat = components.adstock(adstock), components.saturation(saturation)
     roi_, true = _draw_media_params(ads, sat, roi, media_params, n_ch, rng)
     means = _per_channel(mean_spend, n_ch, rng, 200.0, 2000.0)
@@ -271,38 +184,19 @@ def simulate(
     spend = _spend(means, patterns, n_weeks, rng, spend_correlation, spend_variability)
     drift = baseline_drift(baseline, n_weeks, trend, rng)
     holiday_cols = holiday_columns(holidays, dates)
-    if spend_trend or holiday_cols:
-        any_holiday = np.clip(sum(holiday_cols.values(), np.zeros(n_weeks)), 0, 1)
-        spend = spend * spend_multiplier(drift, any_holiday, spend_trend, holiday_lift)[:, None]
-    relative = expand(spend / spend.mean(axis=0), (D.DATE, D.CHANNEL))
-    p = {k: expand(v, (D.CHANNEL,)) for k, v in true.items()}
-    n_lags = ads.n_lags(l_max)
-    h = sat.forward(ads.forward(relative, p, n_lags, D.FORWARD_LAYOUT.index(D.DATE)), p)[0, 0]
-    beta = roi_ * spend.sum(axis=0) / h.sum(axis=0)
-    media = h * beta
+    spend = _follow_business(spend, drift, holiday_cols, spend_trend, holiday_lift)
+    media, beta = _media(ads, sat, spend, true, l_max, roi_)
     media_mean = float(media.sum(axis=1).mean())
     base = media_mean * (1 - media_share) / media_share
     comps = _baseline(dates, base, drift, seasonality, rng)
-    control_cols, coefs = {}, []
-    if promo:
-        control_cols["promo"] = (rng.random(n_weeks) < 0.15).astype(float)
-        coefs.append(0.08 * (base + media_mean))
-        comps["promo"] = control_cols["promo"] * coefs[-1]
-    extra = control_columns(controls, dates, drift, rng)
-    extra.update({k: (v, 0.2) for k, v in holiday_cols.items()})
-    for name, (col, effect) in extra.items():
-        control_cols[name] = col
-        coefs.append(effect * base)
-        comps[name] = col * coefs[-1]
-    for i, ch in enumerate(channels):
-        comps[ch] = media[:, i]
+    control_cols, coefs, effects = _control_effects(
+        promo, controls, holiday_cols, dates, drift, base, media_mean, rng
+    )
+    comps.update(effects)
+    comps.update({ch: media[:, i] for i, ch in enumerate(channels)})
     sigma = noise * sum(v.mean() for v in comps.values())
     y = sum(comps.values()) + rng.normal(0, sigma, size=n_weeks)
-    frame = pd.DataFrame({"date": dates, "sales": y})
-    for i, ch in enumerate(channels):
-        frame[ch] = spend[:, i]
-    for name, col in control_cols.items():
-        frame[name] = col
+    frame = _frame(dates, y, channels, spend, control_cols)
     truth = Truth(
         channels=channels,
         patterns=patterns,
@@ -320,6 +214,86 @@ def simulate(
         media_params={k: tuple(map(float, v)) for k, v in true.items()},
     )
     return Simulation(frame=frame, truth=truth)
+
+
+def _patterns(patterns: Sequence[str] | None, n_ch: int) -> tuple[str, ...]:
+    """Each channel's spend pattern (default ``always_on``), one per channel."""
+    patterns = tuple(patterns or ["always_on"] * n_ch)
+    if len(patterns) != n_ch:
+        raise ValueError(f"{len(patterns)} patterns given for {n_ch} channels")
+    return patterns
+
+
+def _follow_business(
+    spend: np.ndarray,
+    drift: np.ndarray,
+    holiday_cols: dict[str, np.ndarray],
+    spend_trend: float,
+    holiday_lift: float,
+) -> np.ndarray:
+    """``spend`` following the baseline drift and raised in holiday weeks, when asked."""
+    if spend_trend or holiday_cols:
+        any_holiday = np.clip(sum(holiday_cols.values(), np.zeros(len(spend))), 0, 1)
+        spend = spend * spend_multiplier(drift, any_holiday, spend_trend, holiday_lift)[:, None]
+    return spend
+
+
+def _media(
+    ads: Adstock,
+    sat: Saturation,
+    spend: np.ndarray,
+    true: dict[str, np.ndarray],
+    l_max: int,
+    roi: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray]:
+    """``(date, channel)`` media contributions giving each channel ``roi``, and their betas."""
+    relative = expand(spend / spend.mean(axis=0), (D.DATE, D.CHANNEL))
+    p = {k: expand(v, (D.CHANNEL,)) for k, v in true.items()}
+    n_lags = ads.n_lags(l_max)
+    h = sat.forward(ads.forward(relative, p, n_lags, D.FORWARD_LAYOUT.index(D.DATE)), p)[0, 0]
+    beta = roi * spend.sum(axis=0) / h.sum(axis=0)
+    return h * beta, beta
+
+
+def _control_effects(
+    promo: bool,
+    controls: Sequence[str],
+    holiday_cols: dict[str, np.ndarray],
+    dates: pd.DatetimeIndex,
+    drift: np.ndarray,
+    base: float,
+    media_mean: float,
+    rng: np.random.Generator,
+) -> tuple[dict[str, np.ndarray], list[float], dict[str, np.ndarray]]:
+    """Control columns, their coefficients and contributions: promo, named, holidays."""
+    control_cols, coefs, comps = {}, [], {}
+    if promo:
+        control_cols["promo"] = (rng.random(len(dates)) < 0.15).astype(float)
+        coefs.append(0.08 * (base + media_mean))
+        comps["promo"] = control_cols["promo"] * coefs[-1]
+    extra = control_columns(controls, dates, drift, rng)
+    extra.update({k: (v, 0.2) for k, v in holiday_cols.items()})
+    for name, (col, effect) in extra.items():
+        control_cols[name] = col
+        coefs.append(effect * base)
+        comps[name] = col * coefs[-1]
+    return control_cols, coefs, comps
+
+
+def _frame(
+    dates: pd.DatetimeIndex,
+    y: np.ndarray,
+    channels: tuple[str, ...],
+    spend: np.ndarray,
+    control_cols: dict[str, np.ndarray],
+) -> pd.DataFrame:
+    """The simulated table: date, sales, each channel's spend, then the controls."""
+    frame = pd.DataFrame({"date": dates, "sales": y})
+    for i, ch in enumerate(channels):
+        frame[ch] = spend[:, i]
+    for name, col in control_cols.items():
+        frame[name] = col
+    return frame
 
 
 def _draw_media_params(ads, sat, roi, given: dict, n_ch: int, rng: np.random.Generator):

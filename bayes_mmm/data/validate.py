@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from bayes_mmm.data import categorical as cat
-from bayes_mmm.data.dates import FREQS, parse_time
+from bayes_mmm.data.dates import FREQS, TimeIndex, parse_time
 from bayes_mmm.data.problems import MAX_LISTED, DataValidationError, DataWarning, where
 from bayes_mmm.data.trendcheck import warn_trend_like_controls
 
@@ -277,44 +277,18 @@ def validate_frame(
     )
     problems += time.problems
     out = pd.DataFrame({date: time.dates}, index=df.index)
-    for role, names in (("target", [target]), ("channel", channels)):
-        for name in names:
-            values, found = _check_numeric(df[name], name, role, unit)
-            problems += found
-            out[name] = values
-            if role == "channel":
-                neg = values < 0
-                if neg.any():
-                    label = (negative_labels or {}).get(name)
-                    label = label or f"channel column '{name}' has negative spend"
-                    problems.append(f"{label} in {where(df.index[neg], values[neg], unit=unit)}")
-            else:
-                problems += _check_target_sign(values, name, unit, allow_negative_target)
-            problems += _check_variation(values, name, role)
+    measured, found = _check_measures(
+        df, target, channels, unit, allow_negative_target, negative_labels
+    )
+    problems += found
+    for name, values in measured.items():
+        out[name] = values
     encoded, encodings, found = _controls(df, controls, categorical, unit)
     problems += found
     out = pd.concat([out, encoded], axis=1)
-    period = None
-    if time.periods is not None:
-        period = FREQS[time.periods["freq"]]
-    elif not time.problems:
-        period, found = _check_dates(out[date], date, unit)
-        problems += found
-        if freq is not None and period and FREQS[freq.upper()] != period:
-            problems.append(
-                f"date column '{date}' is {PERIOD_NAMES[period]} but the frequency given is "
-                f"'{freq}' (a frequency is only needed for period numbers)"
-            )
-    if callable(min_rows):
-        span = None
-        if period and out[date].notna().all():
-            span = (out[date].max() - out[date].min()).days + period
-        min_rows = min_rows(span, period or 7, len(encoded.columns))
-    if len(df) < min_rows:
-        problems.append(
-            f"too few rows: {len(df)} given, the model needs at least {min_rows} "
-            "(fewer channels, controls or seasonality terms need fewer rows)"
-        )
+    period, found = _period(out[date], date, unit, time, freq)
+    problems += found
+    problems += _row_problems(len(df), min_rows, out[date], period, len(encoded.columns))
     if problems:
         raise DataValidationError(problems)
     if not out[date].is_monotonic_increasing:
@@ -333,6 +307,72 @@ def validate_frame(
         time.periods,
         out.index,
     )
+
+
+def _check_measures(
+    df: pd.DataFrame,
+    target: str,
+    channels: Sequence[str],
+    unit: str,
+    allow_negative_target: bool,
+    negative_labels: Mapping[str, str] | None,
+) -> tuple[dict[str, pd.Series], list[str]]:
+    """The target and channel columns as numbers, with their problems (column by column)."""
+    measured: dict[str, pd.Series] = {}
+    problems: list[str] = []
+    for role, names in (("target", [target]), ("channel", channels)):
+        for name in names:
+            values, found = _check_numeric(df[name], name, role, unit)
+            problems += found
+            measured[name] = values
+            if role == "channel":
+                neg = values < 0
+                if neg.any():
+                    label = (negative_labels or {}).get(name)
+                    label = label or f"channel column '{name}' has negative spend"
+                    problems.append(f"{label} in {where(df.index[neg], values[neg], unit=unit)}")
+            else:
+                problems += _check_target_sign(values, name, unit, allow_negative_target)
+            problems += _check_variation(values, name, role)
+    return measured, problems
+
+
+def _period(
+    dates: pd.Series, name: str, unit: str, time: TimeIndex, freq: str | None
+) -> tuple[int | None, list[str]]:
+    """The period in days (None when unknown) and the problems with the dates' spacing."""
+    if time.periods is not None:
+        return FREQS[time.periods["freq"]], []
+    if time.problems:
+        return None, []
+    period, problems = _check_dates(dates, name, unit)
+    if freq is not None and period and FREQS[freq.upper()] != period:
+        problems.append(
+            f"date column '{name}' is {PERIOD_NAMES[period]} but the frequency given is "
+            f"'{freq}' (a frequency is only needed for period numbers)"
+        )
+    return period, problems
+
+
+def _row_problems(
+    n_rows: int,
+    min_rows: int | Callable[[float | None, int, int], int],
+    dates: pd.Series,
+    period: int | None,
+    n_controls: int,
+) -> list[str]:
+    """A too-few-rows problem; ``min_rows`` as for :func:`validate_frame`."""
+    if callable(min_rows):
+        span = None
+        if period and dates.notna().all():
+            span = (dates.max() - dates.min()).days + period
+        min_rows = min_rows(span, period or 7, n_controls)
+    if n_rows < min_rows:
+        return [
+            f"too few rows: {n_rows} given, the model needs at least {min_rows} "
+            "(fewer channels, controls or seasonality terms need fewer rows)"
+        ]
+    return []
 
 
 def _option_problems(
