@@ -79,11 +79,49 @@ def report(alloc: Allocator, sol: Solution, ci_prob: float | None = None, second
     s_cur, s_rec = obj.score(y_cur.sum(1), cur.sum()), obj.score(y_rec.sum(1), rec.sum())
     p_beats = float((s_rec > s_cur).mean())
     ci_prob = ci(ci_prob)
+    table = _channel_table(alloc, rec, plans["recommended"], y_cur, y_rec, dy_rec, ci_prob)
+    outcome = _outcome_table(obj, scen, cur, rec, p_beats, ci_prob)
+    return Allocation(
+        table=table,
+        outcome=outcome,
+        scenarios=scen,
+        plans=plans,
+        objective=obj,
+        budget=float(rec.sum()),
+        horizon=alloc.horizon,
+        p_beats_current=p_beats,
+        success=sol.success,
+        message=sol.message,
+        seconds=seconds,
+        info={"ci_prob": ci_prob, "draws": alloc.resp.n_draws, "channels": len(cur)},
+    )
+
+
+def _at_bound(alloc: Allocator, rec: np.ndarray, tol: float) -> np.ndarray:
+    """Per channel: 'fixed', 'lower', 'upper' (the recommended spend at a bound) or ''."""
+    return np.where(
+        alloc.hi - alloc.lo <= tol,
+        "fixed",
+        np.where(rec <= alloc.lo + tol, "lower", np.where(rec >= alloc.hi - tol, "upper", "")),
+    )
+
+
+def _channel_table(
+    alloc: Allocator,
+    rec: np.ndarray,
+    rec_plan: pd.DataFrame,
+    y_cur: np.ndarray,
+    y_rec: np.ndarray,
+    dy_rec: np.ndarray,
+    ci_prob: float,
+) -> pd.DataFrame:
+    """One row per channel: spends, bounds and outcomes of the current and recommended plans."""
+    cur = alloc.current
     lo_q, hi_q = eti_bounds(y_rec, ci_prob)
     tol = 1e-6 * max(rec.sum(), 1.0)
     weeks_seen = alloc.fit.data.spend.max(axis=0)
-    rec_weekly = plans["recommended"].to_numpy().max(axis=0)
-    table = pd.DataFrame(
+    rec_weekly = rec_plan.to_numpy().max(axis=0)
+    return pd.DataFrame(
         {
             "channel": alloc.channels,
             "current_spend": cur,
@@ -92,13 +130,7 @@ def report(alloc: Allocator, sol: Solution, ci_prob: float | None = None, second
             "change_pct": np.where(cur > 0, 100 * (rec - cur) / np.where(cur > 0, cur, 1), np.nan),
             "lower_bound": alloc.lo,
             "upper_bound": alloc.hi,
-            "at_bound": np.where(
-                alloc.hi - alloc.lo <= tol,
-                "fixed",
-                np.where(
-                    rec <= alloc.lo + tol, "lower", np.where(rec >= alloc.hi - tol, "upper", "")
-                ),
-            ),
+            "at_bound": _at_bound(alloc, rec, tol),
             "beyond_history": rec_weekly > weeks_seen * (1 + 1e-9),
             "current_outcome_mean": y_cur.mean(0),
             "recommended_outcome_mean": y_rec.mean(0),
@@ -110,6 +142,17 @@ def report(alloc: Allocator, sol: Solution, ci_prob: float | None = None, second
             "recommended_mroi_mean": dy_rec.mean(0),
         }
     )
+
+
+def _outcome_table(
+    obj: Objective,
+    scen: dict[str, xr.Dataset],
+    cur: np.ndarray,
+    rec: np.ndarray,
+    p_beats: float,
+    ci_prob: float,
+) -> pd.DataFrame:
+    """One row per plan (current, recommended) summarising its total outcome."""
     rows = []
     for name, ds, total in (
         ("current", scen["current"], cur),
@@ -129,17 +172,4 @@ def report(alloc: Allocator, sol: Solution, ci_prob: float | None = None, second
         rows.append(row)
     outcome = pd.DataFrame(rows)
     outcome.attrs["ci_prob"] = ci_prob
-    return Allocation(
-        table=table,
-        outcome=outcome,
-        scenarios=scen,
-        plans=plans,
-        objective=obj,
-        budget=float(rec.sum()),
-        horizon=alloc.horizon,
-        p_beats_current=p_beats,
-        success=sol.success,
-        message=sol.message,
-        seconds=seconds,
-        info={"ci_prob": ci_prob, "draws": alloc.resp.n_draws, "channels": len(cur)},
-    )
+    return outcome

@@ -12,20 +12,16 @@ import argparse
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from bayes_mmm.cli.common import (
-    InputError,
-    add_model_arg,
-    add_report_args,
-    model_problems,
-    names,
-    objective_problems,
-    say,
-)
+from bayes_mmm.cli.budget_args import add_optimize_args, add_scenario_args
+from bayes_mmm.cli.common import InputError, model_problems, names, objective_problems, say
 from bayes_mmm.cli.outputs import out_problems, staged
 
 if TYPE_CHECKING:
     import pandas as pd
+    import xarray as xr
 
+    from bayes_mmm.budget.allocation import Allocation
+    from bayes_mmm.budget.objectives import Objective
     from bayes_mmm.inference.fit import MMMFit
 
 CURRENT_PLAN_HELP = (
@@ -35,67 +31,14 @@ CURRENT_PLAN_HELP = (
 
 
 def register(sub) -> None:
+    """Add the ``optimize`` and ``scenario`` sub-commands."""
     o = sub.add_parser(
         "optimize",
         help="allocate a budget over channels (uncertainty-aware)",
         description="Allocate a total budget over channels for the next HORIZON weeks to "
         "maximise an objective over the posterior. " + CURRENT_PLAN_HELP,
     )
-    add_model_arg(o)
-    o.add_argument("--horizon", type=int, required=True, help="weeks (periods) to plan")
-    o.add_argument(
-        "--budget",
-        default=None,
-        help="total spend over the horizon, all channels (default: the current plan's "
-        "total); 'best' with a profit objective chooses the budget that maximises profit",
-    )
-    o.add_argument(
-        "--objective",
-        default="mean",
-        help="mean (expected outcome, default) | quantile:P (e.g. quantile:0.1, risk-averse) "
-        "| cvar:P (mean of the worst P of outcomes) | profit:VALUE (VALUE per unit of outcome)",
-    )
-    o.add_argument(
-        "--bound",
-        action="append",
-        default=[],
-        metavar="CHANNEL=LO:HI",
-        help="spend limits over the horizon: totals (tv=1000:5000, tv=:5000) or percent "
-        "changes from the current plan (tv=-30%%:+30%%); repeatable",
-    )
-    o.add_argument(
-        "--max-change",
-        type=float,
-        help="every channel within ±this fraction of its current spend (e.g. 0.1)",
-    )
-    o.add_argument(
-        "--fix",
-        action="append",
-        default=[],
-        metavar="CHANNELS",
-        help="comma-separated channels kept at their current spend; repeatable",
-    )
-    o.add_argument(
-        "--by-geo",
-        action="store_true",
-        help="geo fits: allocate over every geo x channel cell (default: channel totals, "
-        "split over geos by their recent shares); --bound then takes GEO/CHANNEL=LO:HI",
-    )
-    o.add_argument(
-        "--bounds-file",
-        type=Path,
-        metavar="CSV",
-        help="with --by-geo: limits per cell, columns geo,channel,lower,upper (totals or "
-        "percent changes such as -30%%; an empty geo: every geo's cell of the channel)",
-    )
-    o.add_argument(
-        "--frontier-points",
-        type=int,
-        default=15,
-        help="budgets on the efficient frontier (default 15; 0: no frontier)",
-    )
-    add_report_args(o)
-    o.add_argument("--no-report", action="store_true", help="do not write report.html")
+    add_optimize_args(o)
     o.set_defaults(func=run_optimize)
 
     s = sub.add_parser(
@@ -104,24 +47,7 @@ def register(sub) -> None:
         description="Posterior outcome of a spend plan for the weeks after the data, with "
         "carryover from past spend and after the horizon. " + CURRENT_PLAN_HELP,
     )
-    add_model_arg(s)
-    g = s.add_mutually_exclusive_group(required=True)
-    g.add_argument(
-        "--plan",
-        type=Path,
-        help="CSV: one row per future week, one column per "
-        "channel (spend); optional date column and control columns",
-    )
-    g.add_argument("--scale", help="multipliers of the current plan, e.g. tv=1.2,search=0.8")
-    g.add_argument(
-        "--what-if",
-        dest="what_if",
-        metavar="F[,F...]",
-        help="each channel in turn changed by -F and +F from the current plan, e.g. 0.2 for "
-        "±20%% (writes what_ifs.csv)",
-    )
-    s.add_argument("--horizon", type=int, help="weeks (periods), for --scale and --what-if")
-    add_report_args(s)
+    add_scenario_args(s)
     s.set_defaults(func=run_scenario)
 
 
@@ -194,14 +120,9 @@ def run_optimize(args: argparse.Namespace) -> int:
     problems = _optimize_problems(args)
     if problems:
         raise InputError(problems)
-    from bayes_mmm.budget.bounds import parse_bound
-    from bayes_mmm.budget.frontier import frontier
     from bayes_mmm.budget.objectives import Objective
     from bayes_mmm.budget.optimize import optimize
-    from bayes_mmm.budget.scenario import check_horizon, current_weekly
-    from bayes_mmm.htmlreport import write_html_report
-    from bayes_mmm.io import write_csv, write_json
-    from bayes_mmm.plots import budget as plots
+    from bayes_mmm.budget.scenario import check_horizon
 
     horizon, ci = check_horizon(args.horizon), _ci(args.ci_prob)
     objective = Objective.parse(args.objective)
@@ -214,11 +135,7 @@ def run_optimize(args: argparse.Namespace) -> int:
         return 0
     if args.by_geo or args.bounds_file is not None:
         raise ValueError("--by-geo and --bounds-file need a geo fit (fitted with --geo)")
-    channels = list(fit.data.channels)
-    current = current_weekly(fit, horizon) * horizon
-    bounds = dict(parse_bound(b, channels, current) for b in args.bound)
-    fixed = [c for item in args.fix for c in names(item)]
-    constraints = dict(bounds=bounds, max_change=args.max_change, fixed=fixed or None)
+    constraints = _constraints(args, fit, horizon)
     say(args, f"optimizing {objective.label} over {horizon} weeks")
     alloc = optimize(
         fit, horizon, budget, objective=objective, free_budget=free, ci_prob=ci, **constraints
@@ -226,17 +143,62 @@ def run_optimize(args: argparse.Namespace) -> int:
     say(args, f"P(recommended beats current) = {alloc.p_beats_current:.2f} ({alloc.seconds:.1f} s)")
     table = None
     if args.frontier_points:
-        extra = [alloc.budget, 1.25 * alloc.budget] if free else [alloc.budget]
-        table = frontier(
-            fit,
-            horizon,
-            objective="mean" if objective.kind == "profit" else str(objective),
-            n_points=args.frontier_points,
-            include=extra,
-            ci_prob=ci,
-            progress=not args.quiet,
-            **constraints,
-        )
+        table = _frontier_table(args, fit, horizon, objective, alloc, free, ci, constraints)
+    _report(args, _write_optimize(args, fit, objective, alloc, table, ci))
+    return 0
+
+
+def _constraints(args: argparse.Namespace, fit: MMMFit, horizon: int) -> dict:
+    """``--bound``, ``--max-change`` and ``--fix`` as keywords of ``optimize`` and ``frontier``."""
+    from bayes_mmm.budget.bounds import parse_bound
+    from bayes_mmm.budget.scenario import current_weekly
+
+    channels = list(fit.data.channels)
+    current = current_weekly(fit, horizon) * horizon
+    bounds = dict(parse_bound(b, channels, current) for b in args.bound)
+    fixed = [c for item in args.fix for c in names(item)]
+    return dict(bounds=bounds, max_change=args.max_change, fixed=fixed or None)
+
+
+def _frontier_table(
+    args: argparse.Namespace,
+    fit: MMMFit,
+    horizon: int,
+    objective: Objective,
+    alloc: Allocation,
+    free: bool,
+    ci: float,
+    constraints: dict,
+) -> pd.DataFrame:
+    """The efficient frontier over ``--frontier-points`` budgets and the recommended one."""
+    from bayes_mmm.budget.frontier import frontier
+
+    extra = [alloc.budget, 1.25 * alloc.budget] if free else [alloc.budget]
+    return frontier(
+        fit,
+        horizon,
+        objective="mean" if objective.kind == "profit" else str(objective),
+        n_points=args.frontier_points,
+        include=extra,
+        ci_prob=ci,
+        progress=not args.quiet,
+        **constraints,
+    )
+
+
+def _write_optimize(
+    args: argparse.Namespace,
+    fit: MMMFit,
+    objective: Objective,
+    alloc: Allocation,
+    table: pd.DataFrame | None,
+    ci: float,
+) -> list[Path]:
+    """Write every ``optimize`` output to ``--out`` (all files or none); the written paths."""
+    from bayes_mmm.htmlreport import write_html_report
+    from bayes_mmm.io import write_csv, write_json
+    from bayes_mmm.plots import budget as plots
+
     with staged(args.out, args.command) as out:  # all files or none
         written = [
             write_csv(alloc.table.round(4), out / "allocation.csv"),
@@ -257,8 +219,7 @@ def run_optimize(args: argparse.Namespace) -> int:
         if not args.no_report:  # the HTML report with this plan (bayes_mmm.htmlreport)
             html = write_html_report(fit, out / "report.html", allocation=alloc, ci_prob=ci)
             written.append(html)
-    _report(args, written)
-    return 0
+    return written
 
 
 def _budget_arg(args: argparse.Namespace, objective) -> tuple[bool, float | None]:
@@ -306,23 +267,22 @@ def _read_plan(path: Path, fit: MMMFit) -> tuple[pd.DataFrame, pd.DataFrame | No
     return frame.drop(columns=controls), (frame[controls] if controls else None)
 
 
+def _scenario_problems(args: argparse.Namespace) -> list[str]:
+    """Every ``scenario`` argument that needs no model, checked before the PyMC stack loads."""
+    problems = model_problems(args.model)
+    if args.plan is None and args.horizon is None:
+        problems.append("--scale and --what-if need --horizon WEEKS")
+    return problems
+
+
 def run_scenario(args: argparse.Namespace) -> int:
     _check_out(args)
     _horizon(args.horizon)
     _check_ci(args.ci_prob)
-    problems = model_problems(args.model)
-    if args.plan is None and args.horizon is None:
-        problems.append("--scale and --what-if need --horizon WEEKS")
+    problems = _scenario_problems(args)
     if problems:
         raise InputError(problems)
-    from bayes_mmm.budget.scenario import (
-        check_horizon,
-        parse_scale,
-        scaled_plan,
-        scenario,
-        summarize,
-        what_ifs,
-    )
+    from bayes_mmm.budget.scenario import check_horizon, summarize
     from bayes_mmm.io import write_csv
 
     ci = _ci(args.ci_prob)
@@ -336,25 +296,9 @@ def run_scenario(args: argparse.Namespace) -> int:
     if args.plan is None and horizon is None:
         raise ValueError("--scale and --what-if need --horizon WEEKS")
     if args.what_if is not None:
-        try:
-            sizes = [float(x) for x in names(args.what_if)]
-        except ValueError:
-            sizes = []
-        if not sizes or not all(0 < x <= 1 for x in sizes):
-            raise ValueError(f"--what-if {args.what_if!r}: give fractions in (0, 1], e.g. 0.2")
-        changes = sorted({sign * x for x in sizes for sign in (-1, 1)})
-        table = what_ifs(fit, horizon, changes, ci)
-        with staged(args.out, args.command) as out:
-            written = [write_csv(table.round(4), out / "what_ifs.csv")]
-        _report(args, written)
+        _report(args, _write_what_ifs(args, fit, horizon, ci))
         return 0
-    if args.plan is not None:
-        plan, controls = _read_plan(args.plan, fit)
-        ds = scenario(fit, plan, horizon=horizon, controls=controls)
-        weekly = plan.set_index(ds["weekly"].date.to_index())
-    else:
-        weekly = scaled_plan(fit, horizon, parse_scale(args.scale))
-        ds = scenario(fit, weekly)
+    ds, weekly = _plan_scenario(args, fit, horizon)
     say(
         args,
         f"scenario {ds.attrs['start']} to {ds.attrs['end']}, {ds.attrs['horizon']} weeks",
@@ -366,3 +310,34 @@ def run_scenario(args: argparse.Namespace) -> int:
         ]
     _report(args, written)
     return 0
+
+
+def _write_what_ifs(args: argparse.Namespace, fit: MMMFit, horizon: int, ci: float) -> list[Path]:
+    """``--what-if``: each channel changed by -F and +F, written to what_ifs.csv."""
+    from bayes_mmm.budget.scenario import what_ifs
+    from bayes_mmm.io import write_csv
+
+    try:
+        sizes = [float(x) for x in names(args.what_if)]
+    except ValueError:
+        sizes = []
+    if not sizes or not all(0 < x <= 1 for x in sizes):
+        raise ValueError(f"--what-if {args.what_if!r}: give fractions in (0, 1], e.g. 0.2")
+    changes = sorted({sign * x for x in sizes for sign in (-1, 1)})
+    table = what_ifs(fit, horizon, changes, ci)
+    with staged(args.out, args.command) as out:
+        return [write_csv(table.round(4), out / "what_ifs.csv")]
+
+
+def _plan_scenario(
+    args: argparse.Namespace, fit: MMMFit, horizon: int | None
+) -> tuple[xr.Dataset, pd.DataFrame]:
+    """The scenario of ``--plan`` or ``--scale`` and its weekly plan."""
+    from bayes_mmm.budget.scenario import parse_scale, scaled_plan, scenario
+
+    if args.plan is not None:
+        plan, controls = _read_plan(args.plan, fit)
+        ds = scenario(fit, plan, horizon=horizon, controls=controls)
+        return ds, plan.set_index(ds["weekly"].date.to_index())
+    weekly = scaled_plan(fit, horizon, parse_scale(args.scale))
+    return scenario(fit, weekly), weekly

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter
 
@@ -127,53 +128,70 @@ def frontier(
     )
     top.plot(b, table.incremental_mean, color=RECOMMENDED, lw=2, label="best plan (mean)")
     if alloc is not None:
-        shift = 0.006 * (b.max() - b.min())  # the two plans share a budget: keep both visible
-        for name, color, marker, dx in (
-            ("current", CURRENT, "o", -shift),
-            ("recommended", "black", "*", shift),
-        ):
-            row = alloc.outcome.set_index("plan").loc[name]
-            top.errorbar(
-                row.total_spend + dx,
-                row.incremental_mean,
-                yerr=err([row.incremental_mean], [row.incremental_lower], [row.incremental_upper]),
-                fmt=marker,
-                color=color,
-                ms=10 if marker == "*" else 7,
-                capsize=3,
-                label=f"{name} plan",
-            )
+        _mark_plans(top, alloc, b)
     if value is not None:
-        profit = value * table.incremental_mean - b
-        i = int(np.argmax(profit))
-        for ax in (top, bottom):
-            ax.axvline(b[i], color="tab:green", ls="--", lw=1)
-        edge = " or more\n(edge of the range shown)" if i == len(b) - 1 else ""
-        right = i > len(b) / 2
-        top.annotate(
-            f"highest expected profit at {value:g}\nper unit: budget {_amount(b[i])}{edge}",
-            (b[i], table.incremental_mean.iloc[i]),
-            textcoords="offset points",
-            xytext=(-8 if right else 8, -45),
-            ha="right" if right else "left",
-            fontsize=9,
-            color="tab:green",
-            bbox={"boxstyle": "round", "fc": "white", "ec": "tab:green", "alpha": 0.9},
-        )
+        _mark_best_profit(top, bottom, table, value)
     top.set_ylabel(f"incremental {units}")
     goal = table.attrs.get("objective", "expected incremental outcome")
     top.set_title(f"Efficient frontier: for each budget, the plan maximising\n{goal}")
     top.legend(fontsize=9, loc="lower right")
     top.yaxis.set_major_formatter(AMOUNT)
     top.grid(alpha=0.3)
-    bottom.fill_between(b, table.roi_lower, table.roi_upper, color=BAND, alpha=0.5)
-    bottom.plot(b, table.roi_mean, color=RECOMMENDED, lw=2, label="ROI (outcome / spend)")
-    bottom.plot(b, table.mroi, color="tab:orange", lw=2, ls="--", label="marginal ROI")
-    if value is not None:
-        bottom.axhline(1 / value, color="tab:green", lw=1, ls=":", label="break-even mROI")
-    bottom.set_ylabel("per unit of spend")
-    bottom.set_xlabel("total budget over the horizon")
-    bottom.xaxis.set_major_formatter(AMOUNT)
-    bottom.legend(fontsize=9)
-    bottom.grid(alpha=0.3)
+    _roi_panel(bottom, table, value)
     return fig
+
+
+def _mark_plans(ax: Axes, alloc: Allocation, b: np.ndarray) -> None:
+    """The current and recommended plans with their credible intervals."""
+    shift = 0.006 * (b.max() - b.min())  # the two plans share a budget: keep both visible
+    for name, color, marker, dx in (
+        ("current", CURRENT, "o", -shift),
+        ("recommended", "black", "*", shift),
+    ):
+        row = alloc.outcome.set_index("plan").loc[name]
+        ax.errorbar(
+            row.total_spend + dx,
+            row.incremental_mean,
+            yerr=err([row.incremental_mean], [row.incremental_lower], [row.incremental_upper]),
+            fmt=marker,
+            color=color,
+            ms=10 if marker == "*" else 7,
+            capsize=3,
+            label=f"{name} plan",
+        )
+
+
+def _mark_best_profit(top: Axes, bottom: Axes, table: pd.DataFrame, value: float) -> None:
+    """A line at the budget of highest expected profit (``value`` per unit), labelled on top."""
+    b = table.budget.to_numpy()
+    profit = value * table.incremental_mean - b
+    i = int(np.argmax(profit))
+    for ax in (top, bottom):
+        ax.axvline(b[i], color="tab:green", ls="--", lw=1)
+    edge = " or more\n(edge of the range shown)" if i == len(b) - 1 else ""
+    right = i > len(b) / 2
+    top.annotate(
+        f"highest expected profit at {value:g}\nper unit: budget {_amount(b[i])}{edge}",
+        (b[i], table.incremental_mean.iloc[i]),
+        textcoords="offset points",
+        xytext=(-8 if right else 8, -45),
+        ha="right" if right else "left",
+        fontsize=9,
+        color="tab:green",
+        bbox={"boxstyle": "round", "fc": "white", "ec": "tab:green", "alpha": 0.9},
+    )
+
+
+def _roi_panel(ax: Axes, table: pd.DataFrame, value: float | None) -> None:
+    """ROI with its band and marginal ROI against budget (break-even mROI with ``value``)."""
+    b = table.budget.to_numpy()
+    ax.fill_between(b, table.roi_lower, table.roi_upper, color=BAND, alpha=0.5)
+    ax.plot(b, table.roi_mean, color=RECOMMENDED, lw=2, label="ROI (outcome / spend)")
+    ax.plot(b, table.mroi, color="tab:orange", lw=2, ls="--", label="marginal ROI")
+    if value is not None:
+        ax.axhline(1 / value, color="tab:green", lw=1, ls=":", label="break-even mROI")
+    ax.set_ylabel("per unit of spend")
+    ax.set_xlabel("total budget over the horizon")
+    ax.xaxis.set_major_formatter(AMOUNT)
+    ax.legend(fontsize=9)
+    ax.grid(alpha=0.3)
