@@ -78,6 +78,20 @@ def test_optimize_best_budget(model_file, tmp_path):
     np.testing.assert_allclose(alloc.recommended_mroi_mean[inside], 0.5, rtol=1e-3)
 
 
+def test_best_budget_frontier_stays_inside_the_bounds(model_file, tmp_path):
+    """The frontier adds 1.25x the best budget: where the bounds do not allow it, the
+    frontier ends at the largest budget they allow instead of failing the command."""
+    out = tmp_path / "best"
+    args = ["optimize", str(model_file), "--horizon", "13", "--objective", "profit:3"]
+    args += ["--budget", "best", "--max-change", "0.3", "--frontier-points", "3"]
+    assert main([*args, "--out", str(out)]) == 0
+    alloc = pd.read_csv(out / "allocation.csv")
+    top = alloc.upper_bound.sum()
+    assert alloc.recommended_spend.sum() > top / 1.25  # so 1.25x of it is out of bounds
+    budgets = pd.read_csv(out / "frontier.csv").budget
+    assert budgets.max() == pytest.approx(top, rel=1e-6)
+
+
 @pytest.mark.parametrize(
     "extra, message",
     [

@@ -59,11 +59,12 @@ def frontier(
     the expected frontier: extra outcome per extra unit of budget) and the allocation, one
     ``<channel>_spend`` column per channel. ``constraints``: ``bounds``, ``max_change``,
     ``fixed``, ``shape`` as for :func:`~bayes_mmm.budget.optimize.optimize`. Default budgets:
-    ``n_points`` from 20% to 200% of the current total, plus those in ``include``.
+    ``n_points`` from 20% to 200% of the current total, plus those in ``include`` (each moved
+    into the range the bounds allow; ``budgets`` outside it are an error).
     """
     alloc = _allocator(fit, horizon, objective, constraints)
     grid = default_budgets(alloc, n_points) if budgets is None else np.asarray(budgets, float)
-    grid = np.unique(np.append(grid, include))
+    grid = np.unique(np.append(grid, np.clip(np.asarray(include, float), *_budget_range(alloc))))
     if not (np.isfinite(grid).all() and (grid >= 0).all()):
         raise ValueError("frontier budgets must be finite and >= 0")
     ci_prob = ci(ci_prob)
