@@ -211,8 +211,9 @@ def _worker() -> None:
     while True:
         try:
             message = _receive(stdin)
-        except EOFError:
-            return
+        except EOFError:  # done: exit at once (tearing matplotlib down costs ~0.15 s)
+            sys.stderr.flush()
+            os._exit(0)
         if message[0] == "rc":
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
