@@ -134,8 +134,8 @@ def table(rows: list[dict]) -> str:
             f"| {ds} | {first.total:.1f} (compile {first.compile:.1f}) | {o.fit:.2f} | "
             f"{o.outputs:.2f} | {o.total:.2f} | {p.fit:.1f} ({p.process:.1f}) | "
             f"**{p.fit / o.total:.1f}x** | {p.fit / o.fit:.1f}x | "
-            f"{o.min_ess:.0f} / {o.r_hat:.3f} / {o["div"]:.0f} | "
-            f"{p.min_ess:.0f} / {p.r_hat:.3f} / {p["div"]:.0f} | "
+            f"{o.min_ess:.0f} / {o.r_hat:.3f} / {o['div']:.0f} | "
+            f"{p.min_ess:.0f} / {p.r_hat:.3f} / {p['div']:.0f} | "
             f"{g.load.min():.1f}-{g.load.max():.1f} |"
         )
     return "\n".join(out) + "\n\n(medians over the repetitions after the first)\n"
