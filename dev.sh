@@ -56,8 +56,9 @@ case "$cmd" in
     # pytest-xdist: one worker per core up to 4 (compiling and Python-bound tests use one core
     # each; 2 workers take CI's suite from ~13 to ~9 minutes). BAYES_MMM_TEST_WORKERS or a
     # later -n (e.g. -n 0) overrides it; files stay whole on one worker (--dist loadfile).
-    workers="${BAYES_MMM_TEST_WORKERS:-$(nproc 2>/dev/null || echo 1)}"
+    workers="${BAYES_MMM_TEST_WORKERS:-$(nproc 2>/dev/null || getconf _NPROCESSORS_ONLN 2>/dev/null || echo 1)}"
     [ "$workers" -gt 4 ] && workers=4
+    [ "$workers" -lt 2 ] && workers=0  # one core: no worker process, the tests run here
     exec .venv/bin/python -m pytest -n "$workers" --dist loadfile "$@"
     ;;
   setup)

@@ -33,6 +33,7 @@ from bayes_mmm.data.validate import (
     _controls,
     _option_problems,
     check_columns,
+    negative_spend,
 )
 
 ALIGN = ("error", "intersect")
@@ -173,12 +174,7 @@ def _values(df, target, channels, population, unit, allow_negative, carried=()):
         problems += found
         out[name] = values
         if role == "channel":
-            neg = values < 0
-            if neg.any():
-                problems.append(
-                    f"channel column '{name}' has negative spend in "
-                    f"{where(df.index[neg], values[neg], unit=unit)}"
-                )
+            problems += negative_spend(values, name, unit)
             problems += _check_variation(values, name, role)
         elif role == "target":
             problems += _check_target_sign(values, name, unit, allow_negative)

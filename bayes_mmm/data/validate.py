@@ -326,15 +326,20 @@ def _check_measures(
             problems += found
             measured[name] = values
             if role == "channel":
-                neg = values < 0
-                if neg.any():
-                    label = (negative_labels or {}).get(name)
-                    label = label or f"channel column '{name}' has negative spend"
-                    problems.append(f"{label} in {where(df.index[neg], values[neg], unit=unit)}")
+                problems += negative_spend(values, name, unit, (negative_labels or {}).get(name))
             else:
                 problems += _check_target_sign(values, name, unit, allow_negative_target)
             problems += _check_variation(values, name, role)
     return measured, problems
+
+
+def negative_spend(values: pd.Series, name: str, unit: str, label: str | None = None) -> list[str]:
+    """The rows (and geo, through ``unit``) where channel ``name`` spends less than zero."""
+    neg = values < 0
+    if not neg.any():
+        return []
+    label = label or f"channel column '{name}' has negative spend"
+    return [f"{label} in {where(values.index[neg], values[neg], unit=unit)}"]
 
 
 def _period(
