@@ -85,6 +85,8 @@ def main() -> None:
     p.add_argument("--out", type=Path, required=True)
     p.add_argument("--worker", help=argparse.SUPPRESS)  # ours, in one process: specs as JSON
     args = p.parse_args()
+    if not args.worker and not PMM_PYTHON.exists():
+        p.error(f"no {PMM_PYTHON}: run compare_pymc_marketing.py --quick once to set it up")
     if args.worker:
         for spec in json.loads(args.worker):
             sys.stdin.readline()  # the go-ahead: nothing else runs meanwhile
