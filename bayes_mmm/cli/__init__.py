@@ -131,7 +131,11 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def run() -> None:
-    """The ``bayes-mmm`` command: :func:`main`, then a fast exit (:func:`exit_now`)."""
+    """The ``bayes-mmm`` command: :func:`main` with garbage collection deferred while it
+    starts (:mod:`bayes_mmm._gc`), then a fast exit (:func:`exit_now`)."""
+    from bayes_mmm._gc import defer_collection
+
+    defer_collection()
     exit_now(main())
 
 

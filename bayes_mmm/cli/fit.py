@@ -222,9 +222,11 @@ def run_fit(args: argparse.Namespace) -> int:
 
 def write_outputs(args: argparse.Namespace, result: MMMFit, held=None, plan=None) -> int:
     """Write the whole output set through a staging folder, then print the result table."""
+    from bayes_mmm._gc import resume_collection
     from bayes_mmm.analysis.overview import Analysis
     from bayes_mmm.export import result_table, write_fit_outputs
 
+    resume_collection()  # where a command fitted nothing (bayes_mmm._gc)
     progress = not args.quiet
     if result.data.n_geos > 1:
         return _write_geo_outputs(args, result)

@@ -28,6 +28,7 @@ from importlib.util import find_spec
 
 import numpy as np
 
+from bayes_mmm._gc import resume_collection
 from bayes_mmm._lazy import lazy_module
 
 xr = lazy_module("xarray")  # the sampler names are read by the CLI's parser: keep it light
@@ -81,6 +82,7 @@ def sample_nutpie(
     from bayes_mmm.inference._compile.memo import compile_reusing
 
     compiled, info = compile_reusing(model, fast=fast_compile)
+    resume_collection()  # a command's start-up ends here (bayes_mmm._gc)
     t0 = time.perf_counter()
     sampler = nutpie.sample(
         compiled,
@@ -216,6 +218,7 @@ def sample_laplace(model, *, chains, draws, tune, seed, target_accept, progress)
     from bayes_mmm.inference._compile.memo import compile_reusing
 
     compiled, info = compile_reusing(model)
+    resume_collection()
     t0 = time.perf_counter()
     rng = np.random.default_rng(seed)
     f = _neg_logp_and_grad(compiled)
@@ -290,4 +293,6 @@ def run(name: str, model, **kwargs) -> SamplerResult:
     """Sample ``model`` with sampler ``name`` (one of ``SAMPLERS``)."""
     if name not in RUNNERS:
         raise ValueError(f"sampler must be one of {SAMPLERS}, got {name!r}")
+    if name not in ("nutpie", "laplace"):  # those two resume after their compile
+        resume_collection()
     return RUNNERS[name](model, **kwargs)
