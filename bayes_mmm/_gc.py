@@ -5,7 +5,8 @@ thousands of objects that live as long as the process, and the collector scans t
 again at every full collection: seven of them (0.03-0.19 s each, growing with the heap) in a
 warm ``bayes-mmm fit`` of a 104-week, 4-channel data set, ~1.0 s of collecting in all. So
 the ``bayes-mmm`` entry point starts with collection off (:func:`defer_collection`; never
-on import) and, when the long work starts (sampling, or writing outputs), collects once,
+on import) and, when the long work starts (sampling, after the compile; loading a saved
+model; writing outputs; a batch), collects once,
 freezes what is left (later collections never scan it again) and turns collection back on
 (:func:`resume_collection`): 0.45 s of collecting in that fit. Measured on Meridian's 40
 geos (4 x 300 draws), peak memory: collection as usual 1.60 GB, off for the whole command

@@ -15,6 +15,7 @@ from pathlib import Path
 import pandas as pd
 import xarray as xr
 
+from bayes_mmm._gc import resume_collection
 from bayes_mmm.data.scaling import SPEND_UNIT
 from bayes_mmm.inference.diagnostics import Diagnostics
 from bayes_mmm.inference.fit import MMMFit
@@ -167,8 +168,10 @@ def load(path: str | Path) -> MMMFit:
     try:
         with xr.open_datatree(path, engine=NETCDF_ENGINE) as tree:
             tree = tree.load()
-        return from_idata(tree)
+        fit = from_idata(tree)
     except (OSError, KeyError, ValueError, TypeError, json.JSONDecodeError) as err:
         raise ModelFileError(
             f"model file '{path}' is not a complete bayes_mmm model ({type(err).__name__}: {err})"
         ) from None
+    resume_collection()  # a command on a saved model: its start-up ends here (bayes_mmm._gc)
+    return fit

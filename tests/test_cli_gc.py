@@ -1,8 +1,9 @@
 """Garbage collection in a command (issue 19, :mod:`bayes_mmm._gc`): the ``bayes-mmm`` entry
-point turns the cyclic collector off while the command starts; sampling turns it back on
-with what exists then frozen. A Python session is never touched. Checked in a fresh
-interpreter (freezing this test process's objects would keep its garbage for good); the
-seconds it saves are measured in ``benchmarks/results/speed.md``, not here."""
+point turns the cyclic collector off while the command starts; the start of the long work
+(sampling after the compile, loading a saved model, a batch) collects once, freezes what is
+left and turns it back on. A Python session is never touched, and the draws are the same.
+Checked in fresh interpreters (freezing this test process's objects would keep its garbage
+for good); the seconds it saves are measured in ``benchmarks/results/speed.md``, not here."""
 
 from __future__ import annotations
 
@@ -14,33 +15,59 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 
-_SCRIPT = textwrap.dedent(
+# a user's names: another date and target column, three channels with spaces
+_FIT = textwrap.dedent(
     """
-    import gc, json, warnings
+    import argparse, gc, json, sys, warnings
+    from pathlib import Path
+    import numpy as np
     import bayes_mmm as bm
     from bayes_mmm._gc import defer_collection
 
     def state():
         return {"enabled": gc.isenabled(), "frozen": gc.get_freeze_count()}
 
-    data = bm.simulate(60, channels=("tv", "search"), seed=3).to_data()
+    tmp = Path(sys.argv[1])
+    sim = bm.simulate(60, channels=("TV spend", "Paid search", "social"), seed=3)
+    frame = sim.frame.rename(columns={"date": "Week Start", "sales": "revenue"})
+    data = bm.from_frame(frame, date="Week Start", target="revenue", channels=sim.channels,
+                         controls=sim.controls)
+    run = dict(chains=1, draws=30, tune=30, seed=1, progress=False)
     report = {"start": state()}
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        bm.fit(data, chains=1, draws=20, tune=20, seed=1, progress=False)
+        session = bm.fit(data, **run)
         report["session fit"] = state()
+        bm.save(session, tmp / "model.nc")
         defer_collection()
         report["deferred"] = state()
-        bm.fit(data, chains=1, draws=20, tune=20, seed=1, progress=False)
+        command = bm.fit(data, **run)
         report["command fit"] = state()
+        defer_collection()
+        bm.load(tmp / "model.nc")
+        report["command load"] = state()
+        defer_collection()
+        from bayes_mmm.cli.batch import run_batch
+        try:  # resumes before the jobs file is read
+            run_batch(argparse.Namespace(workers=None, jobs=str(tmp / "missing.csv")))
+        except Exception:
+            pass
+        report["command batch"] = state()
+    a, b = (f.idata.posterior["roi"].to_numpy() for f in (session, command))
+    report["same draws"] = bool(np.array_equal(a, b))
+    report["roi shape"] = list(a.shape)
     print(json.dumps(report))
     """
 )
 
 
-def test_a_command_collects_again_once_sampling_starts_and_a_session_is_left_alone():
+def test_a_command_collects_again_when_its_work_starts_and_a_session_is_left_alone(tmp_path):
     done = subprocess.run(
-        [sys.executable, "-c", _SCRIPT], capture_output=True, text=True, cwd=ROOT, timeout=600
+        [sys.executable, "-c", _FIT, str(tmp_path)],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=600,
     )
     assert done.returncode == 0, done.stderr[-2000:]
     report = json.loads(done.stdout.strip().splitlines()[-1])
@@ -48,5 +75,34 @@ def test_a_command_collects_again_once_sampling_starts_and_a_session_is_left_alo
     assert start["enabled"]
     assert report["session fit"] == start  # a session: neither disabled nor frozen
     assert report["deferred"]["enabled"] is False
-    assert report["command fit"]["enabled"] is True  # sampling resumed collection
-    assert report["command fit"]["frozen"] > start["frozen"] + 100_000  # the start-up's
+    command = report["command fit"]
+    assert command["enabled"] is True  # sampling resumed collection
+    assert command["frozen"] > start["frozen"] + 100_000  # the start-up's objects
+    for step in ("command load", "command batch"):
+        assert report[step]["enabled"] is True, step
+        assert report[step]["frozen"] > command["frozen"], step  # froze again
+    assert report["roi shape"] == [1, 30, 3]
+    assert report["same draws"]  # collection changes when memory is freed, not the draws
+
+
+_ENTRY = textwrap.dedent(
+    """
+    import gc, json
+    import bayes_mmm.cli as cli
+
+    def main():  # what the command's work would see
+        print(json.dumps({"enabled": gc.isenabled()}))
+        return 0
+
+    cli.main = main
+    cli.run()
+    """
+)
+
+
+def test_the_entry_point_starts_the_command_with_collection_off():
+    done = subprocess.run(
+        [sys.executable, "-c", _ENTRY], capture_output=True, text=True, cwd=ROOT, timeout=120
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert json.loads(done.stdout.strip().splitlines()[-1]) == {"enabled": False}

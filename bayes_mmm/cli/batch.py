@@ -46,7 +46,10 @@ def register(sub) -> None:
 def run_batch(args: argparse.Namespace) -> int:
     if args.workers is not None and args.workers < 1:
         raise ValueError(f"--workers must be at least 1, got {args.workers}")
+    from bayes_mmm._gc import resume_collection
     from bayes_mmm.batch import fit_many, read_jobs  # imported when the work starts
+
+    resume_collection()  # a batch runs for hours: collect as usual (bayes_mmm._gc)
 
     jobs = read_jobs(args.jobs)  # every problem of the file, before a cluster starts
     table = fit_many(

@@ -82,7 +82,7 @@ def sample_nutpie(
     from bayes_mmm.inference._compile.memo import compile_reusing
 
     compiled, info = compile_reusing(model, fast=fast_compile)
-    resume_collection()  # a command's start-up ends here (bayes_mmm._gc)
+    resume_collection()  # a command's start-up ends with the compile (bayes_mmm._gc)
     t0 = time.perf_counter()
     sampler = nutpie.sample(
         compiled,
@@ -124,6 +124,7 @@ def sample_nutpie(
 def _sample_pm(model, nuts_sampler: str, *, chains, draws, tune, seed, target_accept, progress):
     import pymc as pm
 
+    resume_collection()  # PyMC compiles inside pm.sample: the start-up ends here
     t0 = time.perf_counter()
     with model:
         trace = pm.sample(
@@ -271,6 +272,7 @@ def sample_advi(
     """Approximate posterior: PyMC's mean-field ADVI (``iterations`` optimisation steps)."""
     import pymc as pm
 
+    resume_collection()
     t0 = time.perf_counter()
     with model:
         approx = pm.fit(n=iterations, method="advi", random_seed=seed, progressbar=progress)
@@ -293,6 +295,4 @@ def run(name: str, model, **kwargs) -> SamplerResult:
     """Sample ``model`` with sampler ``name`` (one of ``SAMPLERS``)."""
     if name not in RUNNERS:
         raise ValueError(f"sampler must be one of {SAMPLERS}, got {name!r}")
-    if name not in ("nutpie", "laplace"):  # those two resume after their compile
-        resume_collection()
     return RUNNERS[name](model, **kwargs)
