@@ -145,12 +145,17 @@ def setting(seed: int) -> tuple:
     return sim, data, true, truth, budget, best, base, alloc, plan0, r0
 
 
-def run_world(seed: int, noise_draws: int) -> tuple[list[dict], list[dict]]:
-    _sim, data, true, truth, budget, best, base, alloc, plan0, r0 = setting(seed)
-    cands = pd.DataFrame(
+def candidate_frame() -> pd.DataFrame:
+    """The 12 candidate designs of every world: each change of ``CANDIDATES`` on each channel."""
+    return pd.DataFrame(
         [(c, ch, w) for c in CHANNELS for ch, w in CANDIDATES],
         columns=["channel", "change", "weeks"],
     )
+
+
+def run_world(seed: int, noise_draws: int) -> tuple[list[dict], list[dict]]:
+    _sim, data, true, truth, budget, best, base, alloc, plan0, r0 = setting(seed)
+    cands = candidate_frame()
     t0, load0 = time.perf_counter(), os.getloadavg()[0]
     ranked = bm.design_tests(  # refit=None: a Laplace refit per flagged design is too slow
         base, cands, horizon=HORIZON, n_outcomes=16, seed=seed, refit=None

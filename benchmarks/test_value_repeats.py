@@ -37,11 +37,7 @@ def world_rows(seed: int, designs: dict[str, str], results: int, row: pd.Series)
     results ``z[0..results-1]``; ``row``: the csv's arms of this world, to check ``z[0]``."""
     _sim, data, true, truth, budget, best, base, _alloc, _plan0, r0 = tv.setting(seed)
     same = bool(np.isclose(r0, row["regret_before"], rtol=1e-6))  # else: fitted by older code
-    cands = pd.DataFrame(
-        [(c, ch, w) for c in tv.CHANNELS for ch, w in tv.CANDIDATES],
-        columns=["channel", "change", "weeks"],
-    )
-    tests, table = candidate_tests(base, cands)
+    tests, table = candidate_tests(base, tv.candidate_frame())
     labels = list(table["design"])
     true_lift = lift_values(true.forward(), tests, data.channels)[0]
     z = np.random.default_rng(1000 + seed).standard_normal(results)
