@@ -37,6 +37,7 @@ from bayes_mmm.plots.style import (
     outcome_over_time,
     pct,
 )
+from bayes_mmm.plots.ticks import COMPACT
 
 
 # ---- fit -------------------------------------------------------------------------------------
@@ -161,7 +162,7 @@ def plot_ppc(
     )
     ax.set_xlabel(f"{a.fit.data.target_name} per period")
     ax.set_ylabel("density")
-    ax.xaxis.set_major_formatter(NUMBER)
+    ax.xaxis.set_major_formatter(COMPACT)
     ax.set_yticks([])
     ax.legend(frameon=False, fontsize="small", loc="upper right")
     ax.set_title("Distribution of the outcome: actual vs data replicated from the posterior")
@@ -194,6 +195,17 @@ def plot_ppc(
 
 
 # ---- contributions -----------------------------------------------------------------------
+def _base_label(others: list[str], controls) -> str:
+    """Legend label of the non-media layer; with many controls they are counted, not named
+    (a long label would push the legend, and the figure, out of shape)."""
+    label = f"base ({' + '.join(others)})"
+    if len(label) <= 60:
+        return label
+    named = [c for c in others if c not in set(controls)]
+    n = len(others) - len(named)
+    return f"base ({' + '.join([*named, f'{n} control' + 's' * (n != 1)])})"
+
+
 def plot_contributions(result: MMMFit | Analysis, ci_prob: float | None = None) -> Figure:
     """Stacked posterior-mean contributions over time (non-media components together as the
     base, channels on top) with the observed outcome; beside it, each channel's share of
@@ -213,7 +225,7 @@ def plot_contributions(result: MMMFit | Analysis, ci_prob: float | None = None) 
         base,
         *layers,
         colors=[BASE_COLOR, *[colors[c] for c in channels]],
-        labels=[f"base ({' + '.join(others)})", *channels],
+        labels=[_base_label(others, data.control_names), *channels],
         alpha=0.85,
         lw=0,
     )
@@ -223,12 +235,8 @@ def plot_contributions(result: MMMFit | Analysis, ci_prob: float | None = None) 
     ax.yaxis.set_major_formatter(NUMBER)
     ax.set_ylim(bottom=min(0.0, float(base.min())))
     dates_axis(ax)
-    ax.legend(
-        loc="upper center",
-        bbox_to_anchor=(0.5, -0.08),
-        ncols=min(6, len(channels) + 2),
-        fontsize="small",
-        frameon=False,
+    fig.legend(
+        loc="outside lower center", ncols=min(6, len(channels) + 2), fontsize="small", frameon=False
     )
     share = a.shares["share_of_total"].sel({D.COMPONENT: channels})
     m, lo, hi = band(share, a.ci_prob)

@@ -9,23 +9,13 @@ import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
-from matplotlib.ticker import FuncFormatter
 
 from bayes_mmm.analysis.summary import DEFAULT_CI_PROB, eti_bounds
 from bayes_mmm.budget.allocation import Allocation
 from bayes_mmm.plots.style import err
+from bayes_mmm.plots.ticks import COMPACT, compact
 
 CURRENT, RECOMMENDED, BAND = "#8c8c8c", "#1f6fb4", "#9ecae1"
-
-
-def _amount(x: float, _pos=None) -> str:
-    for div, suffix in ((1e9, "B"), (1e6, "M"), (1e3, "k")):
-        if abs(x) >= div:
-            return f"{x / div:.3g}{suffix}"
-    return f"{x:.3g}"
-
-
-AMOUNT = FuncFormatter(_amount)
 
 
 def _weeks(alloc: Allocation) -> str:
@@ -62,8 +52,8 @@ def allocation(alloc: Allocation) -> Figure:
         ax.text(rec + 0.01 * xmax, yi - 0.2, text, va="center", fontsize=9)
     ax.set_yticks(y, t.channel)
     ax.set_xlim(0, 1.15 * xmax)
-    ax.xaxis.set_major_formatter(AMOUNT)
-    ax.set_xlabel(f"spend over the next {_weeks(alloc)} (total {_amount(alloc.budget)})")
+    ax.xaxis.set_major_formatter(COMPACT)
+    ax.set_xlabel(f"spend over the next {_weeks(alloc)} (total {compact(alloc.budget)})")
     ax.set_title(f"Budget allocation: maximising {alloc.objective.label}")
     ax.legend(loc="lower right", fontsize=9)
     ax.grid(axis="x", alpha=0.3)
@@ -90,7 +80,7 @@ def outcome_distributions(alloc: Allocation) -> Figure:
     left.set_xlabel(f"incremental {units} over {_weeks(alloc)} + carryover (vs no media)")
     left.set_ylabel("posterior draws")
     left.set_title("Outcome of each plan (lines: means)")
-    left.xaxis.set_major_formatter(AMOUNT)
+    left.xaxis.set_major_formatter(COMPACT)
     left.legend(fontsize=9)
     diff = y["recommended"] - y["current"]
     lo, hi = eti_bounds(diff, ci)
@@ -99,9 +89,9 @@ def outcome_distributions(alloc: Allocation) -> Figure:
     right.axvspan(lo, hi, color=BAND, alpha=0.3, label=f"{ci:.0%} interval")
     right.set_xlabel(f"recommended - current ({units})")
     right.set_title(f"Gain: P(recommended beats current) = {alloc.p_beats_current:.2f}")
-    right.xaxis.set_major_formatter(AMOUNT)
+    right.xaxis.set_major_formatter(COMPACT)
     right.legend(fontsize=9)
-    fig.suptitle(f"Posterior outcome, budget {_amount(alloc.budget)} over {_weeks(alloc)}")
+    fig.suptitle(f"Posterior outcome, budget {compact(alloc.budget)} over {_weeks(alloc)}")
     return fig
 
 
@@ -135,7 +125,7 @@ def frontier(
     goal = table.attrs.get("objective", "expected incremental outcome")
     top.set_title(f"Efficient frontier: for each budget, the plan maximising\n{goal}")
     top.legend(fontsize=9, loc="lower right")
-    top.yaxis.set_major_formatter(AMOUNT)
+    top.yaxis.set_major_formatter(COMPACT)
     top.grid(alpha=0.3)
     _roi_panel(bottom, table, value)
     return fig
@@ -171,7 +161,7 @@ def _mark_best_profit(top: Axes, bottom: Axes, table: pd.DataFrame, value: float
     edge = " or more\n(edge of the range shown)" if i == len(b) - 1 else ""
     right = i > len(b) / 2
     top.annotate(
-        f"highest expected profit at {value:g}\nper unit: budget {_amount(b[i])}{edge}",
+        f"highest expected profit at {value:g}\nper unit: budget {compact(b[i])}{edge}",
         (b[i], table.incremental_mean.iloc[i]),
         textcoords="offset points",
         xytext=(-8 if right else 8, -45),
@@ -192,6 +182,6 @@ def _roi_panel(ax: Axes, table: pd.DataFrame, value: float | None) -> None:
         ax.axhline(1 / value, color="tab:green", lw=1, ls=":", label="break-even mROI")
     ax.set_ylabel("per unit of spend")
     ax.set_xlabel("total budget over the horizon")
-    ax.xaxis.set_major_formatter(AMOUNT)
+    ax.xaxis.set_major_formatter(COMPACT)
     ax.legend(fontsize=9)
     ax.grid(alpha=0.3)

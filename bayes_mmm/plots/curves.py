@@ -13,6 +13,7 @@ from bayes_mmm.analysis.overview import Analysis
 from bayes_mmm.inference.fit import MMMFit
 from bayes_mmm.model import dims as D
 from bayes_mmm.plots.style import NUMBER, as_analysis, band, channel_colors, err, grid, pct
+from bayes_mmm.plots.ticks import COMPACT
 
 
 def plot_response_curves(result: MMMFit | Analysis, ci_prob: float | None = None) -> Figure:
@@ -41,19 +42,25 @@ def plot_response_curves(result: MMMFit | Analysis, ci_prob: float | None = None
             color="black",
             ms=5,
             capsize=3,
-            label=f"current mean spend ({spend:,.0f}/period)",
+            label=f"current mean {_unit(ch, data)} ({spend:,.0f}/period)",
         )
         ax.set_title(ch)
         ax.set_xlim(0, x[-1])
         ax.set_ylim(bottom=0)
-        ax.xaxis.set_major_formatter(NUMBER)
+        ax.xaxis.set_major_formatter(COMPACT)
         ax.yaxis.set_major_formatter(NUMBER)
         ax.grid(alpha=0.3)
         ax.legend(loc="lower right", fontsize="x-small", framealpha=0.8, edgecolor="none")
-    fig.supxlabel("constant spend per period")
+    organic = " (organic channels: exposure)" if data.organic else ""
+    fig.supxlabel(f"constant spend per period{organic}")
     fig.supylabel(f"{data.target_name} per period (steady state)")
     fig.suptitle(f"Response curves: steady-state contribution vs spend, mean and {pct(a)} band")
     return fig
+
+
+def _unit(channel: str, data) -> str:
+    """What a channel's curve is drawn against: spend, or exposure for organic media."""
+    return "exposure" if channel in data.organic else "spend"
 
 
 def plot_adstock(result: MMMFit | Analysis, ci_prob: float | None = None) -> Figure:

@@ -34,9 +34,10 @@ def plot_geo_fit(fit, ci_prob: float = 0.9, fitted=None, max_geos: int = 24) -> 
 
 
 def plot_geo_roi(fit, ci_prob: float = 0.9, table=None) -> Figure:
-    """ROI per channel: national (black) and each geo (grey), with intervals."""
+    """ROI per paid channel (organic media have none): national (black) and each geo
+    (grey), with intervals."""
     table = geo_roi_table(fit, ci_prob) if table is None else table
-    channels = list(fit.data.channels)
+    channels = list(fit.data.paid_channels)
     fig, axes = grid(len(channels), ncols=4, size=(3.6, 0.25 * fit.data.n_geos + 1.5))
     for ax, ch in zip(axes, channels, strict=True):
         rows = table[table[D.CHANNEL] == ch].reset_index(drop=True)

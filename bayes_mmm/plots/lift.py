@@ -8,7 +8,8 @@ from matplotlib.figure import Figure
 from bayes_mmm.analysis.overview import Analysis
 from bayes_mmm.experiments.lift import lift_table
 from bayes_mmm.inference.fit import MMMFit
-from bayes_mmm.plots.style import FIT_COLOR, NUMBER, OBS_COLOR, as_analysis, pct
+from bayes_mmm.plots.style import FIT_COLOR, OBS_COLOR, as_analysis, pct
+from bayes_mmm.plots.ticks import COMPACT
 
 
 def plot_lift_tests(result: MMMFit | Analysis, ci_prob: float | None = None) -> Figure:
@@ -49,7 +50,7 @@ def plot_lift_tests(result: MMMFit | Analysis, ci_prob: float | None = None) -> 
     ]
     ax.set_yticks(y, labels)
     ax.set_ylim(-0.7, len(t) - 0.3)
-    ax.xaxis.set_major_formatter(NUMBER)
+    ax.xaxis.set_major_formatter(COMPACT)
     ax.set_xlabel(f"change in {a.fit.data.target_name} per period (steady state)")
     ax.set_title("Lift tests: measured against the fitted model")
     fig.legend(loc="outside lower center", ncols=2, fontsize="small", frameon=False)

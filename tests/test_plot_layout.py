@@ -1,0 +1,102 @@
+"""The figures stay readable on real data: Robyn's sample (outcome in millions, long column
+names, four controls, exposure and organic media). Every figure is drawn and its text
+checked: nothing outside the canvas, no two tick labels of an axis touching."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+from matplotlib.text import Text
+
+import bayes_mmm as bm
+from bayes_mmm.plots import all_figures
+from bayes_mmm.plots.ticks import compact
+
+DATA = Path(__file__).parent / "data" / "robyn_dt_simulated_weekly.csv"
+
+
+@pytest.fixture(scope="module")
+def robyn() -> bm.Analysis:
+    data = bm.read_csv(
+        DATA,
+        date="DATE",
+        target="revenue",
+        channels=["tv_S", "ooh_S", "print_S", "facebook_S", "search_S"],
+        controls=["competitor_sales_B", "events"],
+        categorical=["events"],
+        exposure={"facebook_S": "facebook_I", "search_S": "search_clicks_P"},
+        organic=["newsletter"],
+        holidays="DE",
+    )
+    fit = bm.fit(data, sampler="laplace", chains=1, draws=200, seed=3, progress=False)
+    return bm.analyse(fit)
+
+
+def _hidden_ticks(fig: Figure) -> set[int]:
+    """Tick labels of ticks outside their axis's view (matplotlib lays them out, never draws)."""
+    hidden = set()
+    for ax in fig.axes:
+        for axis in (ax.xaxis, ax.yaxis):
+            lo, hi = sorted(axis.get_view_interval())
+            slack = 1e-9 * (hi - lo)
+            for tick in axis.get_major_ticks() + axis.get_minor_ticks():
+                if not lo - slack <= tick.get_loc() <= hi + slack:
+                    hidden.update({id(tick.label1), id(tick.label2)})
+    return hidden
+
+
+def layout_problems(name: str, fig: Figure) -> list[str]:
+    """Text of ``fig`` cut off by the canvas, and tick labels of one axis that touch."""
+    FigureCanvasAgg(fig).draw()
+    hidden, box, problems = _hidden_ticks(fig), fig.bbox, []
+    for text in fig.findobj(Text):
+        if not text.get_visible() or not text.get_text().strip() or id(text) in hidden:
+            continue
+        b = text.get_window_extent()
+        if b.x0 < box.x0 - 1 or b.x1 > box.x1 + 1 or b.y0 < box.y0 - 1 or b.y1 > box.y1 + 1:
+            problems.append(f"{name}: {text.get_text()[:40]!r} is cut off")
+    for ax in fig.axes:
+        for axis in (ax.xaxis, ax.yaxis):
+            labels = [t for t in axis.get_ticklabels() if t.get_text() and id(t) not in hidden]
+            boxes = [t.get_window_extent().padded(1) for t in labels]
+            problems += [
+                f"{name}: tick labels {a.get_text()!r} and {b.get_text()!r} touch"
+                for i, (a, ba) in enumerate(zip(labels, boxes, strict=True))
+                for b, bb in zip(labels[i + 1 :], boxes[i + 1 :], strict=True)
+                if ba.overlaps(bb)
+            ]
+    return problems
+
+
+def test_every_figure_fits_its_canvas_on_robyn_data(robyn):
+    figures = all_figures(robyn)
+    assert {"contributions", "ppc", "response_curves"} <= set(figures)
+    problems = [p for name, fig in figures.items() for p in layout_problems(name, fig)]
+    assert not problems, "\n".join(problems)
+
+
+def test_contributions_legend_counts_many_controls(robyn):
+    fig = all_figures(robyn)["contributions"]
+    labels = [t.get_text() for t in fig.legends[0].get_texts()]
+    assert labels[0] == "base (baseline + trend + seasonality + 4 controls)"
+    assert labels[1:] == [*robyn.fit.data.channels, "actual"]
+
+
+def test_organic_response_curve_is_in_exposure(robyn):
+    fig = all_figures(robyn)["response_curves"]
+    legends = {ax.get_title(): ax.get_legend().get_texts()[0].get_text() for ax in fig.axes
+               if ax.get_visible() and ax.get_legend()}  # fmt: skip
+    assert legends["newsletter"].startswith("current mean exposure (")
+    assert legends["tv_S"].startswith("current mean spend (")
+
+
+@pytest.mark.parametrize(
+    ("value", "text"),
+    [(0, "0"), (2_500, "2,500"), (25_000, "25k"), (125_000, "125k"), (999_499, "999k"),
+     (999_999, "1M"), (1_500_000, "1.5M"), (-500_000, "-500k"), (1.234e9, "1.23B")],
+)  # fmt: skip
+def test_compact_tick_labels(value, text):
+    assert compact(value) == text
