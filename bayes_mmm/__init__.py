@@ -52,6 +52,7 @@ if TYPE_CHECKING:  # for type checkers and IDEs; at run time see ``__getattr__``
         share_draws,
         shares_table,
     )
+    from bayes_mmm.analysis.scope import GeoFitError
     from bayes_mmm.analysis.summary import DEFAULT_CI_PROB as DEFAULT_CI_PROB
     from bayes_mmm.batch import fit_many
     from bayes_mmm.data import (
@@ -82,6 +83,9 @@ if TYPE_CHECKING:  # for type checkers and IDEs; at run time see ``__getattr__``
         plot_contributions,
         plot_fit,
         plot_frontier,
+        plot_geo_fit,
+        plot_geo_response_curves,
+        plot_geo_roi,
         plot_holdout,
         plot_lift_tests,
         plot_outcome_distributions,
@@ -159,6 +163,10 @@ _EXPORTS: dict[str, tuple[str, str | None]] = {
     "plot_contributions": ("bayes_mmm.plots", "plot_contributions"),
     "plot_fit": ("bayes_mmm.plots", "plot_fit"),
     "plot_frontier": ("bayes_mmm.plots", "plot_frontier"),
+    "plot_geo_fit": ("bayes_mmm.plots", "plot_geo_fit"),
+    "plot_geo_response_curves": ("bayes_mmm.plots", "plot_geo_response_curves"),
+    "plot_geo_roi": ("bayes_mmm.plots", "plot_geo_roi"),
+    "GeoFitError": ("bayes_mmm.analysis.scope", "GeoFitError"),
     "plot_holdout": ("bayes_mmm.plots", "plot_holdout"),
     "plot_lift_tests": ("bayes_mmm.plots", "plot_lift_tests"),
     "plot_outcome_distributions": ("bayes_mmm.plots", "plot_outcome_distributions"),
@@ -177,6 +185,7 @@ __all__ = [
     "DataValidationError",
     "DataWarning",
     "Diagnostics",
+    "GeoFitError",
     "Holdout",
     "LiftTests",
     "MMMData",
@@ -220,6 +229,9 @@ __all__ = [
     "plot_contributions",
     "plot_fit",
     "plot_frontier",
+    "plot_geo_fit",
+    "plot_geo_response_curves",
+    "plot_geo_roi",
     "plot_holdout",
     "plot_lift_tests",
     "plot_outcome_distributions",

@@ -13,7 +13,12 @@ from pathlib import Path
 import pandas as pd
 
 from bayes_mmm.analysis.geo import geo_roi_table, geo_summaries
-from bayes_mmm.analysis.geo_curves import geo_mroi_table, geo_response_curves, geo_response_table
+from bayes_mmm.analysis.geo_curves import (
+    geo_mroi_table,
+    geo_response_curves,
+    geo_response_table,
+    with_mroi,
+)
 from bayes_mmm.analysis.summary import ci, to_frame
 from bayes_mmm.data.inputs import media_inputs_summary
 from bayes_mmm.export import PLOT_DPI, diagnostics_dict
@@ -45,14 +50,6 @@ def geo_result_table(roi_csv: Path) -> str:
     return "\n".join(lines)
 
 
-def _with_mroi(roi: pd.DataFrame, mroi: pd.DataFrame) -> pd.DataFrame:
-    """``roi.csv``'s rows with the marginal ROI columns after ``roi_upper`` (as nationally)."""
-    out = roi.merge(mroi, on=[D.GEO, D.CHANNEL], how="left", validate="one_to_one")
-    cols = list(roi.columns)
-    at = cols.index("roi_upper") + 1
-    return out[cols[:at] + list(mroi.columns[2:]) + cols[at:]]
-
-
 def write_geo_outputs(fit, out_dir: str | Path, ci_prob: float | None = None,
                       progress: bool = True, plots: bool = True) -> list[Path]:  # fmt: skip
     """Write ``model.nc`` (first), ``roi.csv`` (with marginal ROI), ``contributions.csv`` and
@@ -65,7 +62,7 @@ def write_geo_outputs(fit, out_dir: str | Path, ci_prob: float | None = None,
         log.info("analysing the posterior per geo: contributions, ROI, marginal ROI and "
                  "response curves (%d geos)", fit.data.n_geos)  # fmt: skip
     summaries = geo_summaries(fit, prob)  # contributions once: their summaries and ROI's sums
-    roi = _with_mroi(geo_roi_table(fit, prob, sums=summaries.sums), geo_mroi_table(fit, prob))
+    roi = with_mroi(geo_roi_table(fit, prob, sums=summaries.sums), geo_mroi_table(fit, prob))
     curves = geo_response_curves(fit, ci_prob=prob)
     contrib, fitted = summaries.components, summaries.fitted
     table = to_frame(contrib)

@@ -250,3 +250,49 @@ def test_numpy_twin_equals_graph_mean_with_the_smooth_baseline(geo_sim):
     for s in (0, 4):
         graph_mu = fn(**{rv.name: draws[rv.name][s] for rv in model.free_RVs})
         np.testing.assert_allclose(numpy_mu[s], graph_mu, rtol=1e-9, atol=1e-9)
+
+
+# ---- the public analysis functions on a geo fit ------------------------------------------------
+def test_public_tables_and_draws_take_geo(geo_fit):
+    import bayes_mmm as bm
+
+    table = bm.roi_table(geo_fit)
+    mroi = ["mroi_mean", "mroi_lower", "mroi_upper"]
+    pd.testing.assert_frame_equal(table.drop(columns=mroi), geo_roi_table(geo_fit))
+    assert list(table.geo.unique()) == ["national", *geo_fit.data.geos]
+    assert table[mroi].notna().all().all()  # every cell of this fit spends
+    one = bm.roi_table(geo_fit, geo="geo01")
+    expected = table[table.geo == "geo01"].reset_index(drop=True)
+    pd.testing.assert_frame_equal(one, expected)
+    contrib = bm.contributions(geo_fit, geo="geo01")
+    np.testing.assert_array_equal(contrib.values, geo_contributions(geo_fit, "geo01").values)
+    roi = bm.roi_draws(geo_fit, geo="national")
+    np.testing.assert_array_equal(roi.values, geo_roi_draws(geo_fit, "national").values)
+    assert bm.mroi_draws(geo_fit).dims == (D.CHAIN, D.DRAW, D.GEO, D.CHANNEL)
+    curves = bm.response_table(geo_fit)
+    two = bm.response_table(geo_fit, geo="geo02")
+    expected = curves[curves.geo == "geo02"].reset_index(drop=True)
+    pd.testing.assert_frame_equal(two, expected)
+    with pytest.raises(ValueError, match="geo 'nowhere' is not in the fit"):
+        bm.response_table(geo_fit, geo="nowhere")
+
+
+@pytest.mark.parametrize(
+    "call",
+    ["analyse", "plot_fit", "contributions_table", "response_curves", "mroi_at_spend"],
+)
+def test_national_only_analysis_refuses_a_geo_fit_naming_the_geo_api(geo_fit, call):
+    import bayes_mmm as bm
+
+    calls = {"mroi_at_spend": lambda f: bm.mroi_draws(f, spend=f.data.spend)}
+    with pytest.raises(bm.GeoFitError, match=r"this fit has 3 geos\. For a geo fit use bm\.roi"):
+        calls.get(call, getattr(bm, call, None))(geo_fit)
+
+
+def test_geo_argument_on_a_national_fit(demo_fit):
+    import bayes_mmm as bm
+
+    with pytest.raises(ValueError, match="geo='geo01': this is a national fit"):
+        bm.roi_table(demo_fit, geo="geo01")
+    national = bm.roi_draws(demo_fit, geo="national")
+    np.testing.assert_array_equal(national.values, bm.roi_draws(demo_fit).values)

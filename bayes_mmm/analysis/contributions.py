@@ -8,6 +8,7 @@ import pandas as pd
 import xarray as xr
 
 from bayes_mmm.analysis import draws as predict
+from bayes_mmm.analysis.scope import check_geo_argument, is_geo, require_national
 from bayes_mmm.analysis.summary import summarise, to_frame
 from bayes_mmm.inference.fit import MMMFit
 from bayes_mmm.model import dims as D
@@ -18,14 +19,22 @@ def media_draws(fit: MMMFit) -> np.ndarray:
     return predict.media(fit, fit.data.spend)
 
 
-def contributions(fit: MMMFit) -> xr.DataArray:
+def contributions(fit: MMMFit, geo: str | None = None) -> xr.DataArray:
     """``(chain, draw, date, component)``: baseline, trend, seasonality, each control, each
-    channel over the fit window. Components sum to the model's mean prediction, draw by draw."""
+    channel over the fit window. Components sum to the model's mean prediction, draw by draw.
+    A geo fit adds a ``geo`` axis, the national total first (``geo=`` selects one geo, or
+    ``"national"``; :func:`~bayes_mmm.analysis.geo.geo_contributions`)."""
+    check_geo_argument(fit, geo)
+    if is_geo(fit):
+        from bayes_mmm.analysis.geo import geo_contributions
+
+        return geo_contributions(fit, geo)
     return predict.components(fit, fit.data)
 
 
 def prediction(fit: MMMFit, contrib: xr.DataArray | None = None) -> xr.DataArray:
     """Mean prediction ``(chain, draw, date)``: the sum of all components."""
+    require_national(fit, "bm.prediction")
     contrib = contributions(fit) if contrib is None else contrib
     return contrib.sum(D.COMPONENT, skipna=False).rename("mu")
 
@@ -34,6 +43,7 @@ def contributions_table(
     fit: MMMFit, ci_prob: float | None = None, contrib: xr.DataArray | None = None
 ) -> pd.DataFrame:
     """Long table ``date, component, mean, lower, upper``."""
+    require_national(fit, "bm.contributions_table")
     contrib = contributions(fit) if contrib is None else contrib
     return to_frame(summarise(contrib, ci_prob))
 
@@ -44,6 +54,7 @@ def share_draws(fit: MMMFit, contrib: xr.DataArray | None = None) -> xr.Dataset:
     channel's ``share_of_media`` (of the summed channel contributions) ``(chain, draw,
     channel)``. Components with negative values (seasonality, a control) can have negative
     shares."""
+    require_national(fit, "bm.share_draws")
     contrib = contributions(fit) if contrib is None else contrib
     total = contrib.sum(D.DATE, skipna=False)  # draws have no NaN: no masked copy
     media = total.sel({D.COMPONENT: list(fit.data.channels)}).rename({D.COMPONENT: D.CHANNEL})

@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
+from bayes_mmm.analysis.scope import check_geo_argument, is_geo, require_national
 from bayes_mmm.analysis.summary import summarise
 from bayes_mmm.inference.fit import MMMFit
 from bayes_mmm.inference.idata import unstack
@@ -35,6 +36,7 @@ def response_curves(fit: MMMFit, max_multiple: float = 3.0, n_points: int = 61) 
     units) at constant weekly spend ``spend_multiple`` x the channel's current mean weekly
     spend, for ``spend_multiple`` from 0 to ``max_multiple``. The coordinate
     ``weekly_spend`` ``(spend_multiple, channel)`` holds the spend in the user's units."""
+    require_national(fit, "bm.response_curves")
     multiples = spend_multiples(max_multiple, n_points)
     scales = fit.scales
     spend = multiples[:, None] * scales.spend_mean[None, :]  # (spend_multiple, channel)
@@ -50,6 +52,7 @@ def response_curves(fit: MMMFit, max_multiple: float = 3.0, n_points: int = 61) 
 def current_response(fit: MMMFit) -> xr.DataArray:
     """``(chain, draw, channel)``: steady-state weekly contribution at the current mean spend
     (over all weeks) spent every week."""
+    require_national(fit, "bm.current_response")
     scales = fit.scales
     current = (scales.spend_mean / scales.spend)[None, :]  # in the model's unit of spend
     values = fit.forward().response(current)[:, 0, :]
@@ -58,9 +61,16 @@ def current_response(fit: MMMFit) -> xr.DataArray:
 
 
 def response_table(
-    fit: MMMFit, ci_prob: float | None = None, curves: xr.DataArray | None = None
+    fit: MMMFit,
+    ci_prob: float | None = None,
+    curves: xr.DataArray | None = None,
+    geo: str | None = None,
 ) -> pd.DataFrame:
-    """Long table ``channel, spend_multiple, weekly_spend, mean, lower, upper``."""
+    """Long table ``channel, spend_multiple, weekly_spend, mean, lower, upper``; a geo fit's
+    has a ``geo`` column, national rows first (``geo=`` selects one; ``curves`` unused)."""
+    check_geo_argument(fit, geo)
+    if is_geo(fit):
+        return _geo_response_table(fit, ci_prob, geo)
     curves = response_curves(fit) if curves is None else curves
     summary = summarise(curves, ci_prob).transpose(D.CHANNEL, D.SPEND_MULTIPLE)
     n_ch, n_x = summary.sizes[D.CHANNEL], summary.sizes[D.SPEND_MULTIPLE]
@@ -74,6 +84,17 @@ def response_table(
     for name in ("mean", "lower", "upper"):
         df[name] = summary[name].values.ravel()
     return df
+
+
+def _geo_response_table(fit, ci_prob: float | None, geo: str | None) -> pd.DataFrame:
+    from bayes_mmm.analysis.geo_curves import geo_response_curves, geo_response_table
+
+    curves = geo_response_curves(fit, ci_prob=ci_prob)
+    if geo is not None:
+        if geo not in curves[D.GEO].values:
+            raise ValueError(f"geo '{geo}' is not in the fit; geos: {list(curves[D.GEO].values)}")
+        curves = curves.sel({D.GEO: [geo]})
+    return geo_response_table(fit, ci_prob, curves)
 
 
 def adstock_curves(fit: MMMFit) -> xr.DataArray:

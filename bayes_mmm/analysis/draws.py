@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
+from bayes_mmm.analysis.scope import require_national
 from bayes_mmm.data.dataset import MMMData
 from bayes_mmm.inference.fit import MMMFit
 from bayes_mmm.inference.idata import unstack
@@ -68,6 +69,7 @@ def media(fit: MMMFit, spend: np.ndarray, history: np.ndarray | None = None) -> 
 
     ``history``: spend of the periods just before (adstock carries over from it; default none).
     """
+    require_national(fit, "this analysis (the national forward pass)")
     return fit.forward().media(spend, history)
 
 
@@ -77,6 +79,7 @@ def components(fit: MMMFit, new: MMMData, history: np.ndarray | None = None) -> 
     Components: baseline, trend, seasonality, each control, each channel (as in the model);
     their sum is the model's mean prediction, draw by draw.
     """
+    require_national(fit, "this analysis (the national forward pass)")
     forward = fit.forward()
     base = forward.baseline(make_design(new, fit.spec, fit.scales))
     parts = [base[D.BASELINE][..., None]]

@@ -136,3 +136,19 @@ def geo_mroi_table(fit, ci_prob: float | None = None, geo: str | None = None) ->
     if geo is not None:
         df.insert(0, D.GEO, geo)
     return df
+
+
+def with_mroi(roi: pd.DataFrame, mroi: pd.DataFrame) -> pd.DataFrame:
+    """``roi.csv``'s rows with the marginal ROI columns after ``roi_upper`` (as nationally)."""
+    out = roi.merge(mroi, on=[D.GEO, D.CHANNEL], how="left", validate="one_to_one")
+    cols = list(roi.columns)
+    at = cols.index("roi_upper") + 1
+    return out[cols[:at] + list(mroi.columns[2:]) + cols[at:]]
+
+
+def geo_roi_mroi_table(fit, ci_prob: float | None = None, geo: str | None = None) -> pd.DataFrame:
+    """A geo fit's ``roi.csv``: :func:`~bayes_mmm.analysis.geo.geo_roi_table` with the
+    marginal ROI columns of :func:`geo_mroi_table` after ``roi_upper``."""
+    from bayes_mmm.analysis.geo import geo_roi_table
+
+    return with_mroi(geo_roi_table(fit, ci_prob, geo=geo), geo_mroi_table(fit, ci_prob, geo=geo))

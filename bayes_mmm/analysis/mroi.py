@@ -20,6 +20,7 @@ from __future__ import annotations
 import numpy as np
 import xarray as xr
 
+from bayes_mmm.analysis.scope import check_geo_argument, is_geo, require_national
 from bayes_mmm.inference.fit import MMMFit
 from bayes_mmm.inference.idata import unstack
 from bayes_mmm.model import dims as D
@@ -39,6 +40,7 @@ def extend(spend: np.ndarray, weeks: int) -> np.ndarray:
 def mroi_values(fit: MMMFit, spend: np.ndarray | None = None) -> np.ndarray:
     """Marginal ROI ``(sample, channel)`` at ``spend`` ``(date, channel)`` (default: the fit
     window's), in outcome per unit of spend. See the module docstring for the definition."""
+    require_national(fit, "marginal ROI at a given spend")
     spend = fit.data.spend if spend is None else np.asarray(spend, dtype=float)
     if ((spend > 0).sum(axis=0) == 0).any():
         raise ValueError("every channel needs at least one week with spend for marginal ROI")
@@ -58,9 +60,17 @@ def per_active_unit(forward, spend: np.ndarray, tail: int, beta: np.ndarray | No
     return np.where(n_active > 0, bump / np.where(n_active > 0, n_active, 1.0), np.nan)
 
 
-def mroi_draws(fit: MMMFit, spend: np.ndarray | None = None) -> xr.DataArray:
+def mroi_draws(
+    fit: MMMFit, spend: np.ndarray | None = None, geo: str | None = None
+) -> xr.DataArray:
     """``(chain, draw, channel)`` marginal ROI at ``spend`` (default: the fit window's); NaN
-    for organic channels (no spend)."""
+    for organic channels (no spend). A geo fit (at its own spend) adds a ``geo`` axis,
+    national first (``geo=`` selects one; :func:`~bayes_mmm.analysis.geo_curves.geo_mroi_draws`)."""
+    check_geo_argument(fit, geo)
+    if is_geo(fit) and spend is None:
+        from bayes_mmm.analysis.geo_curves import geo_mroi_draws
+
+        return geo_mroi_draws(fit, geo)
     values = np.where(fit.data.paid_mask, mroi_values(fit, spend), np.nan)  # organic: none
     da = unstack(values, fit.posterior, (D.CHANNEL,), {D.CHANNEL: list(fit.data.channels)})
     da.attrs["units"] = f"{fit.data.target_name} per unit of spend"

@@ -19,6 +19,7 @@ from bayes_mmm.analysis.contributions import (
 )
 from bayes_mmm.analysis.mroi import mroi_draws
 from bayes_mmm.analysis.roi import roi_table, spend_totals
+from bayes_mmm.analysis.scope import require_national
 from bayes_mmm.analysis.summary import ci, summarise
 from bayes_mmm.inference.fit import MMMFit
 from bayes_mmm.model import dims as D
@@ -38,6 +39,7 @@ class Analysis:
         seed: int | None = 0,
         holdout: checks.Holdout | None = None,
     ):
+        require_national(fit, "bm.analyse (and the figures plot_fit, plot_roi, ... drawn from it)")
         ci_prob = ci(ci_prob)
         self.fit, self.ci_prob, self.seed, self.holdout = fit, ci_prob, seed, holdout
 

@@ -9,6 +9,7 @@ import xarray as xr
 
 from bayes_mmm.analysis.contributions import media_draws
 from bayes_mmm.analysis.mroi import mroi_draws
+from bayes_mmm.analysis.scope import check_geo_argument, is_geo
 from bayes_mmm.analysis.summary import summarise
 from bayes_mmm.inference.fit import MMMFit
 from bayes_mmm.inference.idata import unstack
@@ -26,9 +27,15 @@ def spend_totals(data) -> np.ndarray:
     return np.where(data.paid_mask, total, np.nan)
 
 
-def roi_draws(fit: MMMFit) -> xr.DataArray:
+def roi_draws(fit: MMMFit, geo: str | None = None) -> xr.DataArray:
     """``(chain, draw, channel)`` ROI computed from the per-draw contributions (NaN for
-    organic channels)."""
+    organic channels). A geo fit adds a ``geo`` axis, national first (``geo=`` selects
+    one; :func:`~bayes_mmm.analysis.geo.geo_roi_draws`)."""
+    check_geo_argument(fit, geo)
+    if is_geo(fit):
+        from bayes_mmm.analysis.geo import geo_roi_draws
+
+        return geo_roi_draws(fit, geo)
     total = media_draws(fit).sum(axis=1) / spend_totals(fit.data)
     return _per_channel(fit, total, "roi")
 
@@ -66,6 +73,7 @@ def roi_table(
     ci_prob: float | None = None,
     mroi: xr.DataArray | None = None,
     contrib: xr.DataArray | None = None,
+    geo: str | None = None,
 ) -> pd.DataFrame:
     """One row per channel: ``channel, spend, contribution_mean, roi_mean, roi_median,
     roi_lower, roi_upper, mroi_mean, mroi_lower, mroi_upper`` (equal-tailed intervals with
@@ -73,7 +81,13 @@ def roi_table(
     with revenue per KPI. Spend is money spend (exposure channels: their spend column);
     organic channels have spend 0 and no ROI (NA), ``kind`` says which is which. Precomputed
     draws may be passed: ``mroi`` from :func:`~bayes_mmm.mroi_draws`, ``contrib`` from
-    :func:`~bayes_mmm.contributions`."""
+    :func:`~bayes_mmm.contributions`. A geo fit's table has a ``geo`` column, national rows
+    first, then every geo (``geo=`` selects one; ``mroi`` and ``contrib`` are not used)."""
+    check_geo_argument(fit, geo)
+    if is_geo(fit):
+        from bayes_mmm.analysis.geo_curves import geo_roi_mroi_table
+
+        return geo_roi_mroi_table(fit, ci_prob, geo)
     data = fit.data
     per_date = _channel_contributions(fit, contrib)
     contrib_total = per_date.sum(D.DATE).rename("contribution")

@@ -47,6 +47,7 @@ import numpy as np
 import pandas as pd
 
 from bayes_mmm.analysis.mroi import mroi_values
+from bayes_mmm.analysis.scope import require_national
 from bayes_mmm.analysis.summary import ci
 from bayes_mmm.budget.objectives import Objective
 from bayes_mmm.budget.optimize import GRID_DRAWS, Allocator, _project
@@ -251,6 +252,7 @@ def design_tests(
     ``max_k``) is valued by ``refit_outcomes`` refits (``refit``: ``"nuts"``, ``"laplace"``;
     ``None`` keeps the reweighted value and says so in ``method``). Returns one row per
     design, best net value first (``attrs``: the decision and timings)."""
+    require_national(fit, "bm.design_tests (not yet for geo fits)")
     t0 = time.perf_counter()
     prob = ci(ci_prob)
     tests, table = candidate_tests(fit, candidates, noise_scale)
