@@ -1,6 +1,7 @@
 """The figures stay readable on real data: Robyn's sample (outcome in millions, long column
-names, four controls, exposure and organic media). Every figure is drawn and its text
-checked: nothing outside the canvas, no two tick labels of an axis touching."""
+names, four controls, exposure and organic media) and a simulated set with 20 channels of
+long names. Every figure is drawn and its text checked: nothing outside the canvas, no two
+tick labels of an axis touching."""
 
 from __future__ import annotations
 
@@ -32,6 +33,21 @@ def robyn() -> bm.Analysis:
         holidays="DE",
     )
     fit = bm.fit(data, sampler="laplace", chains=1, draws=200, seed=3, progress=False)
+    return bm.analyse(fit)
+
+
+MANY = (
+    "tv radio search_brand search_generic social_meta social_tiktok display video_youtube "
+    "ooh print affiliate email podcast ctv influencer sponsorship retail_media audio_streaming "
+    "native programmatic"
+).split()
+
+
+@pytest.fixture(scope="module")
+def many() -> bm.Analysis:
+    channels = [f"{name}_campaign_spend_{i}" for i, name in enumerate(MANY)]
+    sim = bm.simulate(n_weeks=209, channels=channels, mean_spend=2e5, seed=1)
+    fit = bm.fit(sim.to_data(), sampler="laplace", chains=1, draws=200, seed=3, progress=False)
     return bm.analyse(fit)
 
 
@@ -71,8 +87,9 @@ def layout_problems(name: str, fig: Figure) -> list[str]:
     return problems
 
 
-def test_every_figure_fits_its_canvas_on_robyn_data(robyn):
-    figures = all_figures(robyn)
+@pytest.mark.parametrize("case", ["robyn", "many"])
+def test_every_figure_fits_its_canvas(case, request):
+    figures = all_figures(request.getfixturevalue(case))
     assert {"contributions", "ppc", "response_curves"} <= set(figures)
     problems = [p for name, fig in figures.items() for p in layout_problems(name, fig)]
     assert not problems, "\n".join(problems)

@@ -34,6 +34,7 @@ from bayes_mmm.plots.style import (
     channel_colors,
     dates_axis,
     err,
+    legend_columns,
     outcome_over_time,
     pct,
 )
@@ -218,14 +219,15 @@ def plot_contributions(result: MMMFit | Analysis, ci_prob: float | None = None) 
     others = [c for c in mean[D.COMPONENT].values if c not in channels]
     base = mean.sel({D.COMPONENT: others}).sum(D.COMPONENT).values
     layers = [mean.sel({D.COMPONENT: c}).values for c in channels]
-    fig = Figure(figsize=(13, 5.2), layout="constrained")
+    labels = [_base_label(others, data.control_names), *channels, "actual"]
+    fig = Figure(figsize=(13, max(5.2, 2.2 + 0.3 * len(channels))), layout="constrained")
     ax, ax2 = fig.subplots(1, 2, width_ratios=[3.2, 1])
     ax.stackplot(
         data.dates,
         base,
         *layers,
         colors=[BASE_COLOR, *[colors[c] for c in channels]],
-        labels=[_base_label(others, data.control_names), *channels],
+        labels=labels[:-1],
         alpha=0.85,
         lw=0,
     )
@@ -235,9 +237,8 @@ def plot_contributions(result: MMMFit | Analysis, ci_prob: float | None = None) 
     ax.yaxis.set_major_formatter(NUMBER)
     ax.set_ylim(bottom=min(0.0, float(base.min())))
     dates_axis(ax)
-    fig.legend(
-        loc="outside lower center", ncols=min(6, len(channels) + 2), fontsize="small", frameon=False
-    )
+    ncols = legend_columns(labels, 13)
+    fig.legend(loc="outside lower center", ncols=ncols, fontsize="small", frameon=False)
     share = a.shares["share_of_total"].sel({D.COMPONENT: channels})
     m, lo, hi = band(share, a.ci_prob)
     ypos = np.arange(len(channels))[::-1]

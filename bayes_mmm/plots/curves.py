@@ -12,7 +12,16 @@ from bayes_mmm.analysis.learning import WEAK_CONTRACTION
 from bayes_mmm.analysis.overview import Analysis
 from bayes_mmm.inference.fit import MMMFit
 from bayes_mmm.model import dims as D
-from bayes_mmm.plots.style import NUMBER, as_analysis, band, channel_colors, err, grid, pct
+from bayes_mmm.plots.style import (
+    NUMBER,
+    as_analysis,
+    band,
+    channel_colors,
+    err,
+    grid,
+    panel_titles,
+    pct,
+)
 from bayes_mmm.plots.ticks import COMPACT
 
 
@@ -44,7 +53,6 @@ def plot_response_curves(result: MMMFit | Analysis, ci_prob: float | None = None
             capsize=3,
             label=f"current mean {_unit(ch, data)} ({spend:,.0f}/period)",
         )
-        ax.set_title(ch)
         ax.set_xlim(0, x[-1])
         ax.set_ylim(bottom=0)
         ax.xaxis.set_major_formatter(COMPACT)
@@ -52,6 +60,7 @@ def plot_response_curves(result: MMMFit | Analysis, ci_prob: float | None = None
         ax.grid(alpha=0.3)
         ax.legend(loc="lower right", fontsize="x-small", framealpha=0.8, edgecolor="none")
     organic = " (organic channels: exposure)" if data.organic else ""
+    panel_titles(axes, channels, 3.6)
     fig.supxlabel(f"constant spend per period{organic}")
     fig.supylabel(f"{data.target_name} per period (steady state)")
     fig.suptitle(f"Response curves: steady-state contribution vs spend, mean and {pct(a)} band")
@@ -76,12 +85,12 @@ def plot_adstock(result: MMMFit | Analysis, ci_prob: float | None = None) -> Fig
         m, lo, hi = band(w, a.ci_prob)
         ax.bar(lags, m, color=colors[ch], alpha=0.7, width=0.7)
         ax.errorbar(lags, m, yerr=err(m, lo, hi), fmt="none", ecolor="black", capsize=2, lw=1)
-        ax.set_title(ch)
         ax.set_ylim(0, 1)
         ax.set_xticks(lags)
         ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
         ax.grid(axis="y", alpha=0.3)
     period = "weeks" if a.fit.data.period_days == 7 else "periods"
+    panel_titles(axes, channels, 3.2)
     fig.supxlabel(f"{period} after the spend (lag)")
     fig.supylabel("share of the effect")
     if a.fit.spec.adstock:

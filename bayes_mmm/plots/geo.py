@@ -8,7 +8,14 @@ from matplotlib.figure import Figure
 from bayes_mmm.analysis.geo import geo_contribution_summary, geo_roi_table
 from bayes_mmm.data.geo import NATIONAL
 from bayes_mmm.model import dims as D
-from bayes_mmm.plots.style import FIT_COLOR, OBS_COLOR, dates_axis, grid, outcome_over_time
+from bayes_mmm.plots.style import (
+    FIT_COLOR,
+    OBS_COLOR,
+    dates_axis,
+    grid,
+    outcome_over_time,
+    panel_titles,
+)
 
 
 def plot_geo_fit(fit, ci_prob: float = 0.9, fitted=None, max_geos: int = 24) -> Figure:
@@ -48,8 +55,8 @@ def plot_geo_roi(fit, ci_prob: float = 0.9, table=None) -> Figure:
         ax.errorbar(rows.roi_mean, y, xerr=[lower, upper], fmt="none", ecolor=colors, lw=1)
         ax.scatter(rows.roi_mean, y, c=colors, s=12, zorder=3)
         ax.set_yticks(y, rows[D.GEO], fontsize=7)
-        ax.set_title(ch, fontsize=9)
         ax.grid(alpha=0.3, axis="x")
+    panel_titles(axes, channels, 3.6, size=9)
     fig.suptitle(f"ROI by geo ({ci_prob:.0%} intervals; national in black)")
     return fig
 
@@ -77,9 +84,9 @@ def plot_geo_response_curves(fit, ci_prob: float = 0.9, curves=None) -> Figure:
                 ax.plot(x, cell["mean"].sel({D.GEO: geo}), color="0.4", lw=0.5, alpha=0.7)
         ax.plot(x, nat["mean"], color=FIT_COLOR, lw=1.6)
         ax.axvline(1.0, color=OBS_COLOR, lw=0.6, ls=":")
-        ax.set_title(ch, fontsize=9)
         ax.set_xlabel("spend / current weekly spend")
         ax.set_ylabel("contribution / current")
         ax.grid(alpha=0.3)
+    panel_titles(axes, channels, 3.6, size=9)
     fig.suptitle(f"Response curves: national (blue, {ci_prob:.0%} band) and each geo (grey)")
     return fig

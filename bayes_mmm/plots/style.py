@@ -49,6 +49,21 @@ def grid(n: int, ncols: int = 4, size: tuple[float, float] = (3.6, 2.9)):
     return fig, axes.flat[:n]
 
 
+def panel_titles(axes, names, width: float, size: float = 12.0) -> None:
+    """Titles of small-multiple panels ``width`` inches wide, one font size for all: shrunk
+    from ``size`` points so that the longest name stays inside its panel (~0.6 em/char)."""
+    longest = max(len(name) for name in names)
+    fontsize = max(6.0, min(size, 0.95 * 72 * width / (0.6 * max(longest, 1))))
+    for ax, name in zip(axes, names, strict=True):
+        ax.set_title(name, fontsize=fontsize)
+
+
+def legend_columns(labels, width: float, size: float = 8.3, most: int = 6) -> int:
+    """Columns of a legend under a figure ``width`` inches wide whose entries all fit."""
+    entry = 0.62 * size * max(len(label) for label in labels) + 40  # text + handle, points
+    return max(1, min(most, len(labels), int(72 * width // entry)))
+
+
 def dates_axis(ax) -> None:
     locator = mdates.AutoDateLocator(maxticks=10)
     ax.xaxis.set_major_locator(locator)
