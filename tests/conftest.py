@@ -1,4 +1,5 @@
-"""Shared fixtures: one small fit of the bundled demo, and a small valid input table.
+"""Shared fixtures: one small fit of the bundled demo, a quick (Laplace) fit of Robyn's sample
+data, and a small valid input table.
 
 The whole session uses a compile cache of its own (``BAYES_MMM_CACHE_DIR`` set to a temporary
 directory before any test runs, inherited by subprocesses, notebook kernels and pytest-xdist
@@ -13,6 +14,7 @@ import tempfile
 import warnings
 from collections.abc import Callable
 from functools import cache
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -28,6 +30,8 @@ else:
     _CACHE = tempfile.TemporaryDirectory(prefix="bayes_mmm_test_cache_")
     os.environ["BAYES_MMM_CACHE_DIR"] = os.environ[_SESSION_CACHE] = _CACHE.name
 
+ROBYN = Path(__file__).parent / "data" / "robyn_dt_simulated_weekly.csv"
+
 # column roles of the small table built by ``make_frame``
 FRAME_COLUMNS = dict(date="date", target="sales", channels=["tv", "search"], controls=["promo"])
 
@@ -40,6 +44,26 @@ def demo_fit() -> bm.MMMFit:
         # short chains may not meet the ESS target; that is not what these tests check
         warnings.simplefilter("ignore", bm.SamplingWarning)
         return bm.fit(data, chains=2, draws=200, tune=300, seed=1, progress=False)
+
+
+@pytest.fixture(scope="session")
+def robyn_fit() -> bm.MMMFit:
+    """Robyn's sample (tests/data) as its demo reads it, outcome in millions, four controls,
+    exposure and organic media; a Laplace fit (seconds: for figures and plumbing)."""
+    data = bm.read_csv(
+        ROBYN,
+        date="DATE",
+        target="revenue",
+        channels=["tv_S", "ooh_S", "print_S", "facebook_S", "search_S"],
+        controls=["competitor_sales_B", "events"],
+        categorical=["events"],
+        exposure={"facebook_S": "facebook_I", "search_S": "search_clicks_P"},
+        organic=["newsletter"],
+        holidays="DE",
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", bm.SamplingWarning)  # approximate, few draws: known
+        return bm.fit(data, sampler="laplace", chains=1, draws=200, seed=3, progress=False)
 
 
 @cache

@@ -5,35 +5,23 @@ tick labels of an axis touching."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
+import numpy as np
+import pandas as pd
 import pytest
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.text import Text
 
 import bayes_mmm as bm
+from bayes_mmm.experiments.candidates import candidate_tests
 from bayes_mmm.plots import all_figures
+from bayes_mmm.plots.experiments import plot_test_values
 from bayes_mmm.plots.ticks import compact
-
-DATA = Path(__file__).parent / "data" / "robyn_dt_simulated_weekly.csv"
 
 
 @pytest.fixture(scope="module")
-def robyn() -> bm.Analysis:
-    data = bm.read_csv(
-        DATA,
-        date="DATE",
-        target="revenue",
-        channels=["tv_S", "ooh_S", "print_S", "facebook_S", "search_S"],
-        controls=["competitor_sales_B", "events"],
-        categorical=["events"],
-        exposure={"facebook_S": "facebook_I", "search_S": "search_clicks_P"},
-        organic=["newsletter"],
-        holidays="DE",
-    )
-    fit = bm.fit(data, sampler="laplace", chains=1, draws=200, seed=3, progress=False)
-    return bm.analyse(fit)
+def robyn(robyn_fit) -> bm.Analysis:
+    return bm.analyse(robyn_fit)
 
 
 MANY = (
@@ -117,3 +105,33 @@ def test_organic_response_curve_is_in_exposure(robyn):
 )  # fmt: skip
 def test_compact_tick_labels(value, text):
     assert compact(value) == text
+
+
+def test_test_values_figure_is_scaled_by_evsi_and_fits(robyn_fit):
+    """Costs of +-1M beside values of ~10k (Robyn's scale): the value axis follows the
+    values (the diagonal used to set it, flattening every point onto 0)."""
+    rng = np.random.default_rng(0)
+    n = 25
+    cost = rng.uniform(-1e6, 1e6, n)
+    evsi = rng.uniform(0, 2e4, n)
+    net = evsi - cost
+    order = np.argsort(-net)
+    table = pd.DataFrame({
+        "rank": np.arange(1, n + 1), "design": [f"channel_{i}_spend go_dark 4w" for i in order],
+        "cost": cost[order], "cost_lower": cost[order] - 2e5, "cost_upper": cost[order] + 2e5,
+        "evsi": evsi[order], "evsi_mc_se": 300.0, "net_value": net[order],
+    })  # fmt: skip
+    table.attrs["objective"] = "mean"
+    fig = plot_test_values(table)
+    assert not layout_problems("test_values", fig)
+    low, high = fig.axes[0].get_ylim()
+    assert low < 0 < 2e4 < high < 3e4
+
+
+def test_candidates_leave_organic_channels_out(robyn_fit):
+    _, table = candidate_tests(robyn_fit)
+    assert set(table["channel"]) == set(robyn_fit.data.paid_channels)
+    asked = pd.DataFrame({"channel": ["tv_S", "newsletter"], "change": ["go_dark"] * 2,
+                          "weeks": [4, 4]})  # fmt: skip
+    with pytest.raises(bm.DataValidationError, match=r"rows \[1\] test organic.*newsletter"):
+        candidate_tests(robyn_fit, asked)

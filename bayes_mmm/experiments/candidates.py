@@ -6,7 +6,9 @@ optionally ``carryover_weeks`` (default 2) and ``sigma`` (the standard error of 
 lift; default ``noise_scale x`` the model's residual noise ``x sqrt(measured weeks)``: the
 precision of a read against a known counterfactual; matched-market tests are typically 1.5-3x
 noisier). The test runs from each channel's mean weekly spend over the last 13 periods.
-``"default"``: every channel x (go dark 2 and 4 weeks, -50% 4 weeks, +50% 4 and 8 weeks).
+``"default"``: every paid channel x (go dark 2 and 4 weeks, -50% 4 weeks, +50% 4 and 8
+weeks). Organic channels (no spend) are refused: the budget decision does not involve them,
+and their exposure is not money a test would save or add.
 """
 
 from __future__ import annotations
@@ -49,11 +51,20 @@ def candidate_tests(
         if candidates != "default":
             candidates = pd.read_csv(candidates)
         else:
-            candidates = default_candidates(data.channels)
+            candidates = default_candidates(data.paid_channels)
     table = candidates.reset_index(drop=True).copy()
     missing = [c for c in ("channel", "change", "weeks") if c not in table.columns]
     if missing:
         raise DataValidationError([f"candidate tests: columns {missing} are missing"])
+    organic = [i for i, ch in enumerate(table["channel"]) if ch in data.organic]
+    if organic:
+        names = sorted({table["channel"][i] for i in organic})
+        raise DataValidationError(
+            [
+                f"candidate tests: rows {organic} test organic channels {names}: they have "
+                "no spend and are not part of the budget decision; test paid channels"
+            ]
+        )
     n = min(RECENT_WEEKS, data.n_dates)
     recent = dict(zip(data.channels, data.spend[-n:].mean(axis=0), strict=True))
     spend = table["channel"].map(recent)
