@@ -1,9 +1,9 @@
-"""Outputs of a geo fit: the model file, ROI and marginal ROI and contributions per geo with
-national rows, response curves per geo and nationally, diagnostics and plots (national plus
-small multiples of the geos).
+"""Outputs of a geo fit: the model file, the parameter summary and prior vs posterior tables,
+ROI and marginal ROI and contributions per geo with national rows, response curves per geo
+and nationally, diagnostics and plots (national plus small multiples of the geos).
 
-Not yet written for geo fits (national fits write them): shares, prior vs posterior, the fit
-checks in fit.json and the HTML report.
+Not yet written for geo fits (national fits write them): shares, the prior vs posterior
+figure, the fit checks in fit.json and the HTML report.
 """
 
 from __future__ import annotations
@@ -19,6 +19,8 @@ from bayes_mmm.analysis.geo_curves import (
     geo_response_table,
     with_mroi,
 )
+from bayes_mmm.analysis.learning import prior_posterior
+from bayes_mmm.analysis.params import parameter_summary
 from bayes_mmm.analysis.summary import ci, to_frame
 from bayes_mmm.data.inputs import media_inputs_summary
 from bayes_mmm.export import PLOT_DPI, diagnostics_dict
@@ -26,7 +28,7 @@ from bayes_mmm.io import atomic_path, save, write_csv, write_json
 from bayes_mmm.logs import log
 from bayes_mmm.model import dims as D
 
-NOT_YET = ("shares", "prior vs posterior", "fit checks", "report.html")
+NOT_YET = ("shares", "prior vs posterior figure", "fit checks", "report.html")
 
 
 def geo_result_table(roi_csv: Path) -> str:
@@ -52,7 +54,8 @@ def geo_result_table(roi_csv: Path) -> str:
 
 def write_geo_outputs(fit, out_dir: str | Path, ci_prob: float | None = None,
                       progress: bool = True, plots: bool = True) -> list[Path]:  # fmt: skip
-    """Write ``model.nc`` (first), ``roi.csv`` (with marginal ROI), ``contributions.csv`` and
+    """Write ``model.nc`` (first), ``summary.csv``, ``prior_posterior.csv``, ``roi.csv`` (with
+    marginal ROI), ``contributions.csv`` and
     ``response_curves.csv`` (a ``geo`` column, national rows first), ``fit.json``,
     ``diagnostics.json`` and ``plots/geo_fit.png``, ``plots/geo_roi.png``,
     ``plots/geo_response_curves.png`` to ``out_dir``."""
@@ -67,6 +70,8 @@ def write_geo_outputs(fit, out_dir: str | Path, ci_prob: float | None = None,
     contrib, fitted = summaries.components, summaries.fitted
     table = to_frame(contrib)
     written += [
+        write_csv(parameter_summary(fit, prob), out / "summary.csv", index=True),
+        write_csv(prior_posterior(fit, prob), out / "prior_posterior.csv"),
         write_csv(roi, out / "roi.csv"),
         write_csv(table, out / "contributions.csv"),
         write_csv(geo_response_table(fit, prob, curves), out / "response_curves.csv"),

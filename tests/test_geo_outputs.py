@@ -58,6 +58,14 @@ def test_cli_geo_fit_writes_geo_outputs_and_model_loads(geo_csv, tmp_path):
     np.testing.assert_allclose(at["national"].sort_index(), per_geo.sort_index(), rtol=1e-6)
     written = json.loads((out / "fit.json").read_text())["not_yet_for_geo_fits"]
     assert "response curves" not in written and "marginal ROI" not in written
+    summary = pd.read_csv(out / "summary.csv", index_col=0)
+    assert {"roi[tv]", "beta[geo01, search]", "sigma[geo02]"} <= set(summary.index)
+    assert {"mean", "eti90_lb", "eti90_ub", "ess_bulk", "r_hat"} <= set(summary.columns)
+    prior_post = pd.read_csv(out / "prior_posterior.csv")
+    per = prior_post.groupby("parameter")["item"].apply(list)
+    assert per["roi"] == ["tv", "search", "social"]
+    assert per["intercept"] == ["geo00", "geo01", "geo02"]
+    assert prior_post.contraction.notna().all()
     assert json.loads((out / "fit.json").read_text())["geos"] == ["geo00", "geo01", "geo02"]
     fit = bm.load(out / "model.nc")
     assert fit.data.n_geos == 3 and fit.data.geo_spend.shape == (3, 60, 3)
