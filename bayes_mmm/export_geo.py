@@ -2,8 +2,8 @@
 ROI and marginal ROI and contributions per geo with national rows, response curves per geo
 and nationally, diagnostics and plots (national plus small multiples of the geos).
 
-Not yet written for geo fits (national fits write them): shares, the prior vs posterior
-figure, the fit checks in fit.json and the HTML report.
+Not yet written for geo fits (national fits write them): the prior vs posterior figure, the
+fit checks in fit.json and the HTML report.
 """
 
 from __future__ import annotations
@@ -12,7 +12,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from bayes_mmm.analysis.geo import geo_roi_table, geo_summaries
+from bayes_mmm.analysis.contributions import shares_table
+from bayes_mmm.analysis.geo import geo_roi_table, geo_share_draws, geo_summaries
 from bayes_mmm.analysis.geo_curves import (
     geo_mroi_table,
     geo_response_curves,
@@ -28,7 +29,7 @@ from bayes_mmm.io import atomic_path, save, write_csv, write_json
 from bayes_mmm.logs import log
 from bayes_mmm.model import dims as D
 
-NOT_YET = ("shares", "prior vs posterior figure", "fit checks", "report.html")
+NOT_YET = ("prior vs posterior figure", "fit checks", "report.html")
 
 
 def geo_result_table(roi_csv: Path) -> str:
@@ -55,7 +56,7 @@ def geo_result_table(roi_csv: Path) -> str:
 def write_geo_outputs(fit, out_dir: str | Path, ci_prob: float | None = None,
                       progress: bool = True, plots: bool = True) -> list[Path]:  # fmt: skip
     """Write ``model.nc`` (first), ``summary.csv``, ``prior_posterior.csv``, ``roi.csv`` (with
-    marginal ROI), ``contributions.csv`` and
+    marginal ROI), ``contributions.csv``, ``shares.csv`` and
     ``response_curves.csv`` (a ``geo`` column, national rows first), ``fit.json``,
     ``diagnostics.json`` and ``plots/geo_fit.png``, ``plots/geo_roi.png``,
     ``plots/geo_response_curves.png`` to ``out_dir``."""
@@ -69,11 +70,13 @@ def write_geo_outputs(fit, out_dir: str | Path, ci_prob: float | None = None,
     curves = geo_response_curves(fit, ci_prob=prob)
     contrib, fitted = summaries.components, summaries.fitted
     table = to_frame(contrib)
+    shares = shares_table(fit, prob, shares=geo_share_draws(fit, summaries))
     written += [
         write_csv(parameter_summary(fit, prob), out / "summary.csv", index=True),
         write_csv(prior_posterior(fit, prob), out / "prior_posterior.csv"),
         write_csv(roi, out / "roi.csv"),
         write_csv(table, out / "contributions.csv"),
+        write_csv(shares, out / "shares.csv"),
         write_csv(geo_response_table(fit, prob, curves), out / "response_curves.csv"),
         write_json(
             {

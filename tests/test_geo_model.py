@@ -275,6 +275,11 @@ def test_public_tables_and_draws_take_geo(geo_fit):
     pd.testing.assert_frame_equal(two, expected)
     with pytest.raises(ValueError, match="geo 'nowhere' is not in the fit"):
         bm.response_table(geo_fit, geo="nowhere")
+    shares = bm.shares_table(geo_fit)
+    assert list(shares.geo.unique()) == ["national", *geo_fit.data.geos]
+    one_geo = contrib.sum("date").mean(D.SAMPLE_DIMS)  # geo01's window totals per component
+    got = shares[shares.geo == "geo01"].set_index("component")["total_mean"]
+    np.testing.assert_allclose(got.loc[one_geo.component.values], one_geo.values, rtol=1e-9)
 
 
 @pytest.mark.parametrize(

@@ -66,6 +66,16 @@ def test_cli_geo_fit_writes_geo_outputs_and_model_loads(geo_csv, tmp_path):
     assert per["roi"] == ["tv", "search", "social"]
     assert per["intercept"] == ["geo00", "geo01", "geo02"]
     assert prior_post.contraction.notna().all()
+    shares = pd.read_csv(out / "shares.csv")
+    assert list(shares.columns[:2]) == ["geo", "component"]
+    assert list(shares.geo.unique()) == ["national", "geo00", "geo01", "geo02"]
+    by_geo = shares.groupby("geo", sort=False)
+    np.testing.assert_allclose(by_geo.share_of_total_mean.sum(), 1.0, rtol=1e-9)
+    np.testing.assert_allclose(by_geo.share_of_media_mean.sum(), 1.0, rtol=1e-9)  # channels
+    total = shares.pivot(index="component", columns="geo", values="total_mean")
+    np.testing.assert_allclose(total["national"], total.drop(columns="national").sum(axis=1))
+    np.testing.assert_allclose(total["national"].sort_index(), national.sort_index(), rtol=1e-6)
+    assert "shares" not in written
     assert json.loads((out / "fit.json").read_text())["geos"] == ["geo00", "geo01", "geo02"]
     fit = bm.load(out / "model.nc")
     assert fit.data.n_geos == 3 and fit.data.geo_spend.shape == (3, 60, 3)

@@ -53,8 +53,12 @@ def share_draws(fit: MMMFit, contrib: xr.DataArray | None = None) -> xr.Dataset:
     ``share_of_total`` (of the modeled outcome) ``(chain, draw, component)``, and each
     channel's ``share_of_media`` (of the summed channel contributions) ``(chain, draw,
     channel)``. Components with negative values (seasonality, a control) can have negative
-    shares."""
-    require_national(fit, "bm.share_draws")
+    shares. A geo fit adds a ``geo`` axis, national first
+    (:func:`~bayes_mmm.analysis.geo.geo_share_draws`; ``contrib`` unused)."""
+    if is_geo(fit):
+        from bayes_mmm.analysis.geo import geo_share_draws
+
+        return geo_share_draws(fit)
     contrib = contributions(fit) if contrib is None else contrib
     total = contrib.sum(D.DATE, skipna=False)  # draws have no NaN: no masked copy
     media = total.sel({D.COMPONENT: list(fit.data.channels)}).rename({D.COMPONENT: D.CHANNEL})
@@ -78,7 +82,8 @@ def shares_table(
     """One row per component: window ``total`` and ``share_of_total``, and for channels
     ``share_of_media``, each as ``*_mean, *_lower, *_upper`` (probability ``ci_prob``);
     ``share_of_media_*`` is empty for non-media components. ``shares``: the
-    :func:`share_draws` of ``fit`` to reuse."""
+    :func:`share_draws` of ``fit`` to reuse. A geo fit's table starts with a ``geo`` column,
+    national rows first."""
     ds = share_draws(fit, contrib) if shares is None else shares
     out = to_frame(summarise(ds["total"], ci_prob), "total_")
     out = out.merge(to_frame(summarise(ds["share_of_total"], ci_prob), "share_of_total_"))

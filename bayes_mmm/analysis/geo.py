@@ -203,13 +203,15 @@ class GeoSummaries:
     components: xr.Dataset
     fitted: xr.Dataset
     sums: tuple[np.ndarray, np.ndarray | None]  # (S, geo, channel) window sums, revenue ones
+    totals: np.ndarray  # (S, geo, component) window totals of every component (no national)
+    names: list[str]  # the components
 
 
 def geo_summaries(fit, ci_prob: float | None = None) -> GeoSummaries:
     """:class:`GeoSummaries`, a chunk of geos at a time (memory bounded by ``CHUNK_CELLS``,
     not by the number of geos); each chunk's contributions are computed once."""
     data, rpk = fit.data, fit.data.geo_revenue_per_kpi
-    comp, fitted, sums, revenue, national = [], [], [], [], None
+    comp, fitted, sums, revenue, totals, national = [], [], [], [], [], None
     for chunk in _chunks(fit, what="contributions"):
         names, values = _parts(chunk, data)
         national = values.sum(axis=1) if national is None else national + values.sum(axis=1)
@@ -217,13 +219,36 @@ def geo_summaries(fit, ci_prob: float | None = None) -> GeoSummaries:
         fitted.append(_summary(fit, values.sum(axis=-1), None, comp[-1][D.GEO].values, ci_prob))
         media = values[..., len(names) - data.n_channels :]
         sums.append(media.sum(axis=2))
+        totals.append(values.sum(axis=2))
         if rpk is not None:
             revenue.append(np.einsum("sgtc,gt->sgc", media, rpk[chunk.idx]))
     if _has_total(data):
         comp.insert(0, _summary(fit, national[:, None], names, [NATIONAL], ci_prob))
         fitted.insert(0, _summary(fit, national.sum(axis=-1)[:, None], None, [NATIONAL], ci_prob))
     window = np.concatenate(sums, axis=1), np.concatenate(revenue, axis=1) if revenue else None
-    return GeoSummaries(xr.concat(comp, dim=D.GEO), xr.concat(fitted, dim=D.GEO), window)
+    return GeoSummaries(xr.concat(comp, dim=D.GEO), xr.concat(fitted, dim=D.GEO), window,
+                        np.concatenate(totals, axis=1), names)  # fmt: skip
+
+
+def geo_share_draws(fit, summaries: GeoSummaries | None = None) -> xr.Dataset:
+    """:func:`~bayes_mmm.analysis.contributions.share_draws` per geo, national first:
+    ``total`` and ``share_of_total`` ``(chain, draw, geo, component)``, ``share_of_media``
+    ``(chain, draw, geo, channel)`` over the fit window (``summaries``: reuse their totals)."""
+    s = geo_summaries(fit) if summaries is None else summaries
+    data = fit.data
+    total = _with_total(data, s.totals, axis=1)
+    coords = {D.GEO: _out_geos(data), D.COMPONENT: s.names}
+    total = unstack(total, fit.posterior, (D.GEO, D.COMPONENT), coords)
+    media = total.sel({D.COMPONENT: list(data.channels)}).rename({D.COMPONENT: D.CHANNEL})
+    ds = xr.Dataset(
+        {
+            "total": total,
+            "share_of_total": total / total.sum(D.COMPONENT),
+            "share_of_media": media / media.sum(D.CHANNEL),
+        }
+    )
+    ds["total"].attrs["units"] = data.target_name
+    return ds
 
 
 def geo_contribution_summary(fit, ci_prob: float | None = None) -> tuple[xr.Dataset, xr.Dataset]:
