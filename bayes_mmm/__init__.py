@@ -52,6 +52,7 @@ if TYPE_CHECKING:  # for type checkers and IDEs; at run time see ``__getattr__``
         share_draws,
         shares_table,
     )
+    from bayes_mmm.analysis.geo_checks import geo_fit_quality
     from bayes_mmm.analysis.scope import GeoFitError
     from bayes_mmm.analysis.summary import DEFAULT_CI_PROB as DEFAULT_CI_PROB
     from bayes_mmm.batch import fit_many
@@ -167,6 +168,7 @@ _EXPORTS: dict[str, tuple[str, str | None]] = {
     "plot_geo_response_curves": ("bayes_mmm.plots", "plot_geo_response_curves"),
     "plot_geo_roi": ("bayes_mmm.plots", "plot_geo_roi"),
     "GeoFitError": ("bayes_mmm.analysis.scope", "GeoFitError"),
+    "geo_fit_quality": ("bayes_mmm.analysis.geo_checks", "geo_fit_quality"),
     "plot_holdout": ("bayes_mmm.plots", "plot_holdout"),
     "plot_lift_tests": ("bayes_mmm.plots", "plot_lift_tests"),
     "plot_outcome_distributions": ("bayes_mmm.plots", "plot_outcome_distributions"),
@@ -210,6 +212,7 @@ __all__ = [
     "fit_quality",
     "forecast",
     "from_frame",
+    "geo_fit_quality",
     "holdout",
     "holdout_check",
     "learning_flags",

@@ -3,7 +3,7 @@ ROI and marginal ROI and contributions per geo with national rows, response curv
 and nationally, diagnostics and plots (national plus small multiples of the geos).
 
 Not yet written for geo fits (national fits write them): the prior vs posterior figure, the
-fit checks in fit.json and the HTML report.
+posterior predictive p-values in fit.json and the HTML report.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ import pandas as pd
 
 from bayes_mmm.analysis.contributions import shares_table
 from bayes_mmm.analysis.geo import geo_roi_table, geo_share_draws, geo_summaries
+from bayes_mmm.analysis.geo_checks import QualityPass
 from bayes_mmm.analysis.geo_curves import (
     geo_mroi_table,
     geo_response_curves,
@@ -29,7 +30,7 @@ from bayes_mmm.io import atomic_path, save, write_csv, write_json
 from bayes_mmm.logs import log
 from bayes_mmm.model import dims as D
 
-NOT_YET = ("prior vs posterior figure", "fit checks", "report.html")
+NOT_YET = ("prior vs posterior figure", "posterior predictive p-values", "report.html")
 
 
 def geo_result_table(roi_csv: Path) -> str:
@@ -65,7 +66,8 @@ def write_geo_outputs(fit, out_dir: str | Path, ci_prob: float | None = None,
     if progress:
         log.info("analysing the posterior per geo: contributions, ROI, marginal ROI and "
                  "response curves (%d geos)", fit.data.n_geos)  # fmt: skip
-    summaries = geo_summaries(fit, prob)  # contributions once: their summaries and ROI's sums
+    quality = QualityPass(fit, prob)  # contributions once: summaries, ROI's sums, fit checks
+    summaries = geo_summaries(fit, prob, visit=quality.add)
     roi = with_mroi(geo_roi_table(fit, prob, sums=summaries.sums), geo_mroi_table(fit, prob))
     curves = geo_response_curves(fit, ci_prob=prob)
     contrib, fitted = summaries.components, summaries.fitted
@@ -83,6 +85,7 @@ def write_geo_outputs(fit, out_dir: str | Path, ci_prob: float | None = None,
                 "geos": list(fit.data.geos),
                 "geo_column": fit.data.geo_name,
                 "ci_prob": prob,
+                "quality": quality.table().to_dict("records"),
                 "not_yet_for_geo_fits": list(NOT_YET),
                 **media_inputs_summary(fit.data),
             },

@@ -75,7 +75,17 @@ def test_cli_geo_fit_writes_geo_outputs_and_model_loads(geo_csv, tmp_path):
     total = shares.pivot(index="component", columns="geo", values="total_mean")
     np.testing.assert_allclose(total["national"], total.drop(columns="national").sum(axis=1))
     np.testing.assert_allclose(total["national"].sort_index(), national.sort_index(), rtol=1e-6)
-    assert "shares" not in written
+    assert "shares" not in written and "fit checks" not in written
+    quality = pd.DataFrame(json.loads((out / "fit.json").read_text())["quality"])
+    assert list(quality.geo) == ["national", "geo00", "geo01", "geo02"]
+    observed = pd.read_csv(geo_csv).pivot(index="week", columns="region", values="sales")
+    fitted = contrib[contrib.geo != "national"].groupby(["date", "geo"])["mean"].sum().unstack()
+    for geo in ("geo00", "geo01", "geo02"):  # R² of the posterior mean, as contributions.csv has it
+        y, y_hat = observed[geo].to_numpy(), fitted[geo].to_numpy()
+        r2 = 1 - ((y - y_hat) ** 2).sum() / ((y - y.mean()) ** 2).sum()
+        assert quality.set_index("geo").loc[geo, "r2"] == pytest.approx(r2, rel=1e-6)
+    # the model is the simulator's: its 90% predictive intervals cover about 90% of the weeks
+    assert quality.coverage.between(0.75, 1.0).all(), quality.coverage
     assert json.loads((out / "fit.json").read_text())["geos"] == ["geo00", "geo01", "geo02"]
     fit = bm.load(out / "model.nc")
     assert fit.data.n_geos == 3 and fit.data.geo_spend.shape == (3, 60, 3)

@@ -207,13 +207,16 @@ class GeoSummaries:
     names: list[str]  # the components
 
 
-def geo_summaries(fit, ci_prob: float | None = None) -> GeoSummaries:
+def geo_summaries(fit, ci_prob: float | None = None, visit=None) -> GeoSummaries:
     """:class:`GeoSummaries`, a chunk of geos at a time (memory bounded by ``CHUNK_CELLS``,
-    not by the number of geos); each chunk's contributions are computed once."""
+    not by the number of geos); each chunk's contributions are computed once (``visit(chunk,
+    contributions)``, if given, sees them too: e.g. the fit checks' pass)."""
     data, rpk = fit.data, fit.data.geo_revenue_per_kpi
     comp, fitted, sums, revenue, totals, national = [], [], [], [], [], None
     for chunk in _chunks(fit, what="contributions"):
         names, values = _parts(chunk, data)
+        if visit is not None:
+            visit(chunk, values)
         national = values.sum(axis=1) if national is None else national + values.sum(axis=1)
         comp.append(_summary(fit, values, names, [data.geos[i] for i in chunk.idx], ci_prob))
         fitted.append(_summary(fit, values.sum(axis=-1), None, comp[-1][D.GEO].values, ci_prob))

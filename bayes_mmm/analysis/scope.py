@@ -12,9 +12,9 @@ from bayes_mmm.data.geo import NATIONAL
 GEO_API = (
     "bm.roi_table(fit, geo=...), bm.roi_draws(fit, geo=...), bm.mroi_draws(fit, geo=...), "
     "bm.contributions(fit, geo=...), bm.response_table(fit, geo=...) (without geo: national "
-    "rows first, then every geo), bm.shares_table(fit), the figures bm.plot_geo_fit, "
-    "bm.plot_geo_roi and bm.plot_geo_response_curves, and `bayes-mmm report model.nc --out "
-    "DIR` for every file"
+    "rows first, then every geo), bm.shares_table(fit), bm.geo_fit_quality(fit), the figures "
+    "bm.plot_geo_fit, bm.plot_geo_roi and bm.plot_geo_response_curves, and `bayes-mmm report "
+    "model.nc --out DIR` for every file"
 )
 
 

@@ -1,0 +1,71 @@
+"""Fit checks of a geo fit: in-sample R², MAPE, RMSE and the coverage of the predictive
+interval per geo and nationally (the sum over geos), as :func:`~bayes_mmm.analysis.fit_quality`
+gives them for a national fit. The predictive draws add the likelihood's noise per geo (its
+``sigma`` in the geo's outcome units) to the modeled mean, a chunk of geos at a time; the
+national predictive draw is the sum of the geos' draws."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from bayes_mmm.analysis.checks import mape, r2_score
+from bayes_mmm.analysis.geo import _chunks, _has_total, _parts
+from bayes_mmm.analysis.summary import ci, eti_bounds
+from bayes_mmm.data.geo import NATIONAL
+from bayes_mmm.model import dims as D
+from bayes_mmm.model.components.likelihood import noise
+
+
+def _metrics(y: np.ndarray, y_hat: np.ndarray, lo: np.ndarray, hi: np.ndarray, prob: float):
+    """``r2, mape, coverage, ci_prob, rmse, n`` of observed ``y`` (T,) against the posterior
+    mean ``y_hat`` and the predictive interval ``[lo, hi]`` (T,)."""
+    return {
+        "r2": r2_score(y, y_hat),
+        "mape": mape(y, y_hat),
+        "coverage": float(((lo <= y) & (y <= hi)).mean()),
+        "ci_prob": prob,
+        "rmse": float(np.sqrt(np.mean((y - y_hat) ** 2))),
+        "n": len(y),
+    }
+
+
+class QualityPass:
+    """Fit checks accumulated over a pass of geo chunks: :meth:`add` each chunk's
+    contributions (``geo_summaries(..., visit=q.add)`` shares its pass), then :meth:`table`."""
+
+    def __init__(self, fit, ci_prob: float | None = None, seed: int | None = 0):
+        self.fit, self.prob = fit, ci(ci_prob)
+        self.rng = np.random.default_rng(seed)
+        self.rows: list[dict] = []
+        self.mu, self.rep = 0.0, 0.0  # national sums of the geos' draws
+
+    def add(self, chunk, values: np.ndarray) -> None:
+        """One chunk's contributions ``(S, g, date, component)`` in user units."""
+        data, spec = self.fit.data, self.fit.spec
+        mu = values.sum(axis=-1)
+        sigma = chunk.fwd.draws[D.SIGMA].reshape(len(mu), -1) * chunk.fwd.scales.target
+        nu = chunk.fwd.draws[D.NU][:, None, None] if spec.likelihood == "studentt" else None
+        rep = mu + sigma[..., None] * noise(spec, self.rng, mu.shape, nu)
+        self.mu, self.rep = self.mu + mu.sum(axis=1), self.rep + rep.sum(axis=1)
+        y_hat, (lo, hi) = mu.mean(axis=0), eti_bounds(rep, self.prob)  # (g, date) each
+        for j, g in enumerate(chunk.idx):
+            row = _metrics(data.geo_target[g], y_hat[j], lo[j], hi[j], self.prob)
+            self.rows.append({D.GEO: data.geos[g], **row})
+
+    def table(self) -> pd.DataFrame:
+        """One row per geo, national first: ``geo, r2, mape, coverage, ci_prob, rmse, n``."""
+        data, rows = self.fit.data, list(self.rows)
+        if _has_total(data):
+            lo, hi = eti_bounds(self.rep, self.prob)
+            total = _metrics(data.geo_target.sum(axis=0), self.mu.mean(axis=0), lo, hi, self.prob)
+            rows.insert(0, {D.GEO: NATIONAL, **total})
+        return pd.DataFrame(rows)
+
+
+def geo_fit_quality(fit, ci_prob: float | None = None, seed: int | None = 0) -> pd.DataFrame:
+    """One row per geo, national first: ``geo, r2, mape, coverage, ci_prob, rmse, n``."""
+    quality = QualityPass(fit, ci_prob, seed)
+    for chunk in _chunks(fit, what="fit checks"):
+        quality.add(chunk, _parts(chunk, fit.data)[1])
+    return quality.table()
