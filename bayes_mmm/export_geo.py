@@ -2,8 +2,8 @@
 ROI and marginal ROI and contributions per geo with national rows, response curves per geo
 and nationally, diagnostics and plots (national plus small multiples of the geos).
 
-Not yet written for geo fits (national fits write them): the prior vs posterior figure, the
-posterior predictive p-values in fit.json and the HTML report.
+Not yet written for geo fits (national fits write them): the posterior predictive p-values
+in fit.json and the HTML report.
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ from bayes_mmm.io import atomic_path, save, write_csv, write_json
 from bayes_mmm.logs import log
 from bayes_mmm.model import dims as D
 
-NOT_YET = ("prior vs posterior figure", "posterior predictive p-values", "report.html")
+NOT_YET = ("posterior predictive p-values", "report.html")
 
 
 def geo_result_table(roi_csv: Path) -> str:
@@ -60,7 +60,7 @@ def write_geo_outputs(fit, out_dir: str | Path, ci_prob: float | None = None,
     marginal ROI), ``contributions.csv``, ``shares.csv`` and
     ``response_curves.csv`` (a ``geo`` column, national rows first), ``fit.json``,
     ``diagnostics.json`` and ``plots/geo_fit.png``, ``plots/geo_roi.png``,
-    ``plots/geo_response_curves.png`` to ``out_dir``."""
+    ``plots/geo_response_curves.png``, ``plots/prior_posterior.png`` to ``out_dir``."""
     out, prob = Path(out_dir), ci(ci_prob)
     written = [save(fit, out / "model.nc")]
     if progress:
@@ -94,12 +94,14 @@ def write_geo_outputs(fit, out_dir: str | Path, ci_prob: float | None = None,
         write_json(diagnostics_dict(fit), out / "diagnostics.json"),
     ]
     if plots:
+        from bayes_mmm.plots.curves import plot_prior_posterior
         from bayes_mmm.plots.geo import plot_geo_fit, plot_geo_response_curves, plot_geo_roi
 
         figures = {
             "geo_fit": plot_geo_fit(fit, prob, fitted),
             "geo_roi": plot_geo_roi(fit, prob, roi),
             "geo_response_curves": plot_geo_response_curves(fit, prob, curves),
+            "prior_posterior": plot_prior_posterior(fit, prob),
         }
         for name, fig in figures.items():
             path = out / "plots" / f"{name}.png"

@@ -46,6 +46,7 @@ def test_cli_geo_fit_writes_geo_outputs_and_model_loads(geo_csv, tmp_path):
     assert (out / "plots" / "geo_fit.png").stat().st_size > 10_000
     assert (out / "plots" / "geo_roi.png").exists()
     assert (out / "plots" / "geo_response_curves.png").stat().st_size > 10_000
+    assert (out / "plots" / "prior_posterior.png").stat().st_size > 10_000
     assert {"mroi_mean", "mroi_lower", "mroi_upper"} <= set(roi.columns)
     assert list(roi.columns).index("mroi_mean") == list(roi.columns).index("roi_upper") + 1
     assert roi.mroi_mean.notna().all() and (roi.mroi_lower <= roi.mroi_upper).all()

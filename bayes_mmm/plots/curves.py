@@ -8,8 +8,10 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import PercentFormatter
 
 from bayes_mmm.analysis.curves import WEEKLY_SPEND
-from bayes_mmm.analysis.learning import WEAK_CONTRACTION
+from bayes_mmm.analysis.learning import WEAK_CONTRACTION, prior_posterior
 from bayes_mmm.analysis.overview import Analysis
+from bayes_mmm.analysis.scope import is_geo
+from bayes_mmm.analysis.summary import ci
 from bayes_mmm.inference.fit import MMMFit
 from bayes_mmm.model import dims as D
 from bayes_mmm.plots.style import (
@@ -110,10 +112,15 @@ PARAM_LABELS = {
 
 def plot_prior_posterior(result: MMMFit | Analysis, ci_prob: float | None = None) -> Figure:
     """Per channel parameter: the prior's and the posterior's credible intervals side by
-    side, with the share of the prior variance the data removed (``contraction``)."""
-    a = as_analysis(result, ci_prob)
-    table = a.prior_posterior
-    channels = list(a.fit.data.channels)
+    side, with the share of the prior variance the data removed (``contraction``). Takes a
+    geo fit too (its national channel parameters: shapes, ROI)."""
+    if isinstance(result, MMMFit) and is_geo(result):  # no Analysis for geo fits
+        prob = ci(ci_prob)
+        table, fit = prior_posterior(result, prob), result
+    else:
+        a = as_analysis(result, ci_prob)
+        table, fit, prob = a.prior_posterior, a.fit, a.ci_prob
+    channels = list(fit.data.channels)
     params = [p for p in D.CHANNEL_PARAMS if p in set(table["parameter"])]
     fig = Figure(
         figsize=(3.6 * len(params) + 0.6, 1.2 + 0.5 * len(channels) + 0.6), layout="constrained"
@@ -156,7 +163,7 @@ def plot_prior_posterior(result: MMMFit | Analysis, ci_prob: float | None = None
         loc="upper center", bbox_to_anchor=(0.5, -0.08), ncols=2, frameon=False, fontsize="small"
     )
     fig.suptitle(
-        f"What the data taught: prior vs posterior {pct(a)} intervals (right of each panel: "
+        f"What the data taught: prior vs posterior {prob:.0%} intervals (right of each panel: "
         f"share of the prior variance removed; red = under {WEAK_CONTRACTION:.0%})"
     )
     return fig
