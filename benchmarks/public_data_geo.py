@@ -157,8 +157,13 @@ def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--geos", type=int, default=40)
     p.add_argument("--chains", type=int, default=4)
-    p.add_argument("--draws", type=int, default=300)
-    p.add_argument("--tune", type=int, default=300)
+    p.add_argument(
+        "--draws",
+        type=int,
+        default=1000,
+        help="per chain, as the CLI (300 + 300 tune: max r_hat 1.077, min ESS 40 on 40 geos)",
+    )
+    p.add_argument("--tune", type=int, default=1000)
     p.add_argument("--out", type=Path)
     p.add_argument("--result", type=Path, default=RESULT)
     p.add_argument("--render", action="store_true", help="only rewrite the section from --out")
