@@ -58,6 +58,17 @@ def test_long_table_is_laid_out_by_geo_and_date():
     assert half.geo_spend.shape == (3, 30, 2) and half.n_dates == 30
 
 
+def test_geos_in_natural_order_with_their_rows_and_population():
+    df = long_frame(n_geos=12).sample(frac=1.0, random_state=2)  # R0 .. R11, any row order
+    data = read(df, controls=["price"], population="pop")
+    assert data.geos == tuple(f"R{g}" for g in range(12))  # R2 before R10
+    for i, g in enumerate(data.geos):
+        rows = df[df.region == g].sort_values("week")
+        assert np.allclose(data.geo_target[i], rows.revenue)
+        assert np.allclose(data.geo_spend[i, :, 0], rows.tv)
+        assert data.population[i] == rows["pop"].iloc[0]
+
+
 def test_national_table_is_one_geo():
     df = long_frame(n_geos=1).drop(columns=["region"])
     data = read(df, geo=None)

@@ -16,6 +16,7 @@ A channel that never spends in some geo is allowed (its effect there is zero) an
 
 from __future__ import annotations
 
+import re
 import warnings
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -160,7 +161,7 @@ def _per_geo_values(frame, geo: str, target: str, channels, population: str | No
             problems.append(
                 f"population column '{population}' is not positive in geo(s) {list(bad.index)}"
             )
-        pop = stats["max"].to_numpy(float)
+        pop = stats["max"].loc[sorted(stats.index, key=natural_key)].to_numpy(float)  # geo order
     return problems, pop
 
 
@@ -245,9 +246,16 @@ def validate_geo_frame(
                   encodings, time.periods, carried)  # fmt: skip
 
 
+def natural_key(name) -> tuple:
+    """Sort key of a geo label with its numbers read as numbers: Geo2 before Geo10."""
+    parts = re.split(r"(\d+)", str(name))
+    return tuple(int(p) if i % 2 else p for i, p in enumerate(parts))
+
+
 def _panel(frame, grid, geo, date, target, channels, controls, pop, period, enc, periods, carried):
-    frame = frame.sort_values([geo, date], kind="stable")
-    geos = tuple(sorted(frame[geo].unique()))
+    geos = tuple(sorted(frame[geo].unique(), key=natural_key))
+    order = frame[geo].map({g: i for i, g in enumerate(geos)})
+    frame = frame.assign(_geo_order=order).sort_values(["_geo_order", date], kind="stable")
     n_g, n_t = len(geos), len(grid)
 
     def cube(names: list[str]) -> np.ndarray:
