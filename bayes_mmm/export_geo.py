@@ -3,7 +3,7 @@ ROI and marginal ROI and contributions per geo with national rows, response curv
 and nationally, diagnostics and plots (national plus small multiples of the geos).
 
 Not yet written for geo fits (national fits write them): the posterior predictive p-values
-in fit.json and the HTML report.
+in fit.json, and in the HTML report the contributions figure, the budget plan and lift tests.
 """
 
 from __future__ import annotations
@@ -26,11 +26,11 @@ from bayes_mmm.analysis.params import parameter_summary
 from bayes_mmm.analysis.summary import ci, to_frame
 from bayes_mmm.data.inputs import media_inputs_summary
 from bayes_mmm.export import PLOT_DPI, diagnostics_dict
-from bayes_mmm.io import atomic_path, save, write_csv, write_json
+from bayes_mmm.io import atomic_path, save, write_atomic, write_csv, write_json
 from bayes_mmm.logs import log
 from bayes_mmm.model import dims as D
 
-NOT_YET = ("posterior predictive p-values", "report.html")
+NOT_YET = ("posterior predictive p-values", "budget plan in report.html")
 
 
 def geo_result_table(roi_csv: Path) -> str:
@@ -55,12 +55,14 @@ def geo_result_table(roi_csv: Path) -> str:
 
 
 def write_geo_outputs(fit, out_dir: str | Path, ci_prob: float | None = None,
-                      progress: bool = True, plots: bool = True) -> list[Path]:  # fmt: skip
+                      progress: bool = True, plots: bool = True,
+                      report: bool = True) -> list[Path]:  # fmt: skip
     """Write ``model.nc`` (first), ``summary.csv``, ``prior_posterior.csv``, ``roi.csv`` (with
     marginal ROI), ``contributions.csv``, ``shares.csv`` and
     ``response_curves.csv`` (a ``geo`` column, national rows first), ``fit.json``,
     ``diagnostics.json`` and ``plots/geo_fit.png``, ``plots/geo_roi.png``,
-    ``plots/geo_response_curves.png``, ``plots/prior_posterior.png`` to ``out_dir``."""
+    ``plots/geo_response_curves.png``, ``plots/prior_posterior.png`` and ``report.html`` (its
+    figures those PNGs) to ``out_dir``."""
     out, prob = Path(out_dir), ci(ci_prob)
     written = [save(fit, out / "model.nc")]
     if progress:
@@ -72,7 +74,8 @@ def write_geo_outputs(fit, out_dir: str | Path, ci_prob: float | None = None,
     curves = geo_response_curves(fit, ci_prob=prob)
     contrib, fitted = summaries.components, summaries.fitted
     table = to_frame(contrib)
-    shares = shares_table(fit, prob, shares=geo_share_draws(fit, summaries))
+    share_draws = geo_share_draws(fit, summaries)
+    shares, quality_table = shares_table(fit, prob, shares=share_draws), quality.table()
     written += [
         write_csv(parameter_summary(fit, prob), out / "summary.csv", index=True),
         write_csv(prior_posterior(fit, prob), out / "prior_posterior.csv"),
@@ -85,7 +88,7 @@ def write_geo_outputs(fit, out_dir: str | Path, ci_prob: float | None = None,
                 "geos": list(fit.data.geos),
                 "geo_column": fit.data.geo_name,
                 "ci_prob": prob,
-                "quality": quality.table().to_dict("records"),
+                "quality": quality_table.to_dict("records"),
                 "not_yet_for_geo_fits": list(NOT_YET),
                 **media_inputs_summary(fit.data),
             },
@@ -93,19 +96,31 @@ def write_geo_outputs(fit, out_dir: str | Path, ci_prob: float | None = None,
         ),
         write_json(diagnostics_dict(fit), out / "diagnostics.json"),
     ]
-    if plots:
-        from bayes_mmm.plots.curves import plot_prior_posterior
-        from bayes_mmm.plots.geo import plot_geo_fit, plot_geo_response_curves, plot_geo_roi
+    images = _write_plots(fit, out, prob, fitted, roi, curves) if plots else {}
+    written += [out / "plots" / f"{name}.png" for name in images]
+    if report:
+        from bayes_mmm.htmlreport.geo import geo_html
 
-        figures = {
-            "geo_fit": plot_geo_fit(fit, prob, fitted),
-            "geo_roi": plot_geo_roi(fit, prob, roi),
-            "geo_response_curves": plot_geo_response_curves(fit, prob, curves),
-            "prior_posterior": plot_prior_posterior(fit, prob),
-        }
-        for name, fig in figures.items():
-            path = out / "plots" / f"{name}.png"
-            with atomic_path(path) as tmp:
-                fig.savefig(tmp, format="png", dpi=PLOT_DPI)
-            written.append(path)
+        text = geo_html(fit, roi, share_draws, quality_table, prob, images)
+        written.append(write_atomic(out / "report.html", lambda p: p.write_text(text, "utf-8")))
     return written
+
+
+def _write_plots(fit, out: Path, prob: float, fitted, roi, curves) -> dict[str, tuple]:
+    """Draw and save the geo figures; returns name -> (PNG bytes, size in inches)."""
+    from bayes_mmm.plots.curves import plot_prior_posterior
+    from bayes_mmm.plots.geo import plot_geo_fit, plot_geo_response_curves, plot_geo_roi
+
+    figures = {
+        "geo_fit": plot_geo_fit(fit, prob, fitted),
+        "geo_roi": plot_geo_roi(fit, prob, roi),
+        "geo_response_curves": plot_geo_response_curves(fit, prob, curves),
+        "prior_posterior": plot_prior_posterior(fit, prob),
+    }
+    images = {}
+    for name, fig in figures.items():
+        path = out / "plots" / f"{name}.png"
+        with atomic_path(path) as tmp:
+            fig.savefig(tmp, format="png", dpi=PLOT_DPI)
+        images[name] = (path.read_bytes(), tuple(fig.get_size_inches()))
+    return images

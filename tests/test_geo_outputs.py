@@ -4,6 +4,7 @@ column and national rows, plots, and a model file that loads back with its geos.
 from __future__ import annotations
 
 import json
+import re
 
 import numpy as np
 import pandas as pd
@@ -13,6 +14,7 @@ import bayes_mmm as bm
 from bayes_mmm.analysis.geo import geo_roi_table
 from bayes_mmm.analysis.geo_curves import geo_mroi_table
 from bayes_mmm.cli import EXIT_BAD_INPUT, main
+from bayes_mmm.export_geo import write_geo_outputs
 
 TINY = ["--chains", "2", "--draws", "40", "--tune", "60", "--seed", "3", "--quiet"]
 
@@ -87,6 +89,16 @@ def test_cli_geo_fit_writes_geo_outputs_and_model_loads(geo_csv, tmp_path):
         assert quality.set_index("geo").loc[geo, "r2"] == pytest.approx(r2, rel=1e-6)
     # the model is the simulator's: its 90% predictive intervals cover about 90% of the weeks
     assert quality.coverage.between(0.75, 1.0).all(), quality.coverage
+    page = (out / "report.html").read_text()
+    national_roi = roi[roi.geo == "national"].set_index("channel")
+    for ch in ("tv", "search", "social"):  # the headline table holds roi.csv's national rows
+        row = re.search(rf'<tr data-channel="{ch}">(.*?)</tr>', page, re.S).group(1)
+        shown = dict(re.findall(r'data-field="(\w+)" data-value="([^"]+)"', row))
+        for field in ("roi_mean", "mroi_mean"):
+            assert float(shown[field]) == pytest.approx(national_roi.loc[ch, field], rel=1e-9)
+    assert page.count('<tr data-geo="') == 4 + 9  # quality rows (with national), geo x channel
+    assert 'data-check="Convergence (r_hat)"' in page and 'data-check="Fit per geo"' in page
+    assert page.count("data:image/png;base64,") == 4
     assert json.loads((out / "fit.json").read_text())["geos"] == ["geo00", "geo01", "geo02"]
     fit = bm.load(out / "model.nc")
     assert fit.data.n_geos == 3 and fit.data.geo_spend.shape == (3, 60, 3)
@@ -96,6 +108,9 @@ def test_cli_geo_fit_writes_geo_outputs_and_model_loads(geo_csv, tmp_path):
     mroi = geo_mroi_table(fit)
     np.testing.assert_allclose(mroi.mroi_mean.to_numpy(), roi.mroi_mean.to_numpy(), rtol=1e-6)
     assert {rv.name for rv in fit.model().free_RVs} >= {"roi", "roi_geo_z", "roi_geo_sd"}
+    bare = write_geo_outputs(fit, tmp_path / "bare", progress=False, plots=False, report=False)
+    assert not any(p.name == "report.html" or "plots" in p.parts for p in bare)
+    assert not (tmp_path / "bare" / "report.html").exists()
 
 
 def test_cli_bad_geo_input_names_geo_and_dates(geo_csv, tmp_path, capsys):

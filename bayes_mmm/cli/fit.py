@@ -257,7 +257,8 @@ def _write_geo_outputs(args: argparse.Namespace, result: MMMFit) -> int:
 
     progress = not args.quiet
     with staged(args.out, args.command) as tmp, checked_work():
-        written = write_geo_outputs(result, tmp, args.ci_prob, progress, not args.no_plots)
+        report = not getattr(args, "no_report", False)
+        written = write_geo_outputs(result, tmp, args.ci_prob, progress, not args.no_plots, report)
         table = geo_result_table(tmp / "roi.csv")
     say(args, f"wrote {len(written)} files to {args.out} ({ci(args.ci_prob):.0%} intervals)")
     say(args, f"note: not yet written for geo fits: {', '.join(NOT_YET)}")

@@ -107,7 +107,11 @@ def _divergences(d: Diagnostics) -> Check:
 
 def convergence(a: Analysis) -> list[Check]:
     """r_hat, bulk ESS, divergences and steps per draw of the sampler; approximate posteriors."""
-    d = a.fit.diagnostics
+    return sampler_checks(a.fit.diagnostics)
+
+
+def sampler_checks(d: Diagnostics) -> list[Check]:
+    """:func:`convergence` from the sampler's diagnostics alone (a geo fit's report)."""
     if d.approximate:
         return [
             Check(
@@ -133,7 +137,11 @@ def convergence(a: Analysis) -> list[Check]:
 
 # ---- fit to the data ----------------------------------------------------------------------
 def goodness_of_fit(a: Analysis) -> Check:
-    q = a.fit_quality
+    return fit_check(a.fit_quality)
+
+
+def fit_check(q: dict, name: str = "Goodness of fit") -> Check:
+    """R², MAPE and predictive coverage (``fit_quality``'s keys) graded."""
     low = q["coverage"] < q["ci_prob"] - COVERAGE_SLACK
     status = _grade(low, not q["r2"] > 0)
     advice = ""
@@ -142,7 +150,7 @@ def goodness_of_fit(a: Analysis) -> Check:
     elif low:
         advice = "the predictive intervals are too narrow: look for missing controls or events"
     return Check(
-        "Goodness of fit",
+        name,
         status,
         f"R² {q['r2']:.2f}, MAPE {q['mape']:.1%}; {q['coverage']:.0%} of periods inside the "
         f"{q['ci_prob']:.0%} predictive interval",

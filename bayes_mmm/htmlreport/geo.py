@@ -1,0 +1,93 @@
+"""``report.html`` of a geo fit: the national answer (ROI and marginal ROI, media share), the
+model's health (sampler, fit per geo), ROI per geo, and the geo figures already drawn as
+``plots/*.png``. Built from the tables ``export_geo`` computed once (no second pass)."""
+
+from __future__ import annotations
+
+import math
+from importlib.metadata import version
+
+import pandas as pd
+import xarray as xr
+
+from bayes_mmm.analysis.summary import summarise
+from bayes_mmm.data.geo import NATIONAL
+from bayes_mmm.htmlreport import render
+from bayes_mmm.htmlreport.health import COVERAGE_SLACK, Check, fit_check, sampler_checks, worst
+from bayes_mmm.model import dims as D
+
+FIGURES = ("geo_fit", "geo_roi", "geo_response_curves", "prior_posterior")
+
+
+def _records(frame: pd.DataFrame) -> list[dict]:
+    """Rows as dicts with ``None`` for missing values (the template's dash)."""
+    return [
+        {k: (None if isinstance(v, float) and not math.isfinite(v) else v) for k, v in r.items()}
+        for r in frame.to_dict("records")
+    ]
+
+
+def _media_share(fit, shares: xr.Dataset, ci_prob: float) -> dict:
+    """National share of the outcome that media drove: mean and interval over the draws."""
+    paid = shares["share_of_total"].sel({D.GEO: NATIONAL, D.COMPONENT: list(fit.data.channels)})
+    s = summarise(paid.sum(D.COMPONENT), ci_prob)
+    return {k: float(s[k]) for k in ("mean", "lower", "upper")}
+
+
+def _fit_by_geo(quality: pd.DataFrame) -> Check:
+    """Predictive coverage per geo: the geos whose intervals are too narrow, named."""
+    geos = quality[quality[D.GEO] != NATIONAL]
+    low = geos[geos["coverage"] < geos["ci_prob"] - COVERAGE_SLACK]
+    finding = (
+        f"coverage of the predictive interval per geo {geos['coverage'].min():.0%} to "
+        f"{geos['coverage'].max():.0%}; R² per geo {geos['r2'].min():.2f} to {geos['r2'].max():.2f}"
+    )
+    advice = "" if low.empty else "look for events or controls missing in these geos"
+    details = [f"{r[D.GEO]}: {r['coverage']:.0%} inside" for r in low.to_dict("records")]
+    return Check("Fit per geo", "review" if len(low) else "pass", finding, advice, details)
+
+
+def _meta(fit, ci_prob: float) -> dict:
+    data = fit.data
+    return {
+        "version": version("bayes-mmm"),
+        "target": data.target_name,
+        "ci_prob": ci_prob,
+        "periods": data.n_dates,
+        "period": "week" if data.period_days == 7 else "period",
+        "start": str(data.dates[0].date()),
+        "end": str(data.dates[-1].date()),
+        "channels": list(data.paid_channels),
+        "n_geos": data.n_geos,
+    }
+
+
+def context(fit, roi: pd.DataFrame, shares: xr.Dataset, quality: pd.DataFrame,
+            ci_prob: float) -> dict:  # fmt: skip
+    """What ``geo_report.html.j2`` shows but its figures."""
+    national = roi[(roi[D.GEO] == NATIONAL) & roi["roi_mean"].notna()]
+    checks = sampler_checks(fit.diagnostics)
+    checks.append(fit_check(quality.iloc[0].to_dict(), "Goodness of fit (national)"))
+    checks.append(_fit_by_geo(quality))
+    statuses = [c.status for c in checks]
+    counts = {s: statuses.count(s) for s in ("pass", "review", "fail")}
+    return {
+        "meta": _meta(fit, ci_prob),
+        "headline": {
+            "media_share": _media_share(fit, shares, ci_prob),
+            "ranked": _records(national.sort_values("mroi_mean", ascending=False)),
+            "best_roi": _records(national.sort_values("roi_mean", ascending=False))[0],
+        },
+        "health": {"checks": checks, "overall": worst(statuses), "counts": counts},
+        "by_geo": _records(roi[(roi[D.GEO] != NATIONAL) & roi["roi_mean"].notna()]),
+        "quality": _records(quality),
+    }
+
+
+def geo_html(fit, roi: pd.DataFrame, shares: xr.Dataset, quality: pd.DataFrame,
+                     ci_prob: float, images: dict) -> str:  # fmt: skip
+    """The report as HTML; ``images``: figure name -> (PNG bytes, size in inches)."""
+    figures = {name: render.png_image(*images[name]) for name in FIGURES if name in images}
+    title = f"Media mix model by geo: {fit.data.target_name}"
+    ctx = context(fit, roi, shares, quality, ci_prob)
+    return render.render("geo_report.html.j2", title=title, figures=figures, **ctx)
