@@ -2,8 +2,8 @@
 ROI and marginal ROI and contributions per geo with national rows, response curves per geo
 and nationally, diagnostics and plots (national plus small multiples of the geos).
 
-Not yet written for geo fits (national fits write them): the posterior predictive p-values
-in fit.json, and in the HTML report the contributions figure, the budget plan and lift tests.
+Not yet written for geo fits (national fits write them): in the HTML report, the contributions
+figure, the budget plan and the lift tests.
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ from bayes_mmm.io import atomic_path, save, write_atomic, write_csv, write_json
 from bayes_mmm.logs import log
 from bayes_mmm.model import dims as D
 
-NOT_YET = ("posterior predictive p-values", "budget plan in report.html")
+NOT_YET = ("budget plan in report.html",)
 
 
 def geo_result_table(roi_csv: Path) -> str:
@@ -76,6 +76,7 @@ def write_geo_outputs(fit, out_dir: str | Path, ci_prob: float | None = None,
     table = to_frame(contrib)
     share_draws = geo_share_draws(fit, summaries)
     shares, quality_table = shares_table(fit, prob, shares=share_draws), quality.table()
+    ppc = quality.ppc()
     written += [
         write_csv(parameter_summary(fit, prob), out / "summary.csv", index=True),
         write_csv(prior_posterior(fit, prob), out / "prior_posterior.csv"),
@@ -89,6 +90,7 @@ def write_geo_outputs(fit, out_dir: str | Path, ci_prob: float | None = None,
                 "geo_column": fit.data.geo_name,
                 "ci_prob": prob,
                 "quality": quality_table.to_dict("records"),
+                "ppc": ppc.to_dict("records"),
                 "not_yet_for_geo_fits": list(NOT_YET),
                 **media_inputs_summary(fit.data),
             },
@@ -101,7 +103,7 @@ def write_geo_outputs(fit, out_dir: str | Path, ci_prob: float | None = None,
     if report:
         from bayes_mmm.htmlreport.geo import geo_html
 
-        text = geo_html(fit, roi, share_draws, quality_table, prob, images)
+        text = geo_html(fit, roi, share_draws, (quality_table, ppc), prob, images)
         written.append(write_atomic(out / "report.html", lambda p: p.write_text(text, "utf-8")))
     return written
 

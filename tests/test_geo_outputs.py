@@ -89,6 +89,12 @@ def test_cli_geo_fit_writes_geo_outputs_and_model_loads(geo_csv, tmp_path):
         assert quality.set_index("geo").loc[geo, "r2"] == pytest.approx(r2, rel=1e-6)
     # the model is the simulator's: its 90% predictive intervals cover about 90% of the weeks
     assert quality.coverage.between(0.75, 1.0).all(), quality.coverage
+    ppc = pd.DataFrame(json.loads((out / "fit.json").read_text())["ppc"])
+    assert list(ppc.geo.unique()) == ["national", "geo00", "geo01", "geo02"]
+    assert set(ppc.statistic) == {"mean", "sd", "min", "max", "residual_acf1"}
+    assert ppc.p_value.between(0, 1).all()
+    # the simulator's own model reproduces its data: no p-value in the far tails
+    assert np.minimum(ppc.p_value, 1 - ppc.p_value).min() > 0.005, ppc
     page = (out / "report.html").read_text()
     national_roi = roi[roi.geo == "national"].set_index("channel")
     for ch in ("tv", "search", "social"):  # the headline table holds roi.csv's national rows
@@ -122,3 +128,16 @@ def test_cli_bad_geo_input_names_geo_and_dates(geo_csv, tmp_path, capsys):
     err = capsys.readouterr().err
     assert "geo 'geo01' is missing 1 period(s): date 2022-02-07" in err
     assert not (tmp_path / "out").exists()
+
+
+def test_ppc_of_a_chunk_of_geos_equals_one_geo_at_a_time():
+    from bayes_mmm.analysis.checks import PPC_COLUMNS, ppc_rows, ppc_stats
+
+    rng = np.random.default_rng(0)
+    y, m = rng.normal(10, 1, (3, 50)), rng.normal(10, 1, (200, 3, 50))
+    rep = m + rng.normal(0, 1, m.shape)
+    batch = ppc_stats(y, m, rep, 0.9)
+    for g in range(3):
+        for row in ppc_rows(y[g], m[:, g], rep[:, g], 0.9):
+            got = [float(v[g]) for v in batch[row["statistic"]]]
+            assert got == pytest.approx([row[c] for c in PPC_COLUMNS], rel=1e-12)

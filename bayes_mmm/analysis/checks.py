@@ -100,29 +100,37 @@ def ppc(
     y_rep = predictive(fit, mu, seed) if y_rep is None else y_rep
     m = mu.transpose(*D.SAMPLE_DIMS, D.DATE).values.reshape(-1, mu.sizes[D.DATE])
     rep = y_rep.transpose(*D.SAMPLE_DIMS, D.DATE).values.reshape(m.shape)
-    y = fit.data.target
+    return pd.DataFrame(ppc_rows(fit.data.target, m, rep, ci_prob))
+
+
+PPC_COLUMNS = ("observed", "replicated_mean", "replicated_lower", "replicated_upper", "p_value")
+
+
+def ppc_stats(y: np.ndarray, m: np.ndarray, rep: np.ndarray, ci_prob: float | None) -> dict:
+    """Per statistic, the :data:`PPC_COLUMNS` of observed ``y`` (..., T) against draws of the
+    mean ``m`` and replicated data ``rep`` (S, ..., T): arrays over the ``...`` axes (a geo
+    fit's chunk of geos at once), numbers for one series."""
     plain = {
         "mean": lambda a: a.mean(axis=-1),
         "sd": lambda a: a.std(axis=-1),
         "min": lambda a: a.min(axis=-1),
         "max": lambda a: a.max(axis=-1),
     }
-    pairs = {name: (np.full(len(m), f(y)), f(rep)) for name, f in plain.items()}
-    pairs["residual_acf1"] = (_acf1(y[None, :] - m), _acf1(rep - m))
-    rows = []
-    for name, (obs, rep_stat) in pairs.items():
-        lo, hi = eti_bounds(rep_stat, ci_prob)
-        rows.append(
-            {
-                "statistic": name,
-                "observed": float(obs.mean()),
-                "replicated_mean": float(rep_stat.mean()),
-                "replicated_lower": float(lo),
-                "replicated_upper": float(hi),
-                "p_value": float(np.mean(rep_stat >= obs)),
-            }
-        )
-    return pd.DataFrame(rows)
+    pairs = {name: (np.broadcast_to(f(y), rep.shape[:-1]), f(rep)) for name, f in plain.items()}
+    pairs["residual_acf1"] = (_acf1(y - m), _acf1(rep - m))
+    out = {}
+    for name, (obs, stat) in pairs.items():
+        lo, hi = eti_bounds(stat, ci_prob)
+        out[name] = (obs.mean(axis=0), stat.mean(axis=0), lo, hi, (stat >= obs).mean(axis=0))
+    return out
+
+
+def ppc_rows(y: np.ndarray, m: np.ndarray, rep: np.ndarray, ci_prob: float | None) -> list[dict]:
+    """:func:`ppc`'s rows from observed ``y`` (T,), draws of the mean ``m`` and replicated
+    data ``rep`` (S, T)."""
+    stats = ppc_stats(y, m, rep, ci_prob)
+    return [{"statistic": name, **{c: float(v) for c, v in zip(PPC_COLUMNS, values, strict=True)}}
+            for name, values in stats.items()]  # fmt: skip
 
 
 # ---- out of time -----------------------------------------------------------------------------

@@ -1,15 +1,16 @@
-"""Fit checks of a geo fit: in-sample R², MAPE, RMSE and the coverage of the predictive
-interval per geo and nationally (the sum over geos), as :func:`~bayes_mmm.analysis.fit_quality`
-gives them for a national fit. The predictive draws add the likelihood's noise per geo (its
-``sigma`` in the geo's outcome units) to the modeled mean, a chunk of geos at a time; the
-national predictive draw is the sum of the geos' draws."""
+"""Fit checks of a geo fit: in-sample R², MAPE, RMSE, the coverage of the predictive interval
+and the posterior predictive p-values per geo and nationally (the sum over geos), as
+:func:`~bayes_mmm.analysis.fit_quality` and :func:`~bayes_mmm.analysis.ppc` give them for a
+national fit. The predictive draws add the likelihood's noise per geo (its ``sigma`` in the
+geo's outcome units) to the modeled mean, a chunk of geos at a time; the national predictive
+draw is the sum of the geos' draws."""
 
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
 
-from bayes_mmm.analysis.checks import mape, r2_score
+from bayes_mmm.analysis.checks import PPC_COLUMNS, mape, ppc_rows, ppc_stats, r2_score
 from bayes_mmm.analysis.geo import _chunks, _has_total, _parts
 from bayes_mmm.analysis.summary import ci, eti_bounds
 from bayes_mmm.data.geo import NATIONAL
@@ -38,6 +39,7 @@ class QualityPass:
         self.fit, self.prob = fit, ci(ci_prob)
         self.rng = np.random.default_rng(seed)
         self.rows: list[dict] = []
+        self.ppc_rows: list[dict] = []
         self.mu, self.rep = 0.0, 0.0  # national sums of the geos' draws
 
     def add(self, chunk, values: np.ndarray) -> None:
@@ -49,9 +51,24 @@ class QualityPass:
         rep = mu + sigma[..., None] * noise(spec, self.rng, mu.shape, nu)
         self.mu, self.rep = self.mu + mu.sum(axis=1), self.rep + rep.sum(axis=1)
         y_hat, (lo, hi) = mu.mean(axis=0), eti_bounds(rep, self.prob)  # (g, date) each
+        stats = ppc_stats(data.geo_target[chunk.idx], mu, rep, self.prob)  # the chunk at once
         for j, g in enumerate(chunk.idx):
             row = _metrics(data.geo_target[g], y_hat[j], lo[j], hi[j], self.prob)
             self.rows.append({D.GEO: data.geos[g], **row})
+            self.ppc_rows += [
+                {D.GEO: data.geos[g], "statistic": name,
+                 **{c: float(v[j]) for c, v in zip(PPC_COLUMNS, values, strict=True)}}
+                for name, values in stats.items()
+            ]  # fmt: skip
+
+    def ppc(self) -> pd.DataFrame:
+        """:func:`~bayes_mmm.analysis.ppc` per geo, national first: ``geo, statistic,
+        observed, replicated_mean, replicated_lower, replicated_upper, p_value``."""
+        data, rows = self.fit.data, list(self.ppc_rows)
+        if _has_total(data):
+            national = ppc_rows(data.geo_target.sum(axis=0), self.mu, self.rep, self.prob)
+            rows = [{D.GEO: NATIONAL, **r} for r in national] + rows
+        return pd.DataFrame(rows)
 
     def table(self) -> pd.DataFrame:
         """One row per geo, national first: ``geo, r2, mape, coverage, ci_prob, rmse, n``."""

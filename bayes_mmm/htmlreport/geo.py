@@ -7,13 +7,23 @@ from __future__ import annotations
 import math
 from importlib.metadata import version
 
+import numpy as np
 import pandas as pd
 import xarray as xr
 
 from bayes_mmm.analysis.summary import summarise
 from bayes_mmm.data.geo import NATIONAL
 from bayes_mmm.htmlreport import render
-from bayes_mmm.htmlreport.health import COVERAGE_SLACK, Check, fit_check, sampler_checks, worst
+from bayes_mmm.htmlreport.health import (
+    COVERAGE_SLACK,
+    PPC_ADVICE,
+    PPC_REVIEW,
+    Check,
+    fit_check,
+    ppc_check,
+    sampler_checks,
+    worst,
+)
 from bayes_mmm.model import dims as D
 
 FIGURES = ("geo_fit", "geo_roi", "geo_response_curves", "prior_posterior")
@@ -62,13 +72,34 @@ def _meta(fit, ci_prob: float) -> dict:
     }
 
 
-def context(fit, roi: pd.DataFrame, shares: xr.Dataset, quality: pd.DataFrame,
+def _ppc_by_geo(ppc: pd.DataFrame) -> Check:
+    """The geos' posterior predictive p-values: beyond [PPC_REVIEW, 1 - PPC_REVIEW] a share
+    ``2 x PPC_REVIEW`` of them is expected by chance; three times that is worth a look."""
+    geos = ppc[ppc[D.GEO] != NATIONAL]
+    tail = np.minimum(geos["p_value"], 1 - geos["p_value"])
+    out = geos[tail < PPC_REVIEW]
+    share, expected = len(out) / max(len(geos), 1), 2 * PPC_REVIEW
+    counts = out["statistic"].value_counts()
+    details = [f"{name}: {n} geos" for name, n in counts.items()]
+    finding = (f"{len(out)} of {len(geos)} p-values (geo x statistic) beyond [{PPC_REVIEW}, "
+               f"{1 - PPC_REVIEW}]; ~{expected:.0%} are expected by chance")  # fmt: skip
+    review = share > 3 * expected
+    advice = "; ".join(PPC_ADVICE.get(k, k) for k in counts.index[:2]) if review else ""
+    return Check("Posterior predictive check per geo", "review" if review else "pass", finding,
+                 advice, details)  # fmt: skip
+
+
+def context(fit, roi: pd.DataFrame, shares: xr.Dataset, checked: tuple[pd.DataFrame, ...],
             ci_prob: float) -> dict:  # fmt: skip
-    """What ``geo_report.html.j2`` shows but its figures."""
+    """What ``geo_report.html.j2`` shows but its figures; ``checked``: the fit-quality and
+    ppc tables of :class:`~bayes_mmm.analysis.geo_checks.QualityPass`."""
+    quality, ppc = checked
     national = roi[(roi[D.GEO] == NATIONAL) & roi["roi_mean"].notna()]
     checks = sampler_checks(fit.diagnostics)
     checks.append(fit_check(quality.iloc[0].to_dict(), "Goodness of fit (national)"))
     checks.append(_fit_by_geo(quality))
+    checks.append(ppc_check(ppc[ppc[D.GEO] == NATIONAL], "Posterior predictive check (national)"))
+    checks.append(_ppc_by_geo(ppc))
     statuses = [c.status for c in checks]
     counts = {s: statuses.count(s) for s in ("pass", "review", "fail")}
     return {
@@ -84,10 +115,10 @@ def context(fit, roi: pd.DataFrame, shares: xr.Dataset, quality: pd.DataFrame,
     }
 
 
-def geo_html(fit, roi: pd.DataFrame, shares: xr.Dataset, quality: pd.DataFrame,
+def geo_html(fit, roi: pd.DataFrame, shares: xr.Dataset, checked: tuple[pd.DataFrame, ...],
                      ci_prob: float, images: dict) -> str:  # fmt: skip
     """The report as HTML; ``images``: figure name -> (PNG bytes, size in inches)."""
     figures = {name: render.png_image(*images[name]) for name in FIGURES if name in images}
     title = f"Media mix model by geo: {fit.data.target_name}"
-    ctx = context(fit, roi, shares, quality, ci_prob)
+    ctx = context(fit, roi, shares, checked, ci_prob)
     return render.render("geo_report.html.j2", title=title, figures=figures, **ctx)

@@ -171,14 +171,18 @@ PPC_ADVICE = {
 
 
 def predictive_checks(a: Analysis) -> Check:
-    t = a.ppc
+    return ppc_check(a.ppc)
+
+
+def ppc_check(t, name: str = "Posterior predictive check") -> Check:
+    """The p-values of a ``ppc`` table (``statistic``, ``p_value``) graded, with advice."""
     p = t.set_index("statistic")["p_value"]
     tail = np.minimum(p, 1 - p)
     bad = tail[tail < PPC_REVIEW]
     status = _grade(len(bad) > 0, bool((tail < PPC_FAIL).any()))
     finding = "posterior predictive p-values: " + ", ".join(f"{k} {v:.2f}" for k, v in p.items())
     return Check(
-        "Posterior predictive check",
+        name,
         status,
         finding + f" (pass: all within [{PPC_REVIEW}, {1 - PPC_REVIEW}])",
         "; ".join(PPC_ADVICE.get(k, k) for k in bad.index),
