@@ -40,15 +40,19 @@ def mape(y: np.ndarray, y_hat: np.ndarray) -> float:
 
 def metrics(y: np.ndarray, mu: xr.DataArray, y_rep: xr.DataArray, ci_prob: float | None) -> dict:
     """``r2``, ``mape``, ``coverage`` (of the ``ci_prob`` predictive interval), ``rmse``, ``n``."""
-    y = np.asarray(y, dtype=float)
     ci_prob = ci(ci_prob)
-    y_hat = mu.mean(D.SAMPLE_DIMS).values
     lo, hi = interval(y_rep, ci_prob)
-    inside = (lo.values <= y) & (y <= hi.values)
+    return interval_metrics(y, mu.mean(D.SAMPLE_DIMS).values, lo.values, hi.values, ci_prob)
+
+
+def interval_metrics(y, y_hat: np.ndarray, lo: np.ndarray, hi: np.ndarray, ci_prob: float) -> dict:
+    """:func:`metrics` from the posterior mean ``y_hat`` and the predictive interval
+    ``[lo, hi]`` of each period (a geo fit's checks give them per geo)."""
+    y = np.asarray(y, dtype=float)
     return {
         "r2": r2_score(y, y_hat),
         "mape": mape(y, y_hat),
-        "coverage": float(inside.mean()),
+        "coverage": float(((lo <= y) & (y <= hi)).mean()),
         "ci_prob": ci_prob,
         "rmse": float(np.sqrt(np.mean((y - y_hat) ** 2))),
         "n": len(y),

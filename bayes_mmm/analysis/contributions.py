@@ -61,7 +61,13 @@ def share_draws(fit: MMMFit, contrib: xr.DataArray | None = None) -> xr.Dataset:
         return geo_share_draws(fit)
     contrib = contributions(fit) if contrib is None else contrib
     total = contrib.sum(D.DATE, skipna=False)  # draws have no NaN: no masked copy
-    media = total.sel({D.COMPONENT: list(fit.data.channels)}).rename({D.COMPONENT: D.CHANNEL})
+    return shares_of(total, fit.data)
+
+
+def shares_of(total: xr.DataArray, data) -> xr.Dataset:
+    """:func:`share_draws` from each component's window ``total`` (``component`` and any
+    other axes, e.g. ``geo``)."""
+    media = total.sel({D.COMPONENT: list(data.channels)}).rename({D.COMPONENT: D.CHANNEL})
     ds = xr.Dataset(
         {
             "total": total,
@@ -69,8 +75,16 @@ def share_draws(fit: MMMFit, contrib: xr.DataArray | None = None) -> xr.Dataset:
             "share_of_media": media / media.sum(D.CHANNEL),
         }
     )
-    ds["total"].attrs["units"] = fit.data.target_name
+    ds["total"].attrs["units"] = data.target_name
     return ds
+
+
+def media_share(shares: xr.Dataset, channels, ci_prob: float | None = None) -> dict:
+    """The share of the modeled outcome all ``channels`` together drove: ``mean, lower,
+    upper`` over the draws of :func:`share_draws`' ``shares`` (one series: select a geo)."""
+    media = shares["share_of_total"].sel({D.COMPONENT: list(channels)})
+    share = summarise(media.sum(D.COMPONENT), ci_prob)
+    return {k: float(v) for k, v in share.data_vars.items()}
 
 
 def shares_table(

@@ -87,12 +87,12 @@ def response_table(
 
 
 def _geo_response_table(fit, ci_prob: float | None, geo: str | None) -> pd.DataFrame:
+    from bayes_mmm.analysis.geo import require_geo
     from bayes_mmm.analysis.geo_curves import geo_response_curves, geo_response_table
 
     curves = geo_response_curves(fit, ci_prob=ci_prob)
     if geo is not None:
-        if geo not in curves[D.GEO].values:
-            raise ValueError(f"geo '{geo}' is not in the fit; geos: {list(curves[D.GEO].values)}")
+        require_geo(curves[D.GEO].values, geo)
         curves = curves.sel({D.GEO: [geo]})
     return geo_response_table(fit, ci_prob, curves)
 

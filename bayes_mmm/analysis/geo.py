@@ -103,11 +103,16 @@ def chunks_of(posterior: xr.Dataset, data: MMMData, spec: ModelSpec,
                      data.geo_controls[idx])  # fmt: skip
 
 
+def require_geo(geos, geo: str) -> None:
+    """``geo`` must be one of ``geos`` (the outputs' labels, ``national`` included)."""
+    if geo not in list(geos):
+        raise ValueError(f"geo '{geo}' is not in the fit; geos: {list(geos)}")
+
+
 def _select(da: xr.DataArray, geo: str | None) -> xr.DataArray:
     if geo is None:
         return da
-    if geo not in da[D.GEO].values:
-        raise ValueError(f"geo '{geo}' is not in the fit; geos: {list(da[D.GEO].values)}")
+    require_geo(da[D.GEO].values, geo)
     return da.sel({D.GEO: geo})
 
 
@@ -241,17 +246,9 @@ def geo_share_draws(fit, summaries: GeoSummaries | None = None) -> xr.Dataset:
     data = fit.data
     total = _with_total(data, s.totals, axis=1)
     coords = {D.GEO: _out_geos(data), D.COMPONENT: s.names}
-    total = unstack(total, fit.posterior, (D.GEO, D.COMPONENT), coords)
-    media = total.sel({D.COMPONENT: list(data.channels)}).rename({D.COMPONENT: D.CHANNEL})
-    ds = xr.Dataset(
-        {
-            "total": total,
-            "share_of_total": total / total.sum(D.COMPONENT),
-            "share_of_media": media / media.sum(D.CHANNEL),
-        }
-    )
-    ds["total"].attrs["units"] = data.target_name
-    return ds
+    from bayes_mmm.analysis.contributions import shares_of
+
+    return shares_of(unstack(total, fit.posterior, (D.GEO, D.COMPONENT), coords), data)
 
 
 def geo_contribution_summary(fit, ci_prob: float | None = None) -> tuple[xr.Dataset, xr.Dataset]:

@@ -10,25 +10,12 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from bayes_mmm.analysis.checks import PPC_COLUMNS, mape, ppc_rows, ppc_stats, r2_score
+from bayes_mmm.analysis.checks import PPC_COLUMNS, interval_metrics, ppc_rows, ppc_stats
 from bayes_mmm.analysis.geo import _chunks, _has_total, _parts
 from bayes_mmm.analysis.summary import ci, eti_bounds
 from bayes_mmm.data.geo import NATIONAL
 from bayes_mmm.model import dims as D
 from bayes_mmm.model.components.likelihood import noise
-
-
-def _metrics(y: np.ndarray, y_hat: np.ndarray, lo: np.ndarray, hi: np.ndarray, prob: float):
-    """``r2, mape, coverage, ci_prob, rmse, n`` of observed ``y`` (T,) against the posterior
-    mean ``y_hat`` and the predictive interval ``[lo, hi]`` (T,)."""
-    return {
-        "r2": r2_score(y, y_hat),
-        "mape": mape(y, y_hat),
-        "coverage": float(((lo <= y) & (y <= hi)).mean()),
-        "ci_prob": prob,
-        "rmse": float(np.sqrt(np.mean((y - y_hat) ** 2))),
-        "n": len(y),
-    }
 
 
 class QualityPass:
@@ -53,7 +40,7 @@ class QualityPass:
         y_hat, (lo, hi) = mu.mean(axis=0), eti_bounds(rep, self.prob)  # (g, date) each
         stats = ppc_stats(data.geo_target[chunk.idx], mu, rep, self.prob)  # the chunk at once
         for j, g in enumerate(chunk.idx):
-            row = _metrics(data.geo_target[g], y_hat[j], lo[j], hi[j], self.prob)
+            row = interval_metrics(data.geo_target[g], y_hat[j], lo[j], hi[j], self.prob)
             self.rows.append({D.GEO: data.geos[g], **row})
             self.ppc_rows += [
                 {D.GEO: data.geos[g], "statistic": name,
@@ -75,7 +62,8 @@ class QualityPass:
         data, rows = self.fit.data, list(self.rows)
         if _has_total(data):
             lo, hi = eti_bounds(self.rep, self.prob)
-            total = _metrics(data.geo_target.sum(axis=0), self.mu.mean(axis=0), lo, hi, self.prob)
+            y, y_hat = data.geo_target.sum(axis=0), self.mu.mean(axis=0)
+            total = interval_metrics(y, y_hat, lo, hi, self.prob)
             rows.insert(0, {D.GEO: NATIONAL, **total})
         return pd.DataFrame(rows)
 

@@ -13,6 +13,7 @@ from bayes_mmm.analysis import checks, curves, learning
 from bayes_mmm.analysis.contributions import (
     contributions,
     contributions_table,
+    media_share,
     prediction,
     share_draws,
     shares_table,
@@ -20,7 +21,7 @@ from bayes_mmm.analysis.contributions import (
 from bayes_mmm.analysis.mroi import mroi_draws
 from bayes_mmm.analysis.roi import roi_table, spend_totals
 from bayes_mmm.analysis.scope import require_national
-from bayes_mmm.analysis.summary import ci, summarise
+from bayes_mmm.analysis.summary import ci
 from bayes_mmm.inference.fit import MMMFit
 from bayes_mmm.model import dims as D
 
@@ -131,9 +132,7 @@ class Analysis:
     def summary(self) -> dict:
         """The headline figures as plain JSON-ready values (``fit.json``)."""
         out = dict(self.fit_quality)
-        media = self.shares["share_of_total"].sel({D.COMPONENT: list(self.fit.data.channels)})
-        share = summarise(media.sum(D.COMPONENT), self.ci_prob)
-        out["media_share"] = {k: float(v) for k, v in share.data_vars.items()}
+        out["media_share"] = media_share(self.shares, self.fit.data.channels, self.ci_prob)
         out["ppc_p_values"] = dict(zip(self.ppc["statistic"], self.ppc["p_value"], strict=True))
         if self.holdout is not None:
             out["holdout"] = dict(self.holdout.metrics)
