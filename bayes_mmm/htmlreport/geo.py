@@ -4,14 +4,11 @@ model's health (sampler, fit per geo), ROI per geo, and the geo figures already 
 
 from __future__ import annotations
 
-import math
-from importlib.metadata import version
-
 import numpy as np
 import pandas as pd
 import xarray as xr
 
-from bayes_mmm.analysis.summary import summarise
+from bayes_mmm.analysis.contributions import media_share
 from bayes_mmm.data.geo import NATIONAL
 from bayes_mmm.htmlreport import render
 from bayes_mmm.htmlreport.health import (
@@ -22,26 +19,11 @@ from bayes_mmm.htmlreport.health import (
     fit_check,
     ppc_check,
     sampler_checks,
-    worst,
 )
+from bayes_mmm.htmlreport.sections import data_meta, health_card, records
 from bayes_mmm.model import dims as D
 
 FIGURES = ("geo_fit", "geo_roi", "geo_response_curves", "prior_posterior")
-
-
-def _records(frame: pd.DataFrame) -> list[dict]:
-    """Rows as dicts with ``None`` for missing values (the template's dash)."""
-    return [
-        {k: (None if isinstance(v, float) and not math.isfinite(v) else v) for k, v in r.items()}
-        for r in frame.to_dict("records")
-    ]
-
-
-def _media_share(fit, shares: xr.Dataset, ci_prob: float) -> dict:
-    """National share of the outcome that media drove: mean and interval over the draws."""
-    paid = shares["share_of_total"].sel({D.GEO: NATIONAL, D.COMPONENT: list(fit.data.channels)})
-    s = summarise(paid.sum(D.COMPONENT), ci_prob)
-    return {k: float(s[k]) for k in ("mean", "lower", "upper")}
 
 
 def _fit_by_geo(quality: pd.DataFrame) -> Check:
@@ -55,21 +37,6 @@ def _fit_by_geo(quality: pd.DataFrame) -> Check:
     advice = "" if low.empty else "look for events or controls missing in these geos"
     details = [f"{r[D.GEO]}: {r['coverage']:.0%} inside" for r in low.to_dict("records")]
     return Check("Fit per geo", "review" if len(low) else "pass", finding, advice, details)
-
-
-def _meta(fit, ci_prob: float) -> dict:
-    data = fit.data
-    return {
-        "version": version("bayes-mmm"),
-        "target": data.target_name,
-        "ci_prob": ci_prob,
-        "periods": data.n_dates,
-        "period": "week" if data.period_days == 7 else "period",
-        "start": str(data.dates[0].date()),
-        "end": str(data.dates[-1].date()),
-        "channels": list(data.paid_channels),
-        "n_geos": data.n_geos,
-    }
 
 
 def _ppc_by_geo(ppc: pd.DataFrame) -> Check:
@@ -100,23 +67,23 @@ def context(fit, roi: pd.DataFrame, shares: xr.Dataset, checked: tuple[pd.DataFr
     checks.append(_fit_by_geo(quality))
     checks.append(ppc_check(ppc[ppc[D.GEO] == NATIONAL], "Posterior predictive check (national)"))
     checks.append(_ppc_by_geo(ppc))
-    statuses = [c.status for c in checks]
-    counts = {s: statuses.count(s) for s in ("pass", "review", "fail")}
+    data = fit.data
+    meta = data_meta(data, ci_prob) | {"channels": list(data.paid_channels), "n_geos": data.n_geos}
     return {
-        "meta": _meta(fit, ci_prob),
+        "meta": meta,
         "headline": {
-            "media_share": _media_share(fit, shares, ci_prob),
-            "ranked": _records(national.sort_values("mroi_mean", ascending=False)),
-            "best_roi": _records(national.sort_values("roi_mean", ascending=False))[0],
+            "media_share": media_share(shares.sel({D.GEO: NATIONAL}), data.channels, ci_prob),
+            "ranked": records(national.sort_values("mroi_mean", ascending=False)),
+            "best_roi": records(national.sort_values("roi_mean", ascending=False))[0],
         },
-        "health": {"checks": checks, "overall": worst(statuses), "counts": counts},
-        "by_geo": _records(roi[(roi[D.GEO] != NATIONAL) & roi["roi_mean"].notna()]),
-        "quality": _records(quality),
+        "health": health_card(checks),
+        "by_geo": records(roi[(roi[D.GEO] != NATIONAL) & roi["roi_mean"].notna()]),
+        "quality": records(quality),
     }
 
 
 def geo_html(fit, roi: pd.DataFrame, shares: xr.Dataset, checked: tuple[pd.DataFrame, ...],
-                     ci_prob: float, images: dict) -> str:  # fmt: skip
+             ci_prob: float, images: dict) -> str:  # fmt: skip
     """The report as HTML; ``images``: figure name -> (PNG bytes, size in inches)."""
     figures = {name: render.png_image(*images[name]) for name in FIGURES if name in images}
     title = f"Media mix model by geo: {fit.data.target_name}"

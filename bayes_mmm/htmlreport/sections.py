@@ -37,7 +37,11 @@ def records(df: pd.DataFrame) -> list[dict]:
 
 
 def meta(a: Analysis) -> dict:
-    d = a.fit.data
+    return data_meta(a.fit.data, a.ci_prob)
+
+
+def data_meta(d, ci_prob: float) -> dict:
+    """The report's header: outcome, window, channels, interval probability, version."""
     return {
         "target": d.target_name,
         "start": d.dates[0].date().isoformat(),
@@ -45,7 +49,7 @@ def meta(a: Analysis) -> dict:
         "periods": d.n_dates,
         "period": "week" if d.period_days == 7 else "day" if d.period_days == 1 else "period",
         "channels": list(d.channels),
-        "ci_prob": a.ci_prob,
+        "ci_prob": ci_prob,
         "version": version("bayes-mmm"),
         "generated": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
     }
@@ -76,7 +80,11 @@ def headline(a: Analysis) -> dict:
 
 
 def health(a: Analysis) -> dict:
-    checks = health_checks(a)
+    return health_card(health_checks(a))
+
+
+def health_card(checks: list) -> dict:
+    """The checks with the overall status and the count per status."""
     counts = {s: sum(c.status == s for c in checks) for s in ("pass", "review", "fail")}
     return {"checks": checks, "overall": worst(c.status for c in checks), "counts": counts}
 
