@@ -34,7 +34,7 @@ def _args(csv, out, *extra):
             "--out", str(out), *extra]  # fmt: skip
 
 
-def test_cli_geo_fit_writes_geo_outputs_and_model_loads(geo_csv, tmp_path):
+def test_cli_geo_fit_writes_geo_outputs_and_model_loads(geo_csv, tmp_path, capsys):
     out = tmp_path / "out"
     assert main(_args(geo_csv, out, *TINY)) == 0
     roi = pd.read_csv(out / "roi.csv")
@@ -87,8 +87,9 @@ def test_cli_geo_fit_writes_geo_outputs_and_model_loads(geo_csv, tmp_path):
         y, y_hat = observed[geo].to_numpy(), fitted[geo].to_numpy()
         r2 = 1 - ((y - y_hat) ** 2).sum() / ((y - y.mean()) ** 2).sum()
         assert quality.set_index("geo").loc[geo, "r2"] == pytest.approx(r2, rel=1e-6)
-    # the model is the simulator's: its 90% predictive intervals cover about 90% of the weeks
-    assert quality.coverage.between(0.75, 1.0).all(), quality.coverage
+    # the model is the simulator's: its 90% predictive intervals cover about 90% of the 60
+    # weeks; not all of them (noise twice too large would: P(|z| < 3.3) = 0.999)
+    assert quality.coverage.between(0.75, 0.99).all(), quality.coverage
     ppc = pd.DataFrame(json.loads((out / "fit.json").read_text())["ppc"])
     assert list(ppc.geo.unique()) == ["national", "geo00", "geo01", "geo02"]
     assert set(ppc.statistic) == {"mean", "sd", "min", "max", "residual_acf1"}
@@ -114,6 +115,13 @@ def test_cli_geo_fit_writes_geo_outputs_and_model_loads(geo_csv, tmp_path):
     mroi = geo_mroi_table(fit)
     np.testing.assert_allclose(mroi.mroi_mean.to_numpy(), roi.mroi_mean.to_numpy(), rtol=1e-6)
     assert {rv.name for rv in fit.model().free_RVs} >= {"roi", "roi_geo_z", "roi_geo_sd"}
+    only = tmp_path / "only.html"  # report.html alone, as `report --out x.html` nationally
+    assert main(["report", str(out / "model.nc"), "--out", str(only), "--quiet"]) == 0
+    assert only.read_text().count("data-check=") == page.count("data-check=")
+    plan = ["report", str(out / "model.nc"), "--out", str(tmp_path / "plan"), "--budget", "9"]
+    assert main(plan) == EXIT_BAD_INPUT
+    assert "--budget: a geo fit's report has no budget plan yet" in capsys.readouterr().err
+    assert not (tmp_path / "plan").exists()
     bare = write_geo_outputs(fit, tmp_path / "bare", progress=False, plots=False, report=False)
     assert not any(p.name == "report.html" or "plots" in p.parts for p in bare)
     assert not (tmp_path / "bare" / "report.html").exists()
