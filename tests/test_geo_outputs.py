@@ -122,6 +122,10 @@ def test_cli_geo_fit_writes_geo_outputs_and_model_loads(geo_csv, tmp_path, capsy
     assert main(plan) == EXIT_BAD_INPUT
     assert "--budget: a geo fit's report has no budget plan yet" in capsys.readouterr().err
     assert not (tmp_path / "plan").exists()
+    design = ["design-tests", str(out / "model.nc"), "--out", str(tmp_path / "tests")]
+    assert main(design) == EXIT_BAD_INPUT  # not a bug report: national only, said so
+    assert "bm.design_tests (not yet for geo fits)" in capsys.readouterr().err
+    assert not (tmp_path / "tests").exists()
     bare = write_geo_outputs(fit, tmp_path / "bare", progress=False, plots=False, report=False)
     assert not any(p.name == "report.html" or "plots" in p.parts for p in bare)
     assert not (tmp_path / "bare" / "report.html").exists()

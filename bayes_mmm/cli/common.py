@@ -97,13 +97,15 @@ class Bug(Exception):
 
 @contextmanager
 def checked_work():
-    """Everything raised inside is a bug, except interrupts, environment failures (OSError)
-    and validation errors (bad input found late, e.g. the holdout model's rows)."""
+    """Everything raised inside is a bug, except interrupts, environment failures (OSError),
+    validation errors (bad input found late, e.g. the holdout model's rows) and a geo model
+    given to a command that serves national fits only (``GeoFitError``: bad input)."""
+    from bayes_mmm.analysis.scope import GeoFitError
     from bayes_mmm.data.validate import DataValidationError
 
     try:
         yield
-    except (KeyboardInterrupt, OSError, DataValidationError, Bug):
+    except (KeyboardInterrupt, OSError, DataValidationError, GeoFitError, Bug):
         raise
     except Exception as err:
         if INTERRUPTED.is_set():  # e.g. diagnostics of a trace cut short by Ctrl-C
