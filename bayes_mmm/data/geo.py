@@ -161,7 +161,7 @@ def _per_geo_values(frame, geo: str, target: str, channels, population: str | No
             problems.append(
                 f"population column '{population}' is not positive in geo(s) {list(bad.index)}"
             )
-        pop = stats["max"].loc[sorted(stats.index, key=natural_key)].to_numpy(float)  # geo order
+        pop = stats["max"].astype(float)  # by geo label: the panel puts it in its geo order
     return problems, pop
 
 
@@ -268,7 +268,7 @@ def _panel(frame, grid, geo, date, target, channels, controls, pop, period, enc,
         spend=cube(list(channels)),
         controls=cube(controls),
         control_names=tuple(controls),
-        population=pop,
+        population=None if pop is None else pop.loc[list(geos)].to_numpy(),
         period_days=int(period),
         categorical=enc,
         periods=periods,
