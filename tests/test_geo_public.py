@@ -113,3 +113,15 @@ def test_meridian_geo_sample_fits_from_the_cli_and_reads_back(tmp_path):
     assert np.allclose(per_geo.loc[national.index], national, rtol=1e-6)
     fit_json = json.loads((out / "fit.json").read_text())
     assert set(fit_json["media_exposure"]) == set(CHANNELS) and "organic" in fit_json
+    # the outputs added for geo fits, on Meridian's names (an organic channel among them)
+    shares = pd.read_csv(out / "shares.csv")
+    assert list(shares.geo.unique()) == ["national", "Geo0", "Geo1", "Geo2", "Geo3"]
+    assert ORGANIC in set(shares.component)
+    np.testing.assert_allclose(shares.groupby("geo").share_of_total_mean.sum(), 1.0, rtol=1e-9)
+    quality = pd.DataFrame(fit_json["quality"])
+    assert list(quality.geo) == ["national", "Geo0", "Geo1", "Geo2", "Geo3"]
+    assert quality.coverage.between(0.6, 1.0).all(), quality
+    page = (out / "report.html").read_text()
+    headline = page.split('id="headline-table"')[1].split("</table>")[0]
+    assert all(f'data-channel="{c}"' in headline for c in CHANNELS)
+    assert ORGANIC not in headline  # no ROI: not in the headline
