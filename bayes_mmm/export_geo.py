@@ -2,8 +2,8 @@
 ROI and marginal ROI and contributions per geo with national rows, response curves per geo
 and nationally, diagnostics and plots (national plus small multiples of the geos).
 
-Not yet written for geo fits (national fits write them): in the HTML report, the contributions
-figure, the budget plan and the lift tests.
+With a plan (:class:`~bayes_mmm.budget.geo_allocation.GeoAllocation`, from ``optimize`` or
+``report --budget``) the report has the budget section and its two figures.
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ from bayes_mmm.io import atomic_path, save, write_atomic, write_csv, write_json
 from bayes_mmm.logs import log
 from bayes_mmm.model import dims as D
 
-NOT_YET = ("budget plan in report.html",)
+NOT_YET = ("lift tests (the geo model takes none yet)",)
 
 
 def geo_result_table(roi_csv: Path) -> str:
@@ -55,14 +55,14 @@ def geo_result_table(roi_csv: Path) -> str:
 
 
 def write_geo_outputs(fit, out_dir: str | Path, ci_prob: float | None = None,
-                      progress: bool = True, plots: bool = True,
-                      report: bool = True) -> list[Path]:  # fmt: skip
+                      progress: bool = True, plots: bool = True, report: bool = True,
+                      allocation=None) -> list[Path]:  # fmt: skip
     """Write ``model.nc`` (first), ``summary.csv``, ``prior_posterior.csv``, ``roi.csv`` (with
     marginal ROI), ``contributions.csv``, ``shares.csv`` and
     ``response_curves.csv`` (a ``geo`` column, national rows first), ``fit.json``,
-    ``diagnostics.json`` and ``plots/geo_fit.png``, ``plots/geo_roi.png``,
-    ``plots/geo_response_curves.png``, ``plots/prior_posterior.png`` and ``report.html`` (its
-    figures those PNGs) to ``out_dir``."""
+    ``diagnostics.json``, the figures (``plots/``: national contributions, fit, ROI and
+    response curves per geo, prior vs posterior; with an ``allocation``, its allocation and
+    outcome figures) and ``report.html`` (its figures those PNGs) to ``out_dir``."""
     out, prob = Path(out_dir), ci(ci_prob)
     written = [save(fit, out / "model.nc")]
     if progress:
@@ -72,8 +72,7 @@ def write_geo_outputs(fit, out_dir: str | Path, ci_prob: float | None = None,
     summaries = geo_summaries(fit, prob, visit=quality.add)
     roi = with_mroi(geo_roi_table(fit, prob, sums=summaries.sums), geo_mroi_table(fit, prob))
     curves = geo_response_curves(fit, ci_prob=prob)
-    contrib, fitted = summaries.components, summaries.fitted
-    table = to_frame(contrib)
+    table = to_frame(summaries.components)
     share_draws = geo_share_draws(fit, summaries)
     shares, quality_table = shares_table(fit, prob, shares=share_draws), quality.table()
     ppc = quality.ppc()
@@ -98,27 +97,42 @@ def write_geo_outputs(fit, out_dir: str | Path, ci_prob: float | None = None,
         ),
         write_json(diagnostics_dict(fit), out / "diagnostics.json"),
     ]
-    images = _write_plots(fit, out, prob, fitted, roi, curves) if plots else {}
+    drawn = (summaries, share_draws, roi, curves, allocation)
+    images = _write_plots(fit, out, prob, drawn) if plots else {}
     written += [out / "plots" / f"{name}.png" for name in images]
     if report:
         from bayes_mmm.htmlreport.geo import geo_html
 
-        text = geo_html(fit, roi, share_draws, (quality_table, ppc), prob, images)
+        checked = (quality_table, ppc)
+        text = geo_html(fit, roi, share_draws, checked, prob, images, allocation)
         written.append(write_atomic(out / "report.html", lambda p: p.write_text(text, "utf-8")))
     return written
 
 
-def _write_plots(fit, out: Path, prob: float, fitted, roi, curves) -> dict[str, tuple]:
-    """Draw and save the geo figures; returns name -> (PNG bytes, size in inches)."""
+def _write_plots(fit, out: Path, prob: float, drawn: tuple) -> dict[str, tuple]:
+    """Draw and save the geo figures from what was computed (``drawn``: summaries, share
+    draws, ROI table, response curves, allocation or None); returns name -> (PNG bytes, size
+    in inches)."""
+    from bayes_mmm.plots import budget as budget_plots
     from bayes_mmm.plots.curves import plot_prior_posterior
-    from bayes_mmm.plots.geo import plot_geo_fit, plot_geo_response_curves, plot_geo_roi
+    from bayes_mmm.plots.geo import (
+        plot_geo_contributions,
+        plot_geo_fit,
+        plot_geo_response_curves,
+        plot_geo_roi,
+    )
 
+    summaries, shares, roi, curves, allocation = drawn
     figures = {
-        "geo_fit": plot_geo_fit(fit, prob, fitted),
+        "contributions": plot_geo_contributions(fit, prob, summaries=summaries, shares=shares),
+        "geo_fit": plot_geo_fit(fit, prob, summaries.fitted),
         "geo_roi": plot_geo_roi(fit, prob, roi),
         "geo_response_curves": plot_geo_response_curves(fit, prob, curves),
         "prior_posterior": plot_prior_posterior(fit, prob),
     }
+    if allocation is not None:
+        figures["allocation"] = budget_plots.allocation(allocation)
+        figures["outcome"] = budget_plots.outcome_distributions(allocation)
     images = {}
     for name, fig in figures.items():
         path = out / "plots" / f"{name}.png"
@@ -126,3 +140,28 @@ def _write_plots(fit, out: Path, prob: float, fitted, roi, curves) -> dict[str, 
             fig.savefig(tmp, format="png", dpi=PLOT_DPI)
         images[name] = (path.read_bytes(), tuple(fig.get_size_inches()))
     return images
+
+
+def write_geo_report(fit, path: str | Path, ci_prob: float | None = None, allocation=None,
+                     progress: bool = False) -> Path:  # fmt: skip
+    """Only ``report.html`` of a geo fit at ``path`` (made with every output in a temporary
+    folder: the report embeds their figures), with ``allocation``'s plan if given."""
+    import shutil
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as tmp:
+        write_geo_outputs(fit, tmp, ci_prob, progress=progress, allocation=allocation)
+        return write_atomic(path, lambda p: shutil.copyfile(Path(tmp) / "report.html", p))
+
+
+def geo_plan(fit, budget: float | None = None, objective: str | None = None,
+             horizon: int | None = None, ci_prob: float | None = None):  # fmt: skip
+    """The plan a geo report shows: :func:`~bayes_mmm.budget.geo.optimize_geo` of the
+    channels' national totals over ``horizon`` periods (default: a quarter) for
+    ``objective`` (default: the mean), as :func:`bayes_mmm.htmlreport.plan` does nationally."""
+    from bayes_mmm.budget.geo import optimize_geo
+    from bayes_mmm.htmlreport import DEFAULT_HORIZON_DAYS
+
+    if horizon is None:
+        horizon = max(1, round(DEFAULT_HORIZON_DAYS / fit.data.period_days))
+    return optimize_geo(fit, horizon, budget, objective=objective or "mean", ci_prob=ci_prob)

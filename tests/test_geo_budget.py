@@ -4,6 +4,7 @@ the geo forward model and, on simulated data, against the known truth."""
 
 from __future__ import annotations
 
+import re
 import warnings
 
 import numpy as np
@@ -11,7 +12,7 @@ import pandas as pd
 import pytest
 
 import bayes_mmm as bm
-from bayes_mmm.analysis.geo import geo_forward
+from bayes_mmm.analysis.geo import geo_forward, geo_summaries
 from bayes_mmm.budget import optimize
 from bayes_mmm.budget.geo import GeoAllocator, geo_scenario, parse_geo_bound, read_bounds_file
 from bayes_mmm.budget.geo_response import geo_current, geo_response, geo_shares
@@ -140,11 +141,39 @@ def test_cli_optimize_by_geo_and_scenario_on_a_geo_fit(geo_fit, tmp_path):
     row = table[(table.geo == "geo00") & (table.channel == "tv")].iloc[0]
     assert row.recommended_spend <= 50 + 1e-6 and row.upper_bound == 50
     assert (out / "outcome.csv").exists() and (out / "optimize.json").exists()
+    assert (out / "plots" / "allocation.png").exists() and (out / "plots" / "outcome.png").exists()
+    page = (out / "report.html").read_text()  # the geo report with this plan
+    shown = re.findall(r'<tr data-geo="(\w+)" data-channel="(\w+)">.*?data-field='
+                       r'"recommended_outcome_mean" data-value="([^"]+)"', page, re.S)  # fmt: skip
+    cells = table[table.geo != "national"].set_index(["geo", "channel"])
+    assert len(shown) == len(cells) == 9
+    for geo, channel, value in shown:
+        expected = cells.loc[(geo, channel), "recommended_outcome_mean"]
+        assert float(value) == pytest.approx(expected, abs=1e-3)
+    outcome = pd.read_csv(out / "outcome.csv").set_index("plan")["incremental_mean"]
+    gain = pd.read_csv(out / "outcome.csv").set_index("plan").loc["recommended", "vs_current_mean"]
+    assert gain == pytest.approx(outcome["recommended"] - outcome["current"], rel=1e-6)
     scen = tmp_path / "scen"
     args = ["scenario", str(model), "--horizon", str(H), "--scale", "geo00/tv=1.5",
             "--out", str(scen), "--quiet"]  # fmt: skip
     assert main(args) == 0
     assert "vs_current_mean" in pd.read_csv(scen / "scenario.csv").columns
+
+
+def test_python_report_and_national_figures_of_a_geo_fit(geo_fit, tmp_path):
+    path = bm.report(geo_fit, tmp_path / "r.html", horizon=H)  # with a plan: the geo report
+    page = path.read_text()
+    assert 'id="budget"' in page and 'id="geo-plan-table"' in page and 'id="contributions"' in page
+    fig = bm.plot_contributions(geo_fit)  # the national figure, summed over the geos
+    stack = fig.axes[0].collections[-1].get_paths()[0].vertices[:, 1]  # top layer's edges
+    fitted = geo_summaries(geo_fit).fitted["mean"].sel(geo="national").values
+    assert stack.max() == pytest.approx(fitted.max(), rel=1e-9)
+    geo = bm.plot_geo_contributions(geo_fit, geo="geo01")
+    top = geo.axes[0].collections[-1].get_paths()[0].vertices[:, 1].max()
+    assert top == pytest.approx(geo_summaries(geo_fit).fitted["mean"].sel(geo="geo01").max())
+    assert bm.plot_roi(geo_fit).axes[0].get_title() == "tv"  # the per-geo ROI figure
+    with pytest.raises(ValueError, match="geo 'nowhere' is not in the fit"):
+        bm.plot_geo_contributions(geo_fit, geo="nowhere")
 
 
 # ---- known truth ----------------------------------------------------------------------------

@@ -49,6 +49,7 @@ def test_cli_geo_fit_writes_geo_outputs_and_model_loads(geo_csv, tmp_path, capsy
     assert (out / "plots" / "geo_roi.png").exists()
     assert (out / "plots" / "geo_response_curves.png").stat().st_size > 10_000
     assert (out / "plots" / "prior_posterior.png").stat().st_size > 10_000
+    assert (out / "plots" / "contributions.png").stat().st_size > 10_000
     assert {"mroi_mean", "mroi_lower", "mroi_upper"} <= set(roi.columns)
     assert list(roi.columns).index("mroi_mean") == list(roi.columns).index("roi_upper") + 1
     assert roi.mroi_mean.notna().all() and (roi.mroi_lower <= roi.mroi_upper).all()
@@ -105,7 +106,8 @@ def test_cli_geo_fit_writes_geo_outputs_and_model_loads(geo_csv, tmp_path, capsy
             assert float(shown[field]) == pytest.approx(national_roi.loc[ch, field], rel=1e-9)
     assert page.count('<tr data-geo="') == 4 + 9  # quality rows (with national), geo x channel
     assert 'data-check="Convergence (r_hat)"' in page and 'data-check="Fit per geo"' in page
-    assert page.count("data:image/png;base64,") == 4
+    assert page.count("data:image/png;base64,") == 5  # contributions, fit, ROI, curves, priors
+    assert 'id="contributions"' in page and 'id="budget"' not in page  # no plan asked
     assert json.loads((out / "fit.json").read_text())["geos"] == ["geo00", "geo01", "geo02"]
     fit = bm.load(out / "model.nc")
     assert fit.data.n_geos == 3 and fit.data.geo_spend.shape == (3, 60, 3)
@@ -118,10 +120,14 @@ def test_cli_geo_fit_writes_geo_outputs_and_model_loads(geo_csv, tmp_path, capsy
     only = tmp_path / "only.html"  # report.html alone, as `report --out x.html` nationally
     assert main(["report", str(out / "model.nc"), "--out", str(only), "--quiet"]) == 0
     assert only.read_text().count("data-check=") == page.count("data-check=")
-    plan = ["report", str(out / "model.nc"), "--out", str(tmp_path / "plan"), "--budget", "9"]
-    assert main(plan) == EXIT_BAD_INPUT
-    assert "--budget: a geo fit's report has no budget plan yet" in capsys.readouterr().err
-    assert not (tmp_path / "plan").exists()
+    plan = ["report", str(out / "model.nc"), "--out", str(tmp_path / "plan.html"), "--budget",
+            "20000", "--horizon", "6", "--quiet"]  # fmt: skip
+    assert main(plan) == 0  # a national plan of 20,000 over 6 weeks, in the report
+    planned = (tmp_path / "plan.html").read_text()
+    assert "budget 20,000 over the next 6 weeks" in planned
+    cells = re.findall(r'<tr data-geo="(\w+)" data-channel="(\w+)">', planned)
+    assert len(cells) == 9 + 9  # ROI per geo x channel, then the plan per geo x channel
+    assert planned.count("data:image/png;base64,") == 5 + 2  # with allocation and outcome
     design = ["design-tests", str(out / "model.nc"), "--out", str(tmp_path / "tests")]
     assert main(design) == EXIT_BAD_INPUT  # not a bug report: national only, said so
     assert "bm.design_tests (not yet for geo fits)" in capsys.readouterr().err

@@ -13,8 +13,10 @@ GEO_API = (
     "bm.roi_table(fit, geo=...), bm.roi_draws(fit, geo=...), bm.mroi_draws(fit, geo=...), "
     "bm.contributions(fit, geo=...), bm.response_table(fit, geo=...) (without geo: national "
     "rows first, then every geo), bm.shares_table(fit), bm.geo_fit_quality(fit), the figures "
-    "bm.plot_geo_fit, bm.plot_geo_roi and bm.plot_geo_response_curves, and `bayes-mmm report "
-    "model.nc --out DIR` for every file"
+    "bm.plot_contributions, bm.plot_fit, bm.plot_roi and bm.plot_response_curves (national "
+    "and per geo; bm.plot_geo_contributions(fit, geo=...) for one geo), bm.report(fit, path) "
+    "and bm.optimize(fit, ...) for a plan, and `bayes-mmm report model.nc --out DIR` for "
+    "every file"
 )
 
 

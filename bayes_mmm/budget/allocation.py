@@ -55,6 +55,15 @@ class Allocation:
             **self.info,
         }
 
+    def outcome_draws(self) -> dict[str, np.ndarray]:
+        """Incremental outcome per posterior draw of each plan (summed over channels)."""
+        return {k: np.ravel(ds["incremental"].sum("channel").values)
+                for k, ds in self.scenarios.items()}  # fmt: skip
+
+    def national(self) -> pd.DataFrame:
+        """One row per channel: ``table`` itself (a geo allocation's national rows)."""
+        return self.table
+
     def _repr_html_(self) -> str:  # Jupyter: the plan next to the current one
         from bayes_mmm.htmlreport.views import allocation_html
 
@@ -93,7 +102,12 @@ def report(alloc: Allocator, sol: Solution, ci_prob: float | None = None, second
         success=sol.success,
         message=sol.message,
         seconds=seconds,
-        info={"ci_prob": ci_prob, "draws": alloc.resp.n_draws, "channels": len(cur)},
+        info={
+            "ci_prob": ci_prob,
+            "draws": alloc.resp.n_draws,
+            "channels": len(cur),
+            "units": alloc.fit.data.target_name,
+        },
     )
 
 

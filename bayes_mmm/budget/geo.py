@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -28,6 +27,7 @@ import pandas as pd
 
 from bayes_mmm.analysis.summary import ci, eti_bounds
 from bayes_mmm.budget.bounds import resolve_bounds
+from bayes_mmm.budget.geo_allocation import GeoAllocation, cell_table, outcome_table
 from bayes_mmm.budget.geo_response import (
     SEP,
     SplitResponse,
@@ -130,103 +130,6 @@ class GeoAllocator(Allocator):
         return super().solve(budget, starts, from_current)
 
 
-@dataclass(frozen=True)
-class GeoAllocation:
-    """A geo fit's recommended plan next to the current one.
-
-    ``table``: one row per paid (geo, channel) cell, national rows (geo ``national``) first;
-    ``outcome``: one row per plan (``current``, ``recommended``): total spend, expected
-    incremental outcome with its interval, the objective and ``p_beats_current``.
-    """
-
-    table: pd.DataFrame
-    outcome: pd.DataFrame
-    objective: Objective
-    budget: float
-    horizon: int
-    by_geo: bool
-    p_beats_current: float
-    success: bool
-    message: str
-    seconds: float
-    info: dict = field(default_factory=dict)
-
-    def to_dict(self) -> dict:
-        return {
-            "objective": str(self.objective),
-            "budget": self.budget,
-            "horizon": self.horizon,
-            "by_geo": self.by_geo,
-            "p_beats_current": self.p_beats_current,
-            "success": self.success,
-            "message": self.message,
-            "seconds": self.seconds,
-            **self.info,
-        }
-
-
-def _cell_table(alloc: GeoAllocator, cur: np.ndarray, rec: np.ndarray, ci_prob: float):
-    """Per-cell rows (and national sums) of the current and recommended plans."""
-    cells = alloc.resp.cells if isinstance(alloc.resp, SplitResponse) else alloc.resp
-    c_cur, c_rec = alloc.cell_totals(cur).ravel(), alloc.cell_totals(rec).ravel()
-    y_cur = cells.incremental(c_cur)
-    y_rec, dy_rec = cells.incremental_and_grad(c_rec)
-    n_g, n_c = len(alloc.geos), len(alloc.paid)
-    lo, hi = (np.full(n_g * n_c, np.nan) for _ in range(2))
-    if alloc.by_geo:
-        lo, hi = alloc.lo, alloc.hi
-    frame = pd.DataFrame(
-        {
-            "geo": np.repeat(alloc.geos, n_c),
-            "channel": np.tile(alloc.paid, n_g),
-            "current_spend": c_cur,
-            "recommended_spend": c_rec,
-            "lower_bound": lo,
-            "upper_bound": hi,
-            "current_outcome_mean": y_cur.mean(0),
-            "recommended_outcome_mean": y_rec.mean(0),
-            "recommended_mroi_mean": dy_rec.mean(0),
-        }
-    )
-    nat = frame.groupby("channel", sort=False)[
-        ["current_spend", "recommended_spend", "current_outcome_mean", "recommended_outcome_mean"]
-    ].sum()
-    nat = nat.reset_index().assign(geo=NATIONAL)
-    if not alloc.by_geo:
-        nat = nat.assign(lower_bound=alloc.lo, upper_bound=alloc.hi)
-    y_nat = y_rec.reshape(-1, n_g, n_c).sum(axis=1)
-    nat["recommended_outcome_lower"], nat["recommended_outcome_upper"] = eti_bounds(y_nat, ci_prob)
-    table = pd.concat([nat, frame], ignore_index=True)[
-        ["geo", "channel", "current_spend", "recommended_spend", "lower_bound", "upper_bound",
-         "current_outcome_mean", "recommended_outcome_mean", "recommended_outcome_lower",
-         "recommended_outcome_upper", "recommended_mroi_mean"]
-    ]  # fmt: skip
-    table.insert(4, "change", table.recommended_spend - table.current_spend)
-    return table, y_cur.sum(axis=1), y_rec.sum(axis=1)
-
-
-def _outcome(alloc: GeoAllocator, cur, rec, y_cur, y_rec, ci_prob) -> tuple[pd.DataFrame, float]:
-    obj = alloc.objective
-    s_cur, s_rec = obj.score(y_cur, cur.sum()), obj.score(y_rec, rec.sum())
-    p_beats = float((s_rec > s_cur).mean())
-    rows = []
-    for name, y, total in (("current", y_cur, cur), ("recommended", y_rec, rec)):
-        lo, hi = eti_bounds(y, ci_prob)
-        rows.append(
-            {
-                "plan": name,
-                "total_spend": float(total.sum()),
-                "incremental_mean": float(y.mean()),
-                "incremental_lower": float(lo),
-                "incremental_upper": float(hi),
-                "incremental_q10": float(np.quantile(y, 0.1)),
-                "objective": obj.evaluate(y, float(total.sum())),
-                "p_beats_current": p_beats if name == "recommended" else np.nan,
-            }
-        )
-    return pd.DataFrame(rows), p_beats
-
-
 def optimize_geo(
     fit: MMMFit,
     horizon: int,
@@ -258,8 +161,8 @@ def optimize_geo(
                  alloc.resp.n_draws)  # fmt: skip
     sol = alloc.solve(budget)
     prob = ci(ci_prob)
-    table, y_cur, y_rec = _cell_table(alloc, alloc.current, sol.total, prob)
-    outcome, p_beats = _outcome(alloc, alloc.current, sol.total, y_cur, y_rec, prob)
+    table, y_cur, y_rec = cell_table(alloc, alloc.current, sol.total, prob)
+    outcome, p_beats = outcome_table(alloc, alloc.current, sol.total, y_cur, y_rec, prob)
     return GeoAllocation(
         table=table,
         outcome=outcome,
@@ -276,7 +179,9 @@ def optimize_geo(
             "draws": alloc.resp.n_draws,
             "variables": len(alloc.channels),
             "geos": len(alloc.geos),
+            "units": fit.data.target_name,
         },
+        draws={"current": y_cur, "recommended": y_rec},
     )
 
 

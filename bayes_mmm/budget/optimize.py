@@ -281,7 +281,7 @@ def optimize(
     capped at ``EXTRAPOLATION_CAP`` x their largest weekly spend in the data).
     The current plan is each channel's mean weekly spend over the last ``horizon`` periods.
 
-    On a geo fit the result is a :class:`~bayes_mmm.budget.geo.GeoAllocation`: channel
+    On a geo fit the result is a :class:`~bayes_mmm.budget.geo_allocation.GeoAllocation`: channel
     totals split over geos by their recent shares (default), or every geo x channel cell
     with ``by_geo=True`` (bounds may then name cells ``"GEO/CHANNEL"``); see
     :mod:`bayes_mmm.budget.geo`.

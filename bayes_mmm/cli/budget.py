@@ -77,7 +77,7 @@ def _horizon(horizon: int | None) -> int | None:
     return horizon
 
 
-def _save_png(fig, path: Path) -> Path:
+def save_png(fig, path: Path) -> Path:
     from bayes_mmm.io import atomic_path
 
     with atomic_path(path) as tmp:
@@ -205,8 +205,8 @@ def _write_optimize(
             write_csv(alloc.outcome.round(4), out / "outcome.csv"),
             write_json(alloc.to_dict(), out / "optimize.json"),
             write_csv(_weekly(alloc, fit), out / "plan.csv"),
-            _save_png(plots.allocation(alloc), out / "plots" / "allocation.png"),
-            _save_png(plots.outcome_distributions(alloc), out / "plots" / "outcome.png"),
+            save_png(plots.allocation(alloc), out / "plots" / "allocation.png"),
+            save_png(plots.outcome_distributions(alloc), out / "plots" / "outcome.png"),
         ]
         if table is not None:
             value = objective.value if objective.kind == "profit" else None
@@ -214,7 +214,7 @@ def _write_optimize(
             figure = plots.frontier(table, alloc, value, units)
             written += [
                 write_csv(table.round(4), out / "frontier.csv"),
-                _save_png(figure, out / "plots" / "frontier.png"),
+                save_png(figure, out / "plots" / "frontier.png"),
             ]
         if not args.no_report:  # the HTML report with this plan (bayes_mmm.htmlreport)
             html = write_html_report(fit, out / "report.html", allocation=alloc, ci_prob=ci)

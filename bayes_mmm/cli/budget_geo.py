@@ -13,7 +13,7 @@ from bayes_mmm.cli.outputs import staged
 if TYPE_CHECKING:
     from bayes_mmm.inference.fit import MMMFit
 
-NOT_YET = "frontier, plots and report.html are not yet written for geo fits"
+NOT_YET = "the frontier and plan.csv are not yet written for geo fits"
 
 
 def geo_bounds(args: argparse.Namespace, fit: MMMFit, horizon: int) -> dict:
@@ -40,9 +40,8 @@ def geo_bounds(args: argparse.Namespace, fit: MMMFit, horizon: int) -> dict:
 def run_optimize_geo(args: argparse.Namespace, fit: MMMFit, horizon: int, budget, free: bool,
                      ci: float) -> list:  # fmt: skip
     """Optimize on a geo fit and write allocation.csv (national rows, then each geo),
-    outcome.csv and optimize.json; returns the written paths."""
+    outcome.csv, optimize.json, the plan's figures and report.html; the written paths."""
     from bayes_mmm.budget.geo import optimize_geo
-    from bayes_mmm.io import write_csv, write_json
 
     fixed = [c for item in args.fix for c in names(item)]
     alloc = optimize_geo(
@@ -60,12 +59,31 @@ def run_optimize_geo(args: argparse.Namespace, fit: MMMFit, horizon: int, budget
     )
     say(args, f"P(recommended beats current) = {alloc.p_beats_current:.2f} ({alloc.seconds:.1f} s)")
     say(args, f"note: {NOT_YET}")
+    return _write_geo_plan(args, fit, alloc, ci)
+
+
+def _write_geo_plan(args: argparse.Namespace, fit: MMMFit, alloc, ci: float) -> list:
+    """allocation.csv, outcome.csv, optimize.json, the allocation and outcome figures and
+    (unless ``--no-report``) the geo report.html with the plan: all files or none."""
+    from bayes_mmm.cli.budget import save_png
+    from bayes_mmm.io import write_csv, write_json
+    from bayes_mmm.plots import budget as plots
+
     with staged(args.out, args.command) as out:  # all files or none
-        return [
+        written = [
             write_csv(alloc.table.round(4), out / "allocation.csv"),
             write_csv(alloc.outcome.round(4), out / "outcome.csv"),
             write_json({**alloc.to_dict(), "not_yet_for_geo_fits": NOT_YET}, out / "optimize.json"),
         ]
+        written += [
+            save_png(plots.allocation(alloc), out / "plots" / "allocation.png"),
+            save_png(plots.outcome_distributions(alloc), out / "plots" / "outcome.png"),
+        ]
+        if not args.no_report:
+            from bayes_mmm.export_geo import write_geo_report
+
+            written.append(write_geo_report(fit, out / "report.html", ci, alloc, not args.quiet))
+        return written
 
 
 def run_scenario_geo(args: argparse.Namespace, fit: MMMFit, horizon: int | None, ci: float):

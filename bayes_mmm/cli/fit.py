@@ -250,7 +250,7 @@ def write_outputs(args: argparse.Namespace, result: MMMFit, held=None, plan=None
     return 0
 
 
-def _write_geo_outputs(args: argparse.Namespace, result: MMMFit) -> int:
+def _write_geo_outputs(args: argparse.Namespace, result: MMMFit, allocation=None) -> int:
     """A geo fit's outputs (:mod:`bayes_mmm.export_geo`), through the staging folder."""
     from bayes_mmm.analysis.summary import ci
     from bayes_mmm.export_geo import NOT_YET, geo_result_table, write_geo_outputs
@@ -258,10 +258,11 @@ def _write_geo_outputs(args: argparse.Namespace, result: MMMFit) -> int:
     progress = not args.quiet
     with staged(args.out, args.command) as tmp, checked_work():
         report = not getattr(args, "no_report", False)
-        written = write_geo_outputs(result, tmp, args.ci_prob, progress, not args.no_plots, report)
+        written = write_geo_outputs(result, tmp, args.ci_prob, progress, not args.no_plots, report,
+                                    allocation)  # fmt: skip
         table = geo_result_table(tmp / "roi.csv")
     say(args, f"wrote {len(written)} files to {args.out} ({ci(args.ci_prob):.0%} intervals)")
-    say(args, f"note: not yet written for geo fits: {', '.join(NOT_YET)}")
+    say(args, f"note: not yet for geo fits: {', '.join(NOT_YET)}")
     if progress:
         print(table, flush=True)
     return 0
@@ -269,22 +270,15 @@ def _write_geo_outputs(args: argparse.Namespace, result: MMMFit) -> int:
 
 def _geo_report(args: argparse.Namespace, result: MMMFit, plan: dict, html_only: bool) -> int:
     """``report`` of a geo fit: every output, or only its ``report.html`` (made with them in
-    a temporary folder); a budget plan is not yet part of a geo report: refused by name."""
-    if plan:
-        how = f"`bayes-mmm optimize {args.model} --horizon N [--budget B] [--by-geo] --out DIR`"
-        raise InputError([f"--{k}: a geo fit's report has no budget plan yet; use {how}"
-                          for k in plan])  # fmt: skip
+    a temporary folder); ``plan`` (budget, objective, horizon) adds a national plan."""
+    from bayes_mmm.export_geo import geo_plan, write_geo_report
+
+    with checked_work():
+        allocation = geo_plan(result, ci_prob=args.ci_prob, **plan) if plan else None
     if not html_only:
-        return write_outputs(args, result)
-    import shutil
-    import tempfile
-
-    from bayes_mmm.export_geo import write_geo_outputs
-    from bayes_mmm.io import write_atomic
-
-    with checked_work(), tempfile.TemporaryDirectory() as tmp:
-        write_geo_outputs(result, tmp, args.ci_prob, progress=not args.quiet)
-        path = write_atomic(args.out, lambda p: shutil.copyfile(Path(tmp) / "report.html", p))
+        return _write_geo_outputs(args, result, allocation)
+    with checked_work():
+        path = write_geo_report(result, args.out, args.ci_prob, allocation, not args.quiet)
     say(args, f"wrote {path}")
     return 0
 

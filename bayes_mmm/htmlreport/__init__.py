@@ -15,6 +15,7 @@ from pathlib import Path
 
 from bayes_mmm.analysis.checks import Holdout
 from bayes_mmm.analysis.overview import Analysis
+from bayes_mmm.analysis.scope import is_geo
 from bayes_mmm.budget.allocation import Allocation
 from bayes_mmm.htmlreport import render, sections
 from bayes_mmm.htmlreport.health import Check, health_checks
@@ -108,6 +109,8 @@ def report(
     so does any of ``budget``, ``objective``, ``horizon``, which make one here. ``holdout``
     (from :func:`bayes_mmm.holdout`) adds the out-of-time check to the health card.
     """
+    if isinstance(result, MMMFit) and is_geo(result):  # the geo report (bayes_mmm.export_geo)
+        return _geo_report(result, path, allocation, (budget, objective, horizon), ci_prob)
     a = _analysis(result, ci_prob, holdout)
     if allocation is None and (budget, objective, horizon) != (None, None, None):
         allocation = plan(a.fit, budget, objective, horizon, a.ci_prob)
@@ -115,6 +118,17 @@ def report(
     text = html(a, allocation=allocation, title=title, images=images, context=context)
     out = write_atomic(path, lambda p: p.write_text(text, encoding="utf-8"))
     log.info("wrote %s (%.1f s)", Path(out).name, time.perf_counter() - start)
+    return out
+
+
+def _geo_report(fit: MMMFit, path, allocation, plan_args: tuple, ci_prob) -> Path:
+    """A geo fit's report.html, with ``allocation`` or a plan made from ``plan_args``."""
+    from bayes_mmm.export_geo import geo_plan, write_geo_report
+
+    if allocation is None and plan_args != (None, None, None):
+        allocation = geo_plan(fit, *plan_args, ci_prob=ci_prob)
+    out = write_geo_report(fit, path, ci_prob, allocation)
+    log.info("wrote %s", Path(out).name)
     return out
 
 

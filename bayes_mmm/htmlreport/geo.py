@@ -20,10 +20,11 @@ from bayes_mmm.htmlreport.health import (
     ppc_check,
     sampler_checks,
 )
-from bayes_mmm.htmlreport.sections import data_meta, health_card, records
+from bayes_mmm.htmlreport.sections import budget, data_meta, health_card, records
 from bayes_mmm.model import dims as D
 
-FIGURES = ("geo_fit", "geo_roi", "geo_response_curves", "prior_posterior")
+FIGURES = ("contributions", "geo_fit", "geo_roi", "geo_response_curves", "prior_posterior",
+           "allocation", "outcome")  # fmt: skip
 
 
 def _fit_by_geo(quality: pd.DataFrame) -> Check:
@@ -56,10 +57,19 @@ def _ppc_by_geo(ppc: pd.DataFrame) -> Check:
                  advice, details)  # fmt: skip
 
 
+def _budget(alloc) -> dict | None:
+    """The plan's section: the national plan as a national report shows it, and each cell."""
+    if alloc is None:
+        return None
+    cells = alloc.table[alloc.table[D.GEO] != NATIONAL]
+    return budget(alloc) | {"cells": records(cells), "by_geo": alloc.by_geo}
+
+
 def context(fit, roi: pd.DataFrame, shares: xr.Dataset, checked: tuple[pd.DataFrame, ...],
-            ci_prob: float) -> dict:  # fmt: skip
+            ci_prob: float, allocation=None) -> dict:  # fmt: skip
     """What ``geo_report.html.j2`` shows but its figures; ``checked``: the fit-quality and
-    ppc tables of :class:`~bayes_mmm.analysis.geo_checks.QualityPass`."""
+    ppc tables of :class:`~bayes_mmm.analysis.geo_checks.QualityPass`; ``allocation``: a
+    :class:`~bayes_mmm.budget.geo_allocation.GeoAllocation` or None."""
     quality, ppc = checked
     national = roi[(roi[D.GEO] == NATIONAL) & roi["roi_mean"].notna()]
     checks = sampler_checks(fit.diagnostics)
@@ -79,13 +89,14 @@ def context(fit, roi: pd.DataFrame, shares: xr.Dataset, checked: tuple[pd.DataFr
         "health": health_card(checks),
         "by_geo": records(roi[(roi[D.GEO] != NATIONAL) & roi["roi_mean"].notna()]),
         "quality": records(quality),
+        "budget": _budget(allocation),
     }
 
 
 def geo_html(fit, roi: pd.DataFrame, shares: xr.Dataset, checked: tuple[pd.DataFrame, ...],
-             ci_prob: float, images: dict) -> str:  # fmt: skip
+             ci_prob: float, images: dict, allocation=None) -> str:  # fmt: skip
     """The report as HTML; ``images``: figure name -> (PNG bytes, size in inches)."""
     figures = {name: render.png_image(*images[name]) for name in FIGURES if name in images}
     title = f"Media mix model by geo: {fit.data.target_name}"
-    ctx = context(fit, roi, shares, checked, ci_prob)
+    ctx = context(fit, roi, shares, checked, ci_prob, allocation)
     return render.render("geo_report.html.j2", title=title, figures=figures, **ctx)

@@ -167,7 +167,7 @@ def _short(v) -> str:
 def budget(alloc: Allocation) -> dict:
     """The recommended plan next to the current one, with the outcome distribution of each."""
     outcome = alloc.outcome.set_index("plan")
-    table = records(alloc.table)
+    table = records(alloc.national())  # a geo plan's national rows
     return {
         "objective": alloc.objective.label,
         "budget": alloc.budget,
@@ -179,7 +179,7 @@ def budget(alloc: Allocation) -> dict:
         "ci_prob": alloc.outcome.attrs.get("ci_prob", 0.90),
         "success": alloc.success,
         "message": alloc.message,
-        "beyond_history": [r["channel"] for r in table if r["beyond_history"]],
+        "beyond_history": [r["channel"] for r in table if r.get("beyond_history")],
     }
 
 

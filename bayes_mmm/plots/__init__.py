@@ -24,7 +24,12 @@ if TYPE_CHECKING:
     from bayes_mmm.plots.budget import allocation as plot_allocation
     from bayes_mmm.plots.budget import frontier as plot_frontier
     from bayes_mmm.plots.budget import outcome_distributions as plot_outcome_distributions
-    from bayes_mmm.plots.geo import plot_geo_fit, plot_geo_response_curves, plot_geo_roi
+    from bayes_mmm.plots.geo import (
+        plot_geo_contributions,
+        plot_geo_fit,
+        plot_geo_response_curves,
+        plot_geo_roi,
+    )
     from bayes_mmm.plots.lift import plot_lift_tests
 
 _ANALYSIS = (
@@ -38,7 +43,12 @@ _ANALYSIS = (
     "plot_response_curves",
     "plot_roi",
 )
-GEO = ("plot_geo_fit", "plot_geo_response_curves", "plot_geo_roi")  # figures of geo fits
+GEO = (
+    "plot_geo_contributions",
+    "plot_geo_fit",
+    "plot_geo_response_curves",
+    "plot_geo_roi",
+)  # figures of geo fits
 _EXPORTS = {name: ("bayes_mmm.plots.analysis", name) for name in _ANALYSIS}
 _EXPORTS.update(
     plot_allocation=("bayes_mmm.plots.budget", "allocation"),
@@ -54,6 +64,7 @@ __all__ = [
     "plot_contributions",
     "plot_fit",
     "plot_frontier",
+    "plot_geo_contributions",
     "plot_geo_fit",
     "plot_geo_response_curves",
     "plot_geo_roi",

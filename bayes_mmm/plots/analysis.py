@@ -34,6 +34,7 @@ from bayes_mmm.plots.style import (
     channel_colors,
     dates_axis,
     err,
+    geo_figure,
     legend_columns,
     outcome_over_time,
     pct,
@@ -64,6 +65,8 @@ def _mean_and_predictive(ax, dates, mu, rep, ci_prob: float, color, label: str) 
 def plot_fit(result: MMMFit | Analysis, ci_prob: float | None = None) -> Figure:
     """Observed outcome against the posterior mean prediction, with the credible band of the
     mean and the (wider) posterior predictive band; R², MAPE and coverage in the title."""
+    if (geo := geo_figure(result, ci_prob, "plot_geo_fit")) is not None:
+        return geo
     a = as_analysis(result, ci_prob)
     data, q = a.fit.data, a.fit_quality
     dates = data.dates
@@ -211,27 +214,28 @@ def plot_contributions(result: MMMFit | Analysis, ci_prob: float | None = None) 
     """Stacked posterior-mean contributions over time (non-media components together as the
     base, channels on top) with the observed outcome; beside it, each channel's share of
     the modeled outcome over the window with its credible interval."""
+    if (geo := geo_figure(result, ci_prob, "plot_geo_contributions")) is not None:
+        return geo
     a = as_analysis(result, ci_prob)
-    data = a.fit.data
+    mean = a.contributions.mean(D.SAMPLE_DIMS)
+    return draw_contributions(a.fit.data, a.fit.data.target, mean, a.shares, a.ci_prob)
+
+
+def draw_contributions(data, target, mean, shares, ci_prob: float) -> Figure:
+    """The contributions figure from its summaries: ``mean`` ``(date, component)`` posterior
+    means, ``shares`` draws with ``share_of_total`` ``(chain, draw, component)``, ``target``
+    the observed outcome (a geo fit's national figure passes its national rows)."""
     channels = list(data.channels)
     colors = channel_colors(channels)
-    mean = a.contributions.mean(D.SAMPLE_DIMS)
     others = [c for c in mean[D.COMPONENT].values if c not in channels]
     base = mean.sel({D.COMPONENT: others}).sum(D.COMPONENT).values
     layers = [mean.sel({D.COMPONENT: c}).values for c in channels]
     labels = [_base_label(others, data.control_names), *channels, "actual"]
     fig = Figure(figsize=(13, max(5.2, 2.2 + 0.3 * len(channels))), layout="constrained")
     ax, ax2 = fig.subplots(1, 2, width_ratios=[3.2, 1])
-    ax.stackplot(
-        data.dates,
-        base,
-        *layers,
-        colors=[BASE_COLOR, *[colors[c] for c in channels]],
-        labels=labels[:-1],
-        alpha=0.85,
-        lw=0,
-    )
-    ax.plot(data.dates, data.target, color=OBS_COLOR, lw=0.9, label="actual")
+    palette = [BASE_COLOR, *[colors[c] for c in channels]]
+    ax.stackplot(data.dates, base, *layers, colors=palette, labels=labels[:-1], alpha=0.85, lw=0)
+    ax.plot(data.dates, target, color=OBS_COLOR, lw=0.9, label="actual")
     ax.set_title(f"Contributions to {data.target_name} over time (posterior means)")
     ax.set_ylabel(f"{data.target_name} per period")
     ax.yaxis.set_major_formatter(NUMBER)
@@ -239,18 +243,17 @@ def plot_contributions(result: MMMFit | Analysis, ci_prob: float | None = None) 
     dates_axis(ax)
     ncols = legend_columns(labels, 13)
     fig.legend(loc="outside lower center", ncols=ncols, fontsize="small", frameon=False)
-    share = a.shares["share_of_total"].sel({D.COMPONENT: channels})
-    m, lo, hi = band(share, a.ci_prob)
+    share = shares["share_of_total"].sel({D.COMPONENT: channels})
+    m, lo, hi = band(share, ci_prob)
     ypos = np.arange(len(channels))[::-1]
     ax2.barh(ypos, m, color=[colors[c] for c in channels], alpha=0.85)
     ax2.errorbar(m, ypos, xerr=err(m, lo, hi), fmt="none", ecolor="black", capsize=3, lw=1)
     ax2.set_yticks(ypos, channels)
     ax2.xaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
     ax2.set_xlabel(f"share of modeled {data.target_name}")
-    total = a.shares["share_of_total"].sel({D.COMPONENT: channels}).sum(D.COMPONENT)
-    tm, tlo, thi = band(total, a.ci_prob)
+    tm, tlo, thi = band(share.sum(D.COMPONENT), ci_prob)
     ax2.set_title(
-        f"Media share {tm:.0%} ({tlo:.0%}–{thi:.0%})\nbars: mean, {pct(a)} interval",
+        f"Media share {tm:.0%} ({tlo:.0%}–{thi:.0%})\nbars: mean, {ci_prob:.0%} interval",
         fontsize="medium",
     )
     ax2.grid(axis="x", alpha=0.3)
@@ -262,6 +265,8 @@ def plot_roi(result: MMMFit | Analysis, ci_prob: float | None = None) -> Figure:
     """ROI (average return over the window) and marginal ROI (return of the next unit of
     spend per week at current spend) per channel, posterior means with credible intervals.
     Organic channels (no spend) have no ROI and are left out."""
+    if (geo := geo_figure(result, ci_prob, "plot_geo_roi")) is not None:
+        return geo
     a = as_analysis(result, ci_prob)
     data = a.fit.data
     channels = list(data.paid_channels)

@@ -25,7 +25,7 @@ def _weeks(alloc: Allocation) -> str:
 def allocation(alloc: Allocation) -> Figure:
     """Horizontal bars: current and recommended spend per channel over the horizon, with the
     change in percent and the allowed range (bounds) where finite."""
-    t = alloc.table.iloc[::-1]
+    t = alloc.national().iloc[::-1]
     n = len(t)
     fig = Figure(figsize=(8, 1.2 + 0.55 * n), layout="constrained")
     ax = fig.subplots()
@@ -54,8 +54,9 @@ def allocation(alloc: Allocation) -> Figure:
     ax.set_xlim(0, 1.15 * xmax)
     ax.xaxis.set_major_formatter(COMPACT)
     ax.set_xlabel(f"spend over the next {_weeks(alloc)} (total {compact(alloc.budget)})")
-    ax.set_title(f"Budget allocation: maximising {alloc.objective.label}")
-    ax.legend(loc="lower right", fontsize=9)
+    where = " (national totals)" if getattr(alloc, "by_geo", None) is not None else ""
+    ax.set_title(f"Budget allocation{where}: maximising {alloc.objective.label}")
+    fig.legend(loc="outside lower center", ncols=3, fontsize=9, frameon=False)
     ax.grid(axis="x", alpha=0.3)
     return fig
 
@@ -69,8 +70,8 @@ def outcome_distributions(alloc: Allocation) -> Figure:
     """Posterior of the incremental outcome of the current and recommended plans, and of
     their paired difference with P(recommended beats current)."""
     ci = alloc.outcome.attrs.get("ci_prob", DEFAULT_CI_PROB)
-    units = alloc.scenarios["current"].attrs.get("units", "outcome")
-    y = {k: np.ravel(ds["incremental"].sum("channel").values) for k, ds in alloc.scenarios.items()}
+    units = alloc.info.get("units", "outcome")
+    y = alloc.outcome_draws()
     fig = Figure(figsize=(11, 4.2), layout="constrained")
     left, right = fig.subplots(1, 2)
     both = np.concatenate(list(y.values()))

@@ -20,6 +20,7 @@ from bayes_mmm.plots.style import (
     band,
     channel_colors,
     err,
+    geo_figure,
     grid,
     panel_titles,
     pct,
@@ -30,6 +31,8 @@ from bayes_mmm.plots.ticks import COMPACT
 def plot_response_curves(result: MMMFit | Analysis, ci_prob: float | None = None) -> Figure:
     """Per channel: steady-state weekly contribution against constant weekly spend (0 to 3x
     the current mean), posterior mean and band, with the current spend marked."""
+    if (geo := geo_figure(result, ci_prob, "plot_geo_response_curves")) is not None:
+        return geo
     a = as_analysis(result, ci_prob)
     data = a.fit.data
     channels = list(data.channels)

@@ -90,3 +90,25 @@ def plot_geo_response_curves(fit, ci_prob: float = 0.9, curves=None) -> Figure:
     panel_titles(axes, channels, 3.6, size=9)
     fig.suptitle(f"Response curves: national (blue, {ci_prob:.0%} band) and each geo (grey)")
     return fig
+
+
+def plot_geo_contributions(fit, ci_prob: float = 0.9, geo: str = NATIONAL, summaries=None,
+                           shares=None) -> Figure:  # fmt: skip
+    """Contributions over time, stacked (base, then each channel) with the observed outcome,
+    and each channel's share of the modeled outcome: nationally (the sum over geos) or for
+    one ``geo``. ``summaries`` (:func:`~bayes_mmm.analysis.geo.geo_summaries`) and
+    ``shares`` (:func:`~bayes_mmm.analysis.geo.geo_share_draws`) are computed if not given."""
+    from bayes_mmm.analysis.geo import geo_share_draws, geo_summaries, require_geo
+    from bayes_mmm.plots.analysis import draw_contributions
+
+    data = fit.data
+    if geo != NATIONAL:
+        require_geo(data.geos, geo)
+    summaries = geo_summaries(fit, ci_prob) if summaries is None else summaries
+    shares = geo_share_draws(fit, summaries) if shares is None else shares
+    target = data.target if geo == NATIONAL else data.geo_target[list(data.geos).index(geo)]
+    mean = summaries.components["mean"].sel({D.GEO: geo})
+    fig = draw_contributions(data, target, mean, shares.sel({D.GEO: geo}), ci_prob)
+    if geo != NATIONAL:
+        fig.suptitle(f"Geo {geo}")
+    return fig

@@ -25,6 +25,19 @@ def as_analysis(result: MMMFit | Analysis, ci_prob: float) -> Analysis:
     return result if isinstance(result, Analysis) else Analysis(result, ci_prob)
 
 
+def geo_figure(result, ci_prob: float | None, name: str):
+    """The geo counterpart (``bayes_mmm.plots.geo.<name>``) of a national figure drawn for a
+    geo fit, or ``None`` for a national fit or an Analysis (which is national)."""
+    from bayes_mmm.analysis.scope import is_geo
+
+    if isinstance(result, Analysis) or not is_geo(result):
+        return None
+    from bayes_mmm.analysis.summary import ci
+    from bayes_mmm.plots import geo
+
+    return getattr(geo, name)(result, ci(ci_prob))
+
+
 def pct(a: Analysis) -> str:
     return f"{a.ci_prob:.0%}"
 
