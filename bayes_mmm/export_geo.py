@@ -3,7 +3,8 @@ ROI and marginal ROI and contributions per geo with national rows, response curv
 and nationally, diagnostics and plots (national plus small multiples of the geos).
 
 With a plan (:class:`~bayes_mmm.budget.geo_allocation.GeoAllocation`, from ``optimize`` or
-``report --budget``) the report has the budget section and its two figures.
+``report --budget``) the report has the budget section and its two figures; with lift tests,
+their section and ``plots/lift_tests.png``.
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ from bayes_mmm.io import atomic_path, save, write_atomic, write_csv, write_json
 from bayes_mmm.logs import log
 from bayes_mmm.model import dims as D
 
-NOT_YET = ("lift tests (the geo model takes none yet)",)
+NOT_YET = ("the Analysis object of bm.analyse (the functions take geo= instead)",)
 
 
 def geo_result_table(roi_csv: Path) -> str:
@@ -60,9 +61,10 @@ def write_geo_outputs(fit, out_dir: str | Path, ci_prob: float | None = None,
     """Write ``model.nc`` (first), ``summary.csv``, ``prior_posterior.csv``, ``roi.csv`` (with
     marginal ROI), ``contributions.csv``, ``shares.csv`` and
     ``response_curves.csv`` (a ``geo`` column, national rows first), ``fit.json``,
-    ``diagnostics.json``, the figures (``plots/``: national contributions, fit, ROI and
-    response curves per geo, prior vs posterior; with an ``allocation``, its allocation and
-    outcome figures) and ``report.html`` (its figures those PNGs) to ``out_dir``."""
+    ``diagnostics.json``, ``lift_tests.csv`` (with lift tests), the figures (``plots/``:
+    national contributions, fit, ROI and response curves per geo, prior vs posterior; lift
+    tests; with an ``allocation``, its allocation and outcome figures) and ``report.html``
+    (its figures those PNGs) to ``out_dir``."""
     out, prob = Path(out_dir), ci(ci_prob)
     written = [save(fit, out / "model.nc")]
     if progress:
@@ -97,6 +99,10 @@ def write_geo_outputs(fit, out_dir: str | Path, ci_prob: float | None = None,
         ),
         write_json(diagnostics_dict(fit), out / "diagnostics.json"),
     ]
+    if fit.data.lift_tests:
+        from bayes_mmm.experiments.lift import lift_table
+
+        written.append(write_csv(lift_table(fit, prob), out / "lift_tests.csv"))
     drawn = (summaries, share_draws, roi, curves, allocation)
     images = _write_plots(fit, out, prob, drawn) if plots else {}
     written += [out / "plots" / f"{name}.png" for name in images]
@@ -130,6 +136,10 @@ def _write_plots(fit, out: Path, prob: float, drawn: tuple) -> dict[str, tuple]:
         "geo_response_curves": plot_geo_response_curves(fit, prob, curves),
         "prior_posterior": plot_prior_posterior(fit, prob),
     }
+    if fit.data.lift_tests:
+        from bayes_mmm.plots.lift import plot_lift_tests
+
+        figures["lift_tests"] = plot_lift_tests(fit, prob)
     if allocation is not None:
         figures["allocation"] = budget_plots.allocation(allocation)
         figures["outcome"] = budget_plots.outcome_distributions(allocation)

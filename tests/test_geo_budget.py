@@ -10,6 +10,7 @@ import warnings
 import numpy as np
 import pandas as pd
 import pytest
+from designs import true_geo_media
 
 import bayes_mmm as bm
 from bayes_mmm.analysis.geo import geo_forward, geo_summaries
@@ -18,9 +19,6 @@ from bayes_mmm.budget.geo import GeoAllocator, geo_scenario, parse_geo_bound, re
 from bayes_mmm.budget.geo_response import geo_current, geo_response, geo_shares
 from bayes_mmm.cli import main
 from bayes_mmm.io import save
-from bayes_mmm.model import components
-from bayes_mmm.model import dims as D
-from bayes_mmm.model.components.base import expand
 from bayes_mmm.model.forward import BETA
 
 H = 8
@@ -180,22 +178,8 @@ def test_python_report_and_national_figures_of_a_geo_fit(geo_fit, tmp_path):
 def _true_increment(sim, cells: np.ndarray, horizon: int) -> np.ndarray:
     """``(geo, channel)`` TRUE incremental outcome of flat spend ``cells / horizon`` per
     period after the data (the simulator's generative model, carryover in and out)."""
-    t = sim.truth
-    frame = sim.frame.sort_values(["geo", "date"])
-    chans = list(t.channels)
-    spend = frame[chans].to_numpy(float).reshape(len(t.geos), -1, len(chans))
-    sizes = t.population / 100_000.0
-    unit = spend.mean(axis=(0, 1))
-    ads, sat = components.adstock("geometric"), components.saturation("hill")
-    p = {k: expand(v, (D.CHANNEL,)) for k, v in t.media_params.items()}
-    n_lags = ads.n_lags(8)
-
-    def h(x):  # (geo, date, channel) spend -> saturated adstocked relative spend
-        rel = x / (sizes[:, None, None] * unit)
-        return sat.forward(ads.forward(rel[None], p, n_lags, D.FORWARD_LAYOUT.index(D.DATE)), p)[0]
-
-    beta = t.roi_geo * spend.sum(axis=1) / h(spend).sum(axis=1)  # as the simulator's
-    plan = np.zeros((len(t.geos), horizon + n_lags, len(chans)))
+    beta, h, spend, n_lags = true_geo_media(sim)
+    plan = np.zeros((spend.shape[0], horizon + n_lags, spend.shape[2]))
     plan[:, :horizon] = cells[:, None, :] / horizon
     full, zero = np.concatenate([spend, plan], 1), np.concatenate([spend, 0 * plan], 1)
     n = spend.shape[1]

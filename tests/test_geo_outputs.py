@@ -128,10 +128,16 @@ def test_cli_geo_fit_writes_geo_outputs_and_model_loads(geo_csv, tmp_path, capsy
     cells = re.findall(r'<tr data-geo="(\w+)" data-channel="(\w+)">', planned)
     assert len(cells) == 9 + 9  # ROI per geo x channel, then the plan per geo x channel
     assert planned.count("data:image/png;base64,") == 5 + 2  # with allocation and outcome
-    design = ["design-tests", str(out / "model.nc"), "--out", str(tmp_path / "tests")]
-    assert main(design) == EXIT_BAD_INPUT  # not a bug report: national only, said so
-    assert "bm.design_tests (not yet for geo fits)" in capsys.readouterr().err
-    assert not (tmp_path / "tests").exists()
+    candidates = tmp_path / "candidates.csv"  # which test next: in which geos, too
+    pd.DataFrame({"channel": ["tv", "tv"], "change": ["go_dark", "go_dark"], "weeks": [4, 4],
+                  "geo": ["", "geo01"]}).to_csv(candidates, index=False)  # fmt: skip
+    design = ["design-tests", str(out / "model.nc"), "--candidates", str(candidates), "--out",
+              str(tmp_path / "tests"), "--refit", "none", "--outcomes", "4", "--horizon", "8",
+              "--quiet"]  # fmt: skip
+    assert main(design) == 0
+    ranked = pd.read_csv(tmp_path / "tests" / "experiments.csv").set_index("geo", drop=False)
+    assert set(ranked.design) == {"tv go_dark 4w in every geo", "tv go_dark 4w in geo01"}
+    assert ranked.loc["geo01", "spend"] < ranked["spend"].max()  # one geo's spend, not all
     bare = write_geo_outputs(fit, tmp_path / "bare", progress=False, plots=False, report=False)
     assert not any(p.name == "report.html" or "plots" in p.parts for p in bare)
     assert not (tmp_path / "bare" / "report.html").exists()

@@ -284,3 +284,17 @@ def geo_scenario(
     out = pd.DataFrame(rows, columns=cols)
     out.attrs["ci_prob"] = prob
     return out
+
+
+def allocator_for(fit: MMMFit, horizon: int, objective="mean", *, bounds=None, max_change=None,
+                  response=None) -> Allocator:  # fmt: skip
+    """The allocator of a decision on ``fit``: national channel totals, split over the geos
+    as they spend now on a geo fit (:class:`GeoAllocator`); ``response`` replaces the one it
+    builds (e.g. a subset of draws)."""
+    if fit.data.n_geos < 2:
+        return Allocator(fit, horizon, objective, bounds=bounds, max_change=max_change,
+                         response=response)  # fmt: skip
+    alloc = GeoAllocator(fit, horizon, objective, bounds=bounds, max_change=max_change)
+    if response is not None:
+        alloc._set_response(response)
+    return alloc

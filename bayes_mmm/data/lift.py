@@ -20,6 +20,12 @@ start: a test reported as its lift during the test (``carryover_weeks`` 0) and, 
 row with ``measured_from`` = ``weeks``, the lift after it, pins the decay best (the two
 windows do not overlap, so their errors are independent).
 
+**Geo tests** (geo data only; optional column ``geo``): the geo the test ran in, several
+joined by ``+`` (``"Geo1+Geo7"``), or empty for every geo (a national test). ``spend``,
+``delta_spend`` and ``lift`` are totals over the tested geos; the model splits the spend over
+them in proportion to each geo's spend on the channel in the data. With geo data every test
+is windowed (give ``weeks``).
+
 Why: sales data alone measure a channel's response around the spend it usually runs at; its
 ROI, an extrapolation to zero spend, is then held by the priors (docs/defaults.md). A holdout
 measures that extrapolation directly.
@@ -39,6 +45,7 @@ from bayes_mmm.data.validate import _check_numeric
 
 COLUMNS = ("channel", "spend", "delta_spend", "lift", "sigma")
 WINDOW_COLUMNS = ("weeks", "carryover_weeks", "measured_from")  # optional: windowed tests
+GEO_COLUMN, GEO_SEP = "geo", "+"  # optional: the tested geos (geo data)
 
 
 @dataclass(frozen=True, eq=False)
@@ -53,11 +60,18 @@ class LiftTests:
     weeks: np.ndarray | None = None  # test length in periods; 0: a steady-state test
     carryover_weeks: np.ndarray | None = None  # periods measured after the test
     measured_from: np.ndarray | None = None  # first measured period (0: the test's first)
+    geo: tuple[str, ...] | None = None  # tested geos joined by "+"; "": every geo
 
     def __post_init__(self):
         for name in WINDOW_COLUMNS:
             if getattr(self, name) is None:
                 object.__setattr__(self, name, np.zeros(len(self.channel), dtype="int64"))
+        if self.geo is None:
+            object.__setattr__(self, "geo", ("",) * len(self.channel))
+
+    def geos_of(self, i: int, geos: tuple[str, ...]) -> list[str]:
+        """The geos test ``i`` ran in (every geo of ``geos`` when its ``geo`` is empty)."""
+        return self.geo[i].split(GEO_SEP) if self.geo[i] else list(geos)
 
     @property
     def windowed(self) -> np.ndarray:
@@ -66,7 +80,8 @@ class LiftTests:
 
     @property
     def columns(self) -> tuple[str, ...]:
-        return COLUMNS + (WINDOW_COLUMNS if self.windowed.any() else ())
+        geo = (GEO_COLUMN,) if any(self.geo) else ()
+        return COLUMNS + (WINDOW_COLUMNS if self.windowed.any() else ()) + geo
 
     def subset(self, mask: np.ndarray) -> LiftTests:
         """The tests where ``mask`` is True (labels are those of the full set: ``labels``)."""
@@ -74,6 +89,7 @@ class LiftTests:
         return LiftTests(
             channel=tuple(self.channel[i] for i in idx),
             **{c: getattr(self, c)[idx] for c in COLUMNS[1:] + WINDOW_COLUMNS},
+            geo=tuple(self.geo[i] for i in idx),
         )
 
     def __len__(self) -> int:
@@ -97,8 +113,9 @@ class LiftTests:
     def to_records(self) -> list[dict]:
         """JSON-serialisable (stored with a fitted model)."""
         cols = self.columns
+        text = ("channel", GEO_COLUMN)
         return [
-            {c: (v if c == "channel" else float(v)) for c, v in zip(cols, row, strict=True)}
+            {c: (v if c in text else float(v)) for c, v in zip(cols, row, strict=True)}
             for row in zip(*(getattr(self, c) for c in cols), strict=True)
         ]
 
@@ -111,17 +128,22 @@ class LiftTests:
             channel=tuple(str(r["channel"]) for r in records),
             **{c: np.array([float(r[c]) for r in records]) for c in COLUMNS[1:]},
             **window,
+            geo=tuple(str(r.get(GEO_COLUMN, "")) for r in records),
         )
 
 
 def parse_lift_tests(
-    tests: LiftTests | pd.DataFrame | str | Path, channels: tuple[str, ...]
+    tests: LiftTests | pd.DataFrame | str | Path,
+    channels: tuple[str, ...],
+    geos: tuple[str, ...] | None = None,
 ) -> LiftTests:
-    """Validate a table (or CSV file, or :class:`LiftTests`) against the data's channels.
+    """Validate a table (or CSV file, or :class:`LiftTests`) against the data's channels
+    (and geos, for geo data: ``geos``).
 
     Raises :class:`DataValidationError` naming the column and rows of every problem: missing
     columns, unknown channels, non-numeric or missing values, negative spend, a spend change
-    that is zero or leaves negative spend, and a standard error that is not positive.
+    that is zero or leaves negative spend, a standard error that is not positive, unknown
+    geos, geos named for national data, and tests on geo data that are not windowed.
     """
     unit = "row"
     if isinstance(tests, LiftTests):
@@ -161,13 +183,44 @@ def parse_lift_tests(
             problems.append(f"{text} {where(tests.index[bad], unit=unit)}")
     window, found = _window_columns(tests, unit)
     problems += found
+    weeks = window.get("weeks", np.zeros(len(tests), dtype="int64"))
+    geo, found = _geo_column(tests, geos, weeks, unit)
+    problems += found
     if problems:
         raise DataValidationError(problems)
     return LiftTests(
         channel=tuple(name),
         **{c: values[c].to_numpy(float) for c in COLUMNS[1:]},
         **window,
+        geo=geo,
     )
+
+
+def _geo_column(tests: pd.DataFrame, geos, weeks: np.ndarray, unit: str):
+    """The optional ``geo`` column: known geos joined by ``+`` (empty: every geo), only for
+    geo data, where every test must be windowed."""
+    raw = tests[GEO_COLUMN] if GEO_COLUMN in tests.columns else pd.Series("", tests.index)
+    text = raw.fillna("").astype(str).str.strip()
+    named, problems = text != "", []
+    if geos is None:
+        if named.any():
+            problems.append(f"lift tests: column '{GEO_COLUMN}' names geos in "
+                            f"{where(tests.index[named], text[named], unit=unit)}, but the data "
+                            "have no geos (fit with --geo COLUMN)")  # fmt: skip
+        return tuple(text), problems
+    parts = text.str.split(GEO_SEP)
+    unknown = named & parts.map(lambda p: any(g.strip() not in geos for g in p))
+    if unknown.any():
+        problems.append(f"lift tests: column '{GEO_COLUMN}' names geos not in the data in "
+                        f"{where(tests.index[unknown], text[unknown], unit=unit)}; geos are "
+                        f"{list(geos)[:8]}{' ...' if len(geos) > 8 else ''}")  # fmt: skip
+    steady = weeks == 0
+    if steady.any():
+        rows = where(tests.index[steady], unit=unit)
+        problems.append(f"lift tests on geo data must be windowed: give 'weeks' (the test's "
+                        f"length in periods) in {rows}")  # fmt: skip
+    clean = [GEO_SEP.join(g.strip() for g in p) for p in parts]
+    return tuple(c if n else "" for c, n in zip(clean, named, strict=True)), problems
 
 
 def _window_columns(tests: pd.DataFrame, unit: str) -> tuple[dict[str, np.ndarray], list[str]]:

@@ -178,7 +178,8 @@ class MMMData:
         """The same data with lift tests (a table or CSV with columns ``channel, spend,
         delta_spend, lift, sigma``, see :mod:`bayes_mmm.data.lift`), validated against the
         channels; ``None`` removes them."""
-        checked = None if tests is None else parse_lift_tests(tests, self.channels)
+        geos = self.geos if self.n_geos > 1 else None
+        checked = None if tests is None else parse_lift_tests(tests, self.channels, geos)
         return dataclasses.replace(self, lift_tests=checked)
 
     def meta(self) -> dict:

@@ -9,6 +9,11 @@ noisier). The test runs from each channel's mean weekly spend over the last 13 p
 ``"default"``: every paid channel x (go dark 2 and 4 weeks, -50% 4 weeks, +50% 4 and 8
 weeks). Organic channels (no spend) are refused: the budget decision does not involve them,
 and their exposure is not money a test would save or add.
+
+On a geo fit a column ``geo`` says where a test runs (one geo, several joined by ``+``, empty
+for every geo); ``spend``, ``delta_spend`` and the noise are then those of the tested geos
+together. ``"default"`` adds, per channel, go-dark and +50% 4-week tests in its test cell:
+the fewest geos with the most spend on the channel that hold ``CELL_SHARE`` of it.
 """
 
 from __future__ import annotations
@@ -24,11 +29,59 @@ from bayes_mmm.model import dims as D
 DEFAULT_DESIGNS = (("go_dark", 2), ("go_dark", 4), ("-50%", 4), ("+50%", 4), ("+50%", 8))
 RECENT_WEEKS = 13
 CARRYOVER_WEEKS = 2
+CELL_SHARE = 0.25  # a default geo test runs in the largest geos holding this share of spend
+CELL_DESIGNS = (("go_dark", 4), ("+50%", 4))
 
 
-def default_candidates(channels) -> pd.DataFrame:
+def default_candidates(channels, data=None) -> pd.DataFrame:
+    """Every channel x ``DEFAULT_DESIGNS``; on geo ``data`` in every geo, and
+    ``CELL_DESIGNS`` in each channel's test cell (:func:`geo_cell`)."""
     rows = [(ch, change, weeks) for ch in channels for change, weeks in DEFAULT_DESIGNS]
-    return pd.DataFrame(rows, columns=["channel", "change", "weeks"])
+    table = pd.DataFrame(rows, columns=["channel", "change", "weeks"])
+    if data is None or data.n_geos < 2:
+        return table
+    cells = [(ch, change, weeks, geo_cell(data, ch)) for ch in channels
+             for change, weeks in CELL_DESIGNS]  # fmt: skip
+    cells = pd.DataFrame(cells, columns=["channel", "change", "weeks", "geo"])
+    return pd.concat([table.assign(geo=""), cells], ignore_index=True)
+
+
+def geo_cell(data, channel: str) -> str:
+    """The fewest geos with the most spend on ``channel`` holding ``CELL_SHARE`` of it."""
+    spent = data.geo_spend[:, :, data.channels.index(channel)].sum(axis=1)
+    order = np.argsort(-spent, kind="stable")
+    n = int(np.searchsorted(np.cumsum(spent[order]) / spent.sum(), CELL_SHARE) + 1)
+    return "+".join(data.geos[i] for i in sorted(order[:n]))
+
+
+def _recent(data, table: pd.DataFrame, geos) -> pd.Series:
+    """Each test's weekly spend before it: the channel's mean over the last ``RECENT_WEEKS``
+    periods, in the tested geos together."""
+    n = min(RECENT_WEEKS, data.n_dates)
+    recent = data.geo_spend[:, -n:].mean(axis=1)  # (geo, channel)
+    out = []
+    for ch, where in zip(table["channel"], geos, strict=True):
+        if ch not in data.channels:
+            out.append(np.nan)  # named by parse_lift_tests
+            continue
+        idx = [data.geos.index(g) for g in where.split("+") if g in data.geos] if where else None
+        column = recent[:, data.channels.index(ch)]
+        out.append(float(column.sum() if idx is None else column[idx].sum()))
+    return pd.Series(out, index=table.index)
+
+
+def _noise(fit, geos, measured: pd.Series, noise_scale: float) -> np.ndarray:
+    """``noise_scale x`` the residual noise of the tested geos' outcome together x
+    ``sqrt(measured weeks)`` (user units)."""
+    data, sigma = fit.data, fit.posterior[D.SIGMA].mean(D.SAMPLE_DIMS).values
+    if data.n_geos < 2:
+        return noise_scale * float(sigma) * fit.scales.target * np.sqrt(measured)
+    from bayes_mmm.model.geo import GeoScales
+
+    var = (np.atleast_1d(sigma) * GeoScales.from_data(data).target) ** 2  # (geo,)
+    idx = [[data.geos.index(g) for g in w.split("+") if g in data.geos] if w else
+           list(range(data.n_geos)) for w in geos]  # fmt: skip
+    return noise_scale * np.sqrt([var[i].sum() for i in idx]) * np.sqrt(measured)
 
 
 def _delta(change, spend: float) -> float | None:
@@ -51,7 +104,7 @@ def candidate_tests(
         if candidates != "default":
             candidates = pd.read_csv(candidates)
         else:
-            candidates = default_candidates(data.paid_channels)
+            candidates = default_candidates(data.paid_channels, data)
     table = candidates.reset_index(drop=True).copy()
     missing = [c for c in ("channel", "change", "weeks") if c not in table.columns]
     if missing:
@@ -65,9 +118,11 @@ def candidate_tests(
                 "no spend and are not part of the budget decision; test paid channels"
             ]
         )
-    n = min(RECENT_WEEKS, data.n_dates)
-    recent = dict(zip(data.channels, data.spend[-n:].mean(axis=0), strict=True))
-    spend = table["channel"].map(recent)
+    geo = data.n_geos > 1
+    if geo and "geo" not in table.columns:
+        table["geo"] = ""
+    geos = table["geo"].fillna("").astype(str).str.strip() if geo else [""] * len(table)
+    spend = _recent(data, table, geos)
     delta = [
         _delta(c, s) if np.isfinite(s) else 0.0
         for c, s in zip(table["change"], spend.fillna(np.nan), strict=True)
@@ -82,14 +137,16 @@ def candidate_tests(
     if "carryover_weeks" not in table.columns:
         table["carryover_weeks"] = CARRYOVER_WEEKS
     if "sigma" not in table.columns:
-        resid = float(fit.posterior[D.SIGMA].mean()) * fit.scales.target
         measured = pd.to_numeric(table["weeks"], errors="coerce") + table["carryover_weeks"]
-        table["sigma"] = noise_scale * resid * np.sqrt(measured)
-    tests = parse_lift_tests(table.assign(lift=0.0), data.channels)  # names every bad value
-    table.insert(0, "design", [_label(r) for r in table.itertuples()])
+        table["sigma"] = _noise(fit, geos, measured, noise_scale)
+    checked = parse_lift_tests(table.assign(lift=0.0), data.channels,
+                               data.geos if geo else None)  # fmt: skip
+    labels = [_label(r, g if geo else None) for r, g in zip(table.itertuples(), geos, strict=True)]
+    table.insert(0, "design", labels)
     cols = ["design", "channel", "change", "weeks", "carryover_weeks", "spend", "delta_spend"]
-    return tests, table[[*cols, "sigma"]]
+    return checked, table[[*cols, *(["geo"] if geo else []), "sigma"]]
 
 
-def _label(r) -> str:
-    return f"{r.channel} {r.change} {int(r.weeks)}w"
+def _label(r, geo: str | None) -> str:
+    where = "" if geo is None else f" in {geo or 'every geo'}"
+    return f"{r.channel} {r.change} {int(r.weeks)}w{where}"

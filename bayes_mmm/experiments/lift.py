@@ -11,9 +11,10 @@ from __future__ import annotations
 import pandas as pd
 import xarray as xr
 
+from bayes_mmm.analysis.scope import is_geo
 from bayes_mmm.analysis.summary import summarise
 from bayes_mmm.data.lift import LiftTests, parse_lift_tests
-from bayes_mmm.experiments.window import lift_values
+from bayes_mmm.experiments.window import geo_window_lift, lift_values
 from bayes_mmm.inference.fit import MMMFit
 from bayes_mmm.inference.idata import unstack
 from bayes_mmm.model import dims as D
@@ -31,8 +32,12 @@ def lift_draws(fit: MMMFit, tests: LiftTests | pd.DataFrame | None = None) -> xr
         if not tests:
             raise ValueError("this fit has no lift tests; pass a table of tests to predict")
     elif isinstance(tests, pd.DataFrame):  # planned tests: nothing measured yet
-        tests = parse_lift_tests(tests.assign(lift=1.0, sigma=1.0), fit.data.channels)
-    values = lift_values(fit.forward(), tests, fit.data.channels)
+        geos = fit.data.geos if is_geo(fit) else None
+        tests = parse_lift_tests(tests.assign(lift=1.0, sigma=1.0), fit.data.channels, geos)
+    if is_geo(fit):  # summed over each test's geos
+        values = geo_window_lift(fit, tests)
+    else:
+        values = lift_values(fit.forward(), tests, fit.data.channels)
     da = unstack(values, fit.posterior, (D.LIFT_TEST,), {D.LIFT_TEST: tests.labels()})
     da = da.assign_coords({D.CHANNEL: (D.LIFT_TEST, list(tests.channel))})
     da.attrs["units"] = f"{fit.data.target_name} per period"

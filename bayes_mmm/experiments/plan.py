@@ -16,8 +16,7 @@ import pandas as pd
 from bayes_mmm.analysis.summary import ci
 from bayes_mmm.budget.objectives import Objective
 from bayes_mmm.experiments.candidates import candidate_tests
-from bayes_mmm.experiments.value import N_OUTCOMES, Decision, _cost, set_value
-from bayes_mmm.experiments.window import lift_values
+from bayes_mmm.experiments.value import N_OUTCOMES, Decision, _cost, design_lift, set_value
 from bayes_mmm.inference.fit import MMMFit
 
 
@@ -59,7 +58,7 @@ def prepare(
     seed: int = 0,
 ) -> Batch:
     tests, table = candidate_tests(fit, candidates, noise_scale)
-    lift = lift_values(fit.forward(), tests, fit.data.channels)
+    lift = design_lift(fit, tests)
     decision = Decision.make(fit, horizon, objective, budget, bounds, None)
     prob = ci(None)
     spend_added = tests.delta_spend * tests.weeks

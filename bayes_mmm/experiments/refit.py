@@ -25,13 +25,12 @@ import warnings
 import numpy as np
 import pandas as pd
 
-from bayes_mmm.budget.optimize import Allocator
+from bayes_mmm.budget.geo import allocator_for
 from bayes_mmm.data.lift import LiftTests
 from bayes_mmm.experiments.outcomes import mean_and_se, stratified_results
 from bayes_mmm.inference.fit import MMMFit
 from bayes_mmm.inference.fit import fit as run_fit
 from bayes_mmm.logs import log
-from bayes_mmm.model import dims as D
 
 REFIT_OUTCOMES = 4
 REFIT_DRAWS = {"laplace": (4, 250), "nuts": (2, 250)}  # (chains, draws); chains: laplace's starts
@@ -85,6 +84,8 @@ def refit_value(
     rng = np.random.default_rng(seed)
     sigma = float(test.sigma[0])
     results = stratified_results(lift, sigma, rng, n_outcomes)
+    from bayes_mmm.experiments.value import national_roi
+
     gains, roi = [], []
     for k, y in enumerate(results):
         log.info(f"refit {k + 1}/{n_outcomes} ({refit}) with a simulated result {y:,.0f}")
@@ -101,7 +102,7 @@ def refit_value(
                 progress=False,
             )
         gains.append(_refit_gain(after, decision))
-        roi.append(after.forward().draws[D.ROI][:, channel])
+        roi.append(national_roi(after)[:, channel])
     evsi, se = mean_and_se(np.asarray(gains), stratified=True)
     return {"evsi": evsi, "evsi_mc_se": se, "roi": roi}
 
@@ -110,10 +111,11 @@ def _refit_gain(after: MMMFit, decision) -> float:
     """Cross-fitted gain of re-optimising on the refit's draws over the no-test plan."""
     from bayes_mmm.experiments.value import reoptimise
 
-    full = Allocator(after, **decision.settings)
+    full = allocator_for(after, **decision.settings)
     n = full.resp.n_draws
     halves = [np.arange(0, n, 2), np.arange(1, n, 2)]
-    allocs = [Allocator(after, **decision.settings, response=full.resp.subset(h)) for h in halves]
+    allocs = [allocator_for(after, **decision.settings, response=full.resp.subset(h))
+              for h in halves]  # fmt: skip
     gains = []
     for h in (0, 1):
         new = reoptimise(allocs[h], decision.budget, decision.plan)

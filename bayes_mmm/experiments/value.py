@@ -46,11 +46,14 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from bayes_mmm.analysis.mroi import mroi_values
-from bayes_mmm.analysis.scope import require_national
+from bayes_mmm.analysis.mroi import mroi_draws, mroi_values
+from bayes_mmm.analysis.roi import roi_draws
+from bayes_mmm.analysis.scope import is_geo
 from bayes_mmm.analysis.summary import ci
+from bayes_mmm.budget.geo import allocator_for
 from bayes_mmm.budget.objectives import Objective
 from bayes_mmm.budget.optimize import GRID_DRAWS, Allocator, _project
+from bayes_mmm.data.geo import NATIONAL
 from bayes_mmm.experiments.candidates import candidate_tests
 from bayes_mmm.experiments.outcomes import draw_results, mean_and_se
 from bayes_mmm.experiments.refit import REFIT_OUTCOMES, pareto_k, refit_value
@@ -62,7 +65,7 @@ from bayes_mmm.experiments.weighted import (
     under_weights,
     weighted_interval,
 )
-from bayes_mmm.experiments.window import lift_values
+from bayes_mmm.experiments.window import geo_window_lift, lift_values
 from bayes_mmm.inference.fit import MMMFit
 from bayes_mmm.logs import log
 from bayes_mmm.model import dims as D
@@ -92,7 +95,7 @@ class Decision:
 
     @classmethod
     def make(cls, fit, horizon, objective, budget, bounds, max_change) -> Decision:
-        full = Allocator(fit, horizon, objective, bounds=bounds, max_change=max_change)
+        full = allocator_for(fit, horizon, objective, bounds=bounds, max_change=max_change)
         if budget is None and full.objective.kind != "profit":
             budget = float(full.current.sum())
         plan = full.solve(budget).total
@@ -101,7 +104,7 @@ class Decision:
         caps = np.maximum.reduce([full._caps(budget), full.current, plan])
         table = TabulatedResponse.build(full.resp, caps) if TABULATE else full.resp
         allocs = [
-            Allocator(
+            allocator_for(
                 fit,
                 horizon,
                 objective,
@@ -206,8 +209,10 @@ def set_value(decision: Decision, lift, sigma, n_outcomes: int, seed: int) -> di
 
 
 def narrowing(x: np.ndarray, w: np.ndarray, prob: float) -> float:
-    """``1 - E[width after] / width before`` of the interval of draws ``x`` ``(S,)``."""
-    lo, hi = np.quantile(x, [(1 - prob) / 2, (1 + prob) / 2])
+    """``1 - E[width after] / width before`` of the interval of draws ``x`` ``(S,)``, both
+    widths from the same weighted quantiles (equal weights before: a test that tells
+    nothing narrows nothing, exactly)."""
+    lo, hi = (v[0] for v in weighted_interval(x[:, None], np.full(len(x), 1 / len(x)), prob))
     if not hi > lo:
         return 0.0  # known exactly: nothing to narrow
     after = []
@@ -252,14 +257,12 @@ def design_tests(
     ``max_k``) is valued by ``refit_outcomes`` refits (``refit``: ``"nuts"``, ``"laplace"``;
     ``None`` keeps the reweighted value and says so in ``method``). Returns one row per
     design, best net value first (``attrs``: the decision and timings)."""
-    require_national(fit, "bm.design_tests (not yet for geo fits)")
     t0 = time.perf_counter()
     prob = ci(ci_prob)
     tests, table = candidate_tests(fit, candidates, noise_scale)
-    forward = fit.forward()
-    lift = lift_values(forward, tests, fit.data.channels)  # (S, design)
+    lift = design_lift(fit, tests)  # (S, design); a geo test's summed over its geos
     decision = Decision.make(fit, horizon, objective, budget, bounds, max_change)
-    ctx = _Context(fit, decision, tests, lift, forward.draws[D.ROI], mroi_values(fit), prob)
+    ctx = _Context(fit, decision, tests, lift, national_roi(fit), national_mroi(fit), prob)
     rows = []
     for i in range(len(table)):
         log.info(
@@ -283,6 +286,28 @@ def design_tests(
     out.attrs.update(objective=str(decision.objective), plan=decision.plan, seconds=seconds)
     log.info(f"ranked {len(out)} test designs in {seconds:.1f} s")
     return out
+
+
+def design_lift(fit: MMMFit, tests) -> np.ndarray:
+    """``(S, test)`` each windowed test's lift per posterior draw (a geo fit's summed over
+    the test's geos)."""
+    if is_geo(fit):
+        return geo_window_lift(fit, tests)
+    return lift_values(fit.forward(), tests, fit.data.channels)
+
+
+def national_roi(fit: MMMFit) -> np.ndarray:
+    """``(S, channel)`` ROI draws (a geo fit's national ROI), in the forward model's order."""
+    if is_geo(fit):
+        return roi_draws(fit, geo=NATIONAL).stack(s=D.SAMPLE_DIMS).transpose("s", ...).values
+    return fit.forward().draws[D.ROI]
+
+
+def national_mroi(fit: MMMFit) -> np.ndarray:
+    """``(S, channel)`` marginal ROI draws at current spend (a geo fit's national ones)."""
+    if is_geo(fit):
+        return mroi_draws(fit, geo=NATIONAL).stack(s=D.SAMPLE_DIMS).transpose("s", ...).values
+    return mroi_values(fit)
 
 
 def roi_prior_left(fit: MMMFit) -> dict[str, float]:

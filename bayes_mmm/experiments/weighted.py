@@ -96,11 +96,14 @@ class WeightedObjective:
 
 
 def weighted_interval(x: np.ndarray, w: np.ndarray, prob: float) -> tuple[np.ndarray, np.ndarray]:
-    """Equal-tailed interval of ``x`` ``(S, k)`` under weights ``w`` ``(S,)``, per column."""
+    """Equal-tailed interval of ``x`` ``(S, k)`` under weights ``w`` ``(S,)``, per column:
+    quantiles interpolated between the draws' weighted mid-points (equal weights: numpy's
+    ``hazen`` quantiles), so the interval moves continuously with the weights."""
+    q = [(1 - prob) / 2, (1 + prob) / 2]
     order = np.argsort(x, axis=0)
-    cum = np.cumsum(w[order], axis=0)
-    lo_q, hi_q = (1 - prob) / 2, (1 + prob) / 2
-    cols = np.arange(x.shape[1])
-    lo = x[order[np.argmax(cum >= lo_q, axis=0), cols], cols]
-    hi = x[order[np.argmax(cum >= hi_q, axis=0), cols], cols]
-    return lo, hi
+    bounds = np.empty((2, x.shape[1]))
+    for j in range(x.shape[1]):
+        ws = w[order[:, j]]
+        mid = (np.cumsum(ws) - ws / 2) / ws.sum()
+        bounds[:, j] = np.interp(q, mid, x[order[:, j], j])
+    return bounds[0], bounds[1]

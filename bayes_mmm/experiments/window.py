@@ -50,6 +50,33 @@ def window_lift(forward: Forward, tests: LiftTests, channels: tuple[str, ...]) -
     return out
 
 
+def geo_window_lift(fit, tests: LiftTests) -> np.ndarray:
+    """``(S, test)`` expected lift of windowed ``tests`` on a geo fit (outcome units): in each
+    tested geo the channel's spend, its share of the test's spend
+    (:func:`~bayes_mmm.model.geo.tested_geos`), runs with and without the change through the
+    geo forward model; the lift is the difference summed over the window and the geos."""
+    from bayes_mmm.analysis.geo import geo_forward
+    from bayes_mmm.model.geo import tested_geos
+
+    if not tests.windowed.all():
+        raise ValueError("lift tests on a geo fit are windowed (give weeks)")
+    data, lags = fit.data, fit.spec.n_lags
+    fwd = geo_forward(fit.posterior, data, fit.spec)
+    beta = fwd.beta(data.geo_spend)  # (S, geo, channel)
+    out = np.empty((beta.shape[0], len(tests)))
+    for i in range(len(tests)):
+        c, (idx, share) = data.channels.index(tests.channel[i]), tested_geos(data, tests, i)
+        weeks, start = int(tests.weeks[i]), lags + int(tests.measured_from[i])
+        base = np.zeros((data.n_geos, lags + weeks + int(tests.carryover_weeks[i]),
+                         data.n_channels))  # fmt: skip
+        base[idx, :, c] = tests.spend[i] * share[:, None]
+        test = base.copy()
+        test[idx, lags : lags + weeks, c] += tests.delta_spend[i] * share[:, None]
+        diff = (fwd.saturated(test)[..., c] - fwd.saturated(base)[..., c])[:, idx, start:]
+        out[:, i] = (beta[:, idx, c] * diff.sum(axis=-1)).sum(axis=-1)
+    return out
+
+
 def lift_values(forward: Forward, tests: LiftTests, channels: tuple[str, ...]) -> np.ndarray:
     """``(S, test)`` the model's expected lift of every test: steady-state tests per period
     (:meth:`Forward.lift`), windowed tests summed over their window (:func:`window_lift`)."""

@@ -10,6 +10,7 @@ import xarray as xr
 
 from bayes_mmm.analysis.contributions import media_share
 from bayes_mmm.data.geo import NATIONAL
+from bayes_mmm.experiments.lift import lift_table
 from bayes_mmm.htmlreport import render
 from bayes_mmm.htmlreport.health import (
     COVERAGE_SLACK,
@@ -24,7 +25,7 @@ from bayes_mmm.htmlreport.sections import budget, data_meta, health_card, record
 from bayes_mmm.model import dims as D
 
 FIGURES = ("contributions", "geo_fit", "geo_roi", "geo_response_curves", "prior_posterior",
-           "allocation", "outcome")  # fmt: skip
+           "allocation", "outcome", "lift_tests")  # fmt: skip
 
 
 def _fit_by_geo(quality: pd.DataFrame) -> Check:
@@ -90,6 +91,7 @@ def context(fit, roi: pd.DataFrame, shares: xr.Dataset, checked: tuple[pd.DataFr
         "by_geo": records(roi[(roi[D.GEO] != NATIONAL) & roi["roi_mean"].notna()]),
         "quality": records(quality),
         "budget": _budget(allocation),
+        "lift": records(lift_table(fit, ci_prob)) if data.lift_tests else None,
     }
 
 

@@ -23,7 +23,7 @@ import pandas as pd
 from bayes_mmm.data.dataset import MMMData
 from bayes_mmm.data.scaling import Scales, onweek_mean
 from bayes_mmm.model import dims as D
-from bayes_mmm.model.components.window_lift import WindowDesign
+from bayes_mmm.model.components.window_lift import Member, WindowDesign, rows_design
 from bayes_mmm.model.design import (
     LiftDesign,
     fourier_basis,
@@ -112,8 +112,8 @@ class GeoDesign:
     target: np.ndarray
     target_scale: np.ndarray
     fourier_names: list[str]
-    lift: LiftDesign | None = None  # steady-state lift tests (national data)
-    window: WindowDesign | None = None  # windowed lift tests (national data)
+    lift: LiftDesign | None = None  # steady-state lift tests (national data only)
+    window: WindowDesign | None = None  # windowed lift tests (rows per tested geo)
     span_weeks: float = 1.0  # length of the fit window in weeks (smooth baseline's unit)
     window_fourier: np.ndarray | None = None  # seasonal terms over the window, daily grid
 
@@ -157,11 +157,43 @@ def make_geo_design(data: MMMData, spec: ModelSpec, scales: GeoScales | None = N
 
 
 def _tests(data: MMMData, scales: GeoScales, n_lags: int):
-    """Steady-state and windowed lift tests in the model's units (national data only)."""
+    """Steady-state and windowed lift tests in the model's units (geo data: windowed only,
+    each test's rows per tested geo, :func:`geo_window_design`)."""
     if not data.lift_tests:
         return None, None
     if data.n_geos > 1:
-        raise ValueError("lift tests with geo data are not supported yet: fit without them")
+        return None, geo_window_design(data, scales, n_lags)
     national = Scales(float(scales.target[0]), scales.spend, scales.spend, scales.control_mean,
                       scales.control_sd, scales.start, scales.span_days)  # fmt: skip
     return test_designs(data.lift_tests, data.channels, national, n_lags)
+
+
+def tested_geos(data: MMMData, tests, i: int) -> tuple[list[int], np.ndarray]:
+    """The geos (indices) test ``i`` of ``tests`` ran in, and each one's share of the test's
+    spend: its share of the channel's spend in the data among the tested geos."""
+    geos, c = list(data.geos), data.channels.index(tests.channel[i])
+    idx = [geos.index(g) for g in tests.geos_of(i, data.geos)]
+    spent = data.geo_spend[idx, :, c].sum(axis=1)
+    share = spent / spent.sum() if spent.sum() > 0 else np.full(len(idx), 1.0 / len(idx))
+    return idx, share
+
+
+def _members(data: MMMData, scales: GeoScales, i: int) -> list[Member]:
+    """Test ``i``'s rows per tested geo: cell, spend unit, spend share and outcome scale
+    relative to the tested geos' total."""
+    idx, share = tested_geos(data, data.lift_tests, i)
+    c = data.channels.index(data.lift_tests.channel[i])
+    unit, target = scales.spend_unit(), scales.target[idx]
+    return [Member(g * data.n_channels + c, float(unit[g, c]), float(s), float(t / target.sum()))
+            for g, s, t in zip(idx, share, target, strict=True)]  # fmt: skip
+
+
+def geo_window_design(data: MMMData, scales: GeoScales, n_lags: int) -> WindowDesign:
+    """Windowed tests of geo data: a test's lift is the sum over its geos, in the tested
+    geos' total outcome scale."""
+    tests = data.lift_tests
+    members = [_members(data, scales, i) for i in range(len(tests))]
+    scale = np.array([scales.target[tested_geos(data, tests, i)[0]].sum()
+                      for i in range(len(tests))])  # fmt: skip
+    n_cells = data.n_geos * data.n_channels
+    return rows_design(tests, tests.labels(), members, n_cells, scale, n_lags)

@@ -54,8 +54,9 @@ def add_media(ctx, design, spec: ModelSpec):
     roi = add_roi(ctx, design)
     adstock, saturation = spec.adstock_component, spec.saturation_component
     ad_params, sat_params = adstock.add_params(ctx), saturation.add_params(ctx)
+    cells = None  # per-cell shape parameters, where they vary by geo
     if spec.geo_shapes == geo_shapes.POOLED and not design.national:
-        saturated = _saturated_per_geo(ctx, x_lagged, spec, ad_params, sat_params)
+        saturated, cells = _saturated_per_geo(ctx, x_lagged, spec, ad_params, sat_params)
     else:
         flat = x_lagged.reshape((n_lag, n_geo * n_date, n_ch))  # geos one after another
         adstocked = adstock.forward_pt(flat, ad_params, spec.n_lags)
@@ -63,21 +64,31 @@ def add_media(ctx, design, spec: ModelSpec):
     # a channel that never spends in a geo: h = 0 there, and so is its contribution
     total = pt.maximum(saturated.sum(axis=1, keepdims=True), 1e-300)
     window_total = roi * spend_total / scale[:, None]
-    beta = window_total[0] / total[0, 0]  # national data only (tests with geos: refused)
-    if design.lift is not None:
+    beta = (window_total / total[:, 0, :]).reshape((-1,))  # (geo x channel,) geo-major
+    if design.lift is not None:  # steady-state tests: national data only
         add_lift_tests(design.lift, beta, saturation, sat_params)
     if design.window is not None:
-        add_window_tests(
-            design.window, beta, adstock, ad_params, saturation, sat_params, spec.n_lags
-        )
+        if cells is None:
+            shared = (ad_params, sat_params)
+            cells = shared if design.national else [_per_cell(p, n_geo) for p in shared]
+        ad_cells, sat_cells = cells
+        add_window_tests(design.window, beta, adstock, ad_cells, saturation, sat_cells,
+                         spec.n_lags)  # fmt: skip
     n_dates = pt.cast(n_date, "float64")
     deviation = saturated / total - 1.0 / n_dates
     return deviation * window_total[:, None, :], window_total / n_dates
 
 
+def _per_cell(params: dict, n_geo) -> dict:
+    """Shared shape parameters ``(channel,)`` repeated for every geo x channel cell
+    (geo-major), as the windowed tests' rows index them."""
+    return {k: (pt.ones((n_geo, 1)) * v[None, :]).reshape((-1,)) for k, v in params.items()}
+
+
 def _saturated_per_geo(ctx, x_lagged, spec: ModelSpec, ad_params: dict, sat_params: dict):
     """``h`` ``(geo, date, channel)`` with shapes per geo (:mod:`.geo_shapes`): the
-    components' per-channel passes see each geo x channel cell as a channel."""
+    components' per-channel passes see each geo x channel cell as a channel; and the
+    per-cell parameters (adstock's, saturation's)."""
     adstock, saturation = spec.adstock_component, spec.saturation_component
     n_lag, n_geo, n_date, n_ch = (x_lagged.shape[i] for i in range(4))
     ad_cells, sat_cells = (
@@ -92,7 +103,7 @@ def _saturated_per_geo(ctx, x_lagged, spec: ModelSpec, ad_params: dict, sat_para
     cells = x_lagged.dimshuffle(0, 2, 1, 3).reshape((n_lag, n_date, n_geo * n_ch))
     adstocked = adstock.forward_pt(cells, ad_cells, spec.n_lags)
     saturated = saturation.forward_pt(adstocked, sat_cells)
-    return saturated.reshape((n_date, n_geo, n_ch)).dimshuffle(1, 0, 2)
+    return saturated.reshape((n_date, n_geo, n_ch)).dimshuffle(1, 0, 2), (ad_cells, sat_cells)
 
 
 def add_lift_tests(lift: LiftDesign, beta, saturation, sat_params):
