@@ -31,29 +31,3 @@ def full_fit(data: bm.MMMData, seed: int = 1, spec: bm.ModelSpec | None = None) 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", bm.SamplingWarning)
         return bm.fit(data, spec, chains=4, draws=1000, tune=1000, seed=seed, progress=False)
-
-
-def true_geo_media(sim: bm.Simulation):
-    """The simulator's geo media model, written out independently of the package's forward
-    passes: ``(beta (geo, channel), h)`` with ``h(spend (geo, date, channel))`` the saturated
-    adstocked spend in the simulator's own units (size = population / 100,000, spend over its
-    mean), ``beta`` the true weekly effect at saturation (ROI x spend / sum h over the data)."""
-    import numpy as np
-
-    from bayes_mmm.model import components
-    from bayes_mmm.model import dims as D
-    from bayes_mmm.model.components.base import expand
-
-    t = sim.truth
-    frame = sim.frame.sort_values(["geo", "date"])
-    spend = frame[list(t.channels)].to_numpy(float).reshape(len(t.geos), -1, len(t.channels))
-    sizes, unit = t.population / 100_000.0, spend.mean(axis=(0, 1))
-    ads, sat = components.adstock("geometric"), components.saturation("hill")
-    p = {k: expand(v, (D.CHANNEL,)) for k, v in t.media_params.items()}
-    n_lags, axis = ads.n_lags(8), D.FORWARD_LAYOUT.index(D.DATE)
-
-    def h(x: np.ndarray) -> np.ndarray:
-        rel = x / (sizes[:, None, None] * unit)
-        return sat.forward(ads.forward(rel[None], p, n_lags, axis), p)[0]
-
-    return t.roi_geo * spend.sum(axis=1) / h(spend).sum(axis=1), h, spend, n_lags

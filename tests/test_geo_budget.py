@@ -10,7 +10,6 @@ import warnings
 import numpy as np
 import pandas as pd
 import pytest
-from designs import true_geo_media
 
 import bayes_mmm as bm
 from bayes_mmm.analysis.geo import geo_forward, geo_summaries
@@ -178,7 +177,8 @@ def test_python_report_and_national_figures_of_a_geo_fit(geo_fit, tmp_path):
 def _true_increment(sim, cells: np.ndarray, horizon: int) -> np.ndarray:
     """``(geo, channel)`` TRUE incremental outcome of flat spend ``cells / horizon`` per
     period after the data (the simulator's generative model, carryover in and out)."""
-    beta, h, spend, n_lags = true_geo_media(sim)
+    beta, h, n_lags = sim.media_model()
+    spend = sim.to_data().geo_spend
     plan = np.zeros((spend.shape[0], horizon + n_lags, spend.shape[2]))
     plan[:, :horizon] = cells[:, None, :] / horizon
     full, zero = np.concatenate([spend, plan], 1), np.concatenate([spend, 0 * plan], 1)

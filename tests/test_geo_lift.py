@@ -12,7 +12,6 @@ import numpy as np
 import pandas as pd
 import pytensor
 import pytest
-from designs import true_geo_media
 
 import bayes_mmm as bm
 from bayes_mmm.data.lift import LiftTests
@@ -82,17 +81,24 @@ def test_model_term_equals_the_geo_forward_model(geo_data, shapes):
     np.testing.assert_allclose(shown, lift, rtol=1e-12)
 
 
-def _true_go_dark(sim, channel: int, geos: list[int], weeks: int, carryover: int) -> float:
-    """TRUE lift of ``channel`` going dark for ``weeks`` in ``geos``, each at its own mean
-    weekly spend, measured over the test and ``carryover`` weeks after it (the simulator's
-    media model, :func:`designs.true_geo_media`)."""
-    beta, h, spend, n_lags = true_geo_media(sim)
-    base = np.zeros((spend.shape[0], n_lags + weeks + carryover, spend.shape[2]))
-    base[geos, :, channel] = spend[geos, :, channel].mean(axis=1)[:, None]
-    test = base.copy()
-    test[geos, n_lags : n_lags + weeks, channel] = 0.0
-    diff = (h(test) - h(base))[geos, n_lags:, channel].sum(axis=1)
-    return float((beta[geos, channel] * diff).sum())
+def test_simulators_true_lift_is_its_own_media_model():
+    """The truth the tests below are scored against: ``media_model`` reproduces the
+    simulation's recorded contributions, and ``true_lift`` of a go-dark test in one geo is
+    that geo's contribution lost (by hand: the channel off for the window, history kept)."""
+    sim = bm.simulate(n_weeks=60, n_geos=3, channels=CH, seed=4)
+    beta, h, n_lags = sim.media_model()
+    spend = sim.to_data().geo_spend
+    recorded = sim.truth.contributions.sort_values(["geo", "date"])[list(CH)].to_numpy()
+    np.testing.assert_allclose((beta[:, None, :] * h(spend)).reshape(-1, 3), recorded, rtol=1e-9)
+    x0 = spend[1, :, 0].mean()  # tv in geo01 at its mean weekly spend, dark for 3 weeks
+    test = pd.DataFrame({"channel": "tv", "spend": x0, "delta_spend": -x0, "weeks": 3,
+                         "carryover_weeks": 5, "geo": "geo01"}, index=[0])  # fmt: skip
+    steady = np.zeros((3, n_lags + 8, 3))
+    steady[1, :, 0] = x0
+    dark = steady.copy()
+    dark[1, n_lags : n_lags + 3, 0] = 0.0
+    by_hand = beta[1, 0] * (h(dark) - h(steady))[1, n_lags:, 0].sum()
+    assert sim.true_lift(test)[0] == pytest.approx(by_hand, rel=1e-12) and by_hand < 0
 
 
 @pytest.mark.slow
@@ -103,11 +109,11 @@ def test_geo_go_dark_test_narrows_the_tested_channels_roi():
     read as if measured in the other two geos gives [1.86, 4.07], read nationally [1.14,
     1.42]: both miss the truth, so the test's geos and spend split are what inform it."""
     sim = bm.simulate(n_geos=4, n_weeks=104, channels=CH, seed=7)
-    lift = _true_go_dark(sim, 0, [0, 1], 4, 4)
     spend = sim.frame[sim.frame.geo.isin(["geo00", "geo01"])].groupby("geo")["tv"].mean().sum()
     test = pd.DataFrame({"channel": "tv", "spend": spend, "delta_spend": -spend, "weeks": 4,
-                         "carryover_weeks": 4, "geo": "geo00+geo01", "lift": lift,
-                         "sigma": 0.05 * abs(lift)}, index=[0])  # fmt: skip
+                         "carryover_weeks": 4, "geo": "geo00+geo01"}, index=[0])  # fmt: skip
+    lift = sim.true_lift(test)[0]
+    test = test.assign(lift=lift, sigma=0.05 * abs(lift))
     true_roi = float(sim.truth.roi[0])
     width, inside = {}, {}
     for name, tests in (("none", None), ("test", test)):

@@ -46,6 +46,9 @@ class GeoTruth:
     media_params: dict[str, np.ndarray]  # shared shapes, units of mean spend per size
     contributions: pd.DataFrame  # long: geo, date, one column per component
     media_params_geo: dict[str, np.ndarray] | None = None  # (geo, channel) with shape_geo_sd
+    adstock: str = "geometric"
+    saturation: str = "hill"
+    l_max: int = 8
 
     def roi_series(self) -> pd.Series:
         return pd.Series(self.roi, index=list(self.channels), name="roi")
@@ -81,6 +84,36 @@ class GeoSimulation:
             population="population",
             min_rows=min_rows,
         )
+
+    def true_lift(self, tests: pd.DataFrame) -> np.ndarray:
+        """``(test,)`` the TRUE expected lift of windowed lift tests (a table in the lift
+        file's format, ``geo`` column included; ``lift``/``sigma`` not needed): in each tested
+        geo its share of the test's spend, as the model splits it, with and without the change,
+        through the simulator's own media model; summed over the window and the geos."""
+        from bayes_mmm.data.lift import parse_lift_tests
+        from bayes_mmm.model.geo import tested_geos
+
+        data = self.to_data()
+        checked = parse_lift_tests(tests.assign(lift=0.0, sigma=1.0), data.channels, data.geos)
+        beta, h, n_lags = self.media_model()
+        out = np.empty(len(checked))
+        for i in range(len(checked)):
+            c, (idx, share) = data.channels.index(checked.channel[i]), tested_geos(data, checked, i)
+            weeks, start = int(checked.weeks[i]), n_lags + int(checked.measured_from[i])
+            n = n_lags + weeks + int(checked.carryover_weeks[i])
+            base = np.zeros((data.n_geos, n, data.n_channels))
+            base[idx, :, c] = checked.spend[i] * share[:, None]
+            test = base.copy()
+            test[idx, n_lags : n_lags + weeks, c] += checked.delta_spend[i] * share[:, None]
+            diff = (h(test) - h(base))[idx, start:, c].sum(axis=1)
+            out[i] = float((beta[idx, c] * diff).sum())
+        return out
+
+    def media_model(self):
+        """``(beta, h, n_lags)``: the true weekly effect at saturation ``(geo, channel)``,
+        ``h(spend (geo, date, channel))`` the saturated adstocked spend in the simulator's
+        units (``beta * h(spend)`` are the true contributions) and the adstock's lags."""
+        return _media_model(self)
 
     def national_frame(self) -> pd.DataFrame:
         """The same data summed over geos (promo: its mean), one national series."""
@@ -168,8 +201,33 @@ def simulate_geo(
         media_params={k: np.asarray(v) for k, v in shapes.items()},
         contributions=pd.concat(comps_all, ignore_index=True),
         media_params_geo=per_geo,
+        adstock=adstock,
+        saturation=saturation,
+        l_max=l_max,
     )
     return GeoSimulation(frame=pd.concat(rows, ignore_index=True), truth=truth)
+
+
+def _media_model(sim: GeoSimulation):
+    """The simulation's media model: ``beta`` ``(geo, channel)`` (true weekly effect at
+    saturation), ``h(spend (geo, date, channel))`` the saturated adstocked spend in the
+    simulator's units, and the adstock's lags."""
+    t = sim.truth
+    ads, sat = components.adstock(t.adstock), components.saturation(t.saturation)
+    frame = sim.frame.sort_values([sim.geo, sim.date])
+    spend = frame[list(t.channels)].to_numpy(float).reshape(len(t.geos), -1, len(t.channels))
+    sizes, unit = t.population / 100_000.0, spend.mean(axis=(0, 1))
+    if t.media_params_geo is None:
+        p = {k: expand(v, (D.CHANNEL,)) for k, v in t.media_params.items()}
+    else:
+        p = {k: expand(v, (D.GEO, D.CHANNEL)) for k, v in t.media_params_geo.items()}
+    n_lags, axis = ads.n_lags(t.l_max), D.FORWARD_LAYOUT.index(D.DATE)
+
+    def h(x: np.ndarray) -> np.ndarray:
+        rel = x / (sizes[:, None, None] * unit)
+        return sat.forward(ads.forward(rel[None], p, n_lags, axis), p)[0]
+
+    return t.roi_geo * spend.sum(axis=1) / h(spend).sum(axis=1), h, n_lags
 
 
 def _shapes(params, shapes: dict, n_geos: int, sd: float, seed: int):
