@@ -28,6 +28,7 @@ EXPECTED = [
     "02_ground_truth_recovery",
     "03_small_data_advertising",
     "04_budget_planning",
+    "05_geo_data",
 ]
 
 

@@ -192,3 +192,15 @@ def test_held_out_check_says_what_it_needs(known_fit):
     cands = pd.DataFrame({"channel": ["tv"], "change": ["go_dark"], "weeks": [4]})
     with pytest.raises(ValueError, match="n_truths must be 2 to 200"):
         held_out_gains(known_fit, known_fit, cands, horizon=8, n_truths=500)
+
+
+def test_a_test_costs_what_it_changes_in_the_recommended_plan(known_fit):
+    """The cost is counted against the decision made without the test: a channel the plan
+    stops spending on costs nothing to take dark (no outcome lost, no spend saved), while
+    today, at its current spend, the same test would lose outcome."""
+    cands = pd.DataFrame({"channel": ["search"], "change": ["go_dark"], "weeks": 4})
+    kw = dict(n_outcomes=4, horizon=8, refit=None)
+    cut = design_tests(known_fit, cands, bounds={"search": (0.0, 0.0)}, **kw).iloc[0]
+    assert cut["cost"] == 0.0 and cut["cost_lower"] == cut["cost_upper"] == 0.0
+    kept = design_tests(known_fit, cands, **kw).iloc[0]  # the plan keeps search: it costs
+    assert kept["cost"] > 0 and kept["spend_added"] == cut["spend_added"] < 0

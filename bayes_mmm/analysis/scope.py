@@ -15,7 +15,7 @@ GEO_API = (
     "rows first, then every geo), bm.shares_table(fit), bm.geo_fit_quality(fit), the figures "
     "bm.plot_contributions, bm.plot_fit, bm.plot_roi and bm.plot_response_curves (national "
     "and per geo; bm.plot_geo_contributions(fit, geo=...) for one geo), bm.report(fit, path) "
-    "and bm.optimize(fit, ...) for a plan, bm.design_tests(fit) for which test to run next, "
+    "and bm.budget.optimize(fit, ...) for a plan, bm.design_tests(fit) for which test to run next, "
     "and `bayes-mmm report model.nc --out DIR` for every file"
 )
 

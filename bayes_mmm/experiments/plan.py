@@ -16,7 +16,9 @@ import pandas as pd
 from bayes_mmm.analysis.summary import ci
 from bayes_mmm.budget.objectives import Objective
 from bayes_mmm.experiments.candidates import candidate_tests
-from bayes_mmm.experiments.value import N_OUTCOMES, Decision, _cost, design_lift, set_value
+from bayes_mmm.experiments.cost import plan_costs
+from bayes_mmm.experiments.value import N_OUTCOMES, Decision, set_value
+from bayes_mmm.experiments.window import design_lift
 from bayes_mmm.inference.fit import MMMFit
 
 
@@ -61,10 +63,7 @@ def prepare(
     lift = design_lift(fit, tests)
     decision = Decision.make(fit, horizon, objective, budget, bounds, None)
     prob = ci(None)
-    spend_added = tests.delta_spend * tests.weeks
-    cost = np.array(
-        [_cost(decision, lift[:, i], spend_added[i], prob)[0] for i in range(len(tests))]
-    )
+    cost = plan_costs(fit, decision, tests, prob)[:, 0]  # against the plan
     dark = np.where(tests.delta_spend < 0, tests.weeks, 0).astype(float)
     return Batch(table, lift, tests.sigma, cost, dark, decision, n_outcomes, seed)
 

@@ -15,10 +15,13 @@ designs (channel x spend change x weeks), :func:`design_tests` computes per desi
   versa): cross-fitting, so the optimizer's own Monte Carlo noise is not counted as value
   (the estimate can be slightly negative; with no information it is exactly 0);
 - the expected narrowing of the channel's ROI and marginal-ROI intervals;
-- the test's cost (outcome lost, or gained, over the measurement window, plus the spend it
-  adds valued at the plan's marginal return per unit of budget, with its interval; for a
-  ``profit`` objective in money: value x outcome lost + spend added) and net value
-  (EVSI - expected cost);
+- the test's cost against the decision made without it: the test's change run from the
+  recommended plan's weekly spend on the channel (not today's: a reallocation the plan makes
+  anyway is not the test's doing; a go-dark of a channel the plan cuts costs nothing), the
+  outcome it loses (or gains) until its carryover has faded plus the spend it adds valued at
+  the plan's marginal return per unit of budget, with its interval; for a ``profit``
+  objective in money: value x outcome lost + spend added) and net value (EVSI - expected
+  cost);
 - the Monte Carlo error of EVSI, the effective sample size of the weights and their PSIS
   Pareto ``k`` (medians over outcomes). Where the weights are inadequate (median ESS below
   ``min_ess`` = 100 or median ``k`` above 0.7: a test so precise that few draws fit it) the
@@ -55,6 +58,7 @@ from bayes_mmm.budget.objectives import Objective
 from bayes_mmm.budget.optimize import GRID_DRAWS, Allocator, _project
 from bayes_mmm.data.geo import NATIONAL
 from bayes_mmm.experiments.candidates import candidate_tests
+from bayes_mmm.experiments.cost import plan_costs
 from bayes_mmm.experiments.outcomes import draw_results, mean_and_se
 from bayes_mmm.experiments.refit import REFIT_OUTCOMES, pareto_k, refit_value
 from bayes_mmm.experiments.tabulated import TabulatedResponse
@@ -65,7 +69,7 @@ from bayes_mmm.experiments.weighted import (
     under_weights,
     weighted_interval,
 )
-from bayes_mmm.experiments.window import geo_window_lift, lift_values
+from bayes_mmm.experiments.window import design_lift
 from bayes_mmm.inference.fit import MMMFit
 from bayes_mmm.logs import log
 from bayes_mmm.model import dims as D
@@ -92,6 +96,7 @@ class Decision:
     objective: Objective
     price: float
     settings: dict  # the Allocator's horizon, objective, bounds and max_change
+    current: np.ndarray | None = None  # the current plan's totals (paid channels)
 
     @classmethod
     def make(cls, fit, horizon, objective, budget, bounds, max_change) -> Decision:
@@ -119,7 +124,8 @@ class Decision:
             horizon=horizon, objective=full.objective, bounds=bounds, max_change=max_change
         )
         price = _price(full, plan)
-        return cls(halves, allocs, starts, plan, budget, full.objective, price, settings)
+        return cls(halves, allocs, starts, plan, budget, full.objective, price, settings,
+                   full.current)  # fmt: skip
 
     def gain(self, w: np.ndarray) -> float:
         """Cross-fitted improvement of the weighted objective from re-optimising under the
@@ -222,17 +228,6 @@ def narrowing(x: np.ndarray, w: np.ndarray, prob: float) -> float:
     return float(1 - np.mean(after) / (hi - lo))
 
 
-def _cost(decision: Decision, lift: np.ndarray, spend_added: float, prob: float):
-    """Cost of the test in the objective's units, its mean and interval over draws: the
-    outcome lost, plus the outcome the spend added would have made in the plan (minus that of
-    the spend saved: it can be spent elsewhere); x value for ``profit``."""
-    lost = -lift + decision.price * spend_added
-    if decision.objective.kind == "profit":
-        lost = decision.objective.value * lost
-    lo, hi = np.quantile(lost, [(1 - prob) / 2, (1 + prob) / 2])
-    return float(lost.mean()), float(lo), float(hi)
-
-
 def design_tests(
     fit: MMMFit,
     candidates: pd.DataFrame | str = "default",
@@ -262,7 +257,8 @@ def design_tests(
     tests, table = candidate_tests(fit, candidates, noise_scale)
     lift = design_lift(fit, tests)  # (S, design); a geo test's summed over its geos
     decision = Decision.make(fit, horizon, objective, budget, bounds, max_change)
-    ctx = _Context(fit, decision, tests, lift, national_roi(fit), national_mroi(fit), prob)
+    ctx = _Context(fit, decision, tests, lift, national_roi(fit), national_mroi(fit), prob,
+                   plan_costs(fit, decision, tests, prob))  # fmt: skip
     rows = []
     for i in range(len(table)):
         log.info(
@@ -286,14 +282,6 @@ def design_tests(
     out.attrs.update(objective=str(decision.objective), plan=decision.plan, seconds=seconds)
     log.info(f"ranked {len(out)} test designs in {seconds:.1f} s")
     return out
-
-
-def design_lift(fit: MMMFit, tests) -> np.ndarray:
-    """``(S, test)`` each windowed test's lift per posterior draw (a geo fit's summed over
-    the test's geos)."""
-    if is_geo(fit):
-        return geo_window_lift(fit, tests)
-    return lift_values(fit.forward(), tests, fit.data.channels)
 
 
 def national_roi(fit: MMMFit) -> np.ndarray:
@@ -341,6 +329,7 @@ class _Context:
     roi: np.ndarray  # (S, C)
     mroi: np.ndarray  # (S, C)
     prob: float
+    costs: np.ndarray  # (design, 3) against the plan: mean, lower, upper
 
     def row(self, i: int, n_outcomes: int, seed: int) -> dict:
         """One design's row, valued by reweighting the draws."""
@@ -349,7 +338,7 @@ class _Context:
         noise = np.random.default_rng(seed).standard_normal(lift.shape[0])
         noisy = lift[:, i] + tests.sigma[i] * noise
         spend_added = float(tests.delta_spend[i] * tests.weeks[i])
-        cost, cost_lo, cost_hi = _cost(self.decision, lift[:, i], spend_added, prob)
+        cost, cost_lo, cost_hi = self.costs[i]
         return {
             "measured_mean": float(noisy.mean()),
             "measured_lower": float(np.quantile(noisy, (1 - prob) / 2)),

@@ -90,3 +90,11 @@ def lift_values(forward: Forward, tests: LiftTests, channels: tuple[str, ...]) -
     if windowed.any():
         out[:, windowed] = window_lift(forward, tests.subset(windowed), channels)
     return out
+
+
+def design_lift(fit, tests) -> np.ndarray:
+    """``(S, test)`` each windowed test's lift per posterior draw (a geo fit's summed over
+    the test's geos)."""
+    if fit.data.n_geos > 1:
+        return geo_window_lift(fit, tests)
+    return lift_values(fit.forward(), tests, fit.data.channels)
