@@ -14,6 +14,7 @@ import pytensor
 import pytest
 
 import bayes_mmm as bm
+from bayes_mmm.data.dataset import from_frame
 from bayes_mmm.data.lift import LiftTests
 from bayes_mmm.experiments.window import geo_window_lift
 from bayes_mmm.model import dims as D
@@ -52,6 +53,21 @@ def test_geo_column_is_read_and_checked(geo_data):
     problems = err.value.problems  # every problem at once, naming rows and values
     assert any("names geos not in the data in row 0 ('geo00+nowhere')" in p for p in problems)
     assert any("must be windowed" in p and "row 1" in p for p in problems)
+    frame = bm.simulate(n_weeks=60, n_geos=3, channels=CH, seed=4).frame
+    frame.loc[frame.geo == "geo02", "search"] = 0.0  # search never spends in geo02
+    with pytest.warns(UserWarning, match="'search' never spends in geo"):  # allowed in data
+        no_search = from_frame(
+            frame,
+            geo="geo",
+            date="date",
+            target="sales",
+            channels=list(CH),
+            controls=["promo"],
+            population="population",
+        )
+    with pytest.raises(bm.DataValidationError, match=r"row 1: channel 'search' never spends "
+                       r"in geo02"):  # fmt: skip
+        no_search.with_lift_tests(TESTS)
     national = bm.simulate(60, CH, seed=1).to_data()
     with pytest.raises(bm.DataValidationError, match=r"rows 0 \('geo00\+geo01'\), 1 \('geo02'\)"):
         national.with_lift_tests(TESTS)  # geos named, but the data have none

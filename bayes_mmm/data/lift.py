@@ -258,3 +258,17 @@ def _window_columns(tests: pd.DataFrame, unit: str) -> tuple[dict[str, np.ndarra
             f"{where(tests.index[orphan], unit=unit)}"
         )
     return out, problems
+
+
+def unspent_tests(tests: LiftTests, geo_spend: np.ndarray, channels, geos) -> list[str]:
+    """Geo tests whose channel never spends in any of their geos (the model has no effect
+    there to change: the measured lift could not be read), one problem per test."""
+    problems = []
+    for i, ch in enumerate(tests.channel):
+        where = tests.geos_of(i, geos)
+        idx = [list(geos).index(g) for g in where]
+        if geo_spend[idx, :, list(channels).index(ch)].sum() <= 0:
+            problems.append(f"lift test row {i}: channel '{ch}' never spends in "
+                            f"{'+'.join(where)} in the data, so a test there cannot be read; "
+                            "test it where it spends")  # fmt: skip
+    return problems

@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from bayes_mmm.data.geo import NATIONAL, Panel
-from bayes_mmm.data.lift import LiftTests, parse_lift_tests
+from bayes_mmm.data.lift import LiftTests, parse_lift_tests, unspent_tests
 
 
 @dataclass(frozen=True, eq=False)
@@ -180,6 +180,12 @@ class MMMData:
         channels; ``None`` removes them."""
         geos = self.geos if self.n_geos > 1 else None
         checked = None if tests is None else parse_lift_tests(tests, self.channels, geos)
+        if checked is not None and geos is not None:
+            unspent = unspent_tests(checked, self.geo_spend, self.channels, geos)
+            if unspent:
+                from bayes_mmm.data.problems import DataValidationError
+
+                raise DataValidationError(unspent)
         return dataclasses.replace(self, lift_tests=checked)
 
     def meta(self) -> dict:
