@@ -53,6 +53,7 @@ if TYPE_CHECKING:  # for type checkers and IDEs; at run time see ``__getattr__``
         shares_table,
     )
     from bayes_mmm.analysis.geo_checks import geo_fit_quality
+    from bayes_mmm.analysis.geo_overview import GeoAnalysis
     from bayes_mmm.analysis.scope import GeoFitError
     from bayes_mmm.analysis.summary import DEFAULT_CI_PROB as DEFAULT_CI_PROB
     from bayes_mmm.batch import fit_many
@@ -104,6 +105,7 @@ _EXPORTS: dict[str, tuple[str, str | None]] = {
     "budget": ("bayes_mmm.budget", None),
     "checking": ("bayes_mmm.checking", None),
     "Analysis": ("bayes_mmm.analysis", "Analysis"),
+    "GeoAnalysis": ("bayes_mmm.analysis.geo_overview", "GeoAnalysis"),
     "Holdout": ("bayes_mmm.analysis", "Holdout"),
     "adstock_curves": ("bayes_mmm.analysis", "adstock_curves"),
     "analyse": ("bayes_mmm.analysis", "analyse"),
@@ -189,6 +191,7 @@ __all__ = [
     "DataValidationError",
     "DataWarning",
     "Diagnostics",
+    "GeoAnalysis",
     "GeoFitError",
     "Holdout",
     "LiftTests",

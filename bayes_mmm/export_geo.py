@@ -13,25 +13,16 @@ from pathlib import Path
 
 import pandas as pd
 
-from bayes_mmm.analysis.contributions import shares_table
-from bayes_mmm.analysis.geo import geo_roi_table, geo_share_draws, geo_summaries
-from bayes_mmm.analysis.geo_checks import QualityPass
-from bayes_mmm.analysis.geo_curves import (
-    geo_mroi_table,
-    geo_response_curves,
-    geo_response_table,
-    with_mroi,
-)
-from bayes_mmm.analysis.learning import prior_posterior
+from bayes_mmm.analysis.geo_overview import GeoAnalysis
 from bayes_mmm.analysis.params import parameter_summary
-from bayes_mmm.analysis.summary import ci, to_frame
+from bayes_mmm.analysis.summary import ci
 from bayes_mmm.data.inputs import media_inputs_summary
 from bayes_mmm.export import PLOT_DPI, diagnostics_dict
 from bayes_mmm.io import atomic_path, save, write_atomic, write_csv, write_json
 from bayes_mmm.logs import log
 from bayes_mmm.model import dims as D
 
-NOT_YET = ("the Analysis object of bm.analyse (the functions take geo= instead)",)
+NOT_YET = ("holdout checks (--holdout-weeks)",)
 
 
 def geo_result_table(roi_csv: Path) -> str:
@@ -70,21 +61,15 @@ def write_geo_outputs(fit, out_dir: str | Path, ci_prob: float | None = None,
     if progress:
         log.info("analysing the posterior per geo: contributions, ROI, marginal ROI and "
                  "response curves (%d geos)", fit.data.n_geos)  # fmt: skip
-    quality = QualityPass(fit, prob)  # contributions once: summaries, ROI's sums, fit checks
-    summaries = geo_summaries(fit, prob, visit=quality.add)
-    roi = with_mroi(geo_roi_table(fit, prob, sums=summaries.sums), geo_mroi_table(fit, prob))
-    curves = geo_response_curves(fit, ci_prob=prob)
-    table = to_frame(summaries.components)
-    share_draws = geo_share_draws(fit, summaries)
-    shares, quality_table = shares_table(fit, prob, shares=share_draws), quality.table()
-    ppc = quality.ppc()
+    a = GeoAnalysis(fit, prob)  # contributions once: summaries, ROI's sums, fit checks
+    roi, quality_table, ppc = a.roi_table, a.fit_quality, a.ppc
     written += [
         write_csv(parameter_summary(fit, prob), out / "summary.csv", index=True),
-        write_csv(prior_posterior(fit, prob), out / "prior_posterior.csv"),
+        write_csv(a.prior_posterior, out / "prior_posterior.csv"),
         write_csv(roi, out / "roi.csv"),
-        write_csv(table, out / "contributions.csv"),
-        write_csv(shares, out / "shares.csv"),
-        write_csv(geo_response_table(fit, prob, curves), out / "response_curves.csv"),
+        write_csv(a.contributions_table, out / "contributions.csv"),
+        write_csv(a.shares_table, out / "shares.csv"),
+        write_csv(a.response_table, out / "response_curves.csv"),
         write_json(
             {
                 "geos": list(fit.data.geos),
@@ -103,37 +88,29 @@ def write_geo_outputs(fit, out_dir: str | Path, ci_prob: float | None = None,
         from bayes_mmm.experiments.lift import lift_table
 
         written.append(write_csv(lift_table(fit, prob), out / "lift_tests.csv"))
-    drawn = (summaries, share_draws, roi, curves, allocation)
-    images = _write_plots(fit, out, prob, drawn) if plots else {}
+    images = _write_plots(a, out, allocation) if plots else {}
     written += [out / "plots" / f"{name}.png" for name in images]
     if report:
         from bayes_mmm.htmlreport.geo import geo_html
 
         checked = (quality_table, ppc)
-        text = geo_html(fit, roi, share_draws, checked, prob, images, allocation)
+        text = geo_html(fit, roi, a.shares, checked, prob, images, allocation)
         written.append(write_atomic(out / "report.html", lambda p: p.write_text(text, "utf-8")))
     return written
 
 
-def _write_plots(fit, out: Path, prob: float, drawn: tuple) -> dict[str, tuple]:
-    """Draw and save the geo figures from what was computed (``drawn``: summaries, share
-    draws, ROI table, response curves, allocation or None); returns name -> (PNG bytes, size
-    in inches)."""
+def _write_plots(a, out: Path, allocation=None) -> dict[str, tuple]:
+    """Draw and save the geo figures from what the :class:`GeoAnalysis` ``a`` computed (and
+    the ``allocation``'s, if any); returns name -> (PNG bytes, size in inches)."""
     from bayes_mmm.plots import budget as budget_plots
     from bayes_mmm.plots.curves import plot_prior_posterior
-    from bayes_mmm.plots.geo import (
-        plot_geo_contributions,
-        plot_geo_fit,
-        plot_geo_response_curves,
-        plot_geo_roi,
-    )
 
-    summaries, shares, roi, curves, allocation = drawn
+    fit, prob = a.fit, a.ci_prob
     figures = {
-        "contributions": plot_geo_contributions(fit, prob, summaries=summaries, shares=shares),
-        "geo_fit": plot_geo_fit(fit, prob, summaries.fitted),
-        "geo_roi": plot_geo_roi(fit, prob, roi),
-        "geo_response_curves": plot_geo_response_curves(fit, prob, curves),
+        "contributions": a.figure("plot_geo_contributions"),
+        "geo_fit": a.figure("plot_geo_fit"),
+        "geo_roi": a.figure("plot_geo_roi"),
+        "geo_response_curves": a.figure("plot_geo_response_curves"),
         "prior_posterior": plot_prior_posterior(fit, prob),
     }
     if fit.data.lift_tests:

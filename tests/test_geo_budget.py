@@ -169,6 +169,12 @@ def test_python_report_and_national_figures_of_a_geo_fit(geo_fit, tmp_path):
     top = geo.axes[0].collections[-1].get_paths()[0].vertices[:, 1].max()
     assert top == pytest.approx(geo_summaries(geo_fit).fitted["mean"].sel(geo="geo01").max())
     assert bm.plot_roi(geo_fit).axes[0].get_title() == "tv"  # the per-geo ROI figure
+    a = bm.analyse(geo_fit)  # a GeoAnalysis: the same numbers, computed once
+    assert isinstance(a, bm.GeoAnalysis)
+    pd.testing.assert_frame_equal(a.roi_table, bm.roi_table(geo_fit))
+    pd.testing.assert_frame_equal(a.fit_quality, bm.geo_fit_quality(geo_fit))
+    again = bm.plot_contributions(a).axes[0].collections[-1].get_paths()[0].vertices[:, 1]
+    np.testing.assert_allclose(again, stack)
     with pytest.raises(ValueError, match="geo 'nowhere' is not in the fit"):
         bm.plot_geo_contributions(geo_fit, geo="nowhere")
 

@@ -284,13 +284,13 @@ def test_public_tables_and_draws_take_geo(geo_fit):
 
 @pytest.mark.parametrize(
     "call",
-    ["analyse", "plot_ppc", "contributions_table", "response_curves", "mroi_at_spend"],
+    ["Analysis", "plot_ppc", "contributions_table", "response_curves", "mroi_at_spend"],
 )
 def test_national_only_analysis_refuses_a_geo_fit_naming_the_geo_api(geo_fit, call):
     import bayes_mmm as bm
 
     calls = {"mroi_at_spend": lambda f: bm.mroi_draws(f, spend=f.data.spend)}
-    with pytest.raises(bm.GeoFitError, match=r"this fit has 3 geos\. For a geo fit use bm\.roi"):
+    with pytest.raises(bm.GeoFitError, match=r"has 3 geos\. For a geo fit use bm\.analyse"):
         calls.get(call, getattr(bm, call, None))(geo_fit)
 
 

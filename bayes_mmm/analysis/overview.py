@@ -20,7 +20,7 @@ from bayes_mmm.analysis.contributions import (
 )
 from bayes_mmm.analysis.mroi import mroi_draws
 from bayes_mmm.analysis.roi import roi_table, spend_totals
-from bayes_mmm.analysis.scope import require_national
+from bayes_mmm.analysis.scope import GeoFitError, is_geo, require_national
 from bayes_mmm.analysis.summary import ci
 from bayes_mmm.inference.fit import MMMFit
 from bayes_mmm.model import dims as D
@@ -40,7 +40,7 @@ class Analysis:
         seed: int | None = 0,
         holdout: checks.Holdout | None = None,
     ):
-        require_national(fit, "bm.analyse (and the figures plot_fit, plot_roi, ... drawn from it)")
+        require_national(fit, "Analysis (bm.analyse gives a GeoAnalysis for a geo fit)")
         ci_prob = ci(ci_prob)
         self.fit, self.ci_prob, self.seed, self.holdout = fit, ci_prob, seed, holdout
 
@@ -159,6 +159,13 @@ def analyse(
     ci_prob: float | None = None,
     seed: int | None = 0,
     holdout: checks.Holdout | None = None,
-) -> Analysis:
-    """The post-fit analysis of ``fit`` (lazy: each result is computed when first used)."""
+):
+    """The post-fit analysis of ``fit`` (lazy: each result is computed when first used); of
+    a geo fit, a :class:`~bayes_mmm.analysis.geo_overview.GeoAnalysis`."""
+    if is_geo(fit):
+        if holdout is not None:
+            raise GeoFitError("a holdout check is not supported for geo fits yet")
+        from bayes_mmm.analysis.geo_overview import GeoAnalysis
+
+        return GeoAnalysis(fit, ci_prob)
     return Analysis(fit, ci_prob, seed, holdout)

@@ -10,7 +10,8 @@ from __future__ import annotations
 from bayes_mmm.data.geo import NATIONAL
 
 GEO_API = (
-    "bm.roi_table(fit, geo=...), bm.roi_draws(fit, geo=...), bm.mroi_draws(fit, geo=...), "
+    "bm.analyse(fit) (a GeoAnalysis), bm.roi_table(fit, geo=...), bm.roi_draws(fit, geo=...), "
+    "bm.mroi_draws(fit, geo=...), "
     "bm.contributions(fit, geo=...), bm.response_table(fit, geo=...) (without geo: national "
     "rows first, then every geo), bm.shares_table(fit), bm.geo_fit_quality(fit), the figures "
     "bm.plot_contributions, bm.plot_fit, bm.plot_roi and bm.plot_response_curves (national "

@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from bayes_mmm.analysis.checks import Holdout
+from bayes_mmm.analysis.geo_overview import GeoAnalysis
 from bayes_mmm.analysis.overview import Analysis
 from bayes_mmm.analysis.scope import is_geo
 from bayes_mmm.budget.allocation import Allocation
@@ -109,6 +110,8 @@ def report(
     so does any of ``budget``, ``objective``, ``horizon``, which make one here. ``holdout``
     (from :func:`bayes_mmm.holdout`) adds the out-of-time check to the health card.
     """
+    if isinstance(result, GeoAnalysis):
+        result, ci_prob = result.fit, result.ci_prob if ci_prob is None else ci_prob
     if isinstance(result, MMMFit) and is_geo(result):  # the geo report (bayes_mmm.export_geo)
         return _geo_report(result, path, allocation, (budget, objective, horizon), ci_prob)
     a = _analysis(result, ci_prob, holdout)

@@ -27,9 +27,13 @@ def as_analysis(result: MMMFit | Analysis, ci_prob: float) -> Analysis:
 
 def geo_figure(result, ci_prob: float | None, name: str):
     """The geo counterpart (``bayes_mmm.plots.geo.<name>``) of a national figure drawn for a
-    geo fit, or ``None`` for a national fit or an Analysis (which is national)."""
+    geo fit or a :class:`~bayes_mmm.analysis.geo_overview.GeoAnalysis` (from what it has
+    computed), or ``None`` for a national fit or an Analysis (which is national)."""
+    from bayes_mmm.analysis.geo_overview import GeoAnalysis
     from bayes_mmm.analysis.scope import is_geo
 
+    if isinstance(result, GeoAnalysis):
+        return result.figure(name)
     if isinstance(result, Analysis) or not is_geo(result):
         return None
     from bayes_mmm.analysis.summary import ci
