@@ -167,20 +167,8 @@ def parse_lift_tests(
             f"{where(tests.index[unknown], name[unknown], unit=unit)}; channels are "
             f"{list(channels)}"
         )
-    values = {}
-    for col in COLUMNS[1:]:
-        values[col], found = _check_numeric(tests[col], col, "lift test", unit)
-        problems += found
-    spend, delta, sigma = values["spend"], values["delta_spend"], values["sigma"]
-    checks = [
-        (spend < 0, "lift test column 'spend' is negative in"),
-        (delta == 0, "lift test column 'delta_spend' is zero (no change, nothing measured) in"),
-        (spend + delta < 0, "lift test: 'spend' + 'delta_spend' is negative in"),
-        (sigma <= 0, "lift test column 'sigma' (the lift's standard error) is not positive in"),
-    ]
-    for bad, text in checks:
-        if bad.any():
-            problems.append(f"{text} {where(tests.index[bad], unit=unit)}")
+    values, found = _values(tests, unit)
+    problems += found
     window, found = _window_columns(tests, unit)
     problems += found
     weeks = window.get("weeks", np.zeros(len(tests), dtype="int64"))
@@ -194,6 +182,26 @@ def parse_lift_tests(
         **window,
         geo=geo,
     )
+
+
+def _values(tests: pd.DataFrame, unit: str) -> tuple[dict[str, pd.Series], list[str]]:
+    """The numeric columns, each checked: numbers, spend not negative, a change that is not
+    zero and leaves spend not negative, a positive standard error."""
+    values, problems = {}, []
+    for col in COLUMNS[1:]:
+        values[col], found = _check_numeric(tests[col], col, "lift test", unit)
+        problems += found
+    spend, delta, sigma = values["spend"], values["delta_spend"], values["sigma"]
+    checks = [
+        (spend < 0, "lift test column 'spend' is negative in"),
+        (delta == 0, "lift test column 'delta_spend' is zero (no change, nothing measured) in"),
+        (spend + delta < 0, "lift test: 'spend' + 'delta_spend' is negative in"),
+        (sigma <= 0, "lift test column 'sigma' (the lift's standard error) is not positive in"),
+    ]
+    for bad, text in checks:
+        if bad.any():
+            problems.append(f"{text} {where(tests.index[bad], unit=unit)}")
+    return values, problems
 
 
 def _geo_column(tests: pd.DataFrame, geos, weeks: np.ndarray, unit: str):

@@ -177,11 +177,8 @@ def simulate_geo(
     roi_gc = roi_c[None, :] * np.exp(roi_geo_sd * rng.normal(size=(n_geos, n_ch)))
     dates = pd.date_range(start, periods=n_weeks, freq="7D", name="date")
     spend = _geo_spend(means, patterns, sizes, n_weeks, rng, spend_variability, national_share)
-    unit = spend.mean(axis=(0, 1)) / 1.0  # mean spend per unit of size (sizes have mean 1)
-    relative = spend / (sizes[:, None, None] * unit[None, None, :])
     p, per_geo = _shapes(ads.params + sat.params, shapes, n_geos, shape_geo_sd, seed)
-    x = ads.forward(relative[None], p, ads.n_lags(l_max), D.FORWARD_LAYOUT.index(D.DATE))
-    h = sat.forward(x, p)[0]  # (geo, date, channel)
+    h = _saturated((ads, sat, p, ads.n_lags(l_max)), spend, sizes, spend.mean(axis=(0, 1)))
     media = h * (roi_gc * spend.sum(axis=1) / h.sum(axis=1))[:, None, :]
     rows, comps_all = [], []
     season_seed = int(rng.integers(2**31))  # one seasonal phase for all geos
@@ -208,6 +205,15 @@ def simulate_geo(
     return GeoSimulation(frame=pd.concat(rows, ignore_index=True), truth=truth)
 
 
+def _saturated(model: tuple, spend: np.ndarray, sizes: np.ndarray, unit: np.ndarray):
+    """``h`` ``(geo, date, channel)``: spend per unit of size over ``unit`` (the mean spend
+    per unit of size in the data), adstocked and saturated; ``model``: (adstock, saturation,
+    shape parameters in the forward layout, lags)."""
+    ads, sat, p, n_lags = model
+    rel = spend / (sizes[:, None, None] * unit[None, None, :])
+    return sat.forward(ads.forward(rel[None], p, n_lags, D.FORWARD_LAYOUT.index(D.DATE)), p)[0]
+
+
 def _media_model(sim: GeoSimulation):
     """The simulation's media model: ``beta`` ``(geo, channel)`` (true weekly effect at
     saturation), ``h(spend (geo, date, channel))`` the saturated adstocked spend in the
@@ -221,13 +227,12 @@ def _media_model(sim: GeoSimulation):
         p = {k: expand(v, (D.CHANNEL,)) for k, v in t.media_params.items()}
     else:
         p = {k: expand(v, (D.GEO, D.CHANNEL)) for k, v in t.media_params_geo.items()}
-    n_lags, axis = ads.n_lags(t.l_max), D.FORWARD_LAYOUT.index(D.DATE)
+    model = (ads, sat, p, ads.n_lags(t.l_max))
 
     def h(x: np.ndarray) -> np.ndarray:
-        rel = x / (sizes[:, None, None] * unit)
-        return sat.forward(ads.forward(rel[None], p, n_lags, axis), p)[0]
+        return _saturated(model, x, sizes, unit)
 
-    return t.roi_geo * spend.sum(axis=1) / h(spend).sum(axis=1), h, n_lags
+    return t.roi_geo * spend.sum(axis=1) / h(spend).sum(axis=1), h, model[3]
 
 
 def _shapes(params, shapes: dict, n_geos: int, sd: float, seed: int):
