@@ -21,8 +21,8 @@ def register(sub) -> None:
     p = sub.add_parser(
         "design-tests",
         help="rank candidate lift tests by their value for the budget decision",
-        description="For each candidate test (channel x spend change x weeks): the measured "
-        "lift's distribution, the expected value of its result for the budget decision "
+        description="For each candidate test (channel x spend change x weeks [x geos]): the "
+        "measured lift's distribution, the expected value of its result for the budget decision "
         "(EVSI), the narrowing of the channel's ROI and marginal-ROI intervals, its cost and "
         "net value; and a batch plan of several tests.",
     )
@@ -31,8 +31,10 @@ def register(sub) -> None:
         "--candidates",
         default="default",
         help="CSV with columns channel, change (go_dark | -50%% | +50%% | weekly spend "
-        "change), weeks, optional carryover_weeks and sigma; or 'default' (every channel x "
-        "go dark 2/4 weeks, -50%% 4 weeks, +50%% 4/8 weeks)",
+        "change), weeks, optional carryover_weeks and sigma, and on a geo fit geo (GEO, "
+        "GEO1+GEO2, or empty for every geo); or 'default' (every channel x go dark 2/4 weeks, "
+        "-50%% 4 weeks, +50%% 4/8 weeks; on a geo fit also go dark and +50%% 4 weeks in each "
+        "channel's test cell of geos)",
     )
     p.add_argument("--objective", default="mean", help="as for 'bayes-mmm optimize'")
     p.add_argument("--budget", type=float, help="total spend over the horizon (default: current)")
