@@ -7,7 +7,9 @@ by the result, the budget is re-optimised (as ``design_tests`` does, without its
 cross-fitting; on the same tabulated response) and the new plan is scored against the old
 one on that truth's own curves (the forward model's, not tabulated).
 Averaged over truths this realised gain is what EVSI predicts: each design's EVSI should
-match it within Monte Carlo error, and the top-EVSI design should gain the most
+match it within Monte Carlo error, and the top-EVSI design should gain the most (geo fits
+too: their designs' lifts are summed over the tested geos, the decision is the national
+channel split)
 (``benchmarks/evsi_self.py``, ``tests/test_value.py``).
 """
 
@@ -20,12 +22,13 @@ import time
 import numpy as np
 import pandas as pd
 
+from bayes_mmm.budget.geo import allocator_for
 from bayes_mmm.budget.optimize import Allocator
 from bayes_mmm.experiments.candidates import candidate_tests
 from bayes_mmm.experiments.tabulated import TabulatedResponse
 from bayes_mmm.experiments.value import reoptimise
 from bayes_mmm.experiments.weighted import result_weights, under_weights
-from bayes_mmm.experiments.window import lift_values
+from bayes_mmm.experiments.window import design_lift
 from bayes_mmm.inference.fit import MMMFit
 from bayes_mmm.logs import log
 
@@ -60,13 +63,12 @@ def held_out_gains(
     budget) after each design's simulated result, for ``n_truths`` draws of ``truths``
     (evenly spaced). Only the mean objective: a risk objective has no value on one truth."""
     tests, table = candidate_tests(valuing, candidates)
-    judge = Allocator(truths, horizon, "mean")
+    judge = allocator_for(truths, horizon, "mean")
     if not 2 <= n_truths <= judge.resp.n_draws:
         raise ValueError(f"n_truths must be 2 to {judge.resp.n_draws} (the truths' draws)")
-    channels = valuing.data.channels
-    lift = lift_values(valuing.forward(), tests, channels)  # (S, design)
-    true_lift = lift_values(truths.forward(), tests, channels)
-    alloc = Allocator(valuing, horizon, "mean")
+    lift = design_lift(valuing, tests)  # (S, design); a geo test's summed over its geos
+    true_lift = design_lift(truths, tests)
+    alloc = allocator_for(valuing, horizon, "mean")
     budget = float(alloc.current.sum())
     plan0 = alloc.solve(budget).total
     caps = np.maximum.reduce([alloc._caps(budget), alloc.current, plan0])
