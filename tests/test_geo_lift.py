@@ -16,6 +16,7 @@ import pytest
 import bayes_mmm as bm
 from bayes_mmm.data.dataset import from_frame
 from bayes_mmm.data.lift import LiftTests
+from bayes_mmm.experiments.check import held_out_gains, split_chains
 from bayes_mmm.experiments.window import geo_window_lift
 from bayes_mmm.model import dims as D
 from bayes_mmm.model.geo import GeoScales
@@ -186,6 +187,9 @@ def test_design_tests_on_a_geo_fit_value_where_a_test_runs(geo_data):
     assert one.spend == pytest.approx(recent[1]) and every.spend == pytest.approx(recent.sum())
     assert one.sigma < ranked.loc["tv go_dark 4w in geo00+geo01"].sigma < every.sigma
     assert every.roi_narrowing > one.roi_narrowing > 0
+    valuing, truths = split_chains(fit)  # the held-out check runs on geo fits too
+    gains = held_out_gains(valuing, truths, designs, 8, n_truths=6)
+    assert gains.shape == (3, 6) and np.isfinite(gains.to_numpy()).all()
     blind = bm.design_tests(fit, designs.iloc[:1].assign(sigma=1e12), **kw)
     assert blind.evsi.iloc[0] == pytest.approx(0.0, abs=1e-6 * abs(every.cost))  # ~0.03
     assert blind.roi_narrowing.iloc[0] == pytest.approx(0.0, abs=1e-6)  # same quantiles
