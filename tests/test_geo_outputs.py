@@ -63,7 +63,13 @@ def test_cli_geo_fit_writes_geo_outputs_and_model_loads(geo_csv, tmp_path, capsy
     written = json.loads((out / "fit.json").read_text())["not_yet_for_geo_fits"]
     assert "response curves" not in written and "marginal ROI" not in written
     summary = pd.read_csv(out / "summary.csv", index_col=0)
-    assert {"roi[tv]", "beta[geo01, search]", "sigma[geo02]"} <= set(summary.index)
+    assert {
+        "roi[tv]",
+        "beta[geo01, search]",
+        "sigma[geo02]",
+        "roi_geo_sd[tv]",
+        "trend_geo_sd",
+    } <= set(summary.index)  # the spreads across geos too
     assert {"mean", "eti90_lb", "eti90_ub", "ess_bulk", "r_hat"} <= set(summary.columns)
     prior_post = pd.read_csv(out / "prior_posterior.csv")
     per = prior_post.groupby("parameter")["item"].apply(list)

@@ -20,7 +20,11 @@ UNITS = {
     D.CONTROL_COEF: "outcome per period per unit of the control",
     D.SIGMA: "outcome per period (noise scale)",
     D.NU: "Student-t degrees of freedom",
+    D.ROI_GEO_SD: "spread of log ROI across geos",
+    D.TREND_GEO_SD: "spread of the trend across geos (share of each geo's mean outcome)",
+    D.SEASON_GEO_SD: "spread of the log seasonal amplitude across geos",
 }
+GEO_SPREAD = "_geo_sd"  # the hierarchy's spreads (shape spreads: on the unconstrained scale)
 
 
 def parameters(fit: MMMFit) -> xr.Dataset:
@@ -53,6 +57,10 @@ def parameters(fit: MMMFit) -> xr.Dataset:
     out[D.SIGMA] = post[D.SIGMA] * y
     if D.NU in post:
         out[D.NU] = post[D.NU]
+    for name in post.data_vars:  # geo fits: how much geos differ, often the slowest to mix
+        if str(name).endswith(GEO_SPREAD):
+            out[name] = post[name]
+            units.setdefault(name, "spread across geos (unconstrained scale)")
     ds = xr.Dataset(out)
     for name, da in ds.data_vars.items():
         da.attrs["units"] = units.get(name, "")
