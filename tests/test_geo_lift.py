@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 import warnings
+from types import SimpleNamespace
 
 import numpy as np
 import pandas as pd
@@ -16,6 +17,7 @@ import pytest
 import bayes_mmm as bm
 from bayes_mmm.data.dataset import from_frame
 from bayes_mmm.data.lift import LiftTests
+from bayes_mmm.experiments.candidates import candidate_tests
 from bayes_mmm.experiments.check import held_out_gains, split_chains
 from bayes_mmm.experiments.window import geo_window_lift
 from bayes_mmm.model import dims as D
@@ -69,6 +71,12 @@ def test_geo_column_is_read_and_checked(geo_data):
     with pytest.raises(bm.DataValidationError, match=r"row 1: channel 'search' never spends "
                        r"in geo02"):  # fmt: skip
         no_search.with_lift_tests(TESTS)
+    designs = pd.DataFrame({"channel": ["search", "tv"], "change": ["go_dark", "sideways"],
+                            "weeks": 4, "geo": ["geo02", ""]})  # fmt: skip
+    with pytest.raises(bm.DataValidationError) as err:  # both problems, before any work
+        candidate_tests(SimpleNamespace(data=no_search), designs)
+    assert "no spend in the last 13 periods to change in rows 0 (search in geo02)" in str(err.value)
+    assert "'change' is not go_dark, +/-N% or a number in rows [1]" in str(err.value)
     national = bm.simulate(60, CH, seed=1).to_data()
     with pytest.raises(bm.DataValidationError, match=r"rows 0 \('geo00\+geo01'\), 1 \('geo02'\)"):
         national.with_lift_tests(TESTS)  # geos named, but the data have none
@@ -146,12 +154,13 @@ def test_geo_go_dark_test_narrows_the_tested_channels_roi():
 
 
 def test_cli_geo_fit_with_lift_tests_reports_them(geo_data, tmp_path):
-    """``fit --geo --lift-tests``: the tests (with their geos) reach the model file and the
-    report's lift section, whose model means are lift_table's."""
+    """``fit --geo --lift-tests``: the tests (their geos in a column named as the data's,
+    here ``region``) reach the model file and the report's lift section, whose model means
+    are lift_table's."""
     sim = bm.simulate(n_weeks=60, n_geos=3, channels=CH, seed=4)
     frame = sim.frame.rename(columns={"geo": "region", "date": "week", "sales": "revenue"})
     frame.to_csv(tmp_path / "geo.csv", index=False)
-    TESTS.to_csv(tmp_path / "tests.csv", index=False)
+    TESTS.rename(columns={"geo": "region"}).to_csv(tmp_path / "tests.csv", index=False)
     out = tmp_path / "out"
     args = ["fit", str(tmp_path / "geo.csv"), "--geo", "region", "--population", "population",
             "--date", "week", "--target", "revenue", "--channels", ",".join(CH),

@@ -18,6 +18,21 @@ if TYPE_CHECKING:
     from bayes_mmm.budget.optimize import Allocator, Solution
 
 
+def plan_scalars(alloc, **extra) -> dict:
+    """An allocation's scalars for JSON (``optimize.json``), ``extra`` after the budget's."""
+    return {
+        "objective": str(alloc.objective),
+        "budget": alloc.budget,
+        "horizon": alloc.horizon,
+        **extra,
+        "p_beats_current": alloc.p_beats_current,
+        "success": alloc.success,
+        "message": alloc.message,
+        "seconds": alloc.seconds,
+        **alloc.info,
+    }
+
+
 @dataclass(frozen=True)
 class Allocation:
     """The recommended plan next to the current one.
@@ -44,16 +59,7 @@ class Allocation:
 
     def to_dict(self) -> dict:
         """Scalars for JSON."""
-        return {
-            "objective": str(self.objective),
-            "budget": self.budget,
-            "horizon": self.horizon,
-            "p_beats_current": self.p_beats_current,
-            "success": self.success,
-            "message": self.message,
-            "seconds": self.seconds,
-            **self.info,
-        }
+        return plan_scalars(self)
 
     def outcome_draws(self) -> dict[str, np.ndarray]:
         """Incremental outcome per posterior draw of each plan (summed over channels)."""

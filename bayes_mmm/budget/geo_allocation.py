@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 
 from bayes_mmm.analysis.summary import eti_bounds
-from bayes_mmm.budget.allocation import _at_bound
+from bayes_mmm.budget.allocation import _at_bound, plan_scalars
 from bayes_mmm.budget.geo_response import SplitResponse, paid_index
 from bayes_mmm.budget.objectives import Objective
 from bayes_mmm.data.geo import NATIONAL
@@ -46,17 +46,8 @@ class GeoAllocation:
     draws: dict[str, np.ndarray] = field(default_factory=dict)
 
     def to_dict(self) -> dict:
-        return {
-            "objective": str(self.objective),
-            "budget": self.budget,
-            "horizon": self.horizon,
-            "by_geo": self.by_geo,
-            "p_beats_current": self.p_beats_current,
-            "success": self.success,
-            "message": self.message,
-            "seconds": self.seconds,
-            **self.info,
-        }
+        """Scalars for JSON."""
+        return plan_scalars(self, by_geo=self.by_geo)
 
     def outcome_draws(self) -> dict[str, np.ndarray]:
         """Incremental outcome per posterior draw of each plan (summed over cells)."""

@@ -45,7 +45,7 @@ from bayes_mmm.data.validate import _check_numeric
 
 COLUMNS = ("channel", "spend", "delta_spend", "lift", "sigma")
 WINDOW_COLUMNS = ("weeks", "carryover_weeks", "measured_from")  # optional: windowed tests
-GEO_COLUMN, GEO_SEP = "geo", "+"  # optional: the tested geos (geo data)
+GEO_COLUMN, GEO_SEP = "geo", "+"  # optional: the tested geos (or the data's geo column name)
 
 
 @dataclass(frozen=True, eq=False)
@@ -136,9 +136,11 @@ def parse_lift_tests(
     tests: LiftTests | pd.DataFrame | str | Path,
     channels: tuple[str, ...],
     geos: tuple[str, ...] | None = None,
+    geo_column: str | None = None,
 ) -> LiftTests:
     """Validate a table (or CSV file, or :class:`LiftTests`) against the data's channels
-    (and geos, for geo data: ``geos``).
+    (and geos, for geo data: ``geos``; the tested geos in column ``geo`` or in the data's own
+    geo column name ``geo_column``).
 
     Raises :class:`DataValidationError` naming the column and rows of every problem: missing
     columns, unknown channels, non-numeric or missing values, negative spend, a spend change
@@ -172,7 +174,7 @@ def parse_lift_tests(
     window, found = _window_columns(tests, unit)
     problems += found
     weeks = window.get("weeks", np.zeros(len(tests), dtype="int64"))
-    geo, found = _geo_column(tests, geos, weeks, unit)
+    geo, found = _geo_column(tests, geos, weeks, unit, geo_column)
     problems += found
     if problems:
         raise DataValidationError(problems)
@@ -204,22 +206,23 @@ def _values(tests: pd.DataFrame, unit: str) -> tuple[dict[str, pd.Series], list[
     return values, problems
 
 
-def _geo_column(tests: pd.DataFrame, geos, weeks: np.ndarray, unit: str):
-    """The optional ``geo`` column: known geos joined by ``+`` (empty: every geo), only for
-    geo data, where every test must be windowed."""
-    raw = tests[GEO_COLUMN] if GEO_COLUMN in tests.columns else pd.Series("", tests.index)
+def _geo_column(tests: pd.DataFrame, geos, weeks: np.ndarray, unit: str, alias=None):
+    """The optional ``geo`` column (or the data's own geo column name, ``alias``): known geos
+    joined by ``+`` (empty: every geo), only for geo data, where every test is windowed."""
+    col = next((c for c in (GEO_COLUMN, alias) if c and c in tests.columns), GEO_COLUMN)
+    raw = tests[col] if col in tests.columns else pd.Series("", tests.index)
     text = raw.fillna("").astype(str).str.strip()
     named, problems = text != "", []
     if geos is None:
         if named.any():
-            problems.append(f"lift tests: column '{GEO_COLUMN}' names geos in "
+            problems.append(f"lift tests: column '{col}' names geos in "
                             f"{where(tests.index[named], text[named], unit=unit)}, but the data "
                             "have no geos (fit with --geo COLUMN)")  # fmt: skip
         return tuple(text), problems
     parts = text.str.split(GEO_SEP)
     unknown = named & parts.map(lambda p: any(g.strip() not in geos for g in p))
     if unknown.any():
-        problems.append(f"lift tests: column '{GEO_COLUMN}' names geos not in the data in "
+        problems.append(f"lift tests: column '{col}' names geos not in the data in "
                         f"{where(tests.index[unknown], text[unknown], unit=unit)}; geos are "
                         f"{list(geos)[:8]}{' ...' if len(geos) > 8 else ''}")  # fmt: skip
     steady = weeks == 0

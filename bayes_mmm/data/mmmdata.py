@@ -179,7 +179,8 @@ class MMMData:
         delta_spend, lift, sigma``, see :mod:`bayes_mmm.data.lift`), validated against the
         channels; ``None`` removes them."""
         geos = self.geos if self.n_geos > 1 else None
-        checked = None if tests is None else parse_lift_tests(tests, self.channels, geos)
+        checked = None if tests is None else parse_lift_tests(tests, self.channels, geos,
+                                                              self.geo_name)  # fmt: skip
         if checked is not None and geos is not None:
             unspent = unspent_tests(checked, self.geo_spend, self.channels, geos)
             if unspent:

@@ -54,6 +54,23 @@ def geo_cell(data, channel: str) -> str:
     return "+".join(data.geos[i] for i in sorted(order[:n]))
 
 
+def _change_problems(table: pd.DataFrame, spend: pd.Series, delta: list, geos) -> list[str]:
+    """Rows whose change is not understood, and rows with no recent spend to change (a test
+    there would measure nothing), all at once."""
+    problems = []
+    idle = [f"{i} ({table['channel'][i]}{f' in {geos[i]}' if geos[i] else ''})"
+            for i, v in enumerate(spend) if v == 0]  # fmt: skip
+    if idle:
+        problems.append(f"candidate tests: no spend in the last {RECENT_WEEKS} periods to "
+                        f"change in rows {', '.join(idle)}")  # fmt: skip
+    bad = [i for i, d in enumerate(delta) if d is None]
+    if bad:
+        problems.append(
+            f"candidate tests: column 'change' is not go_dark, +/-N% or a number in rows {bad}"
+        )
+    return problems
+
+
 def _recent(data, table: pd.DataFrame, geos) -> pd.Series:
     """Each test's weekly spend before it: the channel's mean over the last ``RECENT_WEEKS``
     periods, in the tested geos together."""
@@ -66,6 +83,9 @@ def _recent(data, table: pd.DataFrame, geos) -> pd.Series:
             continue
         idx = [data.geos.index(g) for g in where.split("+") if g in data.geos] if where else None
         column = recent[:, data.channels.index(ch)]
+        if idx == []:  # only unknown geos: named by parse_lift_tests
+            out.append(np.nan)
+            continue
         out.append(float(column.sum() if idx is None else column[idx].sum()))
     return pd.Series(out, index=table.index)
 
@@ -119,19 +139,17 @@ def candidate_tests(
             ]
         )
     geo = data.n_geos > 1
-    if geo and "geo" not in table.columns:
-        table["geo"] = ""
+    if geo and "geo" not in table.columns:  # the data's own geo column name, or every geo
+        table["geo"] = table.pop(data.geo_name) if data.geo_name in table.columns else ""
     geos = table["geo"].fillna("").astype(str).str.strip() if geo else [""] * len(table)
     spend = _recent(data, table, geos)
     delta = [
         _delta(c, s) if np.isfinite(s) else 0.0
         for c, s in zip(table["change"], spend.fillna(np.nan), strict=True)
     ]
-    bad = [i for i, d in enumerate(delta) if d is None]
-    if bad:
-        raise DataValidationError(
-            [f"candidate tests: column 'change' is not go_dark, +/-N% or a number in rows {bad}"]
-        )
+    problems = _change_problems(table, spend, delta, geos)
+    if problems:
+        raise DataValidationError(problems)
     table["spend"] = spend
     table["delta_spend"] = delta
     if "carryover_weeks" not in table.columns:
