@@ -139,6 +139,15 @@ def plot_ppc(
     """Posterior predictive check: histogram of the observed outcome over replicated data
     sets, and the observed statistics against their replicated distributions."""
     a = as_analysis(result, ci_prob)
+    fig = Figure(figsize=(12, 4.4), layout="constrained")
+    ax, ax2 = fig.subplots(1, 2, width_ratios=[1.4, 1])
+    _ppc_distribution(ax, a, n_replicates)
+    _ppc_statistics(ax2, a)
+    return fig
+
+
+def _ppc_distribution(ax, a: Analysis, n_replicates: int) -> None:
+    """The observed outcome's histogram inside the band of replicated histograms."""
     y = a.fit.data.target
     rep = a.predictive.transpose(*D.SAMPLE_DIMS, D.DATE).values.reshape(-1, len(y))
     rep = rep[np.linspace(0, len(rep) - 1, min(n_replicates, len(rep))).astype(int)]
@@ -148,18 +157,9 @@ def plot_ppc(
     counts = np.stack([np.bincount(row, minlength=len(width)) for row in idx])
     density = counts / (len(y) * width)
     lo, hi = eti_bounds(density, a.ci_prob)
-    fig = Figure(figsize=(12, 4.4), layout="constrained")
-    ax, ax2 = fig.subplots(1, 2, width_ratios=[1.4, 1])
     edges = np.repeat(bins, 2)[1:-1]
-    ax.fill_between(
-        edges,
-        np.repeat(lo, 2),
-        np.repeat(hi, 2),
-        color=FIT_COLOR,
-        alpha=0.3,
-        lw=0,
-        label=f"replicated data, {pct(a)} band per bin",
-    )
+    ax.fill_between(edges, np.repeat(lo, 2), np.repeat(hi, 2), color=FIT_COLOR, alpha=0.3,
+                    lw=0, label=f"replicated data, {pct(a)} band per bin")  # fmt: skip
     ax.stairs(density.mean(axis=0), bins, color=FIT_COLOR, lw=1.2, label="replicated, mean")
     ax.stairs(
         np.histogram(y, bins=bins, density=True)[0], bins, color=OBS_COLOR, lw=2, label="actual"
@@ -170,20 +170,17 @@ def plot_ppc(
     ax.set_yticks([])
     ax.legend(frameon=False, fontsize="small", loc="upper right")
     ax.set_title("Distribution of the outcome: actual vs data replicated from the posterior")
+
+
+def _ppc_statistics(ax2, a: Analysis) -> None:
+    """Each test statistic: observed against its replicated interval, with its p-value."""
     table = a.ppc
     ypos = np.arange(len(table))[::-1]
     lo, hi, obs = table["replicated_lower"], table["replicated_upper"], table["observed"]
     centre = table["replicated_mean"].to_numpy()
     scale = np.where(hi - lo > 0, (hi - lo).to_numpy(), 1.0)
-    ax2.hlines(
-        ypos,
-        (lo - centre) / scale,
-        (hi - centre) / scale,
-        color=FIT_COLOR,
-        lw=5,
-        alpha=0.5,
-        label=f"replicated, {pct(a)} interval",
-    )
+    ax2.hlines(ypos, (lo - centre) / scale, (hi - centre) / scale, color=FIT_COLOR, lw=5,
+               alpha=0.5, label=f"replicated, {pct(a)} interval")  # fmt: skip
     ax2.plot((obs - centre) / scale, ypos, "o", color=OBS_COLOR, label="actual")
     labels = [
         f"{s}\np = {p:.2f}" for s, p in zip(table["statistic"], table["p_value"], strict=True)
@@ -195,7 +192,6 @@ def plot_ppc(
     ax2.legend(
         frameon=False, fontsize="small", loc="upper center", bbox_to_anchor=(0.5, -0.16), ncols=2
     )
-    return fig
 
 
 # ---- contributions -----------------------------------------------------------------------
