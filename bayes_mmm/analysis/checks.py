@@ -9,6 +9,7 @@ inside the equal-tailed ``ci_prob`` interval of the posterior predictive (mean +
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -23,6 +24,9 @@ from bayes_mmm.inference.fit import fit as fit_model
 from bayes_mmm.logs import log
 from bayes_mmm.model import dims as D
 from bayes_mmm.model.spec import ModelSpec
+
+if TYPE_CHECKING:
+    from bayes_mmm.analysis.geo_holdout import GeoHoldout
 
 
 # ---- metrics (numpy) -------------------------------------------------------------------------
@@ -165,8 +169,13 @@ def forecast(train_fit: MMMFit, test: MMMData) -> xr.DataArray:
 
 def holdout_check(
     train_fit: MMMFit, test: MMMData, ci_prob: float | None = None, seed: int | None = 0
-) -> Holdout:
-    """Forecast ``test`` with ``train_fit`` (no refit) and score it: r2, mape, coverage."""
+) -> Holdout | GeoHoldout:
+    """Forecast ``test`` with ``train_fit`` (no refit) and score it: r2, mape, coverage. Of
+    a geo fit, a :class:`~bayes_mmm.analysis.geo_holdout.GeoHoldout` (per geo and national)."""
+    if train_fit.data.n_geos > 1:
+        from bayes_mmm.analysis.geo_holdout import geo_holdout_check
+
+        return geo_holdout_check(train_fit, test, ci_prob, seed)
     comp = forecast(train_fit, test)
     mu = comp.sum(D.COMPONENT)
     y_rep = predict.noise_draws(train_fit, mu, seed=seed)
@@ -184,13 +193,15 @@ def holdout(
     seed: int | None = 0,
     progress: bool = False,
     **fit_kwargs,
-) -> Holdout:
+) -> Holdout | GeoHoldout:
     """Fit on all but the last ``weeks`` periods of ``data`` (``fit_kwargs`` go to
-    :func:`bayes_mmm.inference.fit`), forecast those periods and score the forecast."""
+    :func:`bayes_mmm.inference.fit`), forecast those periods and score the forecast. Geo
+    data: every geo's last ``weeks``, scored per geo and nationally (a ``GeoHoldout``)."""
     if not 0 < weeks < data.n_dates:
         raise ValueError(f"holdout weeks must be between 1 and {data.n_dates - 1}, got {weeks}")
     cut = data.n_dates - weeks
-    log.info("holdout: fitting the first %d periods to forecast the last %d", cut, weeks)
+    log.info("holdout: fitting the first %d periods to forecast the last %d%s", cut, weeks,
+             f" of {data.n_geos} geos" if data.n_geos > 1 else "")  # fmt: skip
     fit_kwargs.setdefault("seed", seed)
     train_fit = fit_model(data.slice(0, cut), spec, progress=progress, **fit_kwargs)
     return holdout_check(train_fit, data.slice(cut), ci_prob=ci_prob, seed=seed)

@@ -90,7 +90,12 @@ def plot_holdout(
 ) -> Figure:
     """The holdout model's forecast of the held-out weeks (adstock carried across the cut)
     after its fit of the last ``context`` training weeks (default: max(52, 3 x held out)),
-    against the observed outcome; bands of the mean and of the predictive distribution."""
+    against the observed outcome; bands of the mean and of the predictive distribution. A
+    geo fit's holdout: :func:`~bayes_mmm.plots.geo_holdout.plot_geo_holdout`."""
+    if not isinstance(holdout, Holdout):
+        from bayes_mmm.plots.geo_holdout import plot_geo_holdout
+
+        return plot_geo_holdout(holdout, context)
     train, test = holdout.train_fit.data, holdout.test
     a = Analysis(holdout.train_fit, ci_prob)
     ci_prob = a.ci_prob
