@@ -17,6 +17,8 @@ from bayes_mmm.data.geo import NATIONAL
 from bayes_mmm.model import dims as D
 from bayes_mmm.model.components.likelihood import noise
 
+REPLICATES = 100  # national replicated series kept for the PPC figure (evenly spaced draws)
+
 
 class QualityPass:
     """Fit checks accumulated over a pass of geo chunks: :meth:`add` each chunk's
@@ -56,6 +58,14 @@ class QualityPass:
             national = ppc_rows(data.geo_target.sum(axis=0), self.mu, self.rep, self.prob)
             rows = [{D.GEO: NATIONAL, **r} for r in national] + rows
         return pd.DataFrame(rows)
+
+    def replicates(self, n: int = REPLICATES) -> np.ndarray:
+        """``(n, date)``: ``n`` of the national replicated series (sums of the geos' predictive
+        draws), evenly spaced over the draws as the national figure thins them; for the PPC
+        figure's national panel without a second pass over the geos."""
+        rep = np.atleast_2d(self.rep)
+        keep = np.linspace(0, len(rep) - 1, min(n, len(rep))).astype(int)
+        return rep[keep].copy()
 
     def table(self) -> pd.DataFrame:
         """One row per geo, national first: ``geo, r2, mape, coverage, ci_prob, rmse, n``."""

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from functools import cached_property
 
+import numpy as np
 import pandas as pd
 import xarray as xr
 
@@ -103,6 +104,14 @@ class GeoAnalysis:
         return self._quality.ppc()
 
     @cached_property
+    def national_replicates(self) -> np.ndarray:
+        """``(draw, date)`` numpy array: a thinned set (at most
+        :data:`~bayes_mmm.analysis.geo_checks.REPLICATES`) of the national replicated series
+        behind :attr:`ppc`, for the PPC figure's national panel."""
+        self.summaries  # noqa: B018
+        return self._quality.replicates()
+
+    @cached_property
     def prior_posterior(self) -> pd.DataFrame:
         return prior_posterior(self.fit, self.ci_prob)
 
@@ -123,6 +132,7 @@ class GeoAnalysis:
         given = {
             "plot_geo_contributions": {"summaries": self.summaries, "shares": self.shares},
             "plot_geo_fit": {"fitted": self.fitted},
+            "plot_geo_ppc": {"ppc": self.ppc, "replicates": self.national_replicates},
             "plot_geo_roi": {"table": self.roi_table},
             "plot_geo_response_curves": {"curves": self.response_curves},
         }
