@@ -284,7 +284,7 @@ def test_public_tables_and_draws_take_geo(geo_fit):
 
 @pytest.mark.parametrize(
     "call",
-    ["Analysis", "plot_ppc", "contributions_table", "response_curves", "mroi_at_spend"],
+    ["Analysis", "ppc", "contributions_table", "response_curves", "mroi_at_spend"],
 )
 def test_national_only_analysis_refuses_a_geo_fit_naming_the_geo_api(geo_fit, call):
     import bayes_mmm as bm

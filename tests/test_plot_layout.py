@@ -135,3 +135,26 @@ def test_candidates_leave_organic_channels_out(robyn_fit):
                           "weeks": [4, 4]})  # fmt: skip
     with pytest.raises(bm.DataValidationError, match=r"rows \[1\] test organic.*newsletter"):
         candidate_tests(robyn_fit, asked)
+
+
+@pytest.mark.parametrize("n_geos", [4, 40])
+def test_geo_ppc_figure_fits_with_few_and_many_long_named_geos(n_geos):
+    """The geo PPC figure from given tables (no fit): 4 geos, and 40 (24 shown) whose names
+    are as long as a DMA's."""
+    from dataclasses import replace
+    from types import SimpleNamespace
+
+    from bayes_mmm.plots.geo import plot_geo_ppc
+
+    sim = bm.simulate(n_weeks=104, n_geos=n_geos, channels=("tv", "search"), seed=2)
+    frame = sim.frame.assign(geo=sim.frame["geo"] + " Minneapolis-St. Paul-Eau Claire")
+    data = replace(sim, frame=frame).to_data()
+    rng = np.random.default_rng(0)
+    stats = ["mean", "sd", "min", "max", "residual_acf1"]
+    ppc = pd.DataFrame([{"geo": g, "statistic": s, "p_value": rng.uniform()}
+                        for g in ["national", *data.geos] for s in stats])  # fmt: skip
+    y = data.geo_target.sum(axis=0)
+    replicates = y + rng.normal(0, y.std(), (100, len(y)))
+    fig = plot_geo_ppc(SimpleNamespace(data=data), 0.9, ppc=ppc, replicates=replicates)
+    assert len(fig.axes[1].get_yticklabels()) == 1 + min(n_geos, 24)
+    assert not layout_problems(f"geo_ppc_{n_geos}", fig)

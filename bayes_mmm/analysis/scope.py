@@ -14,8 +14,9 @@ GEO_API = (
     "bm.mroi_draws(fit, geo=...), "
     "bm.contributions(fit, geo=...), bm.response_table(fit, geo=...) (without geo: national "
     "rows first, then every geo), bm.shares_table(fit), bm.geo_fit_quality(fit), the figures "
-    "bm.plot_contributions, bm.plot_fit, bm.plot_roi and bm.plot_response_curves (national "
-    "and per geo; bm.plot_geo_contributions(fit, geo=...) for one geo), bm.report(fit, path) "
+    "bm.plot_contributions, bm.plot_fit, bm.plot_ppc, bm.plot_roi and bm.plot_response_curves "
+    "(national and per geo; bm.plot_geo_contributions(fit, geo=...) for one geo), "
+    "bm.report(fit, path) "
     "and bm.budget.optimize(fit, ...) for a plan, bm.design_tests(fit) for which test to run next, "
     "and `bayes-mmm report model.nc --out DIR` for every file"
 )

@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from bayes_mmm.plots.geo import (
         plot_geo_contributions,
         plot_geo_fit,
+        plot_geo_ppc,
         plot_geo_response_curves,
         plot_geo_roi,
     )
@@ -46,6 +47,7 @@ _ANALYSIS = (
 GEO = (
     "plot_geo_contributions",
     "plot_geo_fit",
+    "plot_geo_ppc",
     "plot_geo_response_curves",
     "plot_geo_roi",
 )  # figures of geo fits
@@ -66,6 +68,7 @@ __all__ = [
     "plot_frontier",
     "plot_geo_contributions",
     "plot_geo_fit",
+    "plot_geo_ppc",
     "plot_geo_response_curves",
     "plot_geo_roi",
     "plot_holdout",

@@ -142,34 +142,40 @@ def plot_ppc(
     result: MMMFit | Analysis, ci_prob: float | None = None, n_replicates: int = 500
 ) -> Figure:
     """Posterior predictive check: histogram of the observed outcome over replicated data
-    sets, and the observed statistics against their replicated distributions."""
+    sets, and the observed statistics against their replicated distributions. A geo fit (or
+    :class:`~bayes_mmm.analysis.geo_overview.GeoAnalysis`) gets
+    :func:`~bayes_mmm.plots.geo.plot_geo_ppc` (the national distribution and the p-values
+    per geo; ``n_replicates`` is then its own)."""
+    if (geo := geo_figure(result, ci_prob, "plot_geo_ppc")) is not None:
+        return geo
     a = as_analysis(result, ci_prob)
     fig = Figure(figsize=(12, 4.4), layout="constrained")
     ax, ax2 = fig.subplots(1, 2, width_ratios=[1.4, 1])
-    _ppc_distribution(ax, a, n_replicates)
+    y = a.fit.data.target
+    rep = a.predictive.transpose(*D.SAMPLE_DIMS, D.DATE).values.reshape(-1, len(y))
+    rep = rep[np.linspace(0, len(rep) - 1, min(n_replicates, len(rep))).astype(int)]
+    ppc_distribution(ax, y, rep, a.ci_prob, a.fit.data.target_name)
     _ppc_statistics(ax2, a)
     return fig
 
 
-def _ppc_distribution(ax, a: Analysis, n_replicates: int) -> None:
-    """The observed outcome's histogram inside the band of replicated histograms."""
-    y = a.fit.data.target
-    rep = a.predictive.transpose(*D.SAMPLE_DIMS, D.DATE).values.reshape(-1, len(y))
-    rep = rep[np.linspace(0, len(rep) - 1, min(n_replicates, len(rep))).astype(int)]
+def ppc_distribution(ax, y: np.ndarray, rep: np.ndarray, ci_prob: float, target_name: str) -> None:
+    """The observed outcome ``y`` (T,)'s histogram inside the band of the histograms of the
+    replicated data sets ``rep`` (S, T) (a geo fit's national panel passes national sums)."""
     bins = np.histogram_bin_edges(np.concatenate([y, rep.ravel()]), bins=25)
     width = np.diff(bins)
     idx = np.clip(np.searchsorted(bins, rep, side="right") - 1, 0, len(width) - 1)
     counts = np.stack([np.bincount(row, minlength=len(width)) for row in idx])
     density = counts / (len(y) * width)
-    lo, hi = eti_bounds(density, a.ci_prob)
+    lo, hi = eti_bounds(density, ci_prob)
     edges = np.repeat(bins, 2)[1:-1]
     ax.fill_between(edges, np.repeat(lo, 2), np.repeat(hi, 2), color=FIT_COLOR, alpha=0.3,
-                    lw=0, label=f"replicated data, {pct(a)} band per bin")  # fmt: skip
+                    lw=0, label=f"replicated data, {ci_prob:.0%} band per bin")  # fmt: skip
     ax.stairs(density.mean(axis=0), bins, color=FIT_COLOR, lw=1.2, label="replicated, mean")
     ax.stairs(
         np.histogram(y, bins=bins, density=True)[0], bins, color=OBS_COLOR, lw=2, label="actual"
     )
-    ax.set_xlabel(f"{a.fit.data.target_name} per period")
+    ax.set_xlabel(f"{target_name} per period")
     ax.set_ylabel("density")
     ax.xaxis.set_major_formatter(COMPACT)
     ax.set_yticks([])

@@ -1,4 +1,5 @@
-"""Plots of geo fits: national fit and contributions, and small multiples of the geos."""
+"""Plots of geo fits: national fit and contributions, small multiples of the geos, and the
+posterior predictive check (national distribution, p-values per geo)."""
 
 from __future__ import annotations
 
@@ -16,6 +17,11 @@ from bayes_mmm.plots.style import (
     outcome_over_time,
     panel_titles,
 )
+
+# p-values of the PPC grid: beyond [EXTREME, 1 - EXTREME] boxed, the far tails darker
+EXTREME = 0.05
+_P_BOUNDS = (0.0, 0.005, 0.025, EXTREME, 1 - EXTREME, 0.975, 0.995, 1.0)
+_P_COLORS = ("#b2182b", "#ef8a62", "#fddbc7", "#f7f7f7", "#d1e5f0", "#67a9cf", "#2166ac")
 
 
 def plot_geo_fit(fit, ci_prob: float = 0.9, fitted=None, max_geos: int = 24) -> Figure:
@@ -112,3 +118,70 @@ def plot_geo_contributions(fit, ci_prob: float = 0.9, geo: str = NATIONAL, summa
     if geo != NATIONAL:
         fig.suptitle(f"Geo {geo}")
     return fig
+
+
+def plot_geo_ppc(fit, ci_prob: float = 0.9, ppc=None, replicates=None,
+                 max_geos: int = 24) -> Figure:  # fmt: skip
+    """Posterior predictive check of a geo fit: the national outcome's distribution (the sum
+    over the geos) against replicated national data sets, as :func:`~bayes_mmm.plots.plot_ppc`
+    draws a national fit's; beside it, the p-value of each test statistic per geo (national
+    first, then the ``max_geos`` largest geos), those beyond [0.05, 0.95] boxed. ``ppc`` and
+    ``replicates``: :class:`~bayes_mmm.analysis.geo_overview.GeoAnalysis`'s ``ppc`` and
+    ``national_replicates`` (computed, in one pass over the geos, if not given)."""
+    from bayes_mmm.plots.analysis import ppc_distribution
+
+    if ppc is None or replicates is None:
+        from bayes_mmm.analysis.geo_overview import GeoAnalysis
+
+        a = GeoAnalysis(fit, ci_prob)
+        ppc, replicates = a.ppc, a.national_replicates
+    data = fit.data
+    order = np.argsort(-data.geo_target.sum(axis=1), kind="stable")[:max_geos]
+    rows = [NATIONAL, *(data.geos[i] for i in order)]
+    fig = Figure(figsize=(13, max(4.8, 2.4 + 0.24 * len(rows))), layout="constrained")
+    ax, ax2 = fig.subplots(1, 2, width_ratios=[1.3, 1])
+    ppc_distribution(ax, data.geo_target.sum(axis=0), replicates, ci_prob, data.target_name)
+    ax.set_title(f"National {data.target_name} (the sum over the geos): actual vs replicated")
+    _p_value_grid(ax2, ppc, rows, data.n_geos)
+    return fig
+
+
+def _p_value_grid(ax, ppc, rows: list[str], n_geos: int) -> None:
+    """Posterior predictive p-values ``(rows, statistic)`` as a grid of cells, each with its
+    value; extreme ones (beyond [EXTREME, 1 - EXTREME]) boxed and bold."""
+    from matplotlib.colors import BoundaryNorm, ListedColormap
+    from matplotlib.patches import Rectangle
+
+    stats = list(dict.fromkeys(ppc["statistic"]))
+    p = ppc.pivot(index=D.GEO, columns="statistic", values="p_value").loc[rows, stats]
+    values = p.to_numpy(float)
+    norm = BoundaryNorm(_P_BOUNDS, len(_P_COLORS))
+    image = ax.imshow(values, cmap=ListedColormap(_P_COLORS), norm=norm, aspect="auto")
+    extreme = (values < EXTREME) | (values > 1 - EXTREME)
+    size = 8 if len(rows) <= 12 else 7
+    for (i, j), v in np.ndenumerate(values):
+        text = f"{v:.3f}" if extreme[i, j] else f"{v:.2f}"  # 0.952, not 0.95
+        ax.text(j, i, text, ha="center", va="center", fontsize=size,
+                fontweight="bold" if extreme[i, j] else "normal",
+                color="white" if v < 0.005 or v > 0.995 else "black")  # fmt: skip
+        if extreme[i, j]:
+            box = Rectangle((j - 0.5, i - 0.5), 1, 1, fill=False, ec="black", lw=1.6)
+            ax.add_patch(box).set_clip_on(False)
+    ax.set_xticks(range(len(stats)), stats, fontsize="small")
+    ax.xaxis.tick_top()
+    ax.set_yticks(range(len(rows)), rows, fontsize=size + 1)
+    ax.get_yticklabels()[0].set_fontweight("bold")  # the national row
+    ax.axhline(0.5, color="white", lw=3)
+    ax.tick_params(length=0)
+    bar = ax.figure.colorbar(image, ax=ax, location="bottom", shrink=0.9, pad=0.02,
+                             spacing="uniform", ticks=_P_BOUNDS)  # fmt: skip
+    bar.ax.set_xticklabels([f"{b:g}" for b in _P_BOUNDS], fontsize="x-small")
+    bar.set_label("p = P(replicated statistic ≥ actual)\nnear 0: actual too high; near 1: too low",
+                  fontsize="small")  # fmt: skip
+    geos = ppc[ppc[D.GEO] != NATIONAL]["p_value"]
+    n_out = int(((geos < EXTREME) | (geos > 1 - EXTREME)).sum())
+    n_shown = len(rows) - 1
+    shown = "every geo" if n_shown == n_geos else f"the {n_shown} largest of {n_geos} geos"
+    ax.set_title(f"Test statistics: national and {shown}\nboxed: p < {EXTREME:g} or > "
+                 f"{1 - EXTREME:g}, {n_out} of {len(geos)} geo cells (~{2 * EXTREME:.0%} "
+                 "by chance)", fontsize="medium")  # fmt: skip
