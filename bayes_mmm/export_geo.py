@@ -53,9 +53,9 @@ def write_geo_outputs(fit, out_dir: str | Path, ci_prob: float | None = None,
     marginal ROI), ``contributions.csv``, ``shares.csv`` and
     ``response_curves.csv`` (a ``geo`` column, national rows first), ``fit.json``,
     ``diagnostics.json``, ``lift_tests.csv`` (with lift tests), the figures (``plots/``:
-    national contributions, fit, ROI and response curves per geo, prior vs posterior; lift
-    tests; with an ``allocation``, its allocation and outcome figures) and ``report.html``
-    (its figures those PNGs) to ``out_dir``."""
+    national contributions, fit, ROI and response curves per geo, the posterior predictive
+    check, prior vs posterior; lift tests; with an ``allocation``, its allocation and outcome
+    figures) and ``report.html`` (its figures those PNGs) to ``out_dir``."""
     out, prob = Path(out_dir), ci(ci_prob)
     written = [save(fit, out / "model.nc")]
     if progress:
@@ -109,6 +109,7 @@ def _write_plots(a, out: Path, allocation=None) -> dict[str, tuple]:
     figures = {
         "contributions": a.figure("plot_geo_contributions"),
         "geo_fit": a.figure("plot_geo_fit"),
+        "ppc": a.figure("plot_geo_ppc"),
         "geo_roi": a.figure("plot_geo_roi"),
         "geo_response_curves": a.figure("plot_geo_response_curves"),
         "prior_posterior": plot_prior_posterior(fit, prob),

@@ -117,7 +117,7 @@ def test_geo_fit_checks_are_computed_from_the_users_file(geo_out, geo_csv):
 
 
 def test_geo_report_shows_roi_csv_and_every_figure(geo_out):
-    for name in ("geo_fit", "geo_response_curves", "prior_posterior", "contributions"):
+    for name in ("geo_fit", "geo_response_curves", "prior_posterior", "contributions", "ppc"):
         assert (geo_out / "plots" / f"{name}.png").stat().st_size > 10_000
     assert (geo_out / "plots" / "geo_roi.png").exists()
     roi = pd.read_csv(geo_out / "roi.csv")
@@ -130,7 +130,7 @@ def test_geo_report_shows_roi_csv_and_every_figure(geo_out):
             assert float(shown[field]) == pytest.approx(national_roi.loc[ch, field], rel=1e-9)
     assert page.count('<tr data-geo="') == 4 + 9  # quality rows (with national), geo x channel
     assert 'data-check="Convergence (r_hat)"' in page and 'data-check="Fit per geo"' in page
-    assert page.count("data:image/png;base64,") == 5  # contributions, fit, ROI, curves, priors
+    assert page.count("data:image/png;base64,") == 6  # contributions, fit, ppc, ROI, curves, priors
     assert 'id="contributions"' in page and 'id="budget"' not in page  # no plan asked
 
 
@@ -162,7 +162,7 @@ def test_report_of_a_geo_model_alone_and_with_a_plan(geo_out, tmp_path):
     assert "budget 20,000 over the next 6 weeks" in planned
     cells = re.findall(r'<tr data-geo="(\w+)" data-channel="(\w+)">', planned)
     assert len(cells) == 9 + 9  # ROI per geo x channel, then the plan per geo x channel
-    assert planned.count("data:image/png;base64,") == 5 + 2  # with allocation and outcome
+    assert planned.count("data:image/png;base64,") == 6 + 2  # with allocation and outcome
 
 
 def test_design_tests_on_a_geo_model_names_where_each_test_runs(geo_out, tmp_path):

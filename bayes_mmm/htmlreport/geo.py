@@ -24,8 +24,8 @@ from bayes_mmm.htmlreport.health import (
 from bayes_mmm.htmlreport.sections import budget, data_meta, health_card, records
 from bayes_mmm.model import dims as D
 
-FIGURES = ("contributions", "geo_fit", "geo_roi", "geo_response_curves", "prior_posterior",
-           "allocation", "outcome", "lift_tests")  # fmt: skip
+FIGURES = ("contributions", "geo_fit", "ppc", "geo_roi", "geo_response_curves",
+           "prior_posterior", "allocation", "outcome", "lift_tests")  # fmt: skip
 
 
 def _fit_by_geo(quality: pd.DataFrame) -> Check:
