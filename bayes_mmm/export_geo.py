@@ -22,8 +22,6 @@ from bayes_mmm.io import atomic_path, save, write_atomic, write_csv, write_json
 from bayes_mmm.logs import log
 from bayes_mmm.model import dims as D
 
-NOT_YET = ("holdout checks (--holdout-weeks)",)
-
 
 def geo_result_table(roi_csv: Path) -> str:
     """National ROI and marginal ROI per channel (from a written ``roi.csv``), for the
@@ -48,20 +46,22 @@ def geo_result_table(roi_csv: Path) -> str:
 
 def write_geo_outputs(fit, out_dir: str | Path, ci_prob: float | None = None,
                       progress: bool = True, plots: bool = True, report: bool = True,
-                      allocation=None) -> list[Path]:  # fmt: skip
+                      allocation=None, holdout=None) -> list[Path]:  # fmt: skip
     """Write ``model.nc`` (first), ``summary.csv``, ``prior_posterior.csv``, ``roi.csv`` (with
     marginal ROI), ``contributions.csv``, ``shares.csv`` and
     ``response_curves.csv`` (a ``geo`` column, national rows first), ``fit.json``,
     ``diagnostics.json``, ``lift_tests.csv`` (with lift tests), the figures (``plots/``:
     national contributions, fit, ROI and response curves per geo, the posterior predictive
     check, prior vs posterior; lift tests; with an ``allocation``, its allocation and outcome
-    figures) and ``report.html`` (its figures those PNGs) to ``out_dir``."""
+    figures; with a ``holdout`` (:class:`~bayes_mmm.analysis.geo_holdout.GeoHoldout`), its
+    forecast, and its scores per geo in ``fit.json``) and ``report.html`` (its figures those
+    PNGs) to ``out_dir``."""
     out, prob = Path(out_dir), ci(ci_prob)
     written = [save(fit, out / "model.nc")]
     if progress:
         log.info("analysing the posterior per geo: contributions, ROI, marginal ROI and "
                  "response curves (%d geos)", fit.data.n_geos)  # fmt: skip
-    a = GeoAnalysis(fit, prob)  # contributions once: summaries, ROI's sums, fit checks
+    a = GeoAnalysis(fit, prob, holdout)  # contributions once: summaries, ROI's sums, fit checks
     roi, quality_table, ppc = a.roi_table, a.fit_quality, a.ppc
     written += [
         write_csv(parameter_summary(fit, prob), out / "summary.csv", index=True),
@@ -77,7 +77,7 @@ def write_geo_outputs(fit, out_dir: str | Path, ci_prob: float | None = None,
                 "ci_prob": prob,
                 "quality": quality_table.to_dict("records"),
                 "ppc": ppc.to_dict("records"),
-                "not_yet_for_geo_fits": list(NOT_YET),
+                **({} if holdout is None else {"holdout": _holdout_json(holdout)}),
                 **media_inputs_summary(fit.data),
             },
             out / "fit.json",
@@ -88,20 +88,26 @@ def write_geo_outputs(fit, out_dir: str | Path, ci_prob: float | None = None,
         from bayes_mmm.experiments.lift import lift_table
 
         written.append(write_csv(lift_table(fit, prob), out / "lift_tests.csv"))
-    images = _write_plots(a, out, allocation) if plots else {}
+    images = _write_plots(a, out, allocation, holdout) if plots else {}
     written += [out / "plots" / f"{name}.png" for name in images]
     if report:
         from bayes_mmm.htmlreport.geo import geo_html
 
         checked = (quality_table, ppc)
-        text = geo_html(fit, roi, a.shares, checked, prob, images, allocation)
+        text = geo_html(fit, roi, a.shares, checked, prob, images, allocation, holdout)
         written.append(write_atomic(out / "report.html", lambda p: p.write_text(text, "utf-8")))
     return written
 
 
-def _write_plots(a, out: Path, allocation=None) -> dict[str, tuple]:
+def _holdout_json(holdout) -> dict:
+    """The holdout's scores: the national row (with the weeks) and one row per geo."""
+    return {**holdout.metrics, "geos": holdout.table.iloc[1:].to_dict("records")}
+
+
+def _write_plots(a, out: Path, allocation=None, holdout=None) -> dict[str, tuple]:
     """Draw and save the geo figures from what the :class:`GeoAnalysis` ``a`` computed (and
-    the ``allocation``'s, if any); returns name -> (PNG bytes, size in inches)."""
+    the ``allocation``'s and ``holdout``'s, if any); returns name -> (PNG bytes, size in
+    inches)."""
     from bayes_mmm.plots import budget as budget_plots
     from bayes_mmm.plots.curves import plot_prior_posterior
 
@@ -118,6 +124,10 @@ def _write_plots(a, out: Path, allocation=None) -> dict[str, tuple]:
         from bayes_mmm.plots.lift import plot_lift_tests
 
         figures["lift_tests"] = plot_lift_tests(fit, prob)
+    if holdout is not None:
+        from bayes_mmm.plots.geo_holdout import plot_geo_holdout
+
+        figures["holdout"] = plot_geo_holdout(holdout)
     if allocation is not None:
         figures["allocation"] = budget_plots.allocation(allocation)
         figures["outcome"] = budget_plots.outcome_distributions(allocation)
@@ -131,14 +141,16 @@ def _write_plots(a, out: Path, allocation=None) -> dict[str, tuple]:
 
 
 def write_geo_report(fit, path: str | Path, ci_prob: float | None = None, allocation=None,
-                     progress: bool = False) -> Path:  # fmt: skip
+                     progress: bool = False, holdout=None) -> Path:  # fmt: skip
     """Only ``report.html`` of a geo fit at ``path`` (made with every output in a temporary
-    folder: the report embeds their figures), with ``allocation``'s plan if given."""
+    folder: the report embeds their figures), with ``allocation``'s plan and the
+    ``holdout``'s section if given."""
     import shutil
     import tempfile
 
     with tempfile.TemporaryDirectory() as tmp:
-        write_geo_outputs(fit, tmp, ci_prob, progress=progress, allocation=allocation)
+        write_geo_outputs(fit, tmp, ci_prob, progress=progress, allocation=allocation,
+                          holdout=holdout)
         return write_atomic(path, lambda p: shutil.copyfile(Path(tmp) / "report.html", p))
 
 

@@ -4,12 +4,17 @@ simulator's true mean, and twin of the national holdout on one geo."""
 
 from __future__ import annotations
 
+import json
+import re
+
 import numpy as np
+import pandas as pd
 import pytest
 
 import bayes_mmm as bm
 from bayes_mmm.analysis.checks import holdout_check
 from bayes_mmm.analysis.geo_holdout import GeoHoldout, geo_holdout_check
+from bayes_mmm.cli import main
 
 WEEKS = 13
 
@@ -88,3 +93,43 @@ def test_geo_holdout_figure(held, tmp_path):
     assert titles[0].startswith("national:") and len(titles) == 4
     fig.savefig(tmp_path / "holdout.png")
     assert (tmp_path / "holdout.png").stat().st_size > 10_000
+
+
+@pytest.mark.filterwarnings("ignore::bayes_mmm.inference.diagnostics.SamplingWarning")
+def test_cli_geo_fit_with_holdout_writes_its_scores_figure_and_report(sim, tmp_path):
+    """``bayes-mmm fit --geo region --holdout-weeks 8`` on a user's regional file (its own
+    geo, date and outcome names): fit.json's holdout has the national row and every geo's,
+    plots/holdout.png and the report's holdout table and health line."""
+    frame = sim.frame.rename(columns={"geo": "region", "date": "week", "sales": "revenue"})
+    frame["region"] = frame["region"].map({"geo00": "Lyon", "geo01": "Nice", "geo02": "Paris"})
+    csv, out = tmp_path / "regions.csv", tmp_path / "out"
+    frame.to_csv(csv, index=False)
+    args = ["fit", str(csv), "--geo", "region", "--date", "week", "--target", "revenue",
+            "--channels", "tv,search,social", "--controls", "promo", "--holdout-weeks", "8",
+            "--chains", "2", "--draws", "60", "--tune", "80", "--seed", "2", "--quiet",
+            "--out", str(out)]  # fmt: skip
+    assert main(args) == 0
+    held = json.loads((out / "fit.json").read_text())["holdout"]
+    assert held["weeks"] == 8 and held["train_weeks"] == 96
+    assert [g["geo"] for g in held["geos"]] == ["Lyon", "Nice", "Paris"]
+    assert all(g["n"] == 8 for g in held["geos"])
+    assert 0 <= held["coverage"] <= 1 and held["mape"] < 0.2
+    assert (out / "plots" / "holdout.png").stat().st_size > 10_000
+    html = (out / "report.html").read_text()
+    table = re.search(r'<table id="holdout-table">(.*?)</table>', html, re.S).group(1)
+    assert re.findall(r'data-geo="([^"]+)"', table) == ["national", "Lyon", "Nice", "Paris"]
+    assert "Holdout accuracy (national)" in html
+    lyon = pd.Series(held["geos"][0])
+    assert f"{lyon.mape:.1%}" in table
+
+
+def test_python_geo_report_with_a_holdout(held, tmp_path):
+    """``bm.report(bm.analyse(fit, holdout=held), path)``: the holdout's table and health
+    line in the geo report, each geo's scores as ``held.table`` has them."""
+    a = bm.analyse(held.train_fit, holdout=held)
+    html = bm.report(a, tmp_path / "report.html").read_text()
+    table = re.search(r'<table id="holdout-table">(.*?)</table>', html, re.S).group(1)
+    for row in held.table.itertuples():
+        cells = re.search(rf'data-geo="{row.geo}">(.*?)</tr>', table, re.S).group(1)
+        assert f"{row.mape:.1%}" in cells and f"{row.coverage:.0%}" in cells
+    assert "Holdout accuracy (national)" in html

@@ -33,8 +33,8 @@ from bayes_mmm.model import dims as D
 class GeoAnalysis:
     """Lazy post-fit analysis of the geo fit ``fit`` at interval probability ``ci_prob``."""
 
-    def __init__(self, fit, ci_prob: float | None = None):
-        self.fit, self.ci_prob = fit, ci(ci_prob)
+    def __init__(self, fit, ci_prob: float | None = None, holdout=None):
+        self.fit, self.ci_prob, self.holdout = fit, ci(ci_prob), holdout
 
     def __repr__(self) -> str:
         return f"GeoAnalysis({self.fit.data.n_geos} geos, {self.ci_prob:.0%} intervals)"

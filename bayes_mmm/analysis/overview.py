@@ -20,7 +20,7 @@ from bayes_mmm.analysis.contributions import (
 )
 from bayes_mmm.analysis.mroi import mroi_draws
 from bayes_mmm.analysis.roi import roi_table, spend_totals
-from bayes_mmm.analysis.scope import GeoFitError, is_geo, require_national
+from bayes_mmm.analysis.scope import is_geo, require_national
 from bayes_mmm.analysis.summary import ci
 from bayes_mmm.inference.fit import MMMFit
 from bayes_mmm.model import dims as D
@@ -163,9 +163,7 @@ def analyse(
     """The post-fit analysis of ``fit`` (lazy: each result is computed when first used); of
     a geo fit, a :class:`~bayes_mmm.analysis.geo_overview.GeoAnalysis`."""
     if is_geo(fit):
-        if holdout is not None:
-            raise GeoFitError("a holdout check is not supported for geo fits yet")
         from bayes_mmm.analysis.geo_overview import GeoAnalysis
 
-        return GeoAnalysis(fit, ci_prob)
+        return GeoAnalysis(fit, ci_prob, holdout)
     return Analysis(fit, ci_prob, seed, holdout)

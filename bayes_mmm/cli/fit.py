@@ -181,8 +181,6 @@ def _prepare(args: argparse.Namespace):
             raise ValueError(
                 f"--holdout-weeks must be between 1 and {data.n_dates - 1}, got {weeks}"
             )
-        if data.n_geos > 1:
-            raise ValueError("--holdout-weeks is not supported with --geo yet")
         check_rows(data.slice(0, data.n_dates - weeks), spec)  # the holdout model's rows
     check_rows(data, spec)
     resolve_priors(data, spec)  # unknown channels in per-channel priors, bad supports
@@ -229,7 +227,7 @@ def write_outputs(args: argparse.Namespace, result: MMMFit, held=None, plan=None
     resume_collection()  # where a command fitted nothing (bayes_mmm._gc)
     progress = not args.quiet
     if result.data.n_geos > 1:
-        return _write_geo_outputs(args, result)
+        return _write_geo_outputs(args, result, holdout=held)
     with staged(args.out, args.command) as tmp, checked_work():
         a = Analysis(result, args.ci_prob, holdout=held)
         written = write_fit_outputs(
@@ -250,19 +248,19 @@ def write_outputs(args: argparse.Namespace, result: MMMFit, held=None, plan=None
     return 0
 
 
-def _write_geo_outputs(args: argparse.Namespace, result: MMMFit, allocation=None) -> int:
+def _write_geo_outputs(args: argparse.Namespace, result: MMMFit, allocation=None,
+                       holdout=None) -> int:  # fmt: skip
     """A geo fit's outputs (:mod:`bayes_mmm.export_geo`), through the staging folder."""
     from bayes_mmm.analysis.summary import ci
-    from bayes_mmm.export_geo import NOT_YET, geo_result_table, write_geo_outputs
+    from bayes_mmm.export_geo import geo_result_table, write_geo_outputs
 
     progress = not args.quiet
     with staged(args.out, args.command) as tmp, checked_work():
         report = not getattr(args, "no_report", False)
         written = write_geo_outputs(result, tmp, args.ci_prob, progress, not args.no_plots, report,
-                                    allocation)  # fmt: skip
+                                    allocation, holdout)  # fmt: skip
         table = geo_result_table(tmp / "roi.csv")
     say(args, f"wrote {len(written)} files to {args.out} ({ci(args.ci_prob):.0%} intervals)")
-    say(args, f"note: not yet for geo fits: {', '.join(NOT_YET)}")
     if progress:
         print(table, flush=True)
     return 0

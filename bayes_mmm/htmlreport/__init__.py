@@ -111,9 +111,11 @@ def report(
     (from :func:`bayes_mmm.holdout`) adds the out-of-time check to the health card.
     """
     if isinstance(result, GeoAnalysis):
+        holdout = result.holdout if holdout is None else holdout
         result, ci_prob = result.fit, result.ci_prob if ci_prob is None else ci_prob
     if isinstance(result, MMMFit) and is_geo(result):  # the geo report (bayes_mmm.export_geo)
-        return _geo_report(result, path, allocation, (budget, objective, horizon), ci_prob)
+        plan_args = (budget, objective, horizon)
+        return _geo_report(result, path, allocation, plan_args, ci_prob, holdout)
     a = _analysis(result, ci_prob, holdout)
     if allocation is None and (budget, objective, horizon) != (None, None, None):
         allocation = plan(a.fit, budget, objective, horizon, a.ci_prob)
@@ -124,13 +126,14 @@ def report(
     return out
 
 
-def _geo_report(fit: MMMFit, path, allocation, plan_args: tuple, ci_prob) -> Path:
-    """A geo fit's report.html, with ``allocation`` or a plan made from ``plan_args``."""
+def _geo_report(fit: MMMFit, path, allocation, plan_args: tuple, ci_prob, holdout=None) -> Path:
+    """A geo fit's report.html, with ``allocation`` or a plan made from ``plan_args``, and
+    the ``holdout``'s section if given."""
     from bayes_mmm.export_geo import geo_plan, write_geo_report
 
     if allocation is None and plan_args != (None, None, None):
         allocation = geo_plan(fit, *plan_args, ci_prob=ci_prob)
-    out = write_geo_report(fit, path, ci_prob, allocation)
+    out = write_geo_report(fit, path, ci_prob, allocation, holdout=holdout)
     log.info("wrote %s", Path(out).name)
     return out
 

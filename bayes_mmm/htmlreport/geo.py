@@ -18,13 +18,14 @@ from bayes_mmm.htmlreport.health import (
     PPC_REVIEW,
     Check,
     fit_check,
+    holdout_grade,
     ppc_check,
     sampler_checks,
 )
 from bayes_mmm.htmlreport.sections import budget, data_meta, health_card, records
 from bayes_mmm.model import dims as D
 
-FIGURES = ("contributions", "geo_fit", "ppc", "geo_roi", "geo_response_curves",
+FIGURES = ("contributions", "geo_fit", "ppc", "holdout", "geo_roi", "geo_response_curves",
            "prior_posterior", "allocation", "outcome", "lift_tests")  # fmt: skip
 
 
@@ -58,6 +59,17 @@ def _ppc_by_geo(ppc: pd.DataFrame) -> Check:
                  advice, details)  # fmt: skip
 
 
+def _holdout(holdout) -> Check:
+    """The national forecast's scores graded; the geos whose held-out weeks fall outside
+    the predictive interval too often, named."""
+    check = holdout_grade(holdout.metrics, "Holdout accuracy (national)")
+    geos = holdout.table.iloc[1:]
+    low = geos[geos["coverage"] < geos["ci_prob"] - COVERAGE_SLACK]
+    details = [f"{r[D.GEO]}: {r['coverage']:.0%} inside, MAPE {r['mape']:.1%}"
+               for r in low.to_dict("records")]  # fmt: skip
+    return Check(check.name, check.status, check.finding, check.advice, details)
+
+
 def _budget(alloc) -> dict | None:
     """The plan's section: the national plan as a national report shows it, and each cell."""
     if alloc is None:
@@ -67,10 +79,11 @@ def _budget(alloc) -> dict | None:
 
 
 def context(fit, roi: pd.DataFrame, shares: xr.Dataset, checked: tuple[pd.DataFrame, ...],
-            ci_prob: float, allocation=None) -> dict:  # fmt: skip
+            ci_prob: float, allocation=None, holdout=None) -> dict:  # fmt: skip
     """What ``geo_report.html.j2`` shows but its figures; ``checked``: the fit-quality and
     ppc tables of :class:`~bayes_mmm.analysis.geo_checks.QualityPass`; ``allocation``: a
-    :class:`~bayes_mmm.budget.geo_allocation.GeoAllocation` or None."""
+    :class:`~bayes_mmm.budget.geo_allocation.GeoAllocation` or None; ``holdout``: a
+    :class:`~bayes_mmm.analysis.geo_holdout.GeoHoldout` or None."""
     quality, ppc = checked
     national = roi[(roi[D.GEO] == NATIONAL) & roi["roi_mean"].notna()]
     checks = sampler_checks(fit.diagnostics)
@@ -78,6 +91,8 @@ def context(fit, roi: pd.DataFrame, shares: xr.Dataset, checked: tuple[pd.DataFr
     checks.append(_fit_by_geo(quality))
     checks.append(ppc_check(ppc[ppc[D.GEO] == NATIONAL], "Posterior predictive check (national)"))
     checks.append(_ppc_by_geo(ppc))
+    if holdout is not None:
+        checks.append(_holdout(holdout))
     data = fit.data
     meta = data_meta(data, ci_prob) | {"channels": list(data.paid_channels), "n_geos": data.n_geos}
     return {
@@ -92,13 +107,14 @@ def context(fit, roi: pd.DataFrame, shares: xr.Dataset, checked: tuple[pd.DataFr
         "quality": records(quality),
         "budget": _budget(allocation),
         "lift": records(lift_table(fit, ci_prob)) if data.lift_tests else None,
+        "holdout": None if holdout is None else records(holdout.table),
     }
 
 
 def geo_html(fit, roi: pd.DataFrame, shares: xr.Dataset, checked: tuple[pd.DataFrame, ...],
-             ci_prob: float, images: dict, allocation=None) -> str:  # fmt: skip
+             ci_prob: float, images: dict, allocation=None, holdout=None) -> str:  # fmt: skip
     """The report as HTML; ``images``: figure name -> (PNG bytes, size in inches)."""
     figures = {name: render.png_image(*images[name]) for name in FIGURES if name in images}
     title = f"Media mix model by geo: {fit.data.target_name}"
-    ctx = context(fit, roi, shares, checked, ci_prob, allocation)
+    ctx = context(fit, roi, shares, checked, ci_prob, allocation, holdout)
     return render.render("geo_report.html.j2", title=title, figures=figures, **ctx)

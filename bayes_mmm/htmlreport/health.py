@@ -199,11 +199,16 @@ def holdout_accuracy(a: Analysis) -> Check:
             "run one to see how well the model forecasts weeks it has not seen "
             "(bayes-mmm fit --holdout-weeks 13, or bm.holdout(data, 13))",
         )
-    m = h.metrics
+    return holdout_grade(h.metrics)
+
+
+def holdout_grade(m: dict, name: str = "Holdout accuracy") -> Check:
+    """A holdout's scores (``Holdout.metrics``: r2, mape, coverage, ci_prob, weeks,
+    train_weeks) graded."""
     low = m["coverage"] < m["ci_prob"] - COVERAGE_SLACK
     status = _grade(low or not m["r2"] > 0, m["coverage"] < m["ci_prob"] - 2 * COVERAGE_SLACK)
     return Check(
-        "Holdout accuracy",
+        name,
         status,
         f"last {m['weeks']} periods forecast from the first {m['train_weeks']}: R² "
         f"{m['r2']:.2f}, MAPE {m['mape']:.1%}, {m['coverage']:.0%} inside the "
