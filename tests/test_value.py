@@ -128,6 +128,36 @@ def test_greedy_batch_matches_exhaustive(known_fit):
     assert (np.diff(plan["joint_net_value"]) > 0).all()
 
 
+def test_batch_plan_reuses_the_rankings_single_values(known_fit, monkeypatch):
+    """Given the ranking of the same candidates and decision, the plan values only sets of
+    two or more tests itself, and chooses the same tests with the same joint values; a
+    ranking made for another decision is not reused."""
+    import bayes_mmm.experiments.plan as plan_module
+
+    cands = pd.DataFrame({"channel": ["tv", "search", "tv"], "change": ["go_dark", "go_dark",
+                          "+50%"], "weeks": [4, 2, 4], "sigma": 400.0})  # fmt: skip
+    kw = dict(horizon=8, n_outcomes=12)
+    ranked = design_tests(known_fit, cands, refit=None, **kw)
+    sizes = []
+    real = plan_module.set_value
+
+    def counted(decision, lift, *args):
+        sizes.append(lift.shape[1])
+        return real(decision, lift, *args)
+
+    monkeypatch.setattr(plan_module, "set_value", counted)
+    fresh = plan_tests(known_fit, cands, max_tests=2, **kw)
+    assert sizes.count(1) >= 3  # each candidate alone (and the first chosen again)
+    sizes.clear()
+    reused = plan_tests(known_fit, cands, max_tests=2, ranked=ranked, **kw)
+    assert sizes.count(1) == 0 and sizes.count(2) >= 1
+    pd.testing.assert_frame_equal(reused, fresh)
+    sizes.clear()
+    other = design_tests(known_fit, cands, refit=None, horizon=6, n_outcomes=12)
+    plan_tests(known_fit, cands, max_tests=2, ranked=other, **kw)
+    assert sizes.count(1) >= 3  # each candidate alone (and the first chosen again)
+
+
 @pytest.mark.parametrize("true_roi", [0.6, 3.0])
 def test_a_tests_result_moves_the_plan_toward_the_true_optimum(known_fit, true_roi):
     """Whichever of tv's two ROIs is true, the result of the top-ranked test (simulated from

@@ -97,7 +97,7 @@ def run_design_tests(args: argparse.Namespace) -> int:
     say(args, f"ranked {len(table)} designs in {table.attrs['seconds']:.1f} s")
     plan = plan_tests(
         fit, args.candidates, max_tests=args.max_tests, max_weeks_dark=args.max_weeks_dark,
-        **common,
+        ranked=table, **common,
     )  # fmt: skip
     fig = plot_test_values(table)
     with staged(args.out, args.command) as out:

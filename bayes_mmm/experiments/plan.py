@@ -8,7 +8,8 @@ allowed set (small cases: ``tests/test_value.py`` checks greedy against it).
 from __future__ import annotations
 
 import itertools
-from dataclasses import dataclass
+import logging
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -20,6 +21,8 @@ from bayes_mmm.experiments.cost import plan_costs
 from bayes_mmm.experiments.value import N_OUTCOMES, Decision, set_value
 from bayes_mmm.experiments.window import design_lift
 from bayes_mmm.inference.fit import MMMFit
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -34,12 +37,15 @@ class Batch:
     decision: Decision
     n_outcomes: int
     seed: int
+    singles: dict[int, float] = field(default_factory=dict)  # EVSI of one test, if known
 
     def value(self, chosen: tuple[int, ...]) -> float:
         """Net value of running the tests ``chosen`` together (0 for none)."""
         if not chosen:
             return 0.0
         idx = list(chosen)
+        if len(idx) == 1 and idx[0] in self.singles:
+            return self.singles[idx[0]] - float(self.cost[idx[0]])
         v = set_value(self.decision, self.lift[:, idx], self.sigma[idx], self.n_outcomes, self.seed)
         return v["evsi"] - float(self.cost[idx].sum())
 
@@ -66,6 +72,25 @@ def prepare(
     cost = plan_costs(fit, decision, tests, prob)[:, 0]  # against the plan
     dark = np.where(tests.delta_spend < 0, tests.weeks, 0).astype(float)
     return Batch(table, lift, tests.sigma, cost, dark, decision, n_outcomes, seed)
+
+
+def _known_singles(batch: Batch, ranked: pd.DataFrame | None) -> dict[int, float]:
+    """The reweighted EVSI of each candidate from a ranking made with the same decision,
+    draws of the results and candidates (else none: each is valued here)."""
+    if ranked is None:
+        return {}
+    a = ranked.attrs
+    known = a.get("evsi_reweighted", {})
+    same = (
+        a.get("objective") == str(batch.decision.objective)
+        and np.array_equal(a.get("plan"), batch.decision.plan)
+        and (a.get("n_outcomes"), a.get("seed")) == (batch.n_outcomes, batch.seed)
+        and set(known) == set(batch.table["design"])
+    )
+    if not same:
+        log.info("the ranking given was made for another decision: every value is recomputed")
+        return {}
+    return {i: known[d] for i, d in enumerate(batch.table["design"])}
 
 
 def greedy_plan(batch: Batch, max_tests: int = 2, max_weeks_dark: float = 8) -> list[int]:
@@ -101,11 +126,20 @@ def exhaustive_plan(batch: Batch, max_tests: int = 2, max_weeks_dark: float = 8)
 
 
 def plan_tests(
-    fit: MMMFit, candidates="default", *, max_tests: int = 2, max_weeks_dark: float = 8, **kw
+    fit: MMMFit,
+    candidates="default",
+    *,
+    max_tests: int = 2,
+    max_weeks_dark: float = 8,
+    ranked: pd.DataFrame | None = None,
+    **kw,
 ) -> pd.DataFrame:
     """The greedy batch plan: one row per chosen test, in the order chosen, with the joint
-    net value of the tests up to and including it (``kw``: see :func:`prepare`)."""
+    net value of the tests up to and including it (``kw``: see :func:`prepare`).
+    ``ranked``: :func:`~bayes_mmm.experiments.value.design_tests`' table for the same fit,
+    candidates and decision: its values of single tests are reused, not recomputed."""
     batch = prepare(fit, candidates, **kw)
+    batch.singles = _known_singles(batch, ranked)
     chosen = greedy_plan(batch, max_tests, max_weeks_dark)
     out = batch.table.iloc[chosen].reset_index(drop=True)
     out["cost"] = batch.cost[chosen]

@@ -259,13 +259,14 @@ def design_tests(
     decision = Decision.make(fit, horizon, objective, budget, bounds, max_change)
     ctx = _Context(fit, decision, tests, lift, national_roi(fit), national_mroi(fit), prob,
                    plan_costs(fit, decision, tests, prob))  # fmt: skip
-    rows = []
+    rows, reweighted = [], {}
     for i in range(len(table)):
         log.info(
             f"design {i + 1}/{len(table)}: {table['design'].iloc[i]} "
             f"({time.perf_counter() - t0:.0f} s so far)"
         )
         row = ctx.row(i, n_outcomes, seed)
+        reweighted[table["design"].iloc[i]] = row["evsi"]  # a batch plan's single values
         if refit is not None and (row["ess_median"] < min_ess or row["pareto_k_median"] > max_k):
             row.update(ctx.refit_row(i, refit, refit_outcomes, seed))
             row["net_value"] = row["evsi"] - row["cost"]
@@ -279,7 +280,8 @@ def design_tests(
     out.insert(0, "rank", np.arange(1, len(out) + 1))
     _warn_prior_left(out)
     seconds = time.perf_counter() - t0
-    out.attrs.update(objective=str(decision.objective), plan=decision.plan, seconds=seconds)
+    out.attrs.update(objective=str(decision.objective), plan=decision.plan, seconds=seconds,
+                     evsi_reweighted=reweighted, n_outcomes=n_outcomes, seed=seed)  # fmt: skip
     log.info(f"ranked {len(out)} test designs in {seconds:.1f} s")
     return out
 
