@@ -16,6 +16,7 @@ from bayes_mmm.analysis.geo import geo_forward, geo_summaries
 from bayes_mmm.budget import optimize
 from bayes_mmm.budget.geo import GeoAllocator, geo_scenario, parse_geo_bound, read_bounds_file
 from bayes_mmm.budget.geo_response import geo_current, geo_response, geo_shares
+from bayes_mmm.budget.optimize import Allocator
 from bayes_mmm.cli import main
 from bayes_mmm.io import save
 from bayes_mmm.model.forward import BETA
@@ -120,7 +121,7 @@ def test_geo_bounds_syntax_and_scenario(geo_fit, tmp_path):
     with pytest.raises(ValueError, match="weekly plans of a geo fit"):
         bm.budget.scenario(geo_fit, scale={"tv": 1.1}, horizon=H)
     with pytest.raises(ValueError, match="plans national fits; on a geo fit use optimize"):
-        bm.budget.frontier(geo_fit, H)
+        Allocator(geo_fit, H)  # the frontier takes geo fits (tests/test_geo_budget_outputs.py)
 
 
 def test_cli_optimize_by_geo_and_scenario_on_a_geo_fit(geo_fit, tmp_path):

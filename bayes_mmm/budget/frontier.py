@@ -2,7 +2,9 @@
 that reaches a target outcome or ROI (the seeds' "ROI optimisation" that cuts the budget).
 
 Outcomes are incremental (versus zero media over the horizon, carryover after it included)
-and every budget is optimally allocated (:class:`~bayes_mmm.budget.optimize.Allocator`).
+and every budget is optimally allocated (:class:`~bayes_mmm.budget.optimize.Allocator`; on
+a geo fit :class:`~bayes_mmm.budget.geo.GeoAllocator`: national channel totals split over
+the geos, or every geo x channel cell with ``by_geo=True``).
 """
 
 from __future__ import annotations
@@ -14,6 +16,8 @@ import pandas as pd
 
 from bayes_mmm.analysis.summary import ci, eti_bounds
 from bayes_mmm.budget.allocation import Allocation, report
+from bayes_mmm.budget.geo import GeoAllocator, geo_report
+from bayes_mmm.budget.geo_allocation import GeoAllocation
 from bayes_mmm.budget.optimize import Allocator, Solution, optimize
 from bayes_mmm.inference.fit import MMMFit
 from bayes_mmm.logs import log
@@ -22,7 +26,33 @@ BISECTION_STEPS = 12
 
 
 def _allocator(fit: MMMFit, horizon: int, objective: str, constraints: dict) -> Allocator:
+    """The problem's allocator: on a geo fit a :class:`~bayes_mmm.budget.geo.GeoAllocator`
+    (channel totals split over geos, or geo x channel cells with ``by_geo=True``)."""
+    constraints = dict(constraints)
+    by_geo = constraints.pop("by_geo", False)
+    if fit.data.n_geos > 1:
+        return GeoAllocator(fit, horizon, objective, by_geo=by_geo, **constraints)
+    if by_geo:
+        raise ValueError("by_geo needs a geo fit (data with geo=, --geo); this fit is national")
     return Allocator(fit, horizon, objective, **constraints)
+
+
+def _report(alloc: Allocator, sol: Solution, ci_prob: float | None) -> Allocation | GeoAllocation:
+    if isinstance(alloc, GeoAllocator):
+        return geo_report(alloc, sol, ci_prob)
+    return report(alloc, sol, ci_prob)
+
+
+def _spend_columns(alloc: Allocator, total: np.ndarray) -> dict[str, float]:
+    """``<channel>_spend`` per channel (national totals on a geo fit) and, with ``by_geo``,
+    ``<geo>/<channel>_spend`` per cell."""
+    if not isinstance(alloc, GeoAllocator):
+        return {f"{c}_spend": v for c, v in zip(alloc.channels, total, strict=True)}
+    cells = alloc.cell_totals(total)
+    out = {f"{c}_spend": v for c, v in zip(alloc.paid, cells.sum(axis=0), strict=True)}
+    if alloc.by_geo:
+        out |= {f"{c}_spend": v for c, v in zip(alloc.channels, cells.ravel(), strict=True)}
+    return out
 
 
 def _budget_range(alloc: Allocator) -> tuple[float, float]:
@@ -38,6 +68,16 @@ def default_budgets(alloc: Allocator, n_points: int = 15) -> np.ndarray:
     cur = float(alloc.current.sum())
     grid = np.append(np.linspace(0.2, 2.0, n_points) * cur, cur)
     return np.unique(np.clip(grid, lo, hi))
+
+
+def _grid(alloc: Allocator, budgets, n_points: int, include) -> np.ndarray:
+    """The frontier's budgets, ascending: given or default, with ``include`` (moved into the
+    range the bounds allow); one of budgets equal but for rounding."""
+    grid = default_budgets(alloc, n_points) if budgets is None else np.asarray(budgets, float)
+    grid = np.unique(np.append(grid, np.clip(np.asarray(include, float), *_budget_range(alloc))))
+    if not (np.isfinite(grid).all() and (grid >= 0).all()):
+        raise ValueError("frontier budgets must be finite and >= 0")
+    return grid[np.append(True, np.diff(grid) > 1e-9 * grid.max())] if len(grid) else grid
 
 
 def frontier(
@@ -58,15 +98,13 @@ def frontier(
     incremental_lower, incremental_upper, roi_mean, roi_lower, roi_upper, mroi`` (the slope of
     the expected frontier: extra outcome per extra unit of budget) and the allocation, one
     ``<channel>_spend`` column per channel. ``constraints``: ``bounds``, ``max_change``,
-    ``fixed``, ``shape`` as for :func:`~bayes_mmm.budget.optimize.optimize`. Default budgets:
+    ``fixed``, ``shape`` as for :func:`~bayes_mmm.budget.optimize.optimize`, and ``by_geo``
+    on a geo fit (then one ``<geo>/<channel>_spend`` column per cell too). Default budgets:
     ``n_points`` from 20% to 200% of the current total, plus those in ``include`` (each moved
     into the range the bounds allow; ``budgets`` outside it are an error).
     """
     alloc = _allocator(fit, horizon, objective, constraints)
-    grid = default_budgets(alloc, n_points) if budgets is None else np.asarray(budgets, float)
-    grid = np.unique(np.append(grid, np.clip(np.asarray(include, float), *_budget_range(alloc))))
-    if not (np.isfinite(grid).all() and (grid >= 0).all()):
-        raise ValueError("frontier budgets must be finite and >= 0")
+    grid = _grid(alloc, budgets, n_points, include)
     ci_prob = ci(ci_prob)
     rows, prev = [], None
     for i, b in enumerate(grid):
@@ -88,7 +126,7 @@ def frontier(
         roi = y / b if b > 0 else np.full_like(y, np.nan)
         r_lo, r_hi = eti_bounds(roi, ci_prob) if b > 0 else (np.nan, np.nan)
         row.update(roi_mean=roi.mean(), roi_lower=r_lo, roi_upper=r_hi)
-        row.update({f"{c}_spend": v for c, v in zip(alloc.channels, sol.total, strict=True)})
+        row.update(_spend_columns(alloc, sol.total))
         rows.append(row)
     out = pd.DataFrame(rows)
     mean = out["incremental_mean"].to_numpy()
@@ -96,6 +134,8 @@ def frontier(
     out.attrs.update(
         ci_prob=ci_prob, current_budget=float(alloc.current.sum()), objective=alloc.objective.label
     )
+    if isinstance(alloc, GeoAllocator):
+        out.attrs.update(geos=len(alloc.geos), by_geo=alloc.by_geo)
     return out
 
 
@@ -127,7 +167,7 @@ def budget_for_target(
     objective: str = "mean",
     ci_prob: float | None = None,
     **constraints,
-) -> Allocation:
+) -> Allocation | GeoAllocation:
     """The least budget whose optimal plan reaches ``outcome`` (incremental, on the
     objective's statistic: expected value by default, or e.g. ``quantile:0.1`` for a target
     reached with 90% probability); or the largest budget whose optimal plan still has an
@@ -177,4 +217,4 @@ def budget_for_target(
             )
         above = [b for b in grid if b > hits[-1]]
         b = _boundary(meets, hits[-1], above[0])[0] if above else hits[-1]
-    return report(alloc, solve(b), ci_prob)
+    return _report(alloc, solve(b), ci_prob)

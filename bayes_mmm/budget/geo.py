@@ -25,9 +25,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from bayes_mmm.analysis.summary import ci, eti_bounds
+from bayes_mmm.analysis.summary import ci
 from bayes_mmm.budget.bounds import resolve_bounds
 from bayes_mmm.budget.geo_allocation import GeoAllocation, cell_table, outcome_table
+from bayes_mmm.budget.geo_plan import spread
 from bayes_mmm.budget.geo_response import (
     SEP,
     SplitResponse,
@@ -37,11 +38,11 @@ from bayes_mmm.budget.geo_response import (
     geo_shares,
     paid_index,
 )
+from bayes_mmm.budget.geo_scenario import scenario_table
 from bayes_mmm.budget.objectives import Objective
-from bayes_mmm.budget.optimize import Allocator
+from bayes_mmm.budget.optimize import Allocator, Solution
 from bayes_mmm.budget.paid import resolve_objective
 from bayes_mmm.budget.scenario import check_horizon
-from bayes_mmm.data.geo import NATIONAL
 from bayes_mmm.inference.fit import MMMFit
 from bayes_mmm.logs import log
 
@@ -160,28 +161,40 @@ def optimize_geo(
         log.info("optimizing %s over %s, %d draws", alloc.objective.label, where,
                  alloc.resp.n_draws)  # fmt: skip
     sol = alloc.solve(budget)
+    return geo_report(alloc, sol, ci_prob, time.perf_counter() - t0)
+
+
+def geo_report(alloc: GeoAllocator, sol: Solution, ci_prob: float | None = None,
+               seconds: float = 0.0) -> GeoAllocation:  # fmt: skip
+    """Compare a solution of ``alloc`` with the current plan: a :class:`GeoAllocation`
+    (as :func:`~bayes_mmm.budget.allocation.report` nationally)."""
     prob = ci(ci_prob)
     table, y_cur, y_rec = cell_table(alloc, alloc.current, sol.total, prob)
     outcome, p_beats = outcome_table(alloc, alloc.current, sol.total, y_cur, y_rec, prob)
+    paid = paid_index(alloc.fit)
+    shape = None if alloc.shape is None else np.asarray(alloc.shape, dtype=float)[:, paid]
+    plans = {"current": alloc.current, "recommended": sol.total}
+    weekly = {k: spread(alloc.cell_totals(v), alloc.horizon, shape) for k, v in plans.items()}
     return GeoAllocation(
         table=table,
         outcome=outcome,
         objective=alloc.objective,
         budget=float(sol.total.sum()),
         horizon=alloc.horizon,
-        by_geo=by_geo,
+        by_geo=alloc.by_geo,
         p_beats_current=p_beats,
         success=sol.success,
         message=sol.message,
-        seconds=time.perf_counter() - t0,
+        seconds=seconds,
         info={
             "ci_prob": prob,
             "draws": alloc.resp.n_draws,
             "variables": len(alloc.channels),
             "geos": len(alloc.geos),
-            "units": fit.data.target_name,
+            "units": alloc.fit.data.target_name,
         },
         draws={"current": y_cur, "recommended": y_rec},
+        weekly=weekly,
     )
 
 
@@ -250,40 +263,30 @@ def geo_scenario(
     ``{"tv": 1.2, "Geo3/search": 0.5}``. Flat weekly spend over ``horizon`` periods,
     carryover in and out included (as the optimizer's incremental outcome).
 
-    Rows ``geo`` (``national`` first), ``channel``, ``current_spend``, ``spend``,
-    ``incremental_mean/lower/upper`` (versus no spend in the horizon) and
-    ``vs_current_mean/lower/upper``, ``prob_positive`` (that it beats the current plan).
+    Rows and columns of :func:`~bayes_mmm.budget.geo_scenario.scenario_table`: ``geo``
+    (``national`` first), ``channel`` (each paid channel, then ``total``),
+    ``current_spend``, ``spend``, ``incremental_mean/lower/upper`` (versus no spend in the
+    horizon) and ``vs_current_mean/lower/upper``, ``prob_positive`` (that it beats the
+    current plan).
     """
-    prob = ci(ci_prob)
     h = check_horizon(horizon)
-    data = fit.data
-    geos, paid = list(data.geos), [data.channels[i] for i in paid_index(fit)]
+    cur, new = geo_current(fit, h), scaled_cells(fit, h, scale)
+    resp = geo_response(fit, h)
+    y_cur, y_new = resp.incremental(cur.ravel()), resp.incremental(new.ravel())
+    return scenario_table(fit, cur, new, y_cur, y_new, ci(ci_prob))
+
+
+def scaled_cells(fit: MMMFit, horizon: int, scale: Mapping | None = None) -> np.ndarray:
+    """``(geo, paid channel)`` the current plan's spend with the multipliers of ``scale``
+    (keys: channels, every geo's cell; or ``"GEO/CHANNEL"`` cells)."""
+    geos, paid = list(fit.data.geos), list(fit.data.paid_channels)
     mult = _per_cell(dict(scale or {}), geos, paid) or {}
     bad = {k: v for k, v in mult.items() if not (np.isfinite(v) and v >= 0)}
     if bad:
         raise ValueError(f"multipliers must be finite and >= 0, got {bad}")
-    labels = cell_labels(geos, paid)
-    cur = geo_current(fit, h).ravel()
-    new = cur * np.array([float(mult.get(c, 1.0)) for c in labels])
-    resp = geo_response(fit, h)
-    y_cur, y_new = resp.incremental(cur), resp.incremental(new)
-    n_s, n_g, n_c = y_cur.shape[0], len(geos), len(paid)
-    rows = []
-    for g, geo in enumerate([NATIONAL, *geos]):
-        for c, channel in enumerate(paid):
-            sl = slice(None) if g == 0 else [g - 1]
-            a = y_new.reshape(n_s, n_g, n_c)[:, sl, c].sum(axis=1)
-            b = y_cur.reshape(n_s, n_g, n_c)[:, sl, c].sum(axis=1)
-            spend = new.reshape(n_g, n_c)[sl, c].sum()
-            rows.append((geo, channel, cur.reshape(n_g, n_c)[sl, c].sum(), spend,
-                         a.mean(), *eti_bounds(a, prob), (a - b).mean(),
-                         *eti_bounds(a - b, prob), float((a > b).mean())))  # fmt: skip
-    cols = ["geo", "channel", "current_spend", "spend", "incremental_mean", "incremental_lower",
-            "incremental_upper", "vs_current_mean", "vs_current_lower", "vs_current_upper",
-            "prob_positive"]  # fmt: skip
-    out = pd.DataFrame(rows, columns=cols)
-    out.attrs["ci_prob"] = prob
-    return out
+    cur = geo_current(fit, horizon)
+    factor = np.array([float(mult.get(c, 1.0)) for c in cell_labels(geos, paid)])
+    return cur * factor.reshape(cur.shape)
 
 
 def allocator_for(fit: MMMFit, horizon: int, objective="mean", *, bounds=None, max_change=None,

@@ -29,7 +29,9 @@ class GeoAllocation:
     ``table``: one row per paid (geo, channel) cell, national rows (geo ``national``) first;
     ``outcome``: one row per plan (``current``, ``recommended``): total spend, incremental
     outcome, its gain over the current plan and ROI with intervals, the objective and
-    ``p_beats_current``; ``draws``: each plan's incremental outcome per posterior draw.
+    ``p_beats_current``; ``draws``: each plan's incremental outcome per posterior draw;
+    ``weekly``: each plan's spend per period ``(geo, horizon, paid channel)``
+    (:func:`~bayes_mmm.budget.geo_plan.plan_table` lays it out as ``plan.csv``).
     """
 
     table: pd.DataFrame
@@ -44,6 +46,7 @@ class GeoAllocation:
     seconds: float
     info: dict = field(default_factory=dict)
     draws: dict[str, np.ndarray] = field(default_factory=dict)
+    weekly: dict[str, np.ndarray] = field(default_factory=dict)
 
     def to_dict(self) -> dict:
         """Scalars for JSON."""

@@ -74,14 +74,20 @@ def geo_response(
 ) -> Response:
     """The response of every paid (geo, channel) cell of a geo fit to its total spend over
     ``horizon`` periods after the data (``shape`` ``(horizon, channel)``: the weekly pattern
-    of each channel, as :func:`~bayes_mmm.budget.response.build_response`)."""
+    of each channel, as :func:`~bayes_mmm.budget.response.build_response`; or
+    ``(geo, horizon, channel)``: each cell's own pattern, e.g. a weekly plan's)."""
     h, data = check_horizon(horizon), fit.data
     n_g, n_ch = data.n_geos, data.n_channels
     shape = np.ones((h, n_ch)) if shape is None else np.asarray(shape, dtype=float)
-    if shape.shape != (h, n_ch) or not np.isfinite(shape).all() or (shape < 0).any():
-        raise ValueError(f"shape must be finite, >= 0 and of shape ({h}, {n_ch})")
-    if (shape.sum(axis=0) <= 0).any():
+    if (
+        shape.shape not in ((h, n_ch), (n_g, h, n_ch))
+        or not np.isfinite(shape).all()
+        or (shape < 0).any()
+    ):
+        raise ValueError(f"shape must be finite, >= 0 and of shape ([{n_g},] {h}, {n_ch})")
+    if (shape.sum(axis=-2) <= 0).any():
         raise ValueError("every channel's shape needs some positive weeks")
+    shape = np.broadcast_to(shape / shape.sum(axis=-2, keepdims=True), (n_g, h, n_ch))
     fwd = geo_forward(fit.posterior, data, fit.spec)
     media = fwd.media_forward
     unit = fwd.scales.spend_unit()[:, None, :]  # (geo, 1, channel): the model's unit
@@ -89,12 +95,10 @@ def geo_response(
     hist = data.geo_spend[:, max(data.n_dates - lag, 0) :] / unit
     n_h = hist.shape[1]
     past = np.concatenate([hist, np.zeros((n_g, h + tail, n_ch))], axis=1)
-    plan = np.concatenate(
-        [np.zeros((n_h, n_ch)), shape / shape.sum(axis=0), np.zeros((tail, n_ch))]
-    )
+    plan = np.concatenate([np.zeros((n_g, n_h, n_ch)), shape, np.zeros((n_g, tail, n_ch))], 1)
     n_s = media.n_samples
     a0 = np.broadcast_to(media.adstocked(past[None]), (n_s, n_g, n_h + h + tail, n_ch))
-    g = np.broadcast_to(media.adstocked((plan[None] / unit)[None]), a0.shape)
+    g = np.broadcast_to(media.adstocked((plan / unit)[None]), a0.shape)
     paid = paid_index(fit)
     a0, g = _cells(a0[:, :, n_h:], paid), _cells(g[:, :, n_h:], paid)
     starts, weight = _distinct_weeks(a0, g)

@@ -217,9 +217,10 @@ def scenarios(
     """:func:`scenario` of several plans over the same horizon (references computed once)."""
     if fit.data.n_geos > 1:
         raise ValueError(
-            "weekly plans of a geo fit are not supported yet: use "
-            "bayes_mmm.budget.geo.geo_scenario (multipliers of the current plan by channel or "
-            "GEO/CHANNEL cell; CLI: scenario --scale) or optimize(fit, ..., by_geo=...)"
+            "weekly plans of a geo fit have a geo axis: use "
+            "bayes_mmm.budget.geo_scenario.plan_scenario (a plan per geo and period; CLI: "
+            "scenario --plan), bayes_mmm.budget.geo.geo_scenario (multipliers by channel or "
+            "GEO/CHANNEL cell; --scale) or optimize(fit, ..., by_geo=...)"
         )
     frames = {k: as_plan(fit, p) for k, p in plans.items()}
     lengths = {len(f) for f in frames.values()}
