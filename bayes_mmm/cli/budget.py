@@ -12,7 +12,12 @@ import argparse
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from bayes_mmm.cli.budget_args import add_optimize_args, add_scenario_args
+from bayes_mmm.cli.budget_args import (
+    BY_GEO_FRONTIER_POINTS,
+    FRONTIER_POINTS,
+    add_optimize_args,
+    add_scenario_args,
+)
 from bayes_mmm.cli.common import InputError, model_problems, names, objective_problems, say
 from bayes_mmm.cli.outputs import out_problems, staged
 
@@ -21,6 +26,7 @@ if TYPE_CHECKING:
     import xarray as xr
 
     from bayes_mmm.budget.allocation import Allocation
+    from bayes_mmm.budget.geo_allocation import GeoAllocation
     from bayes_mmm.budget.objectives import Objective
     from bayes_mmm.inference.fit import MMMFit
 
@@ -108,7 +114,7 @@ def _optimize_problems(args: argparse.Namespace) -> list[str]:
             float(budget)
         except ValueError:
             problems.append(f"--budget {args.budget!r}: give a number or 'best'")
-    if args.frontier_points < 0:
+    if args.frontier_points is not None and args.frontier_points < 0:
         problems.append("--frontier-points must be >= 0")
     return problems
 
@@ -120,6 +126,8 @@ def run_optimize(args: argparse.Namespace) -> int:
     problems = _optimize_problems(args)
     if problems:
         raise InputError(problems)
+    if args.frontier_points is None:  # by-geo points are slow (cli.budget_args)
+        args.frontier_points = BY_GEO_FRONTIER_POINTS if args.by_geo else FRONTIER_POINTS
     from bayes_mmm.budget.objectives import Objective
     from bayes_mmm.budget.optimize import optimize
     from bayes_mmm.budget.scenario import check_horizon
@@ -143,7 +151,7 @@ def run_optimize(args: argparse.Namespace) -> int:
     say(args, f"P(recommended beats current) = {alloc.p_beats_current:.2f} ({alloc.seconds:.1f} s)")
     table = None
     if args.frontier_points:
-        table = _frontier_table(args, fit, horizon, objective, alloc, free, ci, constraints)
+        table = frontier_table(args, fit, horizon, objective, alloc, free, ci, constraints)
     _report(args, _write_optimize(args, fit, objective, alloc, table, ci))
     return 0
 
@@ -160,7 +168,7 @@ def _constraints(args: argparse.Namespace, fit: MMMFit, horizon: int) -> dict:
     return dict(bounds=bounds, max_change=args.max_change, fixed=fixed or None)
 
 
-def _frontier_table(
+def frontier_table(
     args: argparse.Namespace,
     fit: MMMFit,
     horizon: int,
@@ -209,17 +217,30 @@ def _write_optimize(
             save_png(plots.outcome_distributions(alloc), out / "plots" / "outcome.png"),
         ]
         if table is not None:
-            value = objective.value if objective.kind == "profit" else None
-            units = fit.data.target_name
-            figure = plots.frontier(table, alloc, value, units)
-            written += [
-                write_csv(table.round(4), out / "frontier.csv"),
-                save_png(figure, out / "plots" / "frontier.png"),
-            ]
+            written += write_frontier(out, fit, objective, alloc, table)
         if not args.no_report:  # the HTML report with this plan (bayes_mmm.htmlreport)
             html = write_html_report(fit, out / "report.html", allocation=alloc, ci_prob=ci)
             written.append(html)
     return written
+
+
+def write_frontier(
+    out: Path,
+    fit: MMMFit,
+    objective: Objective,
+    alloc: Allocation | GeoAllocation,
+    table: pd.DataFrame,
+) -> list[Path]:
+    """frontier.csv and plots/frontier.png (the current and recommended plans marked)."""
+    from bayes_mmm.io import write_csv
+    from bayes_mmm.plots import budget as plots
+
+    value = objective.value if objective.kind == "profit" else None
+    figure = plots.frontier(table, alloc, value, fit.data.target_name)
+    return [
+        write_csv(table.round(4), out / "frontier.csv"),
+        save_png(figure, out / "plots" / "frontier.png"),
+    ]
 
 
 def _budget_arg(args: argparse.Namespace, objective) -> tuple[bool, float | None]:
@@ -317,16 +338,20 @@ def _write_what_ifs(args: argparse.Namespace, fit: MMMFit, horizon: int, ci: flo
     from bayes_mmm.budget.scenario import what_ifs
     from bayes_mmm.io import write_csv
 
+    table = what_ifs(fit, horizon, what_if_changes(args.what_if), ci)
+    with staged(args.out, args.command) as out:
+        return [write_csv(table.round(4), out / "what_ifs.csv")]
+
+
+def what_if_changes(text: str) -> list[float]:
+    """``--what-if F[,F...]`` as the changes -F and +F, ascending."""
     try:
-        sizes = [float(x) for x in names(args.what_if)]
+        sizes = [float(x) for x in names(text)]
     except ValueError:
         sizes = []
     if not sizes or not all(0 < x <= 1 for x in sizes):
-        raise ValueError(f"--what-if {args.what_if!r}: give fractions in (0, 1], e.g. 0.2")
-    changes = sorted({sign * x for x in sizes for sign in (-1, 1)})
-    table = what_ifs(fit, horizon, changes, ci)
-    with staged(args.out, args.command) as out:
-        return [write_csv(table.round(4), out / "what_ifs.csv")]
+        raise ValueError(f"--what-if {text!r}: give fractions in (0, 1], e.g. 0.2")
+    return sorted({sign * x for x in sizes for sign in (-1, 1)})
 
 
 def _plan_scenario(
