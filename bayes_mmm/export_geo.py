@@ -149,8 +149,9 @@ def write_geo_report(fit, path: str | Path, ci_prob: float | None = None, alloca
     import tempfile
 
     with tempfile.TemporaryDirectory() as tmp:
-        write_geo_outputs(fit, tmp, ci_prob, progress=progress, allocation=allocation,
-                          holdout=holdout)
+        write_geo_outputs(
+            fit, tmp, ci_prob, progress=progress, allocation=allocation, holdout=holdout
+        )
         return write_atomic(path, lambda p: shutil.copyfile(Path(tmp) / "report.html", p))
 
 
