@@ -284,7 +284,7 @@ def test_public_tables_and_draws_take_geo(geo_fit):
 
 @pytest.mark.parametrize(
     "call",
-    ["Analysis", "ppc", "contributions_table", "response_curves", "mroi_at_spend"],
+    ["Analysis", "prediction", "contributions_table", "response_curves", "mroi_at_spend"],
 )
 def test_national_only_analysis_refuses_a_geo_fit_naming_the_geo_api(geo_fit, call):
     import bayes_mmm as bm
@@ -292,6 +292,27 @@ def test_national_only_analysis_refuses_a_geo_fit_naming_the_geo_api(geo_fit, ca
     calls = {"mroi_at_spend": lambda f: bm.mroi_draws(f, spend=f.data.spend)}
     with pytest.raises(bm.GeoFitError, match=r"has 3 geos\. For a geo fit use bm\.analyse"):
         calls.get(call, getattr(bm, call, None))(geo_fit)
+
+
+def test_fit_checks_of_a_geo_fit_per_geo(geo_fit):
+    """bm.ppc and bm.fit_quality of a geo fit: the per-geo tables (national first) of the
+    GeoAnalysis; ``geo=`` selects one geo's rows as a national fit gives them."""
+    import bayes_mmm as bm
+    from bayes_mmm.analysis.geo_checks import geo_fit_quality
+    from bayes_mmm.analysis.geo_overview import GeoAnalysis
+
+    a = GeoAnalysis(geo_fit)
+    pd.testing.assert_frame_equal(bm.ppc(geo_fit), a.ppc)
+    one = bm.ppc(geo_fit, geo="geo01")
+    assert list(one.columns) == list(bm.ppc(geo_fit).columns[1:])
+    expected = a.ppc[a.ppc.geo == "geo01"].drop(columns="geo").reset_index(drop=True)
+    pd.testing.assert_frame_equal(one, expected)
+    quality = bm.fit_quality(geo_fit)
+    pd.testing.assert_frame_equal(quality, geo_fit_quality(geo_fit))
+    national = bm.fit_quality(geo_fit, geo="national")
+    assert national == quality.iloc[0].drop("geo").to_dict()
+    with pytest.raises(ValueError, match="geo 'nowhere' is not in the fit"):
+        bm.ppc(geo_fit, geo="nowhere")
 
 
 def test_geo_argument_on_a_national_fit(demo_fit):

@@ -75,11 +75,28 @@ def fit_quality(
     seed: int | None = 0,
     mu: xr.DataArray | None = None,
     y_rep: xr.DataArray | None = None,
-) -> dict:
-    """In-sample ``r2, mape, coverage, ci_prob, rmse, n`` (see :func:`metrics`)."""
+    geo: str | None = None,
+) -> dict | pd.DataFrame:
+    """In-sample ``r2, mape, coverage, ci_prob, rmse, n`` (see :func:`metrics`). Of a geo
+    fit: one row per geo, national first (``geo``: that geo's, as a dict)."""
+    if fit.data.n_geos > 1:
+        from bayes_mmm.analysis.geo_checks import geo_fit_quality
+
+        return _geo_rows(geo_fit_quality(fit, ci_prob, seed), geo, "records")
     mu = prediction(fit) if mu is None else mu
     y_rep = predictive(fit, mu, seed) if y_rep is None else y_rep
     return metrics(fit.data.target, mu, y_rep, ci_prob)
+
+
+def _geo_rows(table: pd.DataFrame, geo: str | None, one: str):
+    """A geo fit's table, or the rows of ``geo`` (``one``: ``records`` for one row's dict)."""
+    if geo is None:
+        return table
+    from bayes_mmm.analysis.geo import require_geo
+
+    require_geo(table[D.GEO].unique(), geo)
+    rows = table[table[D.GEO] == geo].drop(columns=D.GEO).reset_index(drop=True)
+    return rows.iloc[0].to_dict() if one == "records" else rows
 
 
 def _acf1(x: np.ndarray) -> np.ndarray:
@@ -94,6 +111,7 @@ def ppc(
     seed: int | None = 0,
     mu: xr.DataArray | None = None,
     y_rep: xr.DataArray | None = None,
+    geo: str | None = None,
 ) -> pd.DataFrame:
     """Posterior predictive check: statistics of the observed outcome against the same
     statistics of replicated data (one replicate per draw).
@@ -102,8 +120,13 @@ def ppc(
     p_value`` with ``p_value = P(T(replicated) >= T(observed))``; values near 0 or 1 show
     what the model fails to reproduce. ``residual_acf1`` compares the lag-1 autocorrelation
     of ``y - mu`` with that of ``y_rep - mu`` (white noise by construction): a high observed
-    value means dynamics the model misses.
+    value means dynamics the model misses. Of a geo fit: per geo, national first (a ``geo``
+    column; ``geo``: that geo's rows).
     """
+    if fit.data.n_geos > 1:
+        from bayes_mmm.analysis.geo_checks import geo_ppc
+
+        return _geo_rows(geo_ppc(fit, ci_prob, seed), geo, "frame")
     mu = prediction(fit) if mu is None else mu
     y_rep = predictive(fit, mu, seed) if y_rep is None else y_rep
     m = mu.transpose(*D.SAMPLE_DIMS, D.DATE).values.reshape(-1, mu.sizes[D.DATE])

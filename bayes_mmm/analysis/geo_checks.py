@@ -78,9 +78,18 @@ class QualityPass:
         return pd.DataFrame(rows)
 
 
-def geo_fit_quality(fit, ci_prob: float | None = None, seed: int | None = 0) -> pd.DataFrame:
-    """One row per geo, national first: ``geo, r2, mape, coverage, ci_prob, rmse, n``."""
+def _quality_pass(fit, ci_prob: float | None, seed: int | None) -> QualityPass:
     quality = QualityPass(fit, ci_prob, seed)
     for chunk in _chunks(fit, what="fit checks"):
         quality.add(chunk, _parts(chunk, fit.data)[1])
-    return quality.table()
+    return quality
+
+
+def geo_fit_quality(fit, ci_prob: float | None = None, seed: int | None = 0) -> pd.DataFrame:
+    """One row per geo, national first: ``geo, r2, mape, coverage, ci_prob, rmse, n``."""
+    return _quality_pass(fit, ci_prob, seed).table()
+
+
+def geo_ppc(fit, ci_prob: float | None = None, seed: int | None = 0) -> pd.DataFrame:
+    """The posterior predictive check per geo, national first (:meth:`QualityPass.ppc`)."""
+    return _quality_pass(fit, ci_prob, seed).ppc()
