@@ -204,3 +204,25 @@ def test_out_is_all_or_nothing_and_never_a_fit_folder(model_file, tmp_path, caps
     assert main([*args, "--out", str(out), "--quiet"]) == 0
     assert not (out / "stale.csv").exists() and (out / "allocation.csv").exists()
     assert sorted(p.name for p in tmp_path.iterdir()) == ["fit", "plan"]  # nothing staged left
+
+
+def test_plan_csv_is_dated_in_the_datas_own_date_column(robyn_fit, tmp_path):
+    """Robyn's dates are in 'DATE': optimize's plan.csv says 'DATE' (as a geo plan uses the
+    data's columns), and scenario --plan reads it back: its organic channel (newsletter,
+    not planned) stays at its current level, so the plan's gain over current is
+    optimize's."""
+    model = tmp_path / "model.nc"
+    bm.save(robyn_fit, model)
+    out, scen = tmp_path / "plan", tmp_path / "scen"
+    argv = ["optimize", str(model), "--horizon", "4", "--frontier-points", "0", "--no-report",
+            "--quiet", "--out", str(out)]  # fmt: skip
+    assert main(argv) == 0
+    plan = pd.read_csv(out / "plan.csv")
+    assert plan.columns[0] == "DATE" and len(plan) == 4
+    argv = ["scenario", str(model), "--plan", str(out / "plan.csv"), "--quiet", "--out", str(scen)]
+    assert main(argv) == 0
+    assert "newsletter" not in plan.columns
+    gain = pd.read_csv(out / "outcome.csv").set_index("plan").loc["recommended", "vs_current_mean"]
+    table = pd.read_csv(scen / "scenario.csv").set_index(["quantity", "channel"])
+    assert table.loc[("vs_current", "total"), "mean"] == pytest.approx(gain, rel=1e-6)
+    assert table.loc[("vs_current", "newsletter"), "mean"] == 0

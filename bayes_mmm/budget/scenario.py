@@ -113,12 +113,18 @@ def scaled_plan(fit: MMMFit, horizon: int, scale: Mapping[str, float]) -> pd.Dat
 
 def as_plan(fit: MMMFit, plan: pd.DataFrame | np.ndarray) -> pd.DataFrame:
     """Check a weekly plan (one column per channel, one row per future period) and index it
-    by the future dates. Non-channel columns are refused; a date index or column is ignored."""
+    by the future dates. Non-channel columns are refused; a date index or column is ignored;
+    organic channels left out (an optimized plan has none: they are not planned) stay at
+    their current weekly level."""
     channels = list(fit.data.channels)
     if isinstance(plan, pd.DataFrame):
         names = {*fit.data.channels, *fit.data.control_names}  # a channel may be called 'date'
         dates = [c for c in (fit.data.date_name, "date") if c not in names]
         frame = plan.drop(columns=dates, errors="ignore")
+        organic = [c for c in fit.data.organic if c not in frame.columns]
+        if organic and len(frame):
+            now = dict(zip(channels, current_weekly(fit, len(frame)), strict=True))
+            frame = frame.assign(**{c: now[c] for c in organic})
         missing = [c for c in channels if c not in frame.columns]
         extra = [c for c in frame.columns if c not in channels]
         if missing or extra:

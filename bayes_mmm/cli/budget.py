@@ -264,10 +264,9 @@ def _weekly(alloc, fit: MMMFit) -> pd.DataFrame:
 
 
 def _date_label(fit: MMMFit) -> str:
-    """The date column of plan.csv: 'date', or the data's own date column when a channel or
-    control is called 'date'."""
-    roles = {*fit.data.channels, *fit.data.control_names}
-    return fit.data.date_name if "date" in roles else "date"
+    """The date column of plan.csv: the data's own (as a geo plan's; ``scenario --plan``
+    reads it or 'date')."""
+    return fit.data.date_name or "date"
 
 
 # ---- scenario -------------------------------------------------------------------------------
