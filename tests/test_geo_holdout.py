@@ -133,3 +133,30 @@ def test_python_geo_report_with_a_holdout(held, tmp_path):
         cells = re.search(rf'data-geo="{row.geo}">(.*?)</tr>', table, re.S).group(1)
         assert f"{row.mape:.1%}" in cells and f"{row.coverage:.0%}" in cells
     assert "Holdout accuracy (national)" in html
+
+
+@pytest.mark.filterwarnings("ignore::bayes_mmm.inference.diagnostics.SamplingWarning")
+def test_geo_holdout_error_correlation_flags_shocks_the_geos_share(sim, held):
+    """The mean correlation of the geos' forecast errors: near 0 on the simulator's own data
+    (independent noise per geo, as the model's); with a common weekly shock in the held-out
+    weeks (8% of each geo's mean, ~1.6x its noise) it is high, the national interval (a sum
+    of independent geo draws) misses, and the report's holdout line says why."""
+    from bayes_mmm.htmlreport.geo import _holdout
+
+    data = sim.to_data().slice(104 - WEEKS)
+    errors = data.geo_target - held.bands["mean"].sel(geo=list(data.geos)).values
+    corr = np.corrcoef(errors)
+    assert held.error_correlation == pytest.approx(corr[~np.eye(3, dtype=bool)].mean())
+    assert abs(held.error_correlation) < 0.3  # -0.12 measured
+    frame = bm.simulate(n_weeks=104, n_geos=4, channels=("tv", "search", "social"), seed=4).frame
+    last = frame["date"].isin(sorted(frame["date"].unique())[-WEEKS:])
+    shock = dict(zip(sorted(frame["date"].unique())[-WEEKS:],
+                     np.random.default_rng(0).standard_normal(WEEKS), strict=True))  # fmt: skip
+    level = frame["geo"].map(frame.groupby("geo")["sales"].mean())
+    frame.loc[last, "sales"] += 0.08 * frame.loc[last, "date"].map(shock) * level[last]
+    shocked = bm.from_frame(frame, date="date", target="sales", channels=["tv", "search", "social"],
+                            controls=["promo"], geo="geo", population="population")  # fmt: skip
+    out = bm.holdout(shocked, WEEKS, chains=2, draws=300, tune=300, seed=1)
+    assert out.error_correlation > 0.4  # 0.72 measured
+    assert out.metrics["coverage"] < 0.75  # 54% measured, nominal 90%
+    assert "move together" in _holdout(out).advice

@@ -43,6 +43,7 @@ class GeoHoldout:
     test: MMMData
     bands: xr.Dataset
     table: pd.DataFrame
+    error_correlation: float = float("nan")  # of the geos' forecast errors, mean over pairs
 
     @property
     def weeks(self) -> int:
@@ -53,7 +54,8 @@ class GeoHoldout:
         """The national row's scores with ``weeks`` and ``train_weeks`` (as a national
         :class:`~bayes_mmm.analysis.checks.Holdout`'s ``metrics``)."""
         row = self.table.iloc[0].drop(D.GEO).to_dict()
-        return {**row, "weeks": self.weeks, "train_weeks": self.train_fit.data.n_dates}
+        return {**row, "weeks": self.weeks, "train_weeks": self.train_fit.data.n_dates,
+                "geo_error_correlation": self.error_correlation}  # fmt: skip
 
 
 def _forecast(chunk, ahead: GeoDesign, test: MMMData, cut: int) -> np.ndarray:
@@ -103,7 +105,21 @@ def geo_holdout_check(train_fit: MMMFit, test: MMMData, ci_prob: float | None = 
         bands, geos = np.concatenate([national, bands], axis=1), [NATIONAL, *geos]
     coords = {D.GEO: geos, D.DATE: pd.DatetimeIndex(test.dates, name=D.DATE)}
     ds = xr.Dataset({k: ((D.GEO, D.DATE), v) for k, v in zip(BANDS, bands, strict=True)}, coords)
-    return GeoHoldout(train_fit, test, ds, pd.DataFrame(rows))
+    errors = test.geo_target - bands[0, -test.n_geos :]
+    return GeoHoldout(train_fit, test, ds, pd.DataFrame(rows), error_correlation(errors))
+
+
+def error_correlation(errors: np.ndarray) -> float:
+    """Mean correlation over pairs of geos of their forecast errors ``(geo, week)``: near 0
+    the geos' noise is independent, as the model's is; above it the geos share shocks and the
+    national interval (a sum of independent geo draws) is too narrow. NaN below 3 geos or 3
+    weeks."""
+    n_geos, n_weeks = errors.shape
+    if n_geos < 3 or n_weeks < 3:
+        return float("nan")
+    ok = errors.std(axis=1) > 0
+    corr = np.corrcoef(errors[ok])
+    return float(corr[~np.eye(len(corr), dtype=bool)].mean())
 
 
 def _bands(mu: np.ndarray, rep: np.ndarray, prob: float) -> np.ndarray:

@@ -25,6 +25,7 @@ from bayes_mmm.htmlreport.health import (
 from bayes_mmm.htmlreport.sections import budget, data_meta, health_card, records
 from bayes_mmm.model import dims as D
 
+SHARED_SHOCKS = 0.05  # mean correlation of the geos' forecast errors worth naming
 FIGURES = ("contributions", "geo_fit", "ppc", "holdout", "geo_roi", "geo_response_curves",
            "prior_posterior", "allocation", "outcome", "lift_tests")  # fmt: skip
 
@@ -62,12 +63,20 @@ def _ppc_by_geo(ppc: pd.DataFrame) -> Check:
 def _holdout(holdout) -> Check:
     """The national forecast's scores graded; the geos whose held-out weeks fall outside
     the predictive interval too often, named."""
-    check = holdout_grade(holdout.metrics, "Holdout accuracy (national)")
+    m = holdout.metrics
+    check = holdout_grade(m, "Holdout accuracy (national)")
     geos = holdout.table.iloc[1:]
     low = geos[geos["coverage"] < geos["ci_prob"] - COVERAGE_SLACK]
     details = [f"{r[D.GEO]}: {r['coverage']:.0%} inside, MAPE {r['mape']:.1%}"
                for r in low.to_dict("records")]  # fmt: skip
-    return Check(check.name, check.status, check.finding, check.advice, details)
+    advice, rho = check.advice, m["geo_error_correlation"]
+    if check.status != "pass" and rho > SHARED_SHOCKS:
+        advice = (
+            f"the geos' forecast errors move together (mean correlation {rho:.2f} over "
+            "pairs of geos): the model's noise is independent per geo, so its national "
+            "intervals are too narrow when geos share shocks; read them as a lower bound"
+        )
+    return Check(check.name, check.status, check.finding, advice, details)
 
 
 def _budget(alloc) -> dict | None:
