@@ -172,3 +172,33 @@ def test_frontier_is_increasing_with_intervals(demo_fit):
     np.testing.assert_allclose(spend, table.budget, rtol=1e-9)
     assert table.attrs["current_budget"] in table.budget.to_numpy()
     assert isinstance(table, pd.DataFrame)
+
+
+def test_long_frontier_solves_on_the_tabulated_response_and_reports_exact_outcomes(
+    demo_fit, monkeypatch
+):
+    """A frontier of 6 or more budgets optimises on the response tabulated once (not the
+    forward model at every step) and reports each plan's outcome on the exact response: the
+    same frontier as solving exactly, to ~1e-6."""
+    import importlib
+
+    module = importlib.import_module("bayes_mmm.budget.frontier")
+    from bayes_mmm.budget.tabulated import TabulatedResponse
+
+    built, real = [], TabulatedResponse.build.__func__
+
+    def counted(cls, *args, **kwargs):
+        built.append(1)
+        return real(cls, *args, **kwargs)
+
+    monkeypatch.setattr(TabulatedResponse, "build", classmethod(counted))
+    fast = frontier(demo_fit, H, n_points=8)
+    assert built == [1]
+    monkeypatch.setattr(module, "TABULATE_MIN_POINTS", 10**9)
+    exact = frontier(demo_fit, H, n_points=8)
+    assert built == [1]  # not tabulated
+    np.testing.assert_allclose(fast.incremental_mean, exact.incremental_mean, rtol=1e-5)
+    assert (fast.objective >= exact.objective * (1 - 1e-5)).all()
+    plan = fast.iloc[[-1]][[f"{c}_spend" for c in demo_fit.data.channels]].to_numpy()[0]
+    y = module._allocator(demo_fit, H, "mean", {}).draws(plan)  # the exact response
+    assert fast.incremental_mean.iloc[-1] == pytest.approx(y.mean(), rel=1e-12)

@@ -45,10 +45,10 @@ def test_a_very_precise_test_is_valued_by_refitting(demo_fit):
 
 
 def test_tabulated_response_matches_the_forward_model(demo_fit):
-    """The tabulated response (experiments/tabulated.py) the valuation optimises on agrees
+    """The tabulated response (budget/tabulated.py) the valuation optimises on agrees
     with the optimizer's exact one away from zero spend (value and gradient)."""
     from bayes_mmm.budget.optimize import Allocator
-    from bayes_mmm.experiments.tabulated import TabulatedResponse
+    from bayes_mmm.budget.tabulated import TabulatedResponse
 
     alloc = Allocator(demo_fit, 8)
     caps = alloc._caps(float(alloc.current.sum()))

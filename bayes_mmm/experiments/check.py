@@ -24,8 +24,8 @@ import pandas as pd
 
 from bayes_mmm.budget.geo import allocator_for
 from bayes_mmm.budget.optimize import Allocator
+from bayes_mmm.budget.tabulated import TabulatedResponse
 from bayes_mmm.experiments.candidates import candidate_tests
-from bayes_mmm.experiments.tabulated import TabulatedResponse
 from bayes_mmm.experiments.value import reoptimise
 from bayes_mmm.experiments.weighted import result_weights, under_weights
 from bayes_mmm.experiments.window import design_lift

@@ -56,12 +56,12 @@ from bayes_mmm.analysis.summary import ci
 from bayes_mmm.budget.geo import allocator_for
 from bayes_mmm.budget.objectives import Objective
 from bayes_mmm.budget.optimize import GRID_DRAWS, Allocator, _project
+from bayes_mmm.budget.tabulated import TabulatedResponse
 from bayes_mmm.data.geo import NATIONAL
 from bayes_mmm.experiments.candidates import candidate_tests
 from bayes_mmm.experiments.cost import plan_costs
 from bayes_mmm.experiments.outcomes import draw_results, mean_and_se
 from bayes_mmm.experiments.refit import REFIT_OUTCOMES, pareto_k, refit_value
-from bayes_mmm.experiments.tabulated import TabulatedResponse
 from bayes_mmm.experiments.weighted import (
     WeightedObjective,
     ess,

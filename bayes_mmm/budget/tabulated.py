@@ -1,4 +1,5 @@
-"""A plan's response tabulated once per channel: the fast path for valuing many test results.
+"""A plan's response tabulated once per channel: the fast path for many optimisations (valuing
+test results, :mod:`bayes_mmm.experiments.value`; the efficient frontier, :mod:`.frontier`).
 
 Valuing a design re-optimises the budget once per simulated result and half of the draws
 (hundreds of optimisations per ranking), each needing the response of hundreds of plans.
