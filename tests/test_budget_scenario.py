@@ -188,17 +188,23 @@ def test_long_frontier_solves_on_the_tabulated_response_and_reports_exact_outcom
     built, real = [], TabulatedResponse.build.__func__
 
     def counted(cls, *args, **kwargs):
-        built.append(1)
+        built.append(np.dtype(kwargs.get("dtype", np.float64)).itemsize)
         return real(cls, *args, **kwargs)
 
     monkeypatch.setattr(TabulatedResponse, "build", classmethod(counted))
     fast = frontier(demo_fit, H, n_points=8)
-    assert built == [1]
+    assert built == [8]  # float64
     monkeypatch.setattr(module, "TABULATE_MIN_POINTS", 10**9)
     exact = frontier(demo_fit, H, n_points=8)
-    assert built == [1]  # not tabulated
+    assert built == [8]  # not tabulated
     np.testing.assert_allclose(fast.incremental_mean, exact.incremental_mean, rtol=1e-5)
     assert (fast.objective >= exact.objective * (1 - 1e-5)).all()
+    monkeypatch.setattr(module, "TABULATE_MIN_POINTS", 6)
+    values = 2 * 4 * 257 * demo_fit.posterior.sizes["chain"] * demo_fit.posterior.sizes["draw"]
+    monkeypatch.setattr(module, "TABULATE_MAX_BYTES", 4 * values)  # room for float32 only
+    small = frontier(demo_fit, H, n_points=8)
+    assert built == [8, 4]  # float32
+    np.testing.assert_allclose(small.incremental_mean, exact.incremental_mean, rtol=1e-5)
     plan = fast.iloc[[-1]][[f"{c}_spend" for c in demo_fit.data.channels]].to_numpy()[0]
     y = module._allocator(demo_fit, H, "mean", {}).draws(plan)  # the exact response
     assert fast.incremental_mean.iloc[-1] == pytest.approx(y.mean(), rel=1e-12)

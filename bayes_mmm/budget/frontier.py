@@ -88,11 +88,12 @@ def _tabulate(alloc: Allocator, grid: np.ndarray) -> None:
     of every solve; where the table would be too large, on the exact response."""
     from bayes_mmm.budget.tabulated import NODES, TabulatedResponse
 
-    n_vars, n_draws = len(alloc.lo), alloc.resp.n_draws
-    if len(grid) < TABULATE_MIN_POINTS or 16 * n_vars * NODES * n_draws > TABULATE_MAX_BYTES:
+    values = 2 * len(alloc.lo) * NODES * alloc.resp.n_draws  # the response and its slope
+    if len(grid) < TABULATE_MIN_POINTS or 4 * values > TABULATE_MAX_BYTES:
         return
+    dtype = np.float64 if 8 * values <= TABULATE_MAX_BYTES else np.float32  # e.g. by geo
     caps = np.maximum(alloc._caps(float(grid.max())), alloc.current)
-    alloc._set_response(TabulatedResponse.build(alloc.resp, caps))
+    alloc._set_response(TabulatedResponse.build(alloc.resp, caps, dtype=dtype))
 
 
 def frontier(
