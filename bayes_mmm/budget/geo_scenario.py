@@ -18,7 +18,7 @@ import pandas as pd
 
 from bayes_mmm.analysis.summary import ci, eti_bounds
 from bayes_mmm.budget.geo_response import geo_current, geo_response, paid_index
-from bayes_mmm.budget.scenario import check_horizon
+from bayes_mmm.budget.scenario import check_horizon, what_if_row
 from bayes_mmm.data.geo import NATIONAL
 from bayes_mmm.inference.fit import MMMFit
 
@@ -97,19 +97,7 @@ def geo_what_ifs(
             new[:, c] *= 1.0 + change
             gain = resp.incremental(new.ravel()).sum(axis=1) - y_cur
             d_spend = float(cur[:, c].sum() * change)
-            lo, hi = eti_bounds(gain, prob)
-            mroi = gain.mean() / d_spend if d_spend else np.nan
-            stats = dict(mean=gain.mean(), median=np.median(gain), lower=lo, upper=hi)
-            rows.append(
-                dict(
-                    channel=channel,
-                    change=change,
-                    spend_change=d_spend,
-                    **stats,
-                    prob_positive=float((gain > 0).mean()),
-                    marginal_roi=mroi,
-                )
-            )
+            rows.append(what_if_row(channel, change, d_spend, gain, prob))
     out = pd.DataFrame(rows)
     out.attrs["ci_prob"] = prob
     return out

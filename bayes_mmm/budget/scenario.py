@@ -340,16 +340,21 @@ def what_ifs(
             gain = ds["vs_current"].sum(D.CHANNEL).values.ravel()
             cur = current_weekly(fit, horizon)[list(fit.data.channels).index(channel)]
             d_spend = cur * horizon * change
-            rows.append(
-                dict(
-                    channel=channel,
-                    change=change,
-                    spend_change=d_spend,
-                    **_stats(gain, ci_prob),
-                    prob_positive=float((gain > 0).mean()),
-                    marginal_roi=gain.mean() / d_spend
-                    if d_spend and channel not in fit.data.organic
-                    else np.nan,
-                )
-            )
+            rows.append(what_if_row(channel, change, d_spend, gain, ci_prob,
+                                    priced=channel not in fit.data.organic))  # fmt: skip
     return pd.DataFrame(rows)
+
+
+def what_if_row(channel: str, change: float, spend_change: float, gain: np.ndarray,
+                ci_prob: float | None, priced: bool = True) -> dict:  # fmt: skip
+    """One row of a what-if table: the outcome change ``gain`` (per draw) of changing
+    ``channel``'s spend by ``spend_change``; no marginal ROI without a change or for an
+    organic channel (``priced`` False)."""
+    return dict(
+        channel=channel,
+        change=change,
+        spend_change=spend_change,
+        **_stats(gain, ci_prob),
+        prob_positive=float((gain > 0).mean()),
+        marginal_roi=gain.mean() / spend_change if spend_change and priced else np.nan,
+    )
