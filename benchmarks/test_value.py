@@ -380,29 +380,36 @@ def main() -> None:
     if args.grid == "mixed" and args.worlds_from == "prior":
         p.error("--grid mixed draws the worlds' media parameters from the grid")
     logging.basicConfig(level=logging.INFO)
-    paths = args.out.replace(".md", ".csv"), args.out.replace(".md", "_designs.csv")
-    if args.summarize:
-        arms, designs = (pd.read_csv(path).to_dict("records") for path in paths)
-    else:
-        arms, designs = [], []
-        if args.resume and os.path.exists(paths[0]) and os.path.exists(paths[1]):
-            arms, designs = (pd.read_csv(path).to_dict("records") for path in paths)
-        done = {int(r["world"]) for r in arms}
-        for seed in (s for s in range(args.worlds) if s not in done):
-            a, d = run_world(seed, args.noise_draws)
-            arms, designs = arms + a, designs + d
-            for rows, path in zip((arms, designs), paths, strict=True):
-                _write(pd.DataFrame(rows), path)
-    designs = pd.DataFrame(designs)
+    arms, designs = run_worlds(run_world, args, resume=args.resume or args.summarize)
     designs.attrs["noise_draws"] = args.noise_draws
-    text = "# Value of a test: top-ranked vs random vs biggest channel\n\n" + summary(
-        pd.DataFrame(arms), designs
-    )
-    notes = ""  # hand-written readings (from the first "## " heading on) are kept
-    if os.path.exists(args.out):
-        before = open(args.out).read()
+    text = "# Value of a test: top-ranked vs random vs biggest channel\n\n" + summary(arms, designs)
+    write_report(args.out, text)
+
+
+def run_worlds(run, args, resume: bool) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Worlds ``0..args.worlds-1`` by ``run(seed, noise_draws)`` (arm rows, design rows),
+    each world's rows written to the csvs beside ``args.out`` as it ends; with ``resume``
+    the worlds already there are kept (``args.summarize``: none is run)."""
+    paths = args.out.replace(".md", ".csv"), args.out.replace(".md", "_designs.csv")
+    arms, designs = [], []
+    if resume and all(os.path.exists(path) for path in paths):
+        arms, designs = (pd.read_csv(path).to_dict("records") for path in paths)
+    done = {int(r["world"]) for r in arms}
+    for seed in () if args.summarize else (s for s in range(args.worlds) if s not in done):
+        a, d = run(seed, args.noise_draws)
+        arms, designs = arms + a, designs + d
+        for rows, path in zip((arms, designs), paths, strict=True):
+            _write(pd.DataFrame(rows), path)
+    return pd.DataFrame(arms), pd.DataFrame(designs)
+
+
+def write_report(out: str, text: str) -> None:
+    """``text`` then the hand-written readings already in ``out`` (its first "## " on)."""
+    notes = ""
+    if os.path.exists(out):
+        before = open(out).read()
         notes = before[before.index("\n## ") :] if "\n## " in before else ""
-    with open(args.out, "w") as f:
+    with open(out, "w") as f:
         f.write(text + "\n" + notes)
     print(text)
 

@@ -210,27 +210,11 @@ def main() -> None:
     if args.roi_prior == "world":
         tv.SPEC["priors"] = tv.WORLD_ROI_PRIOR
     logging.basicConfig(level=logging.INFO)
-    paths = args.out.replace(".md", ".csv"), args.out.replace(".md", "_designs.csv")
-    arms, designs = [], []
-    if all(os.path.exists(path) for path in paths):  # resume
-        arms, designs = (pd.read_csv(path).to_dict("records") for path in paths)
-    if not args.summarize:
-        done = {int(r["world"]) for r in arms}
-        for seed in (s for s in range(args.worlds) if s not in done):
-            a, d = run_world(seed, args.noise_draws)
-            arms, designs = arms + a, designs + d
-            for rows, path in zip((arms, designs), paths, strict=True):
-                tv._write(pd.DataFrame(rows), path)
+    arms, designs = tv.run_worlds(run_world, args, resume=True)
     text = "# Value of a geo test: top-ranked vs random vs biggest channel\n\n" + summary(
-        pd.DataFrame(arms), pd.DataFrame(designs), args.noise_draws
+        arms, designs, args.noise_draws
     )
-    notes = ""
-    if os.path.exists(args.out):
-        old = open(args.out).read()
-        notes = old[old.index("\n## ") :] if "\n## " in old else ""
-    with open(args.out, "w") as f:
-        f.write(text + "\n" + notes)
-    print(text)
+    tv.write_report(args.out, text)
 
 
 if __name__ == "__main__":
