@@ -10,6 +10,7 @@ import re
 import warnings
 
 import numpy as np
+import pandas as pd
 import pytest
 from matplotlib.patches import Rectangle, StepPatch
 
@@ -20,7 +21,8 @@ from bayes_mmm.export_geo import write_geo_outputs
 from bayes_mmm.plots.geo import EXTREME, plot_geo_ppc
 
 CHANNELS = ["tv", "search", "social"]
-EVENT_GEO = "geo01"
+CITIES = {"geo00": "Akron", "geo01": "Boise", "geo02": "Chico"}  # a user's labels
+EVENT_GEO = "Boise"
 
 
 @pytest.fixture(scope="module")
@@ -29,8 +31,15 @@ def sim():
     return bm.simulate(n_weeks=60, n_geos=3, channels=CHANNELS, seed=4)
 
 
+@pytest.fixture(scope="module")
+def table(sim) -> pd.DataFrame:
+    """The simulated rows as a user's file has them: dma, week_start, orders."""
+    frame = sim.frame.rename(columns={"geo": "dma", "date": "week_start", "sales": "orders"})
+    return frame.assign(dma=frame["dma"].map(CITIES))
+
+
 def _analysed(frame) -> bm.GeoAnalysis:
-    data = from_frame(frame, geo="geo", date="date", target="sales", channels=CHANNELS,
+    data = from_frame(frame, geo="dma", date="week_start", target="orders", channels=CHANNELS,
                       controls=["promo"], population="population")  # fmt: skip
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", bm.SamplingWarning)  # short chains
@@ -39,18 +48,18 @@ def _analysed(frame) -> bm.GeoAnalysis:
 
 
 @pytest.fixture(scope="module")
-def well(sim) -> bm.GeoAnalysis:
+def well(table) -> bm.GeoAnalysis:
     """The simulator's own model fitted to its data."""
-    return _analysed(sim.frame)
+    return _analysed(table)
 
 
 @pytest.fixture(scope="module")
-def event(sim) -> bm.GeoAnalysis:
+def event(table) -> bm.GeoAnalysis:
     """The same data with a one-week event in one geo (+60% of its mean outcome, ~12 noise
     sd, in a week without promo): nothing in the model makes such a week."""
-    frame = sim.frame.copy()
-    weeks = frame.index[(frame.geo == EVENT_GEO) & (frame.promo == 0)]
-    frame.loc[weeks[25], "sales"] += 0.6 * frame.loc[frame.geo == EVENT_GEO, "sales"].mean()
+    frame = table.copy()
+    weeks = frame.index[(frame.dma == EVENT_GEO) & (frame.promo == 0)]
+    frame.loc[weeks[25], "orders"] += 0.6 * frame.loc[frame.dma == EVENT_GEO, "orders"].mean()
     return _analysed(frame)
 
 
@@ -73,13 +82,13 @@ def _boxed(fig) -> set[tuple[str, str]]:
     return {(rows[round(b.get_y() + 0.5)], cols[round(b.get_x() + 0.5)]) for b in boxes}
 
 
-def test_national_panel_is_the_sum_of_the_geos_and_its_replicates(well, sim):
+def test_national_panel_is_the_sum_of_the_geos_and_its_replicates(well, table):
     fig = bm.plot_ppc(well)  # a GeoAnalysis: drawn from what it computed
     patches = {p.get_label(): p for p in fig.axes[0].patches if isinstance(p, StepPatch)}
     values, edges = patches["actual"].get_data()[:2]
-    national = sim.frame.groupby("date")["sales"].sum().to_numpy()  # the user's rows, summed
+    national = table.groupby("week_start")["orders"].sum().to_numpy()  # the user's rows, summed
     np.testing.assert_allclose(values, np.histogram(national, edges, density=True)[0])
-    one_geo = sim.frame[sim.frame.geo == "geo00"]["sales"].to_numpy()
+    one_geo = table[table.dma == "Akron"]["orders"].to_numpy()
     assert not np.allclose(values, np.histogram(one_geo, edges, density=True)[0])
     reps = well.national_replicates
     assert reps.shape == (min(REPLICATES, 400), 60)
