@@ -100,17 +100,25 @@ def checked_work():
     """Everything raised inside is a bug, except interrupts, environment failures (OSError),
     validation errors (bad input found late, e.g. the holdout model's rows) and a geo model
     given to a command that serves national fits only (``GeoFitError``: bad input)."""
-    from bayes_mmm.analysis.scope import GeoFitError
     from bayes_mmm.data.validate import DataValidationError
 
     try:
         yield
-    except (KeyboardInterrupt, OSError, DataValidationError, GeoFitError, Bug):
+    except (KeyboardInterrupt, OSError, DataValidationError, Bug):
         raise
     except Exception as err:
+        if _geo_fit_error(err):
+            raise
         if INTERRUPTED.is_set():  # e.g. diagnostics of a trace cut short by Ctrl-C
             raise KeyboardInterrupt("interrupted") from err
         raise Bug(err) from err
+
+
+def _geo_fit_error(err: Exception) -> bool:
+    """Whether ``err`` is a ``GeoFitError``, without importing the analysis package (and its
+    ArviZ and SciPy stack) before sampling: if its module is not loaded, it cannot be one."""
+    scope = sys.modules.get("bayes_mmm.analysis.scope")
+    return scope is not None and isinstance(err, scope.GeoFitError)
 
 
 def names(text: str | None) -> list[str]:

@@ -67,9 +67,13 @@ def render(fig, dpi: int) -> bytes:
 
 
 def _rc_params() -> dict:
+    """This process's ``rcParams`` but the backend's: reading ``rcParams["backend"]``
+    resolves it, which imports ``matplotlib.pyplot`` (~0.3 s) in a process that never
+    shows a figure."""
     import matplotlib as mpl
 
-    return {k: v for k, v in mpl.rcParams.items() if k not in ("backend", "interactive")}
+    skip = ("backend", "interactive")
+    return {k: mpl.rcParams[k] for k in mpl.rcParams if k not in skip}
 
 
 def use_worker() -> bool:

@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import numpy as np
 import pymc as pm
-from scipy import stats
 
+from bayes_mmm._lazy import lazy_module
 from bayes_mmm.model import dims as D
 from bayes_mmm.model.spec import ModelSpec
+
+stats = lazy_module("scipy.stats")  # ~0.5 s, needed after sampling only (LOO, checks)
 
 
 def add_likelihood(ctx, mu, design, spec: ModelSpec):
