@@ -187,11 +187,16 @@ def _prepare(args: argparse.Namespace):
     return data, spec
 
 
+OUTPUT_MODULES = ("bayes_mmm.analysis", "bayes_mmm.export", "bayes_mmm.export_geo")
+
+
 def run_fit(args: argparse.Namespace) -> int:
     with data_notes_to_stderr(args):
         data, spec = _prepare(args)
-    from bayes_mmm.analysis.checks import holdout as fit_holdout
+    from bayes_mmm._overlap import import_after_sampling
     from bayes_mmm.cli.interrupted import keep_draws
+
+    import_after_sampling(*OUTPUT_MODULES)
 
     progress = not args.quiet
     sampling = dict(
@@ -213,6 +218,8 @@ def run_fit(args: argparse.Namespace) -> int:
             raise
         raise_if_interrupted()  # a sampler that swallowed Ctrl-C returned what it had
         if args.holdout_weeks:
+            from bayes_mmm.analysis.checks import holdout as fit_holdout
+
             held = fit_holdout(data, args.holdout_weeks, spec, ci_prob=args.ci_prob, **sampling)
             raise_if_interrupted()
     return write_outputs(args, result, held)

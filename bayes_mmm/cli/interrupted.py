@@ -32,12 +32,12 @@ def keep_draws(err: BaseException, out, data: MMMData, spec: ModelSpec, args) ->
     trace = getattr(err, "partial_trace", None)
     if trace is None:
         return "no draws were kept (the sampler had not started, or it keeps no partial draws)"
-    posterior = trace["posterior"].to_dataset()
+    posterior, stats = trace  # bayes_mmm.inference.samplers.sample_nutpie
     n = _complete_draws(posterior)
     if n < 1:
         return "no draws were kept: sampling was still tuning"
     posterior = posterior.isel(draw=slice(0, n))
-    stats = trace["sample_stats"].to_dataset().isel(draw=slice(0, n))
+    stats = stats.isel(draw=slice(0, n))
     diag = diagnose(posterior, stats, sampling_seconds=0.0, sampler=args.sampler, warn=False)
     result = assemble(posterior, stats, data, spec, resolve_priors(data, spec), diag)
     note = f"interrupted after {n} of {args.draws} draws per chain: not a finished fit"

@@ -10,7 +10,7 @@ import numpy as np
 
 from bayes_mmm._lazy import lazy_module
 
-az = lazy_module("arviz")  # imported when a fit is diagnosed (the warnings are read early)
+az = lazy_module("arviz_stats")  # imported when a fit is diagnosed (the warnings are read early)
 xr = lazy_module("xarray")
 
 MAX_R_HAT = 1.01

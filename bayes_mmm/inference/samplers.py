@@ -30,6 +30,7 @@ import numpy as np
 
 from bayes_mmm._gc import resume_collection
 from bayes_mmm._lazy import lazy_module
+from bayes_mmm._overlap import while_sampling
 
 xr = lazy_module("xarray")  # the sampler names are read by the CLI's parser: keep it light
 
@@ -77,12 +78,11 @@ def sample_nutpie(
     adaptation: str = NUTPIE_ADAPTATION,
     fast_compile: bool = True,
 ) -> SamplerResult:
-    import nutpie
-
     from bayes_mmm.inference._compile.memo import compile_reusing
+    from bayes_mmm.inference._nutpie import import_nutpie, trace_datasets
 
+    nutpie = import_nutpie()
     compiled, info = compile_reusing(model, fast=fast_compile)
-    resume_collection()  # a command's start-up ends with the compile (bayes_mmm._gc)
     t0 = time.perf_counter()
     sampler = nutpie.sample(
         compiled,
@@ -96,19 +96,23 @@ def sample_nutpie(
         cores=_cores(chains),
         adaptation=adaptation,
         blocking=False,
+        return_raw_trace=True,
     )
     try:  # nutpie's blocking sample() returns the draws so far on Ctrl-C; we stop instead
-        trace = sampler.wait()
+        while_sampling()  # a command's start-up ends with the compile (bayes_mmm._overlap)
+        raw = sampler.wait()
     except KeyboardInterrupt as err:
-        err.partial_trace = sampler.abort()  # the draws so far, for a caller that keeps them
+        err.partial_trace = trace_datasets(sampler.abort(), compiled)  # for keep_draws
         raise
     except BaseException:
         sampler.cancel()
         raise
     sample_s = time.perf_counter() - t0
+    attrs = {"inference_library": "nutpie", "inference_library_version": nutpie.__version__}
+    posterior, stats = trace_datasets(raw, compiled, attrs)
     return SamplerResult(
-        trace["posterior"].to_dataset(),
-        trace["sample_stats"].to_dataset(),
+        posterior,
+        stats,
         info.seconds,
         sample_s,
         info={
