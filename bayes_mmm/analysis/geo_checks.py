@@ -15,7 +15,7 @@ from bayes_mmm.analysis.geo import _chunks, _has_total, _parts
 from bayes_mmm.analysis.summary import ci, eti_bounds
 from bayes_mmm.data.geo import NATIONAL
 from bayes_mmm.model import dims as D
-from bayes_mmm.model.components.likelihood import noise
+from bayes_mmm.model.components.likelihood import SharedShock, noise
 
 REPLICATES = 100  # national replicated series kept for the PPC figure (evenly spaced draws)
 
@@ -27,6 +27,7 @@ class QualityPass:
     def __init__(self, fit, ci_prob: float | None = None, seed: int | None = 0):
         self.fit, self.prob = fit, ci(ci_prob)
         self.rng = np.random.default_rng(seed)
+        self.shock = SharedShock(fit.spec, self.rng)  # geo_noise="shared": one per week
         self.rows: list[dict] = []
         self.ppc_rows: list[dict] = []
         self.mu, self.rep = 0.0, 0.0  # national sums of the geos' draws
@@ -38,6 +39,7 @@ class QualityPass:
         sigma = chunk.fwd.draws[D.SIGMA].reshape(len(mu), -1) * chunk.fwd.scales.target
         nu = chunk.fwd.draws[D.NU][:, None, None] if spec.likelihood == "studentt" else None
         rep = mu + sigma[..., None] * noise(spec, self.rng, mu.shape, nu)
+        rep = rep + self.shock(chunk.fwd.draws, chunk.fwd.scales.target, mu.shape)
         self.mu, self.rep = self.mu + mu.sum(axis=1), self.rep + rep.sum(axis=1)
         y_hat, (lo, hi) = mu.mean(axis=0), eti_bounds(rep, self.prob)  # (g, date) each
         stats = ppc_stats(data.geo_target[chunk.idx], mu, rep, self.prob)  # the chunk at once

@@ -23,6 +23,7 @@ UNITS = {
     D.ROI_GEO_SD: "spread of log ROI across geos",
     D.TREND_GEO_SD: "spread of the trend across geos (share of each geo's mean outcome)",
     D.SEASON_GEO_SD: "spread of the log seasonal amplitude across geos",
+    D.SIGMA_SHARED: "sd of the weekly shock common to all geos (share of each geo's mean)",
 }
 GEO_SPREAD = "_geo_sd"  # the hierarchy's spreads (shape spreads: on the unconstrained scale)
 
@@ -57,6 +58,8 @@ def parameters(fit: MMMFit) -> xr.Dataset:
     out[D.SIGMA] = post[D.SIGMA] * y
     if D.NU in post:
         out[D.NU] = post[D.NU]
+    if D.SIGMA_SHARED in post:
+        out[D.SIGMA_SHARED] = post[D.SIGMA_SHARED]
     for name in post.data_vars:  # geo fits: how much geos differ, often the slowest to mix
         if str(name).endswith(GEO_SPREAD):
             out[name] = post[name]

@@ -111,7 +111,7 @@ def _read_spec(path: Path) -> ModelSpec:
 def spec_from_args(args: argparse.Namespace) -> ModelSpec:
     """The spec file (if any) with ``--prior`` overrides applied."""
     base = _read_spec(args.spec) if args.spec else ModelSpec()
-    for name in ("adstock", "saturation", "baseline", "geo_shapes"):
+    for name in ("adstock", "saturation", "baseline", "geo_shapes", "geo_noise"):
         if getattr(args, name, None):
             base = base.replace(**{name: getattr(args, name)})
     priors, per_channel = dict(base.priors), {k: dict(v) for k, v in base.channel_priors.items()}

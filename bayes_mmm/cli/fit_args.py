@@ -8,7 +8,7 @@ from pathlib import Path
 from bayes_mmm.cli.inputs import add_input_args
 from bayes_mmm.model import components
 from bayes_mmm.model.components import geo_shapes as gs
-from bayes_mmm.model.spec import BASELINES
+from bayes_mmm.model.spec import BASELINES, GEO_NOISE
 
 
 def add_model_args(p: argparse.ArgumentParser) -> None:
@@ -37,6 +37,13 @@ def add_model_args(p: argparse.ArgumentParser) -> None:
         "default) or varying by geo, partially pooled around the national value ('pooled'; "
         "priors of the spreads: <parameter>_geo_sd, e.g. decay_geo_sd; slower to sample: "
         "check r_hat, benchmarks/results/geo_shapes.md)",
+    )
+    g.add_argument(
+        "--geo-noise",
+        choices=GEO_NOISE,
+        help="with --geo: each geo's noise independent ('independent', the default), or plus a "
+        "weekly shock common to all geos ('shared', in units of each geo's mean; prior "
+        "sigma_shared): national intervals then widen when geos move together",
     )
     g.add_argument(
         "--prior",

@@ -102,7 +102,7 @@ def _per_channel(value, n: int, rng: np.random.Generator, low: float, high: floa
 
 
 # simulate(n_geos > 1, ...) passes them on
-GEO_OPTIONS = ("roi_geo_sd", "national_share", "shape_geo_sd")
+GEO_OPTIONS = ("roi_geo_sd", "national_share", "shape_geo_sd", "shared_noise")
 
 
 def simulate(
@@ -157,7 +157,8 @@ def simulate(
     ``spend_trend`` makes every budget follow the baseline drift and ``holiday_lift`` raises
     spend in holiday weeks. The truth is that of the data returned.
     ``n_geos`` > 1: geo-level data (:func:`bayes_mmm.data.simulate_geo.simulate_geo`), whose
-    ``roi_geo_sd`` (spread of log ROI across geos) and ``national_share`` (share of each geo's
+    ``roi_geo_sd`` (spread of log ROI across geos), ``shared_noise`` (a weekly shock common to
+    all geos) and ``national_share`` (share of each geo's
     spend moves common to all geos) may be passed here too.
     """
     geo_opts = {k: media_params.pop(k) for k in GEO_OPTIONS if k in media_params}

@@ -150,6 +150,7 @@ def simulate_geo(
     mean_spend: Sequence[float] | float | None = None,
     media_share: float = 0.3,
     noise: float = 0.05,
+    shared_noise: float = 0.0,
     spend_variability: float = 0.5,
     national_share: float = NATIONAL_SHARE,
     trend: float = 0.1,
@@ -165,7 +166,9 @@ def simulate_geo(
     ``n_geos``, ``roi_geo_sd``, the spread of log ROI across geos, ``national_share``, the
     share of the variance of each geo's spend moves that is common to all geos, and
     ``shape_geo_sd``, the spread across geos of each adstock/saturation shape parameter on
-    its unconstrained scale: 0, the default, shares the shapes and leaves the data as before)."""
+    its unconstrained scale: 0, the default, shares the shapes and leaves the data as before;
+    ``shared_noise``, the sd of a weekly shock common to all geos as a share of each geo's mean
+    outcome, the model's ``geo_noise="shared"``: 0, the default, leaves the data as before)."""
     rng = np.random.default_rng(seed)
     channels, n_ch = tuple(channels), len(channels)
     patterns = tuple(patterns or ["always_on"] * n_ch)
@@ -182,9 +185,11 @@ def simulate_geo(
     media = h * (roi_gc * spend.sum(axis=1) / h.sum(axis=1))[:, None, :]
     rows, comps_all = [], []
     season_seed = int(rng.integers(2**31))  # one seasonal phase for all geos
+    shock = shared_noise * np.random.default_rng([seed, 1]).standard_normal(n_weeks)
     for g in range(n_geos):
-        frame_g, comps = _geo_rows(g, dates, media[g], spend[g], channels, media_share, noise,
-                                   trend, seasonality, sizes[g], rng, season_seed)  # fmt: skip
+        frame_g, comps = _geo_rows(g, dates, media[g], spend[g], channels, media_share,
+                                   (noise, shock), trend, seasonality, sizes[g], rng,
+                                   season_seed)  # fmt: skip
         rows.append(frame_g)
         comps_all.append(comps)
     truth = GeoTruth(
@@ -253,7 +258,8 @@ def _shapes(params, shapes: dict, n_geos: int, sd: float, seed: int):
 def _geo_rows(g, dates, media, spend, channels, share, noise, trend, seasonality, size, rng,
              season_seed):  # fmt: skip
     """One geo's table rows and true contributions (trend varying by geo around ``trend``,
-    the seasonal phase shared, its amplitude varying by geo)."""
+    the seasonal phase shared, its amplitude varying by geo; ``noise``: the sd of its own
+    noise and the shared weekly shocks, both as shares of its mean)."""
     n = len(dates)
     media_mean = float(media.sum(axis=1).mean())
     base = media_mean * (1 - share) / share
@@ -265,7 +271,8 @@ def _geo_rows(g, dates, media, spend, channels, share, noise, trend, seasonality
     for i, ch in enumerate(channels):
         comps[ch] = media[:, i]
     mean = sum(v.mean() for v in comps.values())
-    y = sum(comps.values()) + rng.normal(0, noise * mean, size=n)
+    own, shock = noise
+    y = sum(comps.values()) + rng.normal(0, own * mean, size=n) + shock * mean
     name = f"geo{g:02d}"
     frame = pd.DataFrame({"geo": name, "date": dates, "sales": y})
     for i, ch in enumerate(channels):

@@ -92,16 +92,21 @@ def _recent(data, table: pd.DataFrame, geos) -> pd.Series:
 
 def _noise(fit, geos, measured: pd.Series, noise_scale: float) -> np.ndarray:
     """``noise_scale x`` the residual noise of the tested geos' outcome together x
-    ``sqrt(measured weeks)`` (user units)."""
+    ``sqrt(measured weeks)`` (user units); with ``geo_noise="shared"`` the weekly shock
+    common to the tested geos too."""
     data, sigma = fit.data, fit.posterior[D.SIGMA].mean(D.SAMPLE_DIMS).values
     if data.n_geos < 2:
         return noise_scale * float(sigma) * fit.scales.target * np.sqrt(measured)
     from bayes_mmm.model.geo import GeoScales
 
-    var = (np.atleast_1d(sigma) * GeoScales.from_data(data).target) ** 2  # (geo,)
+    target = GeoScales.from_data(data).target
+    var = (np.atleast_1d(sigma) * target) ** 2  # (geo,)
+    post = fit.posterior
+    tau = float(post[D.SIGMA_SHARED].mean()) if D.SIGMA_SHARED in post else 0.0
     idx = [[data.geos.index(g) for g in w.split("+") if g in data.geos] if w else
            list(range(data.n_geos)) for w in geos]  # fmt: skip
-    return noise_scale * np.sqrt([var[i].sum() for i in idx]) * np.sqrt(measured)
+    weekly = [var[i].sum() + (tau * target[i].sum()) ** 2 for i in idx]
+    return noise_scale * np.sqrt(weekly) * np.sqrt(measured)
 
 
 def _delta(change, spend: float) -> float | None:

@@ -70,11 +70,13 @@ def _holdout(holdout) -> Check:
     details = [f"{r[D.GEO]}: {r['coverage']:.0%} inside, MAPE {r['mape']:.1%}"
                for r in low.to_dict("records")]  # fmt: skip
     advice, rho = check.advice, m["geo_error_correlation"]
-    if check.status != "pass" and rho > SHARED_SHOCKS:
+    shared = holdout.train_fit.spec.geo_noise == "shared"
+    if check.status != "pass" and rho > SHARED_SHOCKS and not shared:
         advice = (
             f"the geos' forecast errors move together (mean correlation {rho:.2f} over "
             "pairs of geos): the model's noise is independent per geo, so its national "
-            "intervals are too narrow when geos share shocks; read them as a lower bound"
+            "intervals are too narrow when geos share shocks; refit with --geo-noise shared "
+            "(a weekly shock common to all geos), or read them as a lower bound"
         )
     return Check(check.name, check.status, check.finding, advice, details)
 

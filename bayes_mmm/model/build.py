@@ -47,6 +47,11 @@ def check_rows(data: MMMData, spec: ModelSpec) -> None:
             f"geo_shapes='{spec.geo_shapes}' (--geo-shapes) needs data by geo (--geo COLUMN): "
             "one national series has no geos for the shapes to vary across"
         )
+    if spec.geo_noise == "shared" and data.n_geos == 1:
+        problems.append(
+            "geo_noise='shared' (--geo-noise) needs data by geo (--geo COLUMN): with one "
+            "series a shock common to all geos cannot be told from its own noise"
+        )
     if problems:
         raise DataValidationError(problems)
 

@@ -26,6 +26,7 @@ SEASONALITY = "seasonality"
 CONTROL_COEF = "control_coef"
 SIGMA = "sigma"
 NU = "nu"
+SIGMA_SHARED = "sigma_shared"  # a weekly shock common to all geos (geo_noise="shared")
 SAT_LOGIT = "saturation_logit"  # sampled in place of half_saturation (see bayes_mmm.model.build)
 LEVEL = "level"  # sampled in place of the intercept (see bayes_mmm.model.build)
 

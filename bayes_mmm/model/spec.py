@@ -19,6 +19,10 @@ Units of the priors (see docs/defaults.md for the reasons behind each default):
   saturation shape across geos; ``"pooled"`` lets every shape parameter vary by geo,
   partially pooled around the national value (``components/geo_shapes.py``; the spreads
   ``<parameter>_geo_sd`` have configurable priors). National data: one geo, no effect.
+- ``geo_noise`` (geo data): ``"independent"`` (default) noise per geo and week;
+  ``"shared"`` adds a weekly shock common to all geos (``sigma_shared``, a share of each
+  geo's mean outcome; ``components/likelihood.py``), so that national intervals, sums over
+  geos, widen when geos move together. Normal likelihood only; needs 2+ geos.
 """
 
 from __future__ import annotations
@@ -45,9 +49,13 @@ DEFAULT_PRIORS: dict[str, Prior] = {
     D.SIGMA: Prior("HalfNormal", sigma=0.2),
     D.NU: Prior("Gamma", alpha=2.0, beta=0.1),
 }
+# the shared weekly shock, a share of each geo's mean outcome: half the scale of sigma's prior
+SHARED_NOISE_PRIORS = {D.SIGMA_SHARED: Prior("HalfNormal", sigma=0.1)}
 ROI_PRIOR_SIGMA = 0.85
 
 SUPPORT = {D.ROI: (0.0, None), D.SIGMA: (0.0, None), D.NU: (0.0, None)}
+SUPPORT[D.SIGMA_SHARED] = (0.0, None)
+GEO_NOISE = ("independent", "shared")  # the noise across geos in a week (components/likelihood)
 
 YEAR_DAYS = 365.25
 BASELINES = ("linear", smooth.NAME)  # level + linear trend, or + a smooth time-varying term
@@ -72,6 +80,7 @@ JSON_TYPES = {
     "holidays": ((str, type(None)), 'a country code (e.g. "DE") or null'),
     "events": ((str, type(None)), "the path of an events CSV or null"),
     "geo_shapes": ((str,), "'shared' or 'pooled'"),
+    "geo_noise": ((str,), "'independent' or 'shared'"),
 }
 # data-input fields (read by data.dataset.from_frame); written to JSON only when set
 INPUT_FIELDS = ("media_exposure", "organic", "revenue_per_kpi", "holidays", "events")
@@ -117,6 +126,7 @@ class ModelSpec:
     events: str | None = None
     baseline: str = "linear"  # "smooth": add a time-varying baseline (components/smooth.py)
     geo_shapes: str = gs.SHARED  # "pooled": shapes vary by geo (components/geo_shapes)
+    geo_noise: str = "independent"  # "shared": + a weekly shock common to all geos
 
     def __post_init__(self):
         if isinstance(self.adstock, bool):  # spec files and code of earlier versions
@@ -134,6 +144,10 @@ class ModelSpec:
             raise ValueError(
                 f"geo_shapes must be one of {list(gs.GEO_SHAPES)}, got {self.geo_shapes!r}"
             )
+        if self.geo_noise not in GEO_NOISE:
+            raise ValueError(f"geo_noise must be one of {list(GEO_NOISE)}, got {self.geo_noise!r}")
+        if self.geo_noise == "shared" and self.likelihood != "normal":
+            raise ValueError("geo_noise='shared' needs likelihood='normal'")
         if not 0 < self.roi_media_share < 1:
             raise ValueError(f"roi_media_share must be in (0, 1), got {self.roi_media_share}")
         if not self.roi_prior_sigma > 0:
@@ -199,9 +213,14 @@ class ModelSpec:
             return {}
         return gs.default_priors(self.media_params)
 
+    @property
+    def noise_priors(self) -> dict[str, Prior]:
+        """Default prior of the shared weekly shock's scale (``geo_noise="shared"``)."""
+        return dict(SHARED_NOISE_PRIORS) if self.geo_noise == "shared" else {}
+
     def parameter_names(self) -> set[str]:
         return {*self.channel_params, *DEFAULT_PRIORS, *self.baseline_priors, *D.GEO_PRIOR_NAMES,
-                *self.geo_shape_priors}  # fmt: skip
+                *self.geo_shape_priors, *self.noise_priors}  # fmt: skip
 
     def with_components(self, adstock: str | None = None, saturation: str | None = None):
         """The same spec with other media components, without the priors that do not apply."""
@@ -266,6 +285,7 @@ class ModelSpec:
         base.update({p.name: p.prior for p in self.media_params})
         base.update(DEFAULT_PRIORS)
         base.update(self.baseline_priors)
+        base.update(self.noise_priors)
         base.update(self.priors)
         support = {**SUPPORT, **smooth.SUPPORT, **{p.name: p.support for p in self.media_params}}
         support.update(dict.fromkeys(self.geo_shape_priors, gs.SD_SUPPORT))
@@ -317,6 +337,7 @@ class ModelSpec:
             "baseline": self.baseline,
             # written only when set: fits and spec files stay as they were by default
             **({"geo_shapes": self.geo_shapes} if self.geo_shapes != gs.SHARED else {}),
+            **({"geo_noise": self.geo_noise} if self.geo_noise != "independent" else {}),
         }
 
     def to_json(self) -> str:
