@@ -310,7 +310,10 @@ def test_fit_reports_reuse_and_other_structures_still_compile():
         first = bm.fit(data_a, **kwargs)
         again = bm.fit(data_b, **kwargs)
         other = bm.fit(data_b, bm.ModelSpec(trend=False), **kwargs)
-    assert again.diagnostics.compile_seconds < first.diagnostics.compile_seconds
+    # reuse is told by where the compiled model came from, not by seconds (a memo hit took
+    # 1.05 s against a disk load's 0.47 s once, on a machine busy with the suite's workers)
+    assert first.diagnostics.compile_cache != "process"
+    assert again.diagnostics.compile_cache == "process"
     assert list(again.posterior["roi"]["channel"].values) == ["x", "y", "z"]
     assert "trend" not in other.posterior and "trend" in again.posterior
 

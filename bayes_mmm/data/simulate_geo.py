@@ -166,9 +166,8 @@ def simulate_geo(
     ``n_geos``, ``roi_geo_sd``, the spread of log ROI across geos, ``national_share``, the
     share of the variance of each geo's spend moves that is common to all geos, and
     ``shape_geo_sd``, the spread across geos of each adstock/saturation shape parameter on
-    its unconstrained scale: 0, the default, shares the shapes and leaves the data as before;
-    ``shared_noise``, the sd of a weekly shock common to all geos as a share of each geo's mean
-    outcome, the model's ``geo_noise="shared"``: 0, the default, leaves the data as before)."""
+    its unconstrained scale, and ``shared_noise``, the sd of a weekly shock common to all geos
+    (share of each geo's mean; ``geo_noise="shared"``): 0, the defaults, change nothing)."""
     rng = np.random.default_rng(seed)
     channels, n_ch = tuple(channels), len(channels)
     patterns = tuple(patterns or ["always_on"] * n_ch)
@@ -183,30 +182,21 @@ def simulate_geo(
     p, per_geo = _shapes(ads.params + sat.params, shapes, n_geos, shape_geo_sd, seed)
     h = _saturated((ads, sat, p, ads.n_lags(l_max)), spend, sizes, spend.mean(axis=(0, 1)))
     media = h * (roi_gc * spend.sum(axis=1) / h.sum(axis=1))[:, None, :]
-    rows, comps_all = [], []
     season_seed = int(rng.integers(2**31))  # one seasonal phase for all geos
     shock = shared_noise * np.random.default_rng([seed, 1]).standard_normal(n_weeks)
-    for g in range(n_geos):
-        frame_g, comps = _geo_rows(g, dates, media[g], spend[g], channels, media_share,
-                                   (noise, shock), trend, seasonality, sizes[g], rng,
-                                   season_seed)  # fmt: skip
-        rows.append(frame_g)
-        comps_all.append(comps)
+    per_geo_rows = [_geo_rows(g, dates, media[g], spend[g], channels, media_share, (noise, shock),
+                              trend, seasonality, sizes[g], rng, season_seed)
+                    for g in range(n_geos)]  # fmt: skip
+    rows, comps_all = zip(*per_geo_rows, strict=True)
     truth = GeoTruth(
-        geos=tuple(f"geo{g:02d}" for g in range(n_geos)),
-        channels=channels,
+        geos=tuple(f"geo{g:02d}" for g in range(n_geos)), channels=channels,
         roi=media.sum(axis=(0, 1)) / spend.sum(axis=(0, 1)),
-        roi_geo=media.sum(axis=1) / spend.sum(axis=1),
-        roi_typical=roi_c,
-        roi_geo_sd=float(roi_geo_sd),
-        population=sizes * 100_000.0,
+        roi_geo=media.sum(axis=1) / spend.sum(axis=1), roi_typical=roi_c,
+        roi_geo_sd=float(roi_geo_sd), population=sizes * 100_000.0,
         media_params={k: np.asarray(v) for k, v in shapes.items()},
-        contributions=pd.concat(comps_all, ignore_index=True),
-        media_params_geo=per_geo,
-        adstock=adstock,
-        saturation=saturation,
-        l_max=l_max,
-    )
+        contributions=pd.concat(comps_all, ignore_index=True), media_params_geo=per_geo,
+        adstock=adstock, saturation=saturation, l_max=l_max,
+    )  # fmt: skip
     return GeoSimulation(frame=pd.concat(rows, ignore_index=True), truth=truth)
 
 
