@@ -3,6 +3,8 @@
 - The marginal log density (the shock integrated out, Sherman-Morrison) equals SciPy's
   multivariate normal with covariance ``diag(sigma**2) + tau**2`` in numpy and in pytensor
   (one code for both), and independent normals when ``tau`` is 0.
+- A lift test's noise (``design_tests``) adds the shock common to the tested geos: its
+  weekly variance grows by ``(sigma_shared x their summed mean outcome)**2``.
 - The option is checked before any work: national data, a Student-t likelihood and unknown
   values are refused, naming the option; it round-trips through the spec's JSON.
 - On simulated geos whose weeks share shocks (known sd), the shared fit recovers that sd, and
@@ -13,19 +15,24 @@
 
 from __future__ import annotations
 
+import dataclasses
 import warnings
 
 import numpy as np
+import pandas as pd
 import pytensor
 import pytensor.tensor as pt
 import pytest
 from scipy import stats
 
 import bayes_mmm as bm
+from bayes_mmm.budget.synthetic_geo import geo_truth_fit
 from bayes_mmm.data.geo import NATIONAL
 from bayes_mmm.data.validate import DataValidationError
+from bayes_mmm.experiments.candidates import candidate_tests
 from bayes_mmm.model.build import check_rows
 from bayes_mmm.model.components.likelihood import shared_week_logp
+from bayes_mmm.model.geo import GeoScales
 from bayes_mmm.model.spec import ModelSpec
 
 
@@ -50,6 +57,22 @@ def test_the_marginal_density_is_the_multivariate_normal_in_numpy_and_pytensor()
     draws = np.stack([sigma, sigma * 2])  # a draw axis in front: (2, geo)
     both = shared_week_logp(np, resid[None], draws, np.array([tau, 0.0]))
     np.testing.assert_allclose(both[0], want, rtol=1e-12)
+
+
+def test_a_geo_tests_noise_includes_the_shock_its_geos_share():
+    sim = bm.simulate(n_weeks=60, n_geos=3, seed=5)
+    plain = geo_truth_fit(sim)
+    tree = plain.idata.copy()
+    post = tree["posterior"].to_dataset()
+    tree["posterior"] = post.assign(sigma_shared=post["sigma"] * 0 + 0.03)
+    shared = dataclasses.replace(plain, idata=tree)
+    cands = pd.DataFrame({"channel": ["tv", "search"], "change": ["go_dark", "-50%"],
+                          "weeks": [4, 6], "geo": ["", "geo01+geo02"]})  # fmt: skip
+    before, after = (candidate_tests(f, cands)[1] for f in (plain, shared))
+    target = GeoScales.from_data(plain.data).target
+    measured = cands["weeks"].to_numpy() + before["carryover_weeks"].to_numpy()
+    extra = (0.03 * np.array([target.sum(), target[1:].sum()])) ** 2 * measured
+    np.testing.assert_allclose(after["sigma"] ** 2 - before["sigma"] ** 2, extra, rtol=1e-10)
 
 
 def test_the_option_is_checked_before_any_work_and_round_trips():
