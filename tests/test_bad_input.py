@@ -672,6 +672,13 @@ def geo_exposure_zero_where_spend(c):
     ]
 
 
+@case
+def geo_noise_shared_without_geos(c):
+    return c.fit(c.csv, "--geo-noise", "shared"), [
+        "geo_noise='shared' (--geo-noise) needs data by geo (--geo COLUMN)"
+    ]
+
+
 def _tree(folder: Path) -> dict[str, bytes]:
     if not folder.exists():
         return {}
