@@ -49,8 +49,14 @@ DEFAULT_PRIORS: dict[str, Prior] = {
     D.SIGMA: Prior("HalfNormal", sigma=0.2),
     D.NU: Prior("Gamma", alpha=2.0, beta=0.1),
 }
-# the shared weekly shock, a share of each geo's mean outcome: half the scale of sigma's prior
-SHARED_NOISE_PRIORS = {D.SIGMA_SHARED: Prior("HalfNormal", sigma=0.1)}
+# The shared weekly shock, a share of each geo's mean outcome (half the scale of sigma's
+# prior), and with it each geo's own noise away from zero: with a HalfNormal, one chain in
+# 16 fits (benchmarks/results/geo_noise.md) sank into the spike where one geo's own noise is
+# 0 and the shock is that geo's residual (higher density, step size 2e-14, r_hat 1.6).
+SHARED_NOISE_PRIORS = {
+    D.SIGMA_SHARED: Prior("HalfNormal", sigma=0.1),
+    D.SIGMA: Prior("Gamma", alpha=2.0, beta=20.0),  # mean 0.1, mode 0.05; zero-avoiding
+}
 ROI_PRIOR_SIGMA = 0.85
 
 SUPPORT = {D.ROI: (0.0, None), D.SIGMA: (0.0, None), D.NU: (0.0, None)}
@@ -215,7 +221,8 @@ class ModelSpec:
 
     @property
     def noise_priors(self) -> dict[str, Prior]:
-        """Default prior of the shared weekly shock's scale (``geo_noise="shared"``)."""
+        """Default priors of the shared weekly shock's scale and of each geo's own noise
+        (``geo_noise="shared"``)."""
         return dict(SHARED_NOISE_PRIORS) if self.geo_noise == "shared" else {}
 
     def parameter_names(self) -> set[str]:
