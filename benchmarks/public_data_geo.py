@@ -167,11 +167,17 @@ def main() -> None:
     p.add_argument("--out", type=Path)
     p.add_argument("--result", type=Path, default=RESULT)
     p.add_argument("--render", action="store_true", help="only rewrite the section from --out")
+    p.add_argument(
+        "--geo-noise",
+        default="independent",
+        choices=("independent", "shared"),
+        help="shared: the weekly shock common to all geos (write with --result)",
+    )
     args = p.parse_args()
     folder = args.out or Path(tempfile.mkdtemp(prefix="public_geo_"))
     folder.mkdir(parents=True, exist_ok=True)
     sampling = ["--chains", str(args.chains), "--draws", str(args.draws), "--tune",
-                str(args.tune), "--seed", "1"]  # fmt: skip
+                str(args.tune), "--seed", "1", "--geo-noise", args.geo_noise]  # fmt: skip
     out = folder / "fit"
     if args.render:
         run = from_log(folder / "cli.log")
