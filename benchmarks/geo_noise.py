@@ -27,6 +27,7 @@ import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _table import markdown
+from geo_recovery import _interval
 
 import bayes_mmm as bm
 from bayes_mmm.analysis.geo import geo_roi_draws
@@ -36,11 +37,6 @@ from bayes_mmm.model.spec import ModelSpec
 
 log = logging.getLogger("geo_noise")
 RESULTS = Path(__file__).resolve().parent / "results"
-
-
-def _interval(da, prob: float = 0.9):
-    q = da.quantile([(1 - prob) / 2, (1 + prob) / 2], dim=("chain", "draw")).values
-    return q[0], q[1], da.mean(("chain", "draw")).values
 
 
 def one_fit(sim, shock: float, noise: str, seed: int, draws: int) -> list[dict]:

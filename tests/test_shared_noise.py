@@ -59,6 +59,23 @@ def test_the_marginal_density_is_the_multivariate_normal_in_numpy_and_pytensor()
     np.testing.assert_allclose(both[0], want, rtol=1e-12)
 
 
+def test_every_chunk_of_geos_gets_the_same_weekly_shock():
+    """The national replicate sums chunks of geos: a shock drawn per chunk would be partly
+    independent across geos and the national interval too narrow again."""
+    from bayes_mmm.model.components.likelihood import SharedShock
+
+    tau = np.array([0.02, 0.05, 0.08])  # three draws
+    shock = SharedShock(ModelSpec(geo_noise="shared"), np.random.default_rng(1))
+    first = shock({"sigma_shared": tau}, np.array([100.0, 300.0]), (3, 2, 10))
+    second = shock({"sigma_shared": tau}, np.array([50.0]), (3, 1, 10))
+    eta = first[:, 0] / (tau[:, None] * 100.0)
+    np.testing.assert_allclose(first[:, 1] / (tau[:, None] * 300.0), eta)
+    np.testing.assert_allclose(second[:, 0] / (tau[:, None] * 50.0), eta)
+    assert np.std(eta) > 0.5  # drawn, not zero
+    off = SharedShock(ModelSpec(), np.random.default_rng(1))
+    assert off({"sigma_shared": tau}, np.array([1.0]), (3, 1, 10)) == 0.0
+
+
 def test_a_geo_tests_noise_includes_the_shock_its_geos_share():
     sim = bm.simulate(n_weeks=60, n_geos=3, seed=5)
     plain = geo_truth_fit(sim)

@@ -15,7 +15,7 @@ from bayes_mmm.analysis.geo import _chunks, _has_total, _parts
 from bayes_mmm.analysis.summary import ci, eti_bounds
 from bayes_mmm.data.geo import NATIONAL
 from bayes_mmm.model import dims as D
-from bayes_mmm.model.components.likelihood import SharedShock, noise
+from bayes_mmm.model.components.likelihood import SharedShock, geo_replicates
 
 REPLICATES = 100  # national replicated series kept for the PPC figure (evenly spaced draws)
 
@@ -36,10 +36,7 @@ class QualityPass:
         """One chunk's contributions ``(S, g, date, component)`` in user units."""
         data, spec = self.fit.data, self.fit.spec
         mu = values.sum(axis=-1)
-        sigma = chunk.fwd.draws[D.SIGMA].reshape(len(mu), -1) * chunk.fwd.scales.target
-        nu = chunk.fwd.draws[D.NU][:, None, None] if spec.likelihood == "studentt" else None
-        rep = mu + sigma[..., None] * noise(spec, self.rng, mu.shape, nu)
-        rep = rep + self.shock(chunk.fwd.draws, chunk.fwd.scales.target, mu.shape)
+        rep = geo_replicates(spec, chunk, mu, self.rng, self.shock)
         self.mu, self.rep = self.mu + mu.sum(axis=1), self.rep + rep.sum(axis=1)
         y_hat, (lo, hi) = mu.mean(axis=0), eti_bounds(rep, self.prob)  # (g, date) each
         stats = ppc_stats(data.geo_target[chunk.idx], mu, rep, self.prob)  # the chunk at once

@@ -24,9 +24,8 @@ from bayes_mmm.data.geo import NATIONAL
 from bayes_mmm.data.mmmdata import MMMData
 from bayes_mmm.inference.fit import MMMFit
 from bayes_mmm.model import dims as D
-from bayes_mmm.model.components.likelihood import SharedShock, noise
+from bayes_mmm.model.components.likelihood import SharedShock, geo_replicates
 from bayes_mmm.model.geo import GeoDesign, GeoScales, make_geo_design
-from bayes_mmm.model.spec import ModelSpec
 
 BANDS = ("mean", "mean_lower", "mean_upper", "lower", "upper")  # forecast mean, predictive
 
@@ -73,15 +72,6 @@ def _forecast(chunk, ahead: GeoDesign, test: MMMData, cut: int) -> np.ndarray:
     return base + media.sum(axis=-1)
 
 
-def _predictive(chunk, mu: np.ndarray, spec: ModelSpec, rng, shock: SharedShock) -> np.ndarray:
-    """``mu`` plus each geo's likelihood noise (and the shock it shares with the other
-    geos, ``geo_noise="shared"``), in its outcome units."""
-    sigma = chunk.fwd.draws[D.SIGMA].reshape(len(mu), -1) * chunk.fwd.scales.target
-    nu = chunk.fwd.draws[D.NU][:, None, None] if spec.likelihood == "studentt" else None
-    rep = mu + sigma[..., None] * noise(spec, rng, mu.shape, nu)
-    return rep + shock(chunk.fwd.draws, chunk.fwd.scales.target, mu.shape)
-
-
 def geo_holdout_check(train_fit: MMMFit, test: MMMData, ci_prob: float | None = None,
                       seed: int | None = 0) -> GeoHoldout:  # fmt: skip
     """Forecast ``test`` (the weeks after ``train_fit``'s window, every geo) with
@@ -94,7 +84,7 @@ def geo_holdout_check(train_fit: MMMFit, test: MMMData, ci_prob: float | None = 
     chunks, shock = chunks_of(train_fit.posterior, train, spec), SharedShock(spec, rng)
     for chunk in _progress(chunks, test.n_geos, "holdout forecast"):
         mu = _forecast(chunk, ahead, test, train.n_dates)
-        rep = _predictive(chunk, mu, spec, rng, shock)
+        rep = geo_replicates(spec, chunk, mu, rng, shock)
         mu_sum, rep_sum = mu_sum + mu.sum(axis=1), rep_sum + rep.sum(axis=1)
         bands[:, chunk.idx] = _bands(mu, rep, prob)
         for g in chunk.idx:

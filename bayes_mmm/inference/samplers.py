@@ -31,6 +31,7 @@ import numpy as np
 from bayes_mmm._gc import resume_collection
 from bayes_mmm._lazy import lazy_module
 from bayes_mmm._overlap import while_sampling
+from bayes_mmm.logs import log
 
 xr = lazy_module("xarray")  # the sampler names are read by the CLI's parser: keep it light
 
@@ -102,7 +103,7 @@ def sample_nutpie(
         while_sampling()  # a command's start-up ends with the compile (bayes_mmm._overlap)
         raw = sampler.wait()
     except KeyboardInterrupt as err:
-        err.partial_trace = trace_datasets(sampler.abort(), compiled)  # for keep_draws
+        err.partial_trace = _partial(sampler, compiled)  # for keep_draws
         raise
     except BaseException:
         sampler.cancel()
@@ -123,6 +124,18 @@ def sample_nutpie(
             "adaptation": adaptation,
         },
     )
+
+
+def _partial(sampler, compiled):
+    """The draws so far of an interrupted nutpie sampler as ``(posterior, sample_stats)``, or
+    None when there are none to read: the interrupt stays an interrupt, never a bug."""
+    from bayes_mmm.inference._nutpie import trace_datasets
+
+    try:
+        return trace_datasets(sampler.abort(), compiled)
+    except Exception as err:  # e.g. no chain had stored a row yet
+        log.debug("no partial trace kept: %s", err)
+        return None
 
 
 def _sample_pm(model, nuts_sampler: str, *, chains, draws, tune, seed, target_accept, progress):

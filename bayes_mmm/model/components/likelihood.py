@@ -78,6 +78,16 @@ class SharedShock:
         return tau[:, None, None] * np.asarray(target_scale)[None, :, None] * self.eta[:, None]
 
 
+def geo_replicates(spec: ModelSpec, chunk, mu: np.ndarray, rng, shock: SharedShock) -> np.ndarray:
+    """Replicated outcomes ``(draw, geo, date)`` of one chunk of geos around its mean ``mu``
+    (user units): each geo's own noise plus, with ``geo_noise="shared"``, the pass's shock."""
+    draws, target = chunk.fwd.draws, chunk.fwd.scales.target
+    sigma = draws[D.SIGMA].reshape(len(mu), -1) * target
+    nu = draws[D.NU][:, None, None] if spec.likelihood == "studentt" else None
+    rep = mu + sigma[..., None] * noise(spec, rng, mu.shape, nu)
+    return rep + shock(draws, target, mu.shape)
+
+
 def logpdf(spec: ModelSpec, y, mu, sigma, nu=None) -> np.ndarray:
     """Pointwise log density of ``y`` given the mean ``mu`` (arrays broadcast together)."""
     if spec.likelihood == "studentt":
