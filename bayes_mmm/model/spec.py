@@ -153,7 +153,10 @@ class ModelSpec:
         if self.geo_noise not in GEO_NOISE:
             raise ValueError(f"geo_noise must be one of {list(GEO_NOISE)}, got {self.geo_noise!r}")
         if self.geo_noise == "shared" and self.likelihood != "normal":
-            raise ValueError("geo_noise='shared' needs likelihood='normal'")
+            raise ValueError(
+                f"geo_noise='shared' (--geo-noise) needs likelihood='normal', "
+                f"got {self.likelihood!r}"
+            )
         if not 0 < self.roi_media_share < 1:
             raise ValueError(f"roi_media_share must be in (0, 1), got {self.roi_media_share}")
         if not self.roi_prior_sigma > 0:
