@@ -363,6 +363,12 @@ def main() -> None:
     )
     p.add_argument("--grid", choices=("always_on", "mixed"), default="always_on")
     p.add_argument("--summarize", action="store_true", help="only rewrite the md from the csvs")
+    p.add_argument("--first-world", type=int, default=0, help="worlds' seeds start here")
+    p.add_argument(
+        "--blind",
+        action="store_true",
+        help="a pre-registered run: no result is logged or summarised before all --worlds ran",
+    )
     p.add_argument(
         "--resume",
         action="store_true",
@@ -380,26 +386,36 @@ def main() -> None:
     if args.grid == "mixed" and args.worlds_from == "prior":
         p.error("--grid mixed draws the worlds' media parameters from the grid")
     logging.basicConfig(level=logging.INFO)
+    if args.blind:  # the per-world line carries the regrets: progress only
+        log.setLevel(logging.WARNING)
     arms, designs = run_worlds(run_world, args, resume=args.resume or args.summarize)
+    if args.blind and arms["world"].nunique() < args.worlds:
+        return
     designs.attrs["noise_draws"] = args.noise_draws
     text = "# Value of a test: top-ranked vs random vs biggest channel\n\n" + summary(arms, designs)
     write_report(args.out, text)
 
 
 def run_worlds(run, args, resume: bool) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Worlds ``0..args.worlds-1`` by ``run(seed, noise_draws)`` (arm rows, design rows),
-    each world's rows written to the csvs beside ``args.out`` as it ends; with ``resume``
-    the worlds already there are kept (``args.summarize``: none is run)."""
+    """Worlds ``F..F+args.worlds-1`` (``F``: ``args.first_world``) by ``run(seed,
+    noise_draws)`` (arm rows, design rows), each world's rows written to the csvs beside
+    ``args.out`` as it ends; with ``resume`` the worlds already there are kept
+    (``args.summarize``: none is run)."""
     paths = args.out.replace(".md", ".csv"), args.out.replace(".md", "_designs.csv")
     arms, designs = [], []
     if resume and all(os.path.exists(path) for path in paths):
         arms, designs = (pd.read_csv(path).to_dict("records") for path in paths)
     done = {int(r["world"]) for r in arms}
-    for seed in () if args.summarize else (s for s in range(args.worlds) if s not in done):
+    first = getattr(args, "first_world", 0)
+    todo = [s for s in range(first, first + args.worlds) if s not in done]
+    for k, seed in enumerate(() if args.summarize else todo):
         a, d = run(seed, args.noise_draws)
         arms, designs = arms + a, designs + d
         for rows, path in zip((arms, designs), paths, strict=True):
             _write(pd.DataFrame(rows), path)
+        logging.getLogger("progress").info(
+            "world %d done (%d of %d left)", seed, len(todo) - k - 1, len(todo)
+        )
     return pd.DataFrame(arms), pd.DataFrame(designs)
 
 
