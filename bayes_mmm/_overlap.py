@@ -24,9 +24,10 @@ def import_after_sampling(*modules: str) -> None:
     _after.extend(m for m in modules if m not in _after)
 
 
-def while_sampling() -> None:
-    """What a command would do after sampling and can do during it (see the module doc)."""
-    resume_collection()
+def while_sampling(collect: bool = True) -> None:
+    """What a command would do after sampling and can do during it (see the module doc);
+    ``collect``: see :func:`bayes_mmm._gc.resume_collection`."""
+    resume_collection(collect)
     for name in _after:
         try:
             importlib.import_module(name)

@@ -106,3 +106,39 @@ def test_the_entry_point_starts_the_command_with_collection_off():
     )
     assert done.returncode == 0, done.stderr[-2000:]
     assert json.loads(done.stdout.strip().splitlines()[-1]) == {"enabled": False}
+
+
+def test_a_small_model_freezes_without_the_one_collection():
+    """``resume_collection(collect=False)`` (a small model, ``samplers._large``) freezes and
+    turns collection back on without collecting; ``collect=True`` collects once."""
+    code = textwrap.dedent(
+        """
+        import gc, json
+        from bayes_mmm._gc import defer_collection, resume_collection
+        out = {}
+        for collect in (False, True):
+            phases = []
+            gc.callbacks.append(lambda phase, info: phases.append(phase))
+            defer_collection()
+            resume_collection(collect=collect)
+            gc.callbacks.clear()
+            out[str(collect)] = [phases, gc.isenabled(), gc.get_freeze_count() > 0]
+        print(json.dumps(out))
+        """
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
+    assert done.returncode == 0, done.stderr[-800:]
+    out = json.loads(done.stdout)
+    assert out["False"] == [[], True, True]
+    assert out["True"][0] == ["start", "stop"] and out["True"][1:] == [True, True]
+
+
+def test_only_large_data_collect():
+    import bayes_mmm as bm
+    from bayes_mmm.inference.samplers import _large
+    from bayes_mmm.model.build import build_model
+
+    small = bm.simulate(104, channels=("tv", "search", "social", "display"), seed=1)
+    geos = bm.simulate(156, channels=("tv", "search", "social", "display"), n_geos=8, seed=1)
+    assert not _large(build_model(small.to_data()))
+    assert _large(build_model(geos.to_data()))

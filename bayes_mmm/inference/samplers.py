@@ -66,6 +66,14 @@ def _cores(chains: int) -> int:
     return max(1, min(chains, limit))
 
 
+def _large(model) -> bool:
+    """Whether the model's data are large enough for the start-up's one garbage collection
+    to pay (``bayes_mmm._gc.COLLECT_MIN_VALUES``)."""
+    from bayes_mmm._gc import COLLECT_MIN_VALUES
+
+    return sum(np.size(v.get_value()) for v in model.data_vars) >= COLLECT_MIN_VALUES
+
+
 # ---- NUTS ------------------------------------------------------------------------------------
 def sample_nutpie(
     model,
@@ -100,7 +108,7 @@ def sample_nutpie(
         return_raw_trace=True,
     )
     try:  # nutpie's blocking sample() returns the draws so far on Ctrl-C; we stop instead
-        while_sampling()  # a command's start-up ends with the compile (bayes_mmm._overlap)
+        while_sampling(_large(model))  # a command's start-up ends with the compile
         raw = sampler.wait()
     except KeyboardInterrupt as err:
         err.partial_trace = _partial(sampler, compiled)  # for keep_draws
