@@ -66,3 +66,31 @@ def test_the_worker_unpickles_a_figure_with_matplotlib_only(demo_fit):
     done = subprocess.run([sys.executable, "-c", code], input=figure, capture_output=True)
     assert done.returncode == 0, done.stderr.decode()[-500:]
     assert done.stdout.decode().strip() == "[]"
+
+
+def test_a_prestarted_warm_worker_is_taken_by_the_next_writer(demo_fit, monkeypatch, drawn_here):
+    """A command starts the worker before sampling (``prestart``); it has drawn a warm-up
+    figure, and the PNGs it returns are still those drawn here."""
+    monkeypatch.setenv(png.WORKER_ENV, "1")
+    png.prestart()
+    proc = png._prestarted[0]
+    figure = plot_fit(Analysis(demo_fit))
+    with png.PngWriter(60) as pngs:
+        assert pngs._proc is proc and not png._prestarted
+        pngs.submit("fit", figure)
+        with pngs._cond:  # let the worker take it (results() draws what it has not taken)
+            assert pngs._cond.wait_for(lambda: "fit" in pngs._done, timeout=60)
+        received = pngs.results()["fit"]
+    assert not drawn_here  # the worker drew it
+    assert received == png.render(figure, 60)
+
+
+def test_a_dead_prestarted_worker_is_replaced(monkeypatch):
+    monkeypatch.setenv(png.WORKER_ENV, "1")
+    png.prestart()
+    proc = png._prestarted[0]
+    proc.kill()
+    proc.wait()
+    with png.PngWriter(60) as pngs:
+        assert pngs._proc is not None and pngs._proc is not proc
+    assert not png._prestarted

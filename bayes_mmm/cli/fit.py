@@ -190,9 +190,19 @@ def _prepare(args: argparse.Namespace):
 OUTPUT_MODULES = ("bayes_mmm.analysis", "bayes_mmm.export", "bayes_mmm.export_geo")
 
 
+def _prestart_plots(args: argparse.Namespace) -> None:
+    """Once the checks have passed: start the PNG worker, which imports matplotlib on the
+    second core while this process imports, reads and builds (``bayes_mmm.plots.png``)."""
+    if not args.no_plots:
+        from bayes_mmm.plots.png import prestart
+
+        prestart()
+
+
 def run_fit(args: argparse.Namespace) -> int:
     with data_notes_to_stderr(args):
         data, spec = _prepare(args)
+    _prestart_plots(args)
     from bayes_mmm._overlap import import_after_sampling
     from bayes_mmm.cli.interrupted import keep_draws
 
@@ -317,6 +327,8 @@ def run_report(args: argparse.Namespace) -> int:
     problems = problems or model_problems(args.model)  # arguments first; still before PyMC
     if problems:
         raise InputError(problems)
+    if not html_only:
+        _prestart_plots(args)
     from bayes_mmm.htmlreport import write_html_report
     from bayes_mmm.io import load
 

@@ -4,9 +4,10 @@ Rendering a figure (text layout, ticks, Agg, PNG encoding) costs 0.1-0.3 s each 
 the time of the outputs; the figures themselves are cheap to make. :class:`PngWriter` sends
 each figure, pickled as soon as it is made, to a worker process (``python -m
 bayes_mmm.plots.png``, started at once so that it imports matplotlib while this process
-computes) that returns its PNG bytes; at the end this process draws the figures the worker
-has not taken yet itself. The bytes are those ``fig.savefig(..., format="png", dpi=dpi)``
-gives in this process (same matplotlib, same ``rcParams``, sent to the worker; tested).
+computes; a command starts it before sampling, :func:`prestart`) that returns its PNG
+bytes; at the end this process draws the figures the worker has not taken yet itself.
+The bytes are those ``fig.savefig(..., format="png", dpi=dpi)`` gives in this process
+(same matplotlib, same ``rcParams``, sent to the worker; tested).
 
 Why a fresh interpreter (``subprocess``) rather than ``multiprocessing``: a fork of a process
 that ran nutpie's and numba's threads is unsafe, and spawn/forkserver re-import the user's
@@ -90,10 +91,34 @@ def use_worker() -> bool:
     return cores > 1 and os.environ.get("BAYES_MMM_CORES", "").strip() != "1"
 
 
-def _start_worker() -> subprocess.Popen | None:
-    return python_process(
-        ["-m", "bayes_mmm.plots.png"], env={"MPLBACKEND": "agg"}, stdout=subprocess.PIPE
-    )
+def _start_worker(warm: bool = False) -> subprocess.Popen | None:
+    args = ["-m", "bayes_mmm.plots.png", *(["--warm"] if warm else [])]
+    return python_process(args, env={"MPLBACKEND": "agg"}, stdout=subprocess.PIPE)
+
+
+_prestarted: list[subprocess.Popen] = []  # at most one, taken by the next PngWriter
+
+
+def prestart() -> None:
+    """Start the worker now, for the next :class:`PngWriter` of this process to take: a
+    command calls it when its checks have passed, so that the worker imports matplotlib on
+    the second core while this process is single-threaded before sampling (an unused one
+    exits when this process does: its stdin closes)."""
+    if not _prestarted and use_worker():
+        proc = _start_worker(warm=True)
+        if proc is not None:
+            _prestarted.append(proc)
+
+
+def _worker_process(use: bool) -> subprocess.Popen | None:
+    """The pre-started worker if there is one that is still running, else a new one."""
+    while _prestarted:
+        proc = _prestarted.pop()
+        if proc.poll() is None:
+            if use:
+                return proc
+            _stop(proc)
+    return _start_worker() if use else None
 
 
 class PngWriter:
@@ -108,8 +133,7 @@ class PngWriter:
         self._busy: set[str] = set()  # with the worker now
         self._cond = threading.Condition()
         self._closed = False
-        use = use_worker() if parallel is None else parallel
-        self._proc = _start_worker() if use else None
+        self._proc = _worker_process(use_worker() if parallel is None else parallel)
         self._thread = None
         if self._proc is not None:
             self._thread = threading.Thread(target=self._feed, name="png-worker", daemon=True)
@@ -191,25 +215,57 @@ class PngWriter:
             return
         if self._thread is not None:
             self._thread.join(timeout=1.0)
-        try:
-            proc.stdin.close()
-        except OSError:
-            pass
-        try:
-            proc.wait(timeout=2.0)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-        proc.stdout.close()
+        _stop(proc)
 
 
-def _worker() -> None:
-    """The worker: figures in on stdin, PNG bytes (or None on failure) out on stdout."""
+def _stop(proc: subprocess.Popen) -> None:
+    """End of the worker's input, then a kill if it does not exit at once."""
+    try:
+        proc.stdin.close()
+    except OSError:
+        pass
+    try:
+        proc.wait(timeout=2.0)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+    proc.stdout.close()
+
+
+def _warm_up() -> None:
+    """Draw a small figure like ours and throw it away: the first real one then finds the
+    figure, axes, text and date modules imported and the fonts loaded (~0.2 s)."""
+    import datetime
+
+    from matplotlib.figure import Figure
+
+    from bayes_mmm.plots import ticks  # noqa: F401  (our figures' tick formatters)
+
+    fig = Figure(figsize=(2, 2))
+    ax1, ax2 = fig.subplots(1, 2)
+    days = [datetime.date(2024, 1, 1), datetime.date(2024, 6, 1)]
+    ax1.fill_between(days, [0, 1], [1, 2], alpha=0.3, label="band")
+    ax1.plot(days, [0.5, 1.5], label="line")
+    ax1.legend()
+    ax2.barh(["a", "b"], [1, 2], xerr=[0.1, 0.2])
+    ax2.set_title("title")
+    fig.suptitle("warm-up")
+    render(fig, 50)
+
+
+def _worker(warm: bool = False) -> None:
+    """The worker: figures in on stdin, PNG bytes (or None on failure) out on stdout; with
+    ``warm`` (a pre-started worker, which has time), :func:`_warm_up` first."""
     import warnings
 
     import matplotlib as mpl
     from matplotlib.backends import backend_agg  # noqa: F401  (loaded before the first figure)
 
+    if warm:
+        try:
+            _warm_up()
+        except Exception:  # only a head start: the figures are drawn without it
+            pass
     stdin, stdout = sys.stdin.buffer, sys.stdout.buffer
     sys.stdout = sys.stderr  # nothing else may write into the reply pipe
     while True:
@@ -232,4 +288,4 @@ def _worker() -> None:
 
 
 if __name__ == "__main__":
-    _worker()
+    _worker(warm="--warm" in sys.argv[1:])
