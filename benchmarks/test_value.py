@@ -365,6 +365,12 @@ def main() -> None:
     p.add_argument("--summarize", action="store_true", help="only rewrite the md from the csvs")
     p.add_argument("--first-world", type=int, default=0, help="worlds' seeds start here")
     p.add_argument(
+        "--also",
+        action="append",
+        default=[],
+        help="with --summarize: another run's md whose csvs join this one's (shards)",
+    )
+    p.add_argument(
         "--blind",
         action="store_true",
         help="a pre-registered run: no result is logged or summarised before all --worlds ran",
@@ -389,6 +395,11 @@ def main() -> None:
     if args.blind:  # the per-world line carries the regrets: progress only
         log.setLevel(logging.WARNING)
     arms, designs = run_worlds(run_world, args, resume=args.resume or args.summarize)
+    for other in args.also if args.summarize else ():
+        arms, designs = (
+            pd.concat([frame, pd.read_csv(other.replace(".md", suffix))], ignore_index=True)
+            for frame, suffix in ((arms, ".csv"), (designs, "_designs.csv"))
+        )
     if args.blind and arms["world"].nunique() < args.worlds:
         return
     designs.attrs["noise_draws"] = args.noise_draws
