@@ -131,6 +131,8 @@ def spec_from_args(args: argparse.Namespace) -> ModelSpec:
 
 def _argument_problems(args: argparse.Namespace) -> tuple[ModelSpec | None, list[str]]:
     problems = sampling_problems(args) + out_problems(args.out, args.command)
+    if args.init is not None:
+        problems += [f"--init: {p}" for p in model_problems(args.init)]
     if args.holdout_weeks < 0:
         problems.append(f"--holdout-weeks must be 0 or more, got {args.holdout_weeks}")
     spec = None
@@ -190,6 +192,15 @@ def _prepare(args: argparse.Namespace):
 OUTPUT_MODULES = ("bayes_mmm.analysis", "bayes_mmm.export", "bayes_mmm.export_geo")
 
 
+def _earlier(path: Path | None):
+    """``--init``'s fit (``bayes_mmm.io.load``: a damaged file is bad input naming it)."""
+    if path is None:
+        return None
+    from bayes_mmm.io import load
+
+    return load(path)
+
+
 def _prestart_plots(args: argparse.Namespace) -> None:
     """Once the checks have passed: start the PNG worker, which imports matplotlib on the
     second core while this process imports, reads and builds (``bayes_mmm.plots.png``)."""
@@ -218,10 +229,11 @@ def run_fit(args: argparse.Namespace) -> int:
         sampler=args.sampler,
         progress=progress,
     )
+    earlier = _earlier(args.init)  # before any sampling: a bad file is bad input
     held = None
     with sampling_warnings_to_stderr(), checked_work():
         try:
-            result = fit(data, spec, **sampling)
+            result = fit(data, spec, init=earlier, **sampling)
         except KeyboardInterrupt as err:
             if args.keep_interrupted:
                 err.note = keep_draws(err, args.out, data, spec, args)

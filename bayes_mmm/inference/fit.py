@@ -181,6 +181,7 @@ def fit(
     target_accept: float | None = None,
     sampler: str = "nutpie",
     progress: bool = True,
+    init: MMMFit | None = None,
 ) -> MMMFit:
     """Sample the posterior of the MMM for ``data`` with NUTS.
 
@@ -190,7 +191,10 @@ def fit(
     diagnostics say ``approximate``; for iterating, not for reporting). Diagnostics are
     computed after sampling and a ``SamplingWarning`` with advice is raised when they are poor.
     ``target_accept`` defaults to :func:`default_target_accept` (0.9; 0.95 with 8+ geos or
-    the delayed adstock).
+    the delayed adstock). ``init``: an earlier fit of a model with the same parameters (e.g.
+    before a lift test was added): each chain starts at one of its posterior draws, which
+    spares the warm-up the search for the posterior (nutpie; see
+    ``bayes_mmm.inference.start``). The draws differ from a cold start's with the same seed.
     """
     spec = spec or ModelSpec()
     if target_accept is None:
@@ -203,6 +207,8 @@ def fit(
         seed = int(np.random.SeedSequence().entropy % 2**31)
     kwargs = dict(chains=chains, draws=draws, tune=tune, seed=seed)
     kwargs.update(target_accept=target_accept, progress=progress)
+    if init is not None:
+        kwargs.update(_warm_start(model, init, sampler, chains, seed))
     sampler, result = _sample(sampler, model, kwargs)
     compile_path, fallback = _compile_report(result)
     diag = diagnose(
@@ -223,6 +229,20 @@ def fit(
         warn_problems(diag)
     log.info("%s", diag)
     return assemble(result.posterior, result.sample_stats, data, spec, priors, diag)
+
+
+def _warm_start(model: pm.Model, init: MMMFit, sampler: str, chains: int, seed: int) -> dict:
+    """``{"start": points}`` for nutpie (see ``bayes_mmm.inference.start``), else nothing."""
+    from bayes_mmm.inference.start import start_points
+
+    if sampler != "nutpie":
+        log.info("init= starts nutpie's chains only; %s starts as usual", sampler)
+        return {}
+    points = start_points(model, init, chains, seed)
+    if points is None:
+        return {}
+    log.info("starting each chain at a posterior draw of the earlier fit")
+    return {"start": points}
 
 
 def default_target_accept(data: MMMData, spec: ModelSpec | None = None) -> float:
@@ -259,6 +279,7 @@ def _sample(sampler: str, model: pm.Model, kwargs: dict):
         if sampler != "nutpie":  # e.g. numpyro not installed: a usage error, said plainly
             raise ValueError(str(err)) from err
         log.warning("nutpie unavailable (%s); falling back to PyMC's NUTS", err)
+        kwargs = {k: v for k, v in kwargs.items() if k != "start"}  # nutpie's only
         return "pymc", run_sampler("pymc", model, **kwargs)
 
 

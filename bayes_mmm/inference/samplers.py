@@ -86,12 +86,16 @@ def sample_nutpie(
     progress,
     adaptation: str = NUTPIE_ADAPTATION,
     fast_compile: bool = True,
+    start: list[dict] | None = None,
 ) -> SamplerResult:
+    """NUTS by nutpie; ``start``: each chain's initial point (``bayes_mmm.inference.start``)."""
     from bayes_mmm.inference._compile.memo import compile_reusing
     from bayes_mmm.inference._nutpie import import_nutpie, trace_datasets
 
     nutpie = import_nutpie()
     compiled, info = compile_reusing(model, fast=fast_compile)
+    if start:
+        compiled = _started(compiled, start, len(model.free_RVs))
     t0 = time.perf_counter()
     sampler = nutpie.sample(
         compiled,
@@ -132,6 +136,16 @@ def sample_nutpie(
             "adaptation": adaptation,
         },
     )
+
+
+def _started(compiled, start: list[dict], n_free: int):
+    """``compiled`` with its chains starting at ``start`` (laid out as its flat vector)."""
+    import dataclasses
+
+    from bayes_mmm.inference.start import initial_point_function
+
+    names = list(compiled.shape_info[0][:n_free])
+    return dataclasses.replace(compiled, initial_point_func=initial_point_function(start, names))
 
 
 def _partial(sampler, compiled):
