@@ -77,7 +77,10 @@ def test_a_warm_started_fit_samples_the_same_posterior(earlier):
     cold, warm = bm.fit(data, **run), bm.fit(data, init=earlier, **run)
     assert warm.diagnostics.max_r_hat < 1.02 and warm.diagnostics.divergences == 0
     a, b = (f.posterior["roi"].stack(s=("chain", "draw")).values for f in (cold, warm))
-    se = np.sqrt(a.var(axis=1) / cold.diagnostics.min_ess_bulk + b.var(axis=1) / warm.diagnostics.min_ess_bulk)
+    se = np.sqrt(
+        a.var(axis=1) / cold.diagnostics.min_ess_bulk
+        + b.var(axis=1) / warm.diagnostics.min_ess_bulk
+    )
     assert np.all(np.abs(a.mean(axis=1) - b.mean(axis=1)) < 4 * se)
     assert not np.array_equal(a, b)  # it did start elsewhere
 

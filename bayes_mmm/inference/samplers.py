@@ -94,8 +94,7 @@ def sample_nutpie(
 
     nutpie = import_nutpie()
     compiled, info = compile_reusing(model, fast=fast_compile)
-    if start:
-        compiled = _started(compiled, start, len(model.free_RVs))
+    compiled = _started(compiled, start, len(model.free_RVs)) if start else compiled
     t0 = time.perf_counter()
     sampler = nutpie.sample(
         compiled,
