@@ -5,6 +5,7 @@ starts at a posterior draw of an earlier fit, taken to the new model's unconstra
 
 from __future__ import annotations
 
+import json
 import logging
 import warnings
 
@@ -83,6 +84,7 @@ def test_a_warm_started_fit_samples_the_same_posterior(earlier):
     )
     assert np.all(np.abs(a.mean(axis=1) - b.mean(axis=1)) < 4 * se)
     assert not np.array_equal(a, b)  # it did start elsewhere
+    assert (warm.diagnostics.start, cold.diagnostics.start) == ("earlier fit", "")
 
 
 def test_cli_init(earlier, tmp_path, capsys):
@@ -94,6 +96,7 @@ def test_cli_init(earlier, tmp_path, capsys):
             "--no-plots", "--no-report"]  # fmt: skip
     assert main([*args, "--out", str(tmp_path / "a"), "--init", str(tmp_path / "model.nc")]) == 0
     assert "starting each chain at a posterior draw of the earlier fit" in capsys.readouterr().err
+    assert json.loads((tmp_path / "a" / "diagnostics.json").read_text())["start"] == "earlier fit"
     assert main([*args, "--out", str(tmp_path / "b"), "--init", str(tmp_path / "no.nc")]) == (
         EXIT_BAD_INPUT
     )

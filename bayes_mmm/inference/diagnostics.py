@@ -42,6 +42,7 @@ class Diagnostics:
     compile_fallback: str = ""  # why the fast path was not used (empty when it was)
     compile_cache: str = ""  # "process" (reused in this process) | "hit" | "miss" | "off"
     target_accept: float = 0.0  # NUTS target acceptance used (0: not recorded)
+    start: str = ""  # "earlier fit": chains started at an earlier fit's draws (init=); "": as usual
 
     def next_target_accept(self) -> float:
         """The target acceptance to suggest after divergences: above the one used."""

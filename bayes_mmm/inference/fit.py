@@ -222,7 +222,8 @@ def fit(
         compile_fallback=fallback,
     )
     compiled = {k: result.info[k] for k in ("compile_path", "compile_cache") if k in result.info}
-    diag = dataclasses.replace(diag, **compiled, target_accept=target_accept)
+    start = "earlier fit" if "start" in kwargs else ""
+    diag = dataclasses.replace(diag, **compiled, target_accept=target_accept, start=start)
     if result.approximate:
         ess = min(diag.min_ess_bulk, result.info.get("importance_ess", np.inf))
         diag = dataclasses.replace(diag, approximate=True, min_ess_bulk=float(ess))
