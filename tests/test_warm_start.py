@@ -69,6 +69,13 @@ def test_another_model_starts_cold_and_says_why(earlier, caplog):
     assert "no warm start" in caplog.text and "roi" in caplog.text
 
 
+def test_the_same_shapes_under_other_labels_start_cold(earlier, caplog):
+    renamed = bm.simulate(70, channels=("radio", "print"), seed=4).to_data()
+    with caplog.at_level(logging.INFO, logger="bayes_mmm"):
+        assert start_points(build_model(renamed), earlier, chains=2, seed=1) is None
+    assert "labels differ" in caplog.text
+
+
 def test_a_warm_started_fit_samples_the_same_posterior(earlier):
     """Started at the earlier fit's draws, 4 chains agree with a cold start's posterior
     (ROI means within 4 Monte Carlo standard errors) and converge (max r_hat over 10 seeds at

@@ -36,7 +36,7 @@ def start_points(model, earlier, chains: int, seed: int) -> list[dict] | None:
         points = []
         for k in picks:
             c, d = divmod(int(k), post.sizes["draw"])
-            points.append({model.rvs_to_values[rv].name: f(_draw(post, rv.name, c, d))
+            points.append({model.rvs_to_values[rv].name: f(_draw(model, post, rv.name, c, d))
                            for rv, f in maps.items()})  # fmt: skip
     except _Mismatch as err:
         log.info("no warm start: %s; the chains start as usual", err)
@@ -47,9 +47,15 @@ def start_points(model, earlier, chains: int, seed: int) -> list[dict] | None:
     return points
 
 
-def _draw(post, name: str, chain: int, draw: int) -> np.ndarray:
+def _draw(model, post, name: str, chain: int, draw: int) -> np.ndarray:
+    """``name`` at one draw of ``post``, its labels (channels, geos, ...) checked against
+    ``model``'s: the same number of channels under other names is another model."""
     if name not in post:
         raise _Mismatch(f"the earlier fit has no {name}")
+    for dim in model.named_vars_to_dims.get(name) or ():
+        here, there = list(model.coords[dim]), list(post[name][dim].values)
+        if [str(v) for v in here] != [str(v) for v in there]:
+            raise _Mismatch(f"{name}'s {dim} labels differ ({there} in the earlier fit)")
     return np.asarray(post[name].values[chain, draw], dtype=float)
 
 
