@@ -94,14 +94,17 @@ def test_a_warm_started_fit_samples_the_same_posterior(earlier):
     assert (warm.diagnostics.start, cold.diagnostics.start) == ("earlier fit", "")
 
 
-def test_cli_init(earlier, tmp_path, capsys):
+def test_cli_init(tmp_path, capsys):
     csv = tmp_path / "sales.csv"
-    bm.simulate(70, channels=("tv", "search"), seed=4).frame.to_csv(csv, index=False)
-    bm.save(earlier, tmp_path / "model.nc")
-    args = ["fit", str(csv), "--date", "date", "--target", "sales", "--channels", "tv,search",
-            "--controls", "promo", "--chains", "2", "--draws", "60", "--tune", "80",
+    frame = bm.simulate(70, channels=("tv", "search"), seed=4).frame  # a user's column names
+    frame.rename(columns={"date": "Week Start", "sales": "revenue"}).to_csv(csv, index=False)
+    args = ["fit", str(csv), "--date", "Week Start", "--target", "revenue", "--channels",
+            "tv,search", "--controls", "promo", "--chains", "2", "--draws", "60", "--tune", "80",
             "--no-plots", "--no-report"]  # fmt: skip
-    assert main([*args, "--out", str(tmp_path / "a"), "--init", str(tmp_path / "model.nc")]) == 0
+    assert main([*args, "--out", str(tmp_path / "first")]) == 0  # the earlier fit, from the CLI
+    capsys.readouterr()
+    init = str(tmp_path / "first" / "model.nc")
+    assert main([*args, "--out", str(tmp_path / "a"), "--init", init]) == 0
     assert "starting each chain at a posterior draw of the earlier fit" in capsys.readouterr().err
     assert json.loads((tmp_path / "a" / "diagnostics.json").read_text())["start"] == "earlier fit"
     assert main([*args, "--out", str(tmp_path / "b"), "--init", str(tmp_path / "no.nc")]) == (
@@ -109,3 +112,26 @@ def test_cli_init(earlier, tmp_path, capsys):
     )
     assert "--init: model file" in capsys.readouterr().err
     assert not (tmp_path / "b").exists()
+
+
+def test_the_compiled_model_starts_each_chain_at_a_draw_of_the_earlier_fit(earlier):
+    """What nutpie is given: the compiled model's initial-point function, expanded by its own
+    expand function to the model's variables, gives each chain one earlier draw (a wrong
+    layout of the flat vector or a wrong transform fails here)."""
+    from bayes_mmm.inference._compile.memo import compile_reusing
+    from bayes_mmm.inference.samplers import _started
+
+    model = build_model(earlier.data, earlier.spec)
+    compiled, _ = compile_reusing(model)
+    started = _started(compiled, start_points(model, earlier, 2, seed=1), len(model.free_RVs))
+    names, slices, _ = started.shape_info
+    post, found = earlier.posterior, []
+    for _ in range(2):
+        values = np.asarray(started.expand_func(started.initial_point_func(0))[0])
+        match = np.ones((post.sizes["chain"], post.sizes["draw"]), dtype=bool)
+        for name in ("roi", "decay", "slope", "sigma", "level"):
+            draws = post[name].values.reshape(*match.shape, -1)
+            match &= np.isclose(draws, values[slices[names.index(name)]], rtol=1e-9).all(-1)
+        assert match.sum() >= 1
+        found.append(np.argwhere(match)[0].tolist())
+    assert found[0] != found[1]  # two chains, two draws
